@@ -1,0 +1,7 @@
+# Dependencies, all from Debian's packages (tools/setup installs them).
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(PCAP REQUIRED IMPORTED_TARGET libpcap)
+pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
+add_library(hft::pcap ALIAS PkgConfig::PCAP)
+add_library(hft::zstd ALIAS PkgConfig::ZSTD)
+

@@ -1,0 +1,34 @@
+# Build options: warnings as errors, sanitizers, ccache.
+find_program(CCACHE_PROGRAM ccache)
+if(CCACHE_PROGRAM)
+  set(CMAKE_CXX_COMPILER_LAUNCHER ${CCACHE_PROGRAM})
+endif()
+
+if(NOT CMAKE_BUILD_TYPE AND NOT CMAKE_CONFIGURATION_TYPES)
+  set(CMAKE_BUILD_TYPE Release CACHE STRING "build type" FORCE)
+endif()
+
+add_library(hft_warnings INTERFACE)
+target_compile_options(hft_warnings INTERFACE -Wall -Wextra -Wpedantic -Wshadow
+                       -Wnon-virtual-dtor -Wold-style-cast -Wimplicit-fallthrough -Werror)
+
+# HFT_SANITIZE: "" (none), "address" (address + undefined), or "thread".
+set(HFT_SANITIZE "" CACHE STRING "sanitizer configuration: address | thread | empty")
+if(HFT_SANITIZE STREQUAL "address")
+  add_compile_options(-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+elseif(HFT_SANITIZE STREQUAL "thread")
+  add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=thread)
+elseif(NOT HFT_SANITIZE STREQUAL "")
+  message(FATAL_ERROR "HFT_SANITIZE must be address, thread or empty")
+endif()
+
+set(CMAKE_CXX_FLAGS_RELEASE "-O2 -DNDEBUG")
+set(CMAKE_CXX_FLAGS_RELWITHDEBINFO "-O2 -g -DNDEBUG")
+if(NOT HFT_SANITIZE)
+  option(HFT_NATIVE "tune for this machine's CPU (-march=native)" OFF)
+  if(HFT_NATIVE)
+    add_compile_options(-march=native)
+  endif()
+endif()

@@ -1,0 +1,108 @@
+// L3 (per-order) limit order books for every instrument of a feed, fed by normalized
+// MarketEvents. FIFO queue per price level, O(1) lookup by order id, pools sized at start-up
+// (no allocation while running), best bid/offer and top-N levels read in O(1) per level.
+// Inconsistent events (unknown order, duplicate id, over-execution, crossed book, full pool)
+// are counted with their reason and never crash or corrupt the book.
+//
+// May touch: core/ only. Single-threaded: one thread owns a Books object.
+#pragma once
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "hft/core/event.hpp"
+#include "hft/core/types.hpp"
+
+namespace hft::book {
+
+struct BookConfig {
+  std::size_t max_orders = 1u << 20;       // live orders across all instruments
+  std::size_t max_levels = 1u << 16;       // live price levels across all instruments
+  std::size_t max_instruments = 1u << 16;  // instrument ids must be below this
+  std::size_t levels_reserve = 256;        // sorted level array reserved per side at first use
+};
+
+// Why an event could not be applied as it stands. Counted per reason; the book is left valid.
+enum class BookError : std::uint8_t {
+  None = 0,
+  UnknownOrder,      // execute/cancel/delete/replace/modify of an id not in the book
+  DuplicateOrder,    // add (or replace target) with an id already live
+  OverExecute,       // execute/cancel larger than the remaining quantity (order removed)
+  ZeroQty,           // add/replace/modify with quantity 0
+  BadPrice,          // add at a price <= 0
+  BadSide,           // add with side None
+  BadInstrument,     // instrument id >= max_instruments
+  OrderPoolFull,     // no free order slot (event dropped)
+  LevelPoolFull,     // no free level slot (event dropped)
+  Count_
+};
+inline constexpr int kBookErrorCount = static_cast<int>(BookError::Count_);
+const char* book_error_name(BookError e) noexcept;
+
+struct LevelView {
+  Price price = 0;
+  Volume qty = 0;
+  std::uint32_t orders = 0;
+};
+
+struct BookCounters {
+  std::array<std::uint64_t, kBookErrorCount> errors{};  // indexed by BookError
+  std::uint64_t applied = 0;          // events that changed a book
+  std::uint64_t crossed = 0;          // adds that left the book crossed (bid >= ask, not locked)
+  std::uint64_t locked = 0;           // adds that left the book locked (bid == ask)
+  std::uint64_t level_array_grew = 0; // a side outgrew levels_reserve (an allocation, counted)
+};
+
+class Books {
+ public:
+  explicit Books(const BookConfig& cfg = {});
+  ~Books();
+  Books(const Books&) = delete;
+  Books& operator=(const Books&) = delete;
+
+  // Applies one event. Non-book kinds (Trade, Status, Directory, System) are ignored and
+  // return None. Clear removes the instrument's orders.
+  BookError apply(const MarketEvent& ev) noexcept;
+
+  // Top of book; qty 0 / price 0 when the side is empty.
+  LevelView best(InstrumentId instr, Side side) const noexcept;
+  // i-th occupied level from the top (0 = best); false when the side has fewer levels.
+  bool level(InstrumentId instr, Side side, std::size_t i, LevelView& out) const noexcept;
+  std::size_t depth(InstrumentId instr, Side side) const noexcept;  // occupied levels
+  std::size_t live_orders() const noexcept;
+  std::size_t live_orders(InstrumentId instr) const noexcept;
+
+  // Order lookup for tests and tools: false if unknown.
+  struct OrderView {
+    InstrumentId instrument;
+    Side side;
+    Price price;
+    Qty qty;
+  };
+  bool find_order(OrderId id, OrderView& out) const noexcept;
+
+  // Orders at one level in FIFO (priority) order; for tests and tools, not the hot path.
+  std::vector<OrderId> queue(InstrumentId instr, Side side, Price price) const;
+
+  // Full consistency check (level totals equal the sum of their orders, levels sorted, order
+  // index agrees with the queues). O(book size): tests only. Returns an empty string when OK.
+  std::string check_invariants() const;
+
+  const BookCounters& counters() const noexcept { return counters_; }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  BookCounters counters_;
+};
+
+// Writes one LOBSTER orderbook row (ask price 1, ask size 1, bid price 1, bid size 1, ...) for
+// the top `levels` levels into buf; empty levels as LOBSTER writes them. Returns the length.
+// buf must hold at least levels * 4 * 21 bytes.
+std::size_t format_lobster_row(const Books& books, InstrumentId instr, std::size_t levels,
+                               char* buf) noexcept;
+
+}  // namespace hft::book

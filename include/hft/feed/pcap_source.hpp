@@ -1,0 +1,14 @@
+// Opens a pcap file as an EventSource (see feed/source.hpp).
+#pragma once
+#include <memory>
+#include <string>
+
+#include "hft/feed/source.hpp"
+
+namespace hft::feed {
+
+// Throws std::runtime_error naming the path and the reason when the file cannot be read.
+std::unique_ptr<feed::EventSource> open_pcap_source(const std::string& path,
+                                                   const feed::FeedOptions& opts);
+
+}  // namespace hft::feed

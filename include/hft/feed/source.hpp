@@ -1,0 +1,65 @@
+// A source of normalized market events: the one interface that replay, book building,
+// conversion and (later) the live feed read from. Sources are pulled in batches (a pcap packet,
+// a block of file rows), so the virtual call is paid per batch, not per event.
+//
+// SOURCE strings name a kind and a path: "pcap:FILE.pcap", "lobster:MESSAGE.csv",
+// "dbn:FILE.dbn[.zst]"; sources/open.hpp turns such a string into a reader. May touch: core/.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "hft/core/event.hpp"
+#include "hft/core/types.hpp"
+
+namespace hft::feed {
+
+// Static facts about an instrument, learned from the source (ITCH Stock Directory, DBN
+// metadata, LOBSTER file name).
+struct Instrument {
+  InstrumentId id = 0;
+  std::string symbol;
+  std::uint32_t round_lot = 100;
+  char market_category = ' ';
+  char financial_status = ' ';
+  char classification = ' ';
+  char authenticity = ' ';
+  bool etp = false;
+};
+
+enum class TimeBasis : std::uint8_t { SinceMidnight, SinceEpoch };
+
+// Counts every event produced and every input unit rejected, with its reason. Readers add
+// their own named reasons; nothing is dropped without landing in one of these.
+struct SourceStats {
+  std::uint64_t events = 0;
+  std::map<std::string, std::uint64_t> counts;  // e.g. "itch.A", "pcap.frames", "mold.gap_msgs"
+  std::map<std::string, std::uint64_t> errors;  // e.g. "itch.truncated", "pcap.non_udp"
+};
+
+// UDP filter for packet sources (from config or command line). 0 / empty = any.
+struct FeedOptions {
+  std::string dst_addr;          // dotted IPv4, e.g. "233.54.12.111"
+  std::uint16_t dst_port = 0;
+  std::string lobster_symbol;    // override the symbol taken from a LOBSTER file name
+};
+
+class EventSource {
+ public:
+  virtual ~EventSource() = default;
+  // Fills out with the next events, in order; returns how many. 0 means end of input.
+  virtual std::size_t next(std::span<MarketEvent> out) = 0;
+  virtual TimeBasis time_basis() const noexcept = 0;
+  // Instruments known so far (grows as directory messages arrive).
+  virtual const std::vector<Instrument>& instruments() const noexcept = 0;
+  virtual const SourceStats& stats() const noexcept = 0;
+};
+
+// Minimum span size a caller must pass to next(): the largest batch any source produces.
+inline constexpr std::size_t kMaxBatch = 1024;
+
+}  // namespace hft::feed

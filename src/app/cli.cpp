@@ -1,0 +1,77 @@
+#include "cli.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cstdlib>
+
+namespace hft::app {
+
+Options::Options(int argc, char** argv, const std::vector<std::string>& value_opts,
+                 const std::vector<std::string>& flag_opts) {
+  auto contains = [](const std::vector<std::string>& v, const std::string& s) {
+    return std::find(v.begin(), v.end(), s) != v.end();
+  };
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--help" || a == "-h") {
+      help_ = true;
+      continue;
+    }
+    std::string val;
+    bool inline_val = false;
+    if (auto eq = a.find('='); a.rfind("--", 0) == 0 && eq != std::string::npos) {
+      val = a.substr(eq + 1);
+      a = a.substr(0, eq);
+      inline_val = true;
+    }
+    if (contains(value_opts, a)) {
+      if (!inline_val) {
+        if (i + 1 >= argc) throw UsageError("option " + a + " needs a value");
+        val = argv[++i];
+      }
+      values_[a] = val;
+    } else if (contains(flag_opts, a) && !inline_val) {
+      values_[a] = "1";
+    } else {
+      throw UsageError("unknown option '" + a + "'");
+    }
+  }
+}
+
+std::string Options::str(const std::string& name, const std::string& def) const {
+  auto it = values_.find(name);
+  return it == values_.end() ? def : it->second;
+}
+
+std::string Options::required(const std::string& name) const {
+  auto it = values_.find(name);
+  if (it == values_.end()) throw UsageError("missing required option " + name);
+  return it->second;
+}
+
+std::int64_t Options::integer(const std::string& name, std::int64_t def, std::int64_t lo,
+                              std::int64_t hi) const {
+  auto it = values_.find(name);
+  if (it == values_.end()) return def;
+  std::int64_t v = 0;
+  const auto& s = it->second;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size())
+    throw UsageError(name + ": '" + s + "' is not an integer");
+  if (v < lo || v > hi)
+    throw UsageError(name + ": " + s + " is outside [" + std::to_string(lo) + ", " +
+                     std::to_string(hi) + "]");
+  return v;
+}
+
+double Options::real(const std::string& name, double def) const {
+  auto it = values_.find(name);
+  if (it == values_.end()) return def;
+  char* end = nullptr;
+  const double v = std::strtod(it->second.c_str(), &end);
+  if (end == it->second.c_str() || *end != '\0')
+    throw UsageError(name + ": '" + it->second + "' is not a number");
+  return v;
+}
+
+}  // namespace hft::app

@@ -1,0 +1,47 @@
+// The hftd command line: a table of subcommands and a small option parser shared by them.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace hft::app {
+
+struct Command {
+  const char* name;
+  const char* summary;
+  const char* usage;  // full --help text (options, one a line)
+  int (*run)(int argc, char** argv);  // argv[0] is the subcommand name
+};
+
+// Every subcommand file defines one of these; main.cpp lists them.
+extern const Command kBookCommand;
+extern const Command kConvertCommand;
+extern const Command kGenCommand;
+extern const Command kReplayCommand;
+
+// "--name value" and "--flag" options. Unknown options are errors (a typo must not be ignored).
+class Options {
+ public:
+  // value_opts take a value; flag_opts do not.
+  Options(int argc, char** argv, const std::vector<std::string>& value_opts,
+          const std::vector<std::string>& flag_opts = {});
+  bool has(const std::string& name) const { return values_.count(name) != 0; }
+  std::string str(const std::string& name, const std::string& def = {}) const;
+  std::string required(const std::string& name) const;
+  std::int64_t integer(const std::string& name, std::int64_t def, std::int64_t lo,
+                       std::int64_t hi) const;
+  double real(const std::string& name, double def) const;
+  bool help() const { return help_; }
+
+ private:
+  std::map<std::string, std::string> values_;
+  bool help_ = false;
+};
+
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+}  // namespace hft::app

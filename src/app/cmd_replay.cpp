@@ -1,0 +1,7 @@
+// PLACEHOLDER
+#include "cli.hpp"
+#include <cstdio>
+namespace hft::app {
+namespace { int run(int, char**) { std::fprintf(stderr, "not yet\n"); return 1; } }
+const Command kReplayCommand{"replay", "(placeholder)", "", run};
+}  // namespace hft::app
