@@ -74,4 +74,22 @@ double Options::real(const std::string& name, double def) const {
   return v;
 }
 
+feed::FeedOptions feed_options(const Options& o) {
+  feed::FeedOptions f;
+  if (o.has("--dst")) {
+    const std::string d = o.str("--dst");
+    const auto colon = d.rfind(':');
+    if (colon == std::string::npos || colon + 1 == d.size())
+      throw UsageError("--dst needs ADDR:PORT, got '" + d + "'");
+    f.dst_addr = d.substr(0, colon);
+    std::uint32_t port = 0;
+    const char* b = d.data() + colon + 1;
+    auto [p, ec] = std::from_chars(b, d.data() + d.size(), port);
+    if (ec != std::errc() || p != d.data() + d.size() || port > 65535)
+      throw UsageError("--dst: bad port in '" + d + "'");
+    f.dst_port = static_cast<std::uint16_t>(port);
+  }
+  return f;
+}
+
 }  // namespace hft::app

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "hft/feed/source.hpp"
+
 namespace hft::app {
 
 struct Command {
@@ -39,6 +41,9 @@ class Options {
   std::map<std::string, std::string> values_;
   bool help_ = false;
 };
+
+// Feed options shared by every command that reads market data (--dst ADDR:PORT).
+feed::FeedOptions feed_options(const Options& o);
 
 struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;

@@ -1,0 +1,41 @@
+// Reading a source to its end in batches, and the small helpers the subcommands share.
+#pragma once
+#include <sys/resource.h>
+
+#include <array>
+#include <cstdint>
+#include <string>
+
+#include "hft/core/event.hpp"
+#include "hft/feed/source.hpp"
+
+namespace hft::app {
+
+// Calls f(event) for every event of the source, in order; returns the number of events.
+template <class F>
+std::uint64_t pump(feed::EventSource& src, F&& f) {
+  static std::array<MarketEvent, feed::kMaxBatch> buf;  // one reader at a time per process
+  std::uint64_t n_total = 0;
+  while (const std::size_t n = src.next(buf)) {
+    for (std::size_t i = 0; i < n; ++i) f(buf[i]);
+    n_total += n;
+  }
+  return n_total;
+}
+
+// True for the kinds that belong to one instrument's market state (not directory or system
+// messages): a group containing one of these yields one book row.
+inline bool is_market_kind(EventKind k) noexcept {
+  return k != EventKind::Directory && k != EventKind::System;
+}
+
+inline std::int64_t peak_rss_kib() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_maxrss;
+}
+
+// Instrument chosen by --symbol or --instrument; 0xFFFFFFFF = "the first one with market events".
+inline constexpr InstrumentId kAnyInstrument = 0xFFFFFFFFu;
+
+}  // namespace hft::app
