@@ -1,0 +1,177 @@
+#include "hft/feed/pcap_reader.hpp"
+
+#include <arpa/inet.h>
+#include <pcap/pcap.h>
+
+#include <stdexcept>
+
+#include "hft/core/byteorder.hpp"
+
+namespace hft::feed {
+
+const char* frame_status_name(FrameStatus s) noexcept {
+  switch (s) {
+    case FrameStatus::Ok: return "ok";
+    case FrameStatus::Truncated: return "truncated";
+    case FrameStatus::NonIpv4: return "non_ipv4";
+    case FrameStatus::TooManyVlans: return "too_many_vlans";
+    case FrameStatus::BadIpHeader: return "bad_ip_header";
+    case FrameStatus::IpFragment: return "ip_fragment";
+    case FrameStatus::NonUdp: return "non_udp";
+    case FrameStatus::BadUdpLength: return "bad_udp_length";
+    case FrameStatus::FilteredOut: return "filtered_out";
+    case FrameStatus::Count_: break;
+  }
+  return "?";
+}
+
+bool link_type_supported(int dlt) noexcept {
+  switch (static_cast<LinkType>(dlt)) {
+    case LinkType::Ethernet:
+    case LinkType::Raw:
+    case LinkType::RawLinktype:
+    case LinkType::LinuxSll:
+    case LinkType::Ipv4:
+    case LinkType::LinuxSll2: return true;
+  }
+  return false;
+}
+
+UdpFilter make_filter(const FeedOptions& opts) {
+  UdpFilter f;
+  f.dst_port = opts.dst_port;
+  if (!opts.dst_addr.empty()) {
+    in_addr a{};
+    if (inet_pton(AF_INET, opts.dst_addr.c_str(), &a) != 1)
+      throw std::invalid_argument("not a dotted IPv4 address: " + opts.dst_addr);
+    f.dst_addr = ntohl(a.s_addr);
+  }
+  return f;
+}
+
+namespace {
+constexpr std::uint16_t kEtherIpv4 = 0x0800;
+constexpr std::uint16_t kEtherVlan = 0x8100;   // 802.1Q
+constexpr std::uint16_t kEtherQinQ = 0x88a8;   // 802.1ad
+constexpr std::uint16_t kEtherQinQOld = 0x9100;
+constexpr int kMaxVlans = 2;
+
+bool is_vlan(std::uint16_t t) noexcept { return t == kEtherVlan || t == kEtherQinQ || t == kEtherQinQOld; }
+
+// Skips VLAN tags starting at `pos` where `etype` was just read; leaves pos at the network
+// header. Returns Ok, Truncated or TooManyVlans.
+FrameStatus skip_vlans(const std::uint8_t* d, std::size_t caplen, std::size_t& pos, std::uint16_t& etype) noexcept {
+  int tags = 0;
+  while (is_vlan(etype)) {
+    if (++tags > kMaxVlans) return FrameStatus::TooManyVlans;
+    if (caplen < pos + 4) return FrameStatus::Truncated;
+    etype = load_be<std::uint16_t>(d + pos + 2);  // TCI (2) then the inner type
+    pos += 4;
+  }
+  return FrameStatus::Ok;
+}
+
+FrameStatus parse_ipv4(const std::uint8_t* d, std::size_t caplen, std::size_t pos, const UdpFilter& f,
+                       UdpDatagram& out) noexcept {
+  if (caplen < pos + 20) return FrameStatus::Truncated;
+  const std::uint8_t* ip = d + pos;
+  if ((ip[0] >> 4) != 4) return FrameStatus::BadIpHeader;
+  const std::size_t ihl = static_cast<std::size_t>(ip[0] & 0x0F) * 4;
+  const std::size_t total = load_be<std::uint16_t>(ip + 2);
+  if (ihl < 20 || total < ihl) return FrameStatus::BadIpHeader;
+  if (caplen < pos + ihl) return FrameStatus::Truncated;
+  const std::uint16_t frag = load_be<std::uint16_t>(ip + 6);
+  if ((frag & 0x2000) != 0 || (frag & 0x1FFF) != 0) return FrameStatus::IpFragment;
+  if (ip[9] != 17) return FrameStatus::NonUdp;
+  if (caplen < pos + total) return FrameStatus::Truncated;  // snaplen cut or lying header
+  const std::size_t udp_pos = pos + ihl;
+  const std::size_t ip_payload = total - ihl;
+  if (ip_payload < 8) return FrameStatus::Truncated;
+  const std::uint8_t* udp = d + udp_pos;
+  const std::size_t udp_len = load_be<std::uint16_t>(udp + 4);
+  if (udp_len < 8 || udp_len > ip_payload) return FrameStatus::BadUdpLength;
+  out.src_addr = load_be<std::uint32_t>(ip + 12);
+  out.dst_addr = load_be<std::uint32_t>(ip + 16);
+  out.src_port = load_be<std::uint16_t>(udp);
+  out.dst_port = load_be<std::uint16_t>(udp + 2);
+  if ((f.dst_addr != 0 && out.dst_addr != f.dst_addr) || (f.dst_port != 0 && out.dst_port != f.dst_port))
+    return FrameStatus::FilteredOut;
+  out.payload = {udp + 8, udp_len - 8};
+  return FrameStatus::Ok;
+}
+}  // namespace
+
+FrameStatus parse_frame(int dlt, const std::uint8_t* d, std::size_t caplen, const UdpFilter& f,
+                        UdpDatagram& out) noexcept {
+  std::size_t pos = 0;
+  std::uint16_t etype = 0;
+  switch (static_cast<LinkType>(dlt)) {
+    case LinkType::Ethernet:
+      if (caplen < 14) return FrameStatus::Truncated;
+      etype = load_be<std::uint16_t>(d + 12);
+      pos = 14;
+      break;
+    case LinkType::LinuxSll:  // packet type 2, ARPHRD 2, address length 2, address 8, protocol 2
+      if (caplen < 16) return FrameStatus::Truncated;
+      etype = load_be<std::uint16_t>(d + 14);
+      pos = 16;
+      break;
+    case LinkType::LinuxSll2:  // protocol 2, reserved 2, ifindex 4, ARPHRD 2, type 1, len 1, addr 8
+      if (caplen < 20) return FrameStatus::Truncated;
+      etype = load_be<std::uint16_t>(d);
+      pos = 20;
+      break;
+    case LinkType::Raw:
+    case LinkType::RawLinktype:
+    case LinkType::Ipv4:
+      if (caplen < 1) return FrameStatus::Truncated;
+      if ((d[0] >> 4) != 4) return FrameStatus::NonIpv4;
+      return parse_ipv4(d, caplen, 0, f, out);
+    default: return FrameStatus::NonIpv4;
+  }
+  if (const FrameStatus s = skip_vlans(d, caplen, pos, etype); s != FrameStatus::Ok) return s;
+  if (etype != kEtherIpv4) return FrameStatus::NonIpv4;
+  return parse_ipv4(d, caplen, pos, f, out);
+}
+
+PcapReader::PcapReader(const std::string& path, const FeedOptions& opts) : filter_(make_filter(opts)) {
+  char err[PCAP_ERRBUF_SIZE] = {};
+  pcap_t* p = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, err);
+  if (p == nullptr) throw std::runtime_error("cannot open pcap " + path + ": " + err);
+  dlt_ = pcap_datalink(p);
+  if (!link_type_supported(dlt_)) {
+    pcap_close(p);
+    throw std::runtime_error("pcap " + path + ": unsupported link type " + std::to_string(dlt_));
+  }
+  pcap_ = p;
+}
+
+PcapReader::~PcapReader() {
+  if (pcap_ != nullptr) pcap_close(static_cast<pcap_t*>(pcap_));
+}
+
+bool PcapReader::next(UdpDatagram& out) {
+  auto* p = static_cast<pcap_t*>(pcap_);
+  for (;;) {
+    pcap_pkthdr* hdr = nullptr;
+    const u_char* data = nullptr;
+    const int rc = pcap_next_ex(p, &hdr, &data);
+    if (rc == PCAP_ERROR_BREAK) return false;  // end of file
+    if (rc != 1) {  // a damaged file: count it and stop (libpcap cannot resynchronise)
+      ++c_.read_errors;
+      return false;
+    }
+    ++c_.frames;
+    const FrameStatus s = parse_frame(dlt_, data, hdr->caplen, filter_, out);
+    if (s != FrameStatus::Ok) {
+      ++c_.skipped[static_cast<std::size_t>(s)];
+      continue;
+    }
+    // With PCAP_TSTAMP_PRECISION_NANO the "usec" field holds nanoseconds.
+    out.ts = static_cast<Nanos>(hdr->ts.tv_sec) * 1'000'000'000 + static_cast<Nanos>(hdr->ts.tv_usec);
+    ++c_.datagrams;
+    return true;
+  }
+}
+
+}  // namespace hft::feed
