@@ -8,9 +8,11 @@
 //  - MBO A -> Add, C -> Cancel (qty = quantity removed), M -> Modify, R -> Clear.
 //  - MBO T -> Trade, side = opposite of DBN's side (DBN gives the aggressor; MarketEvent
 //    wants the resting order's side), order_id as given, flag kPrintable (the tape print).
-//  - MBO F -> Trade, side = DBN's side unchanged: a fill record names the RESTING order that
-//    was filled (its order_id and its side; checked on the ESH4 day: every F side equals the
-//    side of the order it names). No kPrintable: the T record already prints the volume.
+//  - MBO F -> Trade, side = DBN's side unchanged: a fill record names an order of the book that
+//    was filled, with that order's side (checked on the ESH4 day: every F side equals the side
+//    the order was added with). Usually the resting order; when the aggressor itself had been
+//    resting (a modify into a marketable price), its own fill comes as an F too. No kPrintable:
+//    the T record already prints the volume, so volume = sum over kPrintable Trades.
 //  - trades / MBP-1 / MBP-10 action T -> Trade with side = opposite(aggressor), kPrintable.
 //  - N and unknown actions produce no event and are counted ("dbn.mbo.N", errors
 //    "dbn.unknown_action").
