@@ -31,10 +31,10 @@ enum class BookError : std::uint8_t {
   UnknownOrder,      // execute/cancel/delete/replace/modify of an id not in the book
   DuplicateOrder,    // add (or replace target) with an id already live
   OverExecute,       // execute/cancel larger than the remaining quantity (order removed)
-  ZeroQty,           // add/replace/modify with quantity 0
-  BadPrice,          // add at a price <= 0
+  ZeroQty,           // add/replace/modify/execute/cancel with quantity 0 (event dropped)
+  BadPrice,          // add/replace/modify at a price <= 0
   BadSide,           // add with side None
-  BadInstrument,     // instrument id >= max_instruments
+  BadInstrument,     // instrument id >= max_instruments (add, clear)
   OrderPoolFull,     // no free order slot (event dropped)
   LevelPoolFull,     // no free level slot (event dropped)
   Count_
@@ -72,8 +72,14 @@ class Books {
   // i-th occupied level from the top (0 = best); false when the side has fewer levels.
   bool level(InstrumentId instr, Side side, std::size_t i, LevelView& out) const noexcept;
   std::size_t depth(InstrumentId instr, Side side) const noexcept;  // occupied levels
-  std::size_t live_orders() const noexcept;
+  std::size_t live_orders() const noexcept { return live_; }
   std::size_t live_orders(InstrumentId instr) const noexcept;
+
+  // Level at an exact price; false when there is none.
+  bool level_at(InstrumentId instr, Side side, Price price, LevelView& out) const noexcept;
+  // Oldest (front of queue) order at a price level; false when there is no such level. Lets a
+  // reader walk or empty a whole level without allocating (delete the front until false).
+  bool level_front(InstrumentId instr, Side side, Price price, OrderId& out) const noexcept;
 
   // Order lookup for tests and tools: false if unknown.
   struct OrderView {
@@ -92,10 +98,76 @@ class Books {
   std::string check_invariants() const;
 
   const BookCounters& counters() const noexcept { return counters_; }
+  const BookConfig& config() const noexcept { return cfg_; }
 
  private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+  // Pools hold 32-bit indices, not pointers: smaller nodes, and the pools never move.
+  static constexpr std::uint32_t kNil = 0xFFFFFFFFu;
+  struct Order {
+    OrderId id;
+    Qty qty;
+    std::uint32_t level;  // the order's level, so execute/cancel/delete never search
+    std::uint32_t prev;   // FIFO queue links (order indices)
+    std::uint32_t next;   //   (next also links the free list)
+  };
+  struct Level {
+    Price price;
+    Volume qty;
+    std::uint32_t orders;
+    std::uint32_t head;   // oldest order (also links the free list)
+    std::uint32_t tail;
+    InstrumentId instr;
+    Side side;
+  };
+  // Sorted ascending by key with the best price at the back: key = price for bids, -price for
+  // asks, so one search serves both sides and inserts near the top shift little.
+  struct LevelRef {
+    Price key;
+    std::uint32_t level;
+  };
+  struct Slot {
+    OrderId key;
+    std::uint32_t order;  // kNil = empty
+  };
+  struct Instr {
+    std::vector<LevelRef> side[2];
+    std::uint64_t live = 0;
+  };
+
+  std::size_t slot_home(OrderId id) const noexcept;
+  std::size_t find_slot(OrderId id) const noexcept;       // slot index or kNoSlot
+  void erase_slot(std::size_t pos) noexcept;              // backward-shift delete
+  std::uint32_t level_for(Instr& in, Side side, Price price, InstrumentId instr) noexcept;
+  void link_back(std::uint32_t oi, std::uint32_t li) noexcept;
+  void unlink(std::uint32_t oi) noexcept;                 // frees the level if it empties
+  void remove_level(std::uint32_t li) noexcept;
+  void remove_order_at(std::size_t slot) noexcept;        // unlink + index erase + free
+  bool level_available(const Instr& in, Side side, Price price,
+                       std::uint32_t freed_level) const noexcept;
+  const LevelRef* find_ref(const Instr& in, Side side, Price price) const noexcept;
+  BookError add(const MarketEvent& ev) noexcept;
+  BookError reduce(const MarketEvent& ev) noexcept;       // execute, cancel
+  BookError del(const MarketEvent& ev) noexcept;
+  BookError replace(const MarketEvent& ev) noexcept;
+  BookError modify(const MarketEvent& ev) noexcept;
+  BookError clear(const MarketEvent& ev) noexcept;
+  BookError fail(BookError e) noexcept {
+    ++counters_.errors[static_cast<std::size_t>(e)];
+    return e;
+  }
+  void check_cross(const Instr& in) noexcept;
+
+  BookConfig cfg_;
+  std::vector<Order> orders_;
+  std::vector<Level> levels_;
+  std::vector<Slot> slots_;
+  std::vector<Instr> instrs_;
+  std::size_t mask_ = 0;
+  int slot_bits_ = 0;
+  std::uint32_t free_order_ = kNil;
+  std::uint32_t free_level_ = kNil;
+  std::size_t live_ = 0;
+  std::size_t live_levels_ = 0;
   BookCounters counters_;
 };
 

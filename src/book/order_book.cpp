@@ -1,0 +1,557 @@
+// L3 order books: pooled orders and levels, one open-addressing order index for all
+// instruments, sorted level arrays with the best price at the back.
+#include "hft/book/order_book.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+namespace hft::book {
+
+namespace {
+constexpr std::size_t kNoSlot = ~std::size_t{0};
+constexpr std::uint64_t kFib = 0x9E3779B97F4A7C15ULL;
+
+inline int side_ix(Side s) noexcept { return s == Side::Sell ? 1 : 0; }
+inline Price key_of(Side s, Price p) noexcept { return s == Side::Sell ? -p : p; }
+
+// First index whose key is >= k. Most lookups hit the top (the back), so scan a few from the
+// back before falling back to a binary search.
+template <class Vec>
+inline std::size_t lower_pos(const Vec& a, Price k) noexcept {
+  std::size_t i = a.size();
+  for (int step = 0; step < 8; ++step) {
+    if (i == 0 || a[i - 1].key < k) return i;
+    --i;
+  }
+  std::size_t lo = 0, hi = i;
+  while (lo < hi) {
+    const std::size_t mid = (lo + hi) / 2;
+    if (a[mid].key < k) lo = mid + 1; else hi = mid;
+  }
+  return lo;
+}
+}  // namespace
+
+const char* book_error_name(BookError e) noexcept {
+  switch (e) {
+    case BookError::None: return "none";
+    case BookError::UnknownOrder: return "unknown_order";
+    case BookError::DuplicateOrder: return "duplicate_order";
+    case BookError::OverExecute: return "over_execute";
+    case BookError::ZeroQty: return "zero_qty";
+    case BookError::BadPrice: return "bad_price";
+    case BookError::BadSide: return "bad_side";
+    case BookError::BadInstrument: return "bad_instrument";
+    case BookError::OrderPoolFull: return "order_pool_full";
+    case BookError::LevelPoolFull: return "level_pool_full";
+    case BookError::Count_: break;
+  }
+  return "?";
+}
+
+Books::Books(const BookConfig& cfg) : cfg_(cfg) {
+  if (cfg_.max_orders == 0) cfg_.max_orders = 1;
+  if (cfg_.max_levels == 0) cfg_.max_levels = 1;
+  if (cfg_.max_orders >= kNil) cfg_.max_orders = kNil - 1;
+  if (cfg_.max_levels >= kNil) cfg_.max_levels = kNil - 1;
+  orders_.resize(cfg_.max_orders);
+  for (std::size_t i = 0; i < orders_.size(); ++i)
+    orders_[i] = Order{0, 0, kNil, kNil,
+                       i + 1 < orders_.size() ? static_cast<std::uint32_t>(i + 1) : kNil};
+  free_order_ = 0;
+  levels_.resize(cfg_.max_levels);
+  for (std::size_t i = 0; i < levels_.size(); ++i)
+    levels_[i] = Level{0, 0, 0, i + 1 < levels_.size() ? static_cast<std::uint32_t>(i + 1) : kNil,
+                       kNil, 0, Side::None};
+  free_level_ = 0;
+  // Load factor at most 1/2 keeps linear-probe runs short.
+  std::size_t cap = 16;
+  slot_bits_ = 4;
+  while (cap < 2 * cfg_.max_orders) {
+    cap <<= 1;
+    ++slot_bits_;
+  }
+  slots_.assign(cap, Slot{0, kNil});
+  mask_ = cap - 1;
+  instrs_.resize(cfg_.max_instruments);
+}
+
+Books::~Books() = default;
+
+// Low bits of the id are used as is (dense sequential ids land in consecutive slots), plus a
+// Fibonacci hash of the high bits, so ids strided by a power of two, or spread over a huge
+// range (DBN), still spread over the table.
+std::size_t Books::slot_home(OrderId id) const noexcept {
+  const std::uint64_t hi = id >> slot_bits_;
+  return static_cast<std::size_t>(id + ((hi * kFib) >> (64 - slot_bits_))) & mask_;
+}
+
+std::size_t Books::find_slot(OrderId id) const noexcept {
+  std::size_t i = slot_home(id);
+  for (;;) {
+    const Slot& s = slots_[i];
+    if (s.order == kNil) return kNoSlot;
+    if (s.key == id) return i;
+    i = (i + 1) & mask_;
+  }
+}
+
+void Books::erase_slot(std::size_t pos) noexcept {
+  std::size_t i = pos;
+  std::size_t j = (i + 1) & mask_;
+  while (slots_[j].order != kNil) {
+    const std::size_t h = slot_home(slots_[j].key);
+    // slots_[j] may move into the hole at i iff i lies cyclically within [h, j).
+    if (((j - h) & mask_) >= ((j - i) & mask_)) {
+      slots_[i] = slots_[j];
+      i = j;
+    }
+    j = (j + 1) & mask_;
+  }
+  slots_[i] = Slot{0, kNil};
+}
+
+const Books::LevelRef* Books::find_ref(const Instr& in, Side side, Price price) const noexcept {
+  const auto& a = in.side[side_ix(side)];
+  const Price k = key_of(side, price);
+  const std::size_t p = lower_pos(a, k);
+  if (p < a.size() && a[p].key == k) return &a[p];
+  return nullptr;
+}
+
+// Level at (side, price), created if absent. Caller checked that a level slot is available.
+std::uint32_t Books::level_for(Instr& in, Side side, Price price, InstrumentId instr) noexcept {
+  auto& a = in.side[side_ix(side)];
+  const Price k = key_of(side, price);
+  const std::size_t p = lower_pos(a, k);
+  if (p < a.size() && a[p].key == k) return a[p].level;
+  const std::uint32_t li = free_level_;
+  free_level_ = levels_[li].head;
+  levels_[li] = Level{price, 0, 0, kNil, kNil, instr, side};
+  ++live_levels_;
+  if (a.capacity() == 0) {
+    a.reserve(cfg_.levels_reserve);
+  } else if (a.size() == a.capacity()) {
+    ++counters_.level_array_grew;
+  }
+  a.insert(a.begin() + static_cast<std::ptrdiff_t>(p), LevelRef{k, li});
+  return li;
+}
+
+void Books::link_back(std::uint32_t oi, std::uint32_t li) noexcept {
+  Order& o = orders_[oi];
+  Level& L = levels_[li];
+  o.level = li;
+  o.next = kNil;
+  o.prev = L.tail;
+  if (L.tail != kNil) orders_[L.tail].next = oi; else L.head = oi;
+  L.tail = oi;
+  L.qty += o.qty;
+  ++L.orders;
+}
+
+void Books::unlink(std::uint32_t oi) noexcept {
+  Order& o = orders_[oi];
+  const std::uint32_t li = o.level;
+  Level& L = levels_[li];
+  if (o.prev != kNil) orders_[o.prev].next = o.next; else L.head = o.next;
+  if (o.next != kNil) orders_[o.next].prev = o.prev; else L.tail = o.prev;
+  L.qty -= o.qty;
+  if (--L.orders == 0) remove_level(li);
+}
+
+void Books::remove_level(std::uint32_t li) noexcept {
+  Level& L = levels_[li];
+  auto& a = instrs_[L.instr].side[side_ix(L.side)];
+  const Price k = key_of(L.side, L.price);
+  const std::size_t p = lower_pos(a, k);
+  if (p < a.size() && a[p].level == li) a.erase(a.begin() + static_cast<std::ptrdiff_t>(p));
+  L.side = Side::None;
+  L.head = free_level_;
+  free_level_ = li;
+  --live_levels_;
+}
+
+void Books::remove_order_at(std::size_t slot) noexcept {
+  const std::uint32_t oi = slots_[slot].order;
+  const InstrumentId instr = levels_[orders_[oi].level].instr;
+  unlink(oi);
+  erase_slot(slot);
+  Order& o = orders_[oi];
+  o.level = kNil;
+  o.qty = 0;
+  o.next = free_order_;
+  free_order_ = oi;
+  --live_;
+  --instrs_[instr].live;
+}
+
+// True when an order can be placed at (side, price): the level exists, a level slot is free, or
+// one is freed by removing the order whose level is freed_level (when it is that level's last).
+bool Books::level_available(const Instr& in, Side side, Price price,
+                            std::uint32_t freed_level) const noexcept {
+  if (free_level_ != kNil) return true;
+  if (find_ref(in, side, price) != nullptr) return true;
+  return freed_level != kNil && levels_[freed_level].orders == 1;
+}
+
+void Books::check_cross(const Instr& in) noexcept {
+  const auto& b = in.side[0];
+  const auto& s = in.side[1];
+  if (b.empty() || s.empty()) return;
+  const Price bid = b.back().key;
+  const Price ask = -s.back().key;
+  if (bid == ask) ++counters_.locked;
+  else if (bid > ask) ++counters_.crossed;
+}
+
+BookError Books::add(const MarketEvent& ev) noexcept {
+  if (ev.instrument >= instrs_.size()) return fail(BookError::BadInstrument);
+  if (ev.side != Side::Buy && ev.side != Side::Sell) return fail(BookError::BadSide);
+  if (ev.price <= 0) return fail(BookError::BadPrice);
+  if (ev.qty == 0) return fail(BookError::ZeroQty);
+  std::size_t i = slot_home(ev.order_id);
+  for (;;) {
+    const Slot& s = slots_[i];
+    if (s.order == kNil) break;
+    if (s.key == ev.order_id) return fail(BookError::DuplicateOrder);
+    i = (i + 1) & mask_;
+  }
+  if (free_order_ == kNil) return fail(BookError::OrderPoolFull);
+  Instr& in = instrs_[ev.instrument];
+  if (!level_available(in, ev.side, ev.price, kNil)) return fail(BookError::LevelPoolFull);
+  const std::uint32_t oi = free_order_;
+  free_order_ = orders_[oi].next;
+  orders_[oi].id = ev.order_id;
+  orders_[oi].qty = ev.qty;
+  link_back(oi, level_for(in, ev.side, ev.price, ev.instrument));
+  slots_[i] = Slot{ev.order_id, oi};
+  ++live_;
+  ++in.live;
+  ++counters_.applied;
+  check_cross(in);
+  return BookError::None;
+}
+
+BookError Books::reduce(const MarketEvent& ev) noexcept {
+  const std::size_t s = find_slot(ev.order_id);
+  if (s == kNoSlot) return fail(BookError::UnknownOrder);
+  if (ev.qty == 0) return fail(BookError::ZeroQty);
+  Order& o = orders_[slots_[s].order];
+  ++counters_.applied;
+  if (ev.qty < o.qty) {
+    o.qty -= ev.qty;
+    levels_[o.level].qty -= ev.qty;
+    return BookError::None;
+  }
+  const bool over = ev.qty > o.qty;
+  remove_order_at(s);
+  return over ? fail(BookError::OverExecute) : BookError::None;
+}
+
+BookError Books::del(const MarketEvent& ev) noexcept {
+  const std::size_t s = find_slot(ev.order_id);
+  if (s == kNoSlot) return fail(BookError::UnknownOrder);
+  remove_order_at(s);
+  ++counters_.applied;
+  return BookError::None;
+}
+
+BookError Books::replace(const MarketEvent& ev) noexcept {
+  const std::size_t s = find_slot(ev.order_id);
+  if (s == kNoSlot) return fail(BookError::UnknownOrder);
+  if (ev.qty == 0) return fail(BookError::ZeroQty);
+  if (ev.price <= 0) return fail(BookError::BadPrice);
+  if (ev.new_order_id != ev.order_id && find_slot(ev.new_order_id) != kNoSlot)
+    return fail(BookError::DuplicateOrder);
+  const std::uint32_t oi = slots_[s].order;
+  const Level& old = levels_[orders_[oi].level];
+  const Side side = old.side;
+  const InstrumentId instr = old.instr;
+  Instr& in = instrs_[instr];
+  if (!level_available(in, side, ev.price, orders_[oi].level))
+    return fail(BookError::LevelPoolFull);
+  remove_order_at(s);
+  // The removal freed an order slot, so the add cannot fail on the pool.
+  MarketEvent a = ev;
+  a.order_id = ev.new_order_id;
+  a.side = side;
+  a.instrument = instr;
+  return add(a);  // counts the event as applied once
+}
+
+BookError Books::modify(const MarketEvent& ev) noexcept {
+  const std::size_t s = find_slot(ev.order_id);
+  if (s == kNoSlot) return fail(BookError::UnknownOrder);
+  if (ev.qty == 0) return fail(BookError::ZeroQty);
+  if (ev.price <= 0) return fail(BookError::BadPrice);
+  const std::uint32_t oi = slots_[s].order;
+  Order& o = orders_[oi];
+  const std::uint32_t li = o.level;
+  Level& L = levels_[li];
+  if (ev.price == L.price) {
+    if (ev.qty <= o.qty) {  // shrink keeps its place in the queue
+      L.qty -= o.qty - ev.qty;
+      o.qty = ev.qty;
+    } else {  // growth goes to the back of the same level
+      if (L.orders > 1) {
+        if (o.prev != kNil) orders_[o.prev].next = o.next; else L.head = o.next;
+        if (o.next != kNil) orders_[o.next].prev = o.prev; else L.tail = o.prev;
+        L.qty -= o.qty;
+        --L.orders;
+        o.qty = ev.qty;
+        link_back(oi, li);
+      } else {
+        L.qty += ev.qty - o.qty;
+        o.qty = ev.qty;
+      }
+    }
+    ++counters_.applied;
+    return BookError::None;
+  }
+  const Side side = L.side;
+  const InstrumentId instr = L.instr;
+  Instr& in = instrs_[instr];
+  if (!level_available(in, side, ev.price, li)) return fail(BookError::LevelPoolFull);
+  unlink(oi);
+  o.qty = ev.qty;
+  link_back(oi, level_for(in, side, ev.price, instr));
+  ++counters_.applied;
+  check_cross(in);
+  return BookError::None;
+}
+
+BookError Books::clear(const MarketEvent& ev) noexcept {
+  if (ev.instrument >= instrs_.size()) return fail(BookError::BadInstrument);
+  Instr& in = instrs_[ev.instrument];
+  for (auto& a : in.side) {
+    for (const LevelRef& r : a) {
+      Level& L = levels_[r.level];
+      for (std::uint32_t oi = L.head; oi != kNil;) {
+        Order& o = orders_[oi];
+        const std::uint32_t nx = o.next;
+        const std::size_t s = find_slot(o.id);
+        if (s != kNoSlot) erase_slot(s);
+        o.level = kNil;
+        o.qty = 0;
+        o.next = free_order_;
+        free_order_ = oi;
+        --live_;
+        oi = nx;
+      }
+      L.side = Side::None;
+      L.head = free_level_;
+      free_level_ = r.level;
+      --live_levels_;
+    }
+    a.clear();
+  }
+  in.live = 0;
+  ++counters_.applied;
+  return BookError::None;
+}
+
+BookError Books::apply(const MarketEvent& ev) noexcept {
+  switch (ev.kind) {
+    case EventKind::Add: return add(ev);
+    case EventKind::Execute:
+    case EventKind::Cancel: return reduce(ev);
+    case EventKind::Delete: return del(ev);
+    case EventKind::Replace: return replace(ev);
+    case EventKind::Modify: return modify(ev);
+    case EventKind::Clear: return clear(ev);
+    case EventKind::Trade:
+    case EventKind::Status:
+    case EventKind::Directory:
+    case EventKind::System:
+    case EventKind::Count_: break;
+  }
+  return BookError::None;
+}
+
+LevelView Books::best(InstrumentId instr, Side side) const noexcept {
+  LevelView v;
+  level(instr, side, 0, v);
+  return v;
+}
+
+bool Books::level(InstrumentId instr, Side side, std::size_t i, LevelView& out) const noexcept {
+  if (instr >= instrs_.size() || side == Side::None) return false;
+  const auto& a = instrs_[instr].side[side_ix(side)];
+  if (i >= a.size()) return false;
+  const Level& L = levels_[a[a.size() - 1 - i].level];
+  out = LevelView{L.price, L.qty, L.orders};
+  return true;
+}
+
+std::size_t Books::depth(InstrumentId instr, Side side) const noexcept {
+  if (instr >= instrs_.size() || side == Side::None) return 0;
+  return instrs_[instr].side[side_ix(side)].size();
+}
+
+std::size_t Books::live_orders(InstrumentId instr) const noexcept {
+  return instr < instrs_.size() ? static_cast<std::size_t>(instrs_[instr].live) : 0;
+}
+
+bool Books::level_at(InstrumentId instr, Side side, Price price, LevelView& out) const noexcept {
+  if (instr >= instrs_.size() || side == Side::None) return false;
+  const LevelRef* r = find_ref(instrs_[instr], side, price);
+  if (r == nullptr) return false;
+  const Level& L = levels_[r->level];
+  out = LevelView{L.price, L.qty, L.orders};
+  return true;
+}
+
+bool Books::level_front(InstrumentId instr, Side side, Price price, OrderId& out) const noexcept {
+  if (instr >= instrs_.size() || side == Side::None) return false;
+  const LevelRef* r = find_ref(instrs_[instr], side, price);
+  if (r == nullptr) return false;
+  out = orders_[levels_[r->level].head].id;
+  return true;
+}
+
+bool Books::find_order(OrderId id, OrderView& out) const noexcept {
+  const std::size_t s = find_slot(id);
+  if (s == kNoSlot) return false;
+  const Order& o = orders_[slots_[s].order];
+  const Level& L = levels_[o.level];
+  out = OrderView{L.instr, L.side, L.price, o.qty};
+  return true;
+}
+
+std::vector<OrderId> Books::queue(InstrumentId instr, Side side, Price price) const {
+  std::vector<OrderId> ids;
+  if (instr >= instrs_.size() || side == Side::None) return ids;
+  const LevelRef* r = find_ref(instrs_[instr], side, price);
+  if (r == nullptr) return ids;
+  for (std::uint32_t oi = levels_[r->level].head; oi != kNil; oi = orders_[oi].next)
+    ids.push_back(orders_[oi].id);
+  return ids;
+}
+
+std::string Books::check_invariants() const {
+  auto err = [](const std::string& what, std::uint64_t a, std::uint64_t b) {
+    return what + " (" + std::to_string(a) + " vs " + std::to_string(b) + ")";
+  };
+  std::size_t orders_seen = 0, levels_seen = 0;
+  std::vector<char> order_used(orders_.size(), 0);
+  for (std::size_t ii = 0; ii < instrs_.size(); ++ii) {
+    const Instr& in = instrs_[ii];
+    std::uint64_t live = 0;
+    for (int s = 0; s < 2; ++s) {
+      const auto& a = in.side[s];
+      for (std::size_t k = 0; k < a.size(); ++k) {
+        if (k > 0 && a[k - 1].key >= a[k].key) return err("levels not sorted, instrument", ii, k);
+        if (a[k].level >= levels_.size()) return err("level index out of range", ii, k);
+        const Level& L = levels_[a[k].level];
+        const Side side = s == 0 ? Side::Buy : Side::Sell;
+        if (L.side != side || L.instr != ii || key_of(side, L.price) != a[k].key)
+          return err("level identity wrong, instrument", ii, a[k].level);
+        if (L.price <= 0) return err("level price <= 0, level", a[k].level, 0);
+        ++levels_seen;
+        Volume sum = 0;
+        std::uint32_t n = 0, prev = kNil;
+        for (std::uint32_t oi = L.head; oi != kNil; oi = orders_[oi].next) {
+          if (oi >= orders_.size()) return err("order index out of range", oi, 0);
+          if (order_used[oi]) return err("order in two queues (or a cycle)", oi, 0);
+          order_used[oi] = 1;
+          const Order& o = orders_[oi];
+          if (o.prev != prev) return err("broken prev link at order", oi, o.prev);
+          if (o.level != a[k].level) return err("order does not point to its level", oi, o.level);
+          if (o.qty == 0) return err("live order with qty 0", oi, 0);
+          const std::size_t sl = find_slot(o.id);
+          if (sl == kNoSlot || slots_[sl].order != oi) return err("order not indexed, id", o.id, oi);
+          sum += o.qty;
+          ++n;
+          prev = oi;
+        }
+        if (L.tail != prev) return err("tail wrong at level", a[k].level, L.tail);
+        if (n == 0) return err("empty level kept", a[k].level, 0);
+        if (n != L.orders) return err("level order count wrong", n, L.orders);
+        if (sum != L.qty) return err("level qty wrong", static_cast<std::uint64_t>(sum),
+                                     static_cast<std::uint64_t>(L.qty));
+        live += n;
+      }
+    }
+    if (live != in.live) return err("instrument live count wrong", live, in.live);
+    orders_seen += live;
+  }
+  if (orders_seen != live_) return err("live order count wrong", orders_seen, live_);
+  if (levels_seen != live_levels_) return err("live level count wrong", levels_seen, live_levels_);
+  std::size_t occupied = 0;
+  for (std::size_t i = 0; i < slots_.size(); ++i) {
+    if (slots_[i].order == kNil) continue;
+    ++occupied;
+    if (slots_[i].order >= orders_.size() || !order_used[slots_[i].order] ||
+        orders_[slots_[i].order].id != slots_[i].key)
+      return err("index slot points to a dead or wrong order", i, slots_[i].key);
+    // Linear probing: no empty slot between the home slot and this one.
+    for (std::size_t j = slot_home(slots_[i].key); j != i; j = (j + 1) & mask_)
+      if (slots_[j].order == kNil) return err("index slot unreachable", i, j);
+  }
+  if (occupied != live_) return err("index size wrong", occupied, live_);
+  std::size_t free_orders = 0;
+  for (std::uint32_t oi = free_order_; oi != kNil && free_orders <= orders_.size();
+       oi = orders_[oi].next)
+    ++free_orders;
+  if (free_orders + live_ != orders_.size()) return err("order pool leak", free_orders, live_);
+  std::size_t free_levels = 0;
+  for (std::uint32_t li = free_level_; li != kNil && free_levels <= levels_.size();
+       li = levels_[li].head)
+    ++free_levels;
+  if (free_levels + live_levels_ != levels_.size())
+    return err("level pool leak", free_levels, live_levels_);
+  return {};
+}
+
+namespace {
+inline char* put_int(char* p, std::int64_t v) noexcept {
+  std::uint64_t u;
+  if (v < 0) {
+    *p++ = '-';
+    u = static_cast<std::uint64_t>(-(v + 1)) + 1;
+  } else {
+    u = static_cast<std::uint64_t>(v);
+  }
+  char tmp[20];
+  int n = 0;
+  do {
+    tmp[n++] = static_cast<char>('0' + u % 10);
+    u /= 10;
+  } while (u != 0);
+  while (n > 0) *p++ = tmp[--n];
+  return p;
+}
+}  // namespace
+
+std::size_t format_lobster_row(const Books& books, InstrumentId instr, std::size_t levels,
+                               char* buf) noexcept {
+  char* p = buf;
+  for (std::size_t i = 0; i < levels; ++i) {
+    LevelView a, b;
+    if (i > 0) *p++ = ',';
+    if (books.level(instr, Side::Sell, i, a)) {
+      p = put_int(p, a.price);
+      *p++ = ',';
+      p = put_int(p, a.qty);
+    } else {
+      p = put_int(p, kLobsterEmptyAsk);
+      *p++ = ',';
+      *p++ = '0';
+    }
+    *p++ = ',';
+    if (books.level(instr, Side::Buy, i, b)) {
+      p = put_int(p, b.price);
+      *p++ = ',';
+      p = put_int(p, b.qty);
+    } else {
+      p = put_int(p, kLobsterEmptyBid);
+      *p++ = ',';
+      *p++ = '0';
+    }
+  }
+  return static_cast<std::size_t>(p - buf);
+}
+
+}  // namespace hft::book
