@@ -1,0 +1,53 @@
+// Helpers for end-to-end tests that run the hftd binary as a user would.
+#pragma once
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace hft::e2e {
+
+struct RunResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+inline RunResult run(const std::string& args) {
+  const std::string cmd = std::string(HFTD_BINARY) + " " + args + " 2>&1";
+  RunResult r;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return r;
+  char buf[4096];
+  while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) r.output.append(buf, n);
+  const int st = pclose(p);
+  r.exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
+}
+
+inline std::vector<std::string> read_lines(const std::string& path) {
+  std::vector<std::string> lines;
+  std::ifstream in(path);
+  std::string l;
+  while (std::getline(in, l)) {
+    if (!l.empty() && l.back() == '\r') l.pop_back();
+    lines.push_back(l);
+  }
+  return lines;
+}
+
+inline std::string tmp(const std::string& name) { return std::string(HFT_TEST_TMP) + "/" + name; }
+inline std::string data(const std::string& rel) { return std::string(HFT_SHARED_DATA) + "/" + rel; }
+
+// Unzips a LOBSTER sample once into the test scratch folder; returns the folder.
+inline std::string unzip_once(const std::string& zip_rel, const std::string& dir_name) {
+  const std::string dir = tmp(dir_name);
+  const std::string cmd = "mkdir -p '" + dir + "' && unzip -o -q '" + data(zip_rel) + "' -d '" + dir + "'";
+  if (std::system(cmd.c_str()) != 0) return {};
+  return dir;
+}
+
+}  // namespace hft::e2e
