@@ -1,0 +1,195 @@
+// Frame parsing on frames built in memory byte by byte (Ethernet/VLAN/QinQ/SLL/SLL2/raw, IPv4
+// options, fragments, non-UDP, truncation at every length) and the file reader on pcaps written
+// with libpcap (micro- and nanosecond stamps).
+#include <gtest/gtest.h>
+
+#include "hft/feed/pcap_reader.hpp"
+#include "wire_util.hpp"
+
+namespace hft::feed {
+namespace {
+using namespace wire_test;
+
+const Bytes kPayload = {'h', 'e', 'l', 'l', 'o', ' ', 'm', 'o', 'l', 'd'};
+
+FrameStatus parse(int dlt, const Bytes& f, UdpDatagram& out, UdpFilter filt = {}) {
+  return parse_frame(dlt, f.data(), f.size(), filt, out);
+}
+
+void expect_payload(const UdpDatagram& d) {
+  ASSERT_EQ(d.payload.size(), kPayload.size());
+  EXPECT_TRUE(std::equal(kPayload.begin(), kPayload.end(), d.payload.begin()));
+  EXPECT_EQ(d.dst_addr, 0xe9360c6fu);
+  EXPECT_EQ(d.dst_port, 26477);
+  EXPECT_EQ(d.src_port, 40000);
+}
+
+TEST(Frame, EthernetWithZeroOneTwoVlans) {
+  const Bytes ip = ipv4_udp(kPayload);
+  for (const auto& tags : std::vector<std::vector<std::uint16_t>>{{}, {0x8100}, {0x88a8, 0x8100}, {0x9100, 0x8100}}) {
+    UdpDatagram d;
+    ASSERT_EQ(parse(1, ethernet(ip, tags), d), FrameStatus::Ok) << tags.size();
+    expect_payload(d);
+  }
+  UdpDatagram d;
+  EXPECT_EQ(parse(1, ethernet(ip, {0x8100, 0x8100, 0x8100}), d), FrameStatus::TooManyVlans);
+}
+
+TEST(Frame, EthernetPaddingIsTrimmed) {
+  // A short UDP datagram padded to the 60-byte Ethernet minimum: the payload ends where UDP says.
+  UdpDatagram d;
+  ASSERT_EQ(parse(1, ethernet(ipv4_udp(kPayload), {}, 0x0800, 60), d), FrameStatus::Ok);
+  expect_payload(d);
+}
+
+TEST(Frame, LinuxCookedAndRaw) {
+  const Bytes ip = ipv4_udp(kPayload);
+  UdpDatagram d;
+  ASSERT_EQ(parse(113, sll(ip), d), FrameStatus::Ok);
+  expect_payload(d);
+  ASSERT_EQ(parse(276, sll2(ip), d), FrameStatus::Ok);
+  expect_payload(d);
+  ASSERT_EQ(parse(12, ip, d), FrameStatus::Ok);
+  expect_payload(d);
+  ASSERT_EQ(parse(228, ip, d), FrameStatus::Ok);
+  expect_payload(d);
+  EXPECT_EQ(parse(113, sll(ip, 0x86dd), d), FrameStatus::NonIpv4);
+  EXPECT_EQ(parse(276, sll2(ip, 0x0806), d), FrameStatus::NonIpv4);
+}
+
+TEST(Frame, IpOptions) {
+  IpOpts o;
+  o.options = 8;  // IHL 7
+  UdpDatagram d;
+  ASSERT_EQ(parse(1, ethernet(ipv4_udp(kPayload, o), {0x8100}), d), FrameStatus::Ok);
+  expect_payload(d);
+}
+
+TEST(Frame, RejectsWithReason) {
+  UdpDatagram d;
+  IpOpts frag_mf;
+  frag_mf.frag = 0x2000;  // more fragments
+  EXPECT_EQ(parse(1, ethernet(ipv4_udp(kPayload, frag_mf)), d), FrameStatus::IpFragment);
+  IpOpts frag_off;
+  frag_off.frag = 0x0010;  // offset 16*8
+  EXPECT_EQ(parse(1, ethernet(ipv4_udp(kPayload, frag_off)), d), FrameStatus::IpFragment);
+  IpOpts tcp;
+  tcp.proto = 6;
+  EXPECT_EQ(parse(1, ethernet(ipv4_udp(kPayload, tcp)), d), FrameStatus::NonUdp);
+  EXPECT_EQ(parse(1, ethernet(ipv4_udp(kPayload), {}, 0x0806), d), FrameStatus::NonIpv4);  // ARP
+  EXPECT_EQ(parse(1, ethernet(ipv4_udp(kPayload), {0x8100}, 0x86dd), d), FrameStatus::NonIpv4);
+  Bytes bad_version = ipv4_udp(kPayload);
+  bad_version[0] = 0x65;
+  EXPECT_EQ(parse(1, ethernet(bad_version), d), FrameStatus::BadIpHeader);
+  Bytes bad_ihl = ipv4_udp(kPayload);
+  bad_ihl[0] = 0x44;
+  EXPECT_EQ(parse(1, ethernet(bad_ihl), d), FrameStatus::BadIpHeader);
+  Bytes bad_udp = ipv4_udp(kPayload);
+  bad_udp[20 + 4] = 0xff;  // UDP length far beyond the IP payload
+  EXPECT_EQ(parse(1, ethernet(bad_udp), d), FrameStatus::BadUdpLength);
+  Bytes tiny_udp = ipv4_udp(kPayload);
+  tiny_udp[20 + 4] = 0;
+  tiny_udp[20 + 5] = 7;
+  EXPECT_EQ(parse(1, ethernet(tiny_udp), d), FrameStatus::BadUdpLength);
+}
+
+TEST(Frame, Filter) {
+  UdpDatagram d;
+  const Bytes f = ethernet(ipv4_udp(kPayload), {0x8100});
+  EXPECT_EQ(parse(1, f, d, UdpFilter{0xe9360c6f, 26477}), FrameStatus::Ok);
+  EXPECT_EQ(parse(1, f, d, UdpFilter{0xe9360c6f, 0}), FrameStatus::Ok);
+  EXPECT_EQ(parse(1, f, d, UdpFilter{0, 26477}), FrameStatus::Ok);
+  EXPECT_EQ(parse(1, f, d, UdpFilter{0xe9360c70, 0}), FrameStatus::FilteredOut);
+  EXPECT_EQ(parse(1, f, d, UdpFilter{0, 26478}), FrameStatus::FilteredOut);
+  FeedOptions o;
+  o.dst_addr = "233.54.12.111";
+  o.dst_port = 26477;
+  const UdpFilter uf = make_filter(o);
+  EXPECT_EQ(uf.dst_addr, 0xe9360c6fu);
+  EXPECT_EQ(uf.dst_port, 26477);
+  o.dst_addr = "not-an-ip";
+  EXPECT_THROW(make_filter(o), std::invalid_argument);
+}
+
+// Every prefix of a valid frame is a truncated frame, for every link type (and the exact-size
+// heap copy lets ASan catch any read past the captured bytes).
+TEST(Frame, TruncatedAtEveryLength) {
+  const Bytes ip = ipv4_udp(kPayload);
+  const std::pair<int, Bytes> frames[] = {{1, ethernet(ip)},
+                                          {1, ethernet(ip, {0x8100})},
+                                          {1, ethernet(ip, {0x88a8, 0x8100})},
+                                          {113, sll(ip)},
+                                          {276, sll2(ip)},
+                                          {12, ip}};
+  for (const auto& [dlt, f] : frames) {
+    for (std::size_t n = 0; n < f.size(); ++n) {
+      Bytes cut(f.begin(), f.begin() + static_cast<std::ptrdiff_t>(n));
+      UdpDatagram d;
+      EXPECT_EQ(parse_frame(dlt, cut.data(), cut.size(), {}, d), FrameStatus::Truncated) << dlt << " " << n;
+    }
+  }
+}
+
+TEST(PcapReader, MicroAndNanoStamps) {
+  const Bytes f = ethernet(ipv4_udp(kPayload), {0x8100});
+  for (bool nano : {true, false}) {
+    const std::string path = tmp_path(nano ? "ns.pcap" : "us.pcap");
+    write_pcap(path, 1, {{f, 1'700'000'000'123'456'789, 0}}, nano);
+    PcapReader r(path, FeedOptions{});
+    UdpDatagram d;
+    ASSERT_TRUE(r.next(d));
+    EXPECT_EQ(d.ts, nano ? 1'700'000'000'123'456'789 : 1'700'000'000'123'456'000);
+    expect_payload(d);
+    EXPECT_FALSE(r.next(d));
+    EXPECT_EQ(r.counters().frames, 1u);
+  }
+}
+
+TEST(PcapReader, CountsEveryReason) {
+  const Bytes ip = ipv4_udp(kPayload);
+  IpOpts frag;
+  frag.frag = 0x2000;
+  IpOpts tcp;
+  tcp.proto = 6;
+  IpOpts other_port;
+  other_port.dport = 9;
+  const Bytes good = ethernet(ip, {0x8100});
+  std::vector<Frame> frames = {
+      {good, 1, 0},
+      {ethernet(ipv4_udp(kPayload, frag)), 2, 0},
+      {ethernet(ipv4_udp(kPayload, tcp)), 3, 0},
+      {ethernet(ip, {}, 0x0806), 4, 0},
+      {ethernet(ipv4_udp(kPayload, other_port)), 5, 0},
+      {good, 6, good.size() - 3},  // snaplen cut
+      {ethernet(ip), 7, 0},
+  };
+  const std::string path = tmp_path("reasons.pcap");
+  write_pcap(path, 1, frames);
+  FeedOptions o;
+  o.dst_port = 26477;
+  PcapReader r(path, o);
+  UdpDatagram d;
+  int ok = 0;
+  while (r.next(d)) ++ok;
+  EXPECT_EQ(ok, 2);
+  const PcapCounters& c = r.counters();
+  EXPECT_EQ(c.frames, 7u);
+  EXPECT_EQ(c.datagrams, 2u);
+  EXPECT_EQ(c.skipped[static_cast<int>(FrameStatus::IpFragment)], 1u);
+  EXPECT_EQ(c.skipped[static_cast<int>(FrameStatus::NonUdp)], 1u);
+  EXPECT_EQ(c.skipped[static_cast<int>(FrameStatus::NonIpv4)], 1u);
+  EXPECT_EQ(c.skipped[static_cast<int>(FrameStatus::FilteredOut)], 1u);
+  EXPECT_EQ(c.skipped[static_cast<int>(FrameStatus::Truncated)], 1u);
+}
+
+TEST(PcapReader, UnsupportedLinkTypeAndGarbageFile) {
+  const std::string path = tmp_path("ppp.pcap");
+  write_pcap(path, 9 /* PPP */, {});
+  EXPECT_THROW(PcapReader(path, FeedOptions{}), std::runtime_error);
+  const std::string junk = tmp_path("junk.pcap");
+  { std::FILE* f = std::fopen(junk.c_str(), "wb"); std::fputs("this is not a capture file at all", f); std::fclose(f); }
+  EXPECT_THROW(PcapReader(junk, FeedOptions{}), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace hft::feed
