@@ -3,6 +3,10 @@
 // compressed/uncompressed.
 #include <gtest/gtest.h>
 
+#include <zstd.h>
+
+#include <cstring>
+
 #include "dbn_test_util.hpp"
 
 namespace hft::dbn {
@@ -228,6 +232,71 @@ TEST(DbnFixtures, PriceConversion) {
   EXPECT_FALSE(exact);
   EXPECT_EQ(dbn_price_to_ticks(-100000, exact), -1);
   EXPECT_TRUE(exact);
+}
+
+}  // namespace
+}  // namespace hft::dbn
+
+namespace hft::dbn {
+namespace {
+using namespace test;
+
+// Dense instrument ids in order of first appearance, symbols from the metadata, from symbol
+// mapping records (rtype 0x16), or the DBN id in decimal when nothing names it.
+TEST(DbnInstruments, DenseIdsAndSymbols) {
+  auto f = slurp(fixture("test_data.mbo.v3.dbn"));
+  ASSERT_EQ(f.size(), 472u);
+  const std::vector<std::uint8_t> meta(f.begin(), f.begin() + 360);
+  std::vector<std::uint8_t> r1(f.begin() + 360, f.begin() + 416);
+  std::vector<std::uint8_t> r2(f.begin() + 416, f.end());
+  std::vector<std::uint8_t> r3 = r2;
+  store_le<std::uint32_t>(r2.data() + 4, 999);
+  store_le<std::uint32_t>(r3.data() + 4, 777);
+  // v2/v3 symbol mapping: header, stype_in u8, 71-byte symbol, stype_out u8, 71-byte symbol,
+  // start_ts, end_ts = 176 bytes.
+  std::vector<std::uint8_t> sm(176, 0);
+  sm[0] = 176 / 4;
+  sm[1] = rtype::kSymbolMapping;
+  store_le<std::uint32_t>(sm.data() + 4, 777);
+  sm[16] = 1;
+  std::memcpy(sm.data() + 17, "NQH1", 4);
+  std::vector<std::uint8_t> file = meta;
+  for (const auto* part : {&r1, &r2, &sm, &r3, &r1}) file.insert(file.end(), part->begin(), part->end());
+  spit(tmp("instruments.dbn"), file);
+  auto src = open_dbn_event_source(tmp("instruments.dbn"));
+  const auto ev = drain(*src);
+  ASSERT_EQ(ev.size(), 4u);
+  EXPECT_EQ(ev[0].instrument, 0u);
+  EXPECT_EQ(ev[1].instrument, 1u);
+  EXPECT_EQ(ev[2].instrument, 2u);
+  EXPECT_EQ(ev[3].instrument, 0u);
+  ASSERT_EQ(src->instruments().size(), 3u);
+  EXPECT_EQ(src->instruments()[0].symbol, "ESH1");
+  EXPECT_EQ(src->instruments()[1].symbol, "999");
+  EXPECT_EQ(src->instruments()[2].symbol, "NQH1");
+  for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ(src->instruments()[i].id, i);
+  EXPECT_EQ(src->dbn_instrument_ids(), (std::vector<std::uint32_t>{5482, 999, 777}));
+  EXPECT_EQ(get(src->stats().counts, "dbn.rtype.symbol_mapping"), 1u);
+  EXPECT_EQ(total(src->stats().errors), 0u);
+}
+
+// Several concatenated zstd frames (as a streaming writer may produce) read as one stream.
+TEST(DbnInstruments, ConcatenatedZstdFrames) {
+  const auto f = slurp(fixture("test_data.mbo.v3.dbn"));
+  std::vector<std::uint8_t> out;
+  for (std::size_t start : {std::size_t{0}, std::size_t{100}, std::size_t{390}}) {
+    const std::size_t end = start == 0 ? 100 : (start == 100 ? 390 : f.size());
+    std::vector<std::uint8_t> z(ZSTD_compressBound(end - start));
+    const std::size_t n = ZSTD_compress(z.data(), z.size(), f.data() + start, end - start, 1);
+    ASSERT_FALSE(ZSTD_isError(n));
+    out.insert(out.end(), z.begin(), z.begin() + static_cast<std::ptrdiff_t>(n));
+  }
+  spit(tmp("frames.dbn.zst"), out);
+  feed::SourceStats st;
+  const auto a = raw_records(tmp("frames.dbn.zst"), &st);
+  const auto b = raw_records(fixture("test_data.mbo.v3.dbn"));
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(total(st.errors), 0u);
 }
 
 }  // namespace
