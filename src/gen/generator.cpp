@@ -280,8 +280,12 @@ int Generator::act_add(std::uint32_t ii, int side_hint) {
   if (cur_spread > in.spread && rng_.chance(0.3)) {
     level = side == 0 ? in.best[0] + 1 : in.best[1] - 1;  // improve inside a wide spread
   } else {
+    // Depth behind the side's best (books are dense near the top); now and then behind the
+    // fair-value anchor instead, which lets the book follow the fair value.
     const int d = draw_depth();
-    level = side == 0 ? bid_anchor - d : ask_anchor + d;
+    const bool have = side == 0 ? in.best[0] >= 0 : in.best[1] < kWindow;
+    if (have && rng_.chance(0.85)) level = side == 0 ? in.best[0] - d : in.best[1] + d;
+    else level = side == 0 ? bid_anchor - d : ask_anchor + d;
   }
   // Never cross or lock: a limit order rests strictly behind the opposite best.
   if (side == 0) level = std::min(level, in.best[1] - 1);
