@@ -150,6 +150,39 @@ TEST(PcapReader, MicroAndNanoStamps) {
   }
 }
 
+// pcapng written by hand (libpcap reads but cannot write it): Section Header Block, Interface
+// Description Block (link type 1, if_tsresol = 9 -> nanoseconds), one Enhanced Packet Block.
+TEST(PcapReader, Pcapng) {
+  const Bytes frame = ethernet(ipv4_udp(kPayload), {0x8100});
+  Bytes f;
+  auto le32 = [&](std::uint32_t v) { for (int i = 0; i < 4; ++i) f.push_back(static_cast<std::uint8_t>(v >> (8 * i))); };
+  auto le16 = [&](std::uint16_t v) { f.push_back(static_cast<std::uint8_t>(v)); f.push_back(static_cast<std::uint8_t>(v >> 8)); };
+  // SHB: type, length 28, byte-order magic, version 1.0, section length -1, length.
+  le32(0x0A0D0D0A); le32(28); le32(0x1A2B3C4D); le16(1); le16(0); le32(0xFFFFFFFF); le32(0xFFFFFFFF); le32(28);
+  // IDB: type 1, length 20 + 8 (if_tsresol option, padded) + 4 (end of options) = 32.
+  le32(1); le32(32); le16(1); le16(0); le32(65535);
+  le16(9); le16(1); f.push_back(9); f.push_back(0); f.push_back(0); f.push_back(0);
+  le16(0); le16(0);
+  le32(32);
+  // EPB: type 6, length 32 + padded data, interface 0, 64-bit ns timestamp, caplen, len.
+  const std::uint64_t ts = 1'700'000'000'123'456'789ULL;
+  const std::size_t padded = (frame.size() + 3) / 4 * 4;
+  const auto blen = static_cast<std::uint32_t>(32 + padded);
+  le32(6); le32(blen); le32(0); le32(static_cast<std::uint32_t>(ts >> 32)); le32(static_cast<std::uint32_t>(ts));
+  le32(static_cast<std::uint32_t>(frame.size())); le32(static_cast<std::uint32_t>(frame.size()));
+  f.insert(f.end(), frame.begin(), frame.end());
+  while (f.size() % 4) f.push_back(0);
+  le32(blen);
+  const std::string path = tmp_path("ng.pcapng");
+  { std::FILE* out = std::fopen(path.c_str(), "wb"); std::fwrite(f.data(), 1, f.size(), out); std::fclose(out); }
+  PcapReader r(path, FeedOptions{});
+  UdpDatagram d;
+  ASSERT_TRUE(r.next(d));
+  EXPECT_EQ(d.ts, 1'700'000'000'123'456'789);
+  expect_payload(d);
+  EXPECT_FALSE(r.next(d));
+}
+
 TEST(PcapReader, CountsEveryReason) {
   const Bytes ip = ipv4_udp(kPayload);
   IpOpts frag;
