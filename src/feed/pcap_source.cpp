@@ -85,6 +85,7 @@ class PcapSource final : public EventSource {
       ev.ts_recv = dg.ts;
       if (mold_.stale(ev.instrument)) ev.flags |= evflag::kStale;
       if (ev.kind == EventKind::Directory) [[unlikely]] on_directory(msg);
+      else if (locate_index_[ev.instrument] < 0 && ev.instrument != 0) [[unlikely]] on_new_locate(msg, ev.instrument);
       if (++k == cap) [[unlikely]] {  // cannot happen for a real UDP payload (see kMaxPacketEvents)
         mold_.on_truncated(total - i - 1);
         mold_.on_messages(i + 1 - d.skip);
@@ -99,6 +100,26 @@ class PcapSource final : public EventSource {
   static std::size_t finish(MarketEvent* dst, std::size_t k) noexcept {
     if (k != 0) dst[k - 1].flags |= evflag::kLast;
     return k;
+  }
+
+  // A locate seen before (or without) its Stock Directory message gets a placeholder entry,
+  // named from the message's stock field when it has one (A F P Q H); 'R' later fills it in.
+  // Symbols fit std::string's small buffer, so no allocation while the table stays below its
+  // reserved size.
+  void on_new_locate(const std::uint8_t* msg, std::uint32_t locate) {
+    locate_index_[locate] = static_cast<std::int32_t>(instruments_.size());
+    Instrument& ins = instruments_.emplace_back();
+    ins.id = locate;
+    std::size_t at = 0;
+    switch (static_cast<char>(msg[0])) {
+      case itch::mt::kAddOrder:
+      case itch::mt::kAddOrderMpid:
+      case itch::mt::kTrade: at = 24; break;
+      case itch::mt::kCrossTrade: at = 19; break;
+      case itch::mt::kStockTradingAction: at = 11; break;
+      default: break;
+    }
+    if (at != 0) ins.symbol = std::string(itch::trim_alpha({reinterpret_cast<const char*>(msg + at), 8}));
   }
 
   void on_directory(const std::uint8_t* msg) {

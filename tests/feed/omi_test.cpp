@@ -205,6 +205,26 @@ TEST(Omi, FilterByPort) {
   EXPECT_EQ(src2->stats().counts.at("pcap.filtered_out"), 2u);
 }
 
+// No directory messages in these captures: locates get placeholder entries named from the
+// stock field of the add orders ("IVOO    " at locate 0x1598 in packet 0, "RETL    " at 0x216a
+// in packet 1, "XLF     " at 0x2b68 in packets 2 and 3, "T       " at 0x2617 in packet 4).
+TEST(Omi, PlaceholderInstruments) {
+  auto src = open_pcap_source(kDir + "20230822_AddOrderNoMPID.pcap", FeedOptions{});
+  std::vector<MarketEvent> buf(kMaxBatch);
+  while (src->next(buf) != 0) {
+  }
+  const auto& ins = src->instruments();
+  ASSERT_EQ(ins.size(), 4u);
+  EXPECT_EQ(ins[0].id, 5528u);
+  EXPECT_EQ(ins[0].symbol, "IVOO");
+  EXPECT_EQ(ins[1].id, 0x216au);
+  EXPECT_EQ(ins[1].symbol, "RETL");
+  EXPECT_EQ(ins[2].id, 0x2b68u);
+  EXPECT_EQ(ins[2].symbol, "XLF");
+  EXPECT_EQ(ins[3].id, 0x2617u);
+  EXPECT_EQ(ins[3].symbol, "T");
+}
+
 TEST(Omi, MissingFileThrows) {
   EXPECT_THROW(open_pcap_source(kDir + "no-such-file.pcap", FeedOptions{}), std::runtime_error);
 }
