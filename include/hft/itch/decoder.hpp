@@ -47,8 +47,8 @@ constexpr TradingState trading_state_from_char(char c) noexcept {
 //   A/F -> Add (price as on the wire, 1e-4), E -> Execute (price 0, kPrintable: E executions
 //   always print), C -> Execute with price (kPrintable when printable = 'Y'), X -> Cancel,
 //   D -> Delete, U -> Replace (order_id = original, side None: the book knows it),
-//   P -> Trade (side = side of the resting order), Q -> Trade (kCross, side None, shares
-//   saturated to 32 bits), H -> Status (aux = TradingState), R -> Directory (qty = round lot,
+//   P -> Trade (side = side of the resting order), Q -> Trade (kCross, aux = cross type, shares
+//   saturated to 32 bits, side None), H -> Status (aux = TradingState), R -> Directory (qty = round lot,
 //   aux = market category), S -> System (aux = event code).
 //   Y L V W K J h B I N O are valid, counted by the caller, and produce no event.
 // An unknown Buy/Sell character gives Side::None (the book counts BadSide).
