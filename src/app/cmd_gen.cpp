@@ -25,7 +25,7 @@ const char* const kUsage =
     "  --decay-ms T           Hawkes kernel time constant in ms (default 20)\n"
     "  --u-shape A            intraday activity shape: open/close rate 1+2A/3, midday 1-A/3 (default 0.8)\n"
     "  --p-cancel P           action mix: cancels, before live-order feedback (default 0.40)\n"
-    "  --p-market P           action mix: marketable orders (default 0.035)\n"
+    "  --p-market P           action mix: marketable orders (default 0.02)\n"
     "  --p-replace P          action mix: replaces U (default 0.05)\n"
     "  --p-hidden P           action mix: hidden trade prints P (default 0.01)\n"
     "  --live-target N        live orders per instrument the cancel rate aims at (default 1500)\n"

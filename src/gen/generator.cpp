@@ -236,7 +236,10 @@ class Generator {
   }
 
   // --- actions: each returns the messages written (0 = not possible now) ---
-  int act_add(std::uint32_t ii, int side_hint);
+  int sweep(Inst& in, std::uint8_t aggr, std::uint32_t& want, int limit, int max_levels,
+            std::uint64_t budget, int& last_level);
+  int rest(Inst& in, std::uint32_t ii, std::uint8_t side, int level, std::uint32_t qty);
+  int act_add(std::uint32_t ii, int side_hint, std::uint64_t budget);
   int act_cancel(std::uint32_t ii);
   int act_market(std::uint32_t ii, std::uint64_t budget);
   int act_replace(std::uint32_t ii);
@@ -264,34 +267,48 @@ class Generator {
   double beta_ = 50, alpha_ = 35;
 };
 
-int Generator::act_add(std::uint32_t ii, int side_hint) {
-  Inst& in = inst_[ii];
-  if (in.live.size() >= in.live_cap) return 0;
-  std::uint8_t side = side_hint >= 0 ? static_cast<std::uint8_t>(side_hint) : static_cast<std::uint8_t>(rng_.below(2));
-  // Keep both sides populated: an empty side draws the flow.
-  if (side_hint < 0) {
-    if (in.best[0] < 0 && in.best[1] < kWindow) side = 0;
-    else if (in.best[1] >= kWindow && in.best[0] >= 0) side = 1;
+int Generator::sweep(Inst& in, std::uint8_t aggr, std::uint32_t& want, int limit, int max_levels,
+                     std::uint64_t budget, int& last_level) {
+  const std::uint8_t pas = 1 - aggr;
+  int msgs = 0, levels = 0;
+  std::uint64_t filled = 0;
+  last_level = -1;
+  while (want > 0 && static_cast<std::uint64_t>(msgs) < budget) {
+    const int b = in.best[pas];
+    if (b < 0 || b >= kWindow) break;
+    if (aggr == 0 ? b > limit : b < limit) break;  // beyond the aggressor's limit price
+    if (b != last_level) {
+      if (levels == max_levels) break;
+      ++levels;
+      last_level = b;
+    }
+    const std::uint32_t oi = in.lv[pas][static_cast<std::size_t>(b)].head;
+    Order& o = pool_[oi];
+    const std::uint32_t ex = std::min(want, o.qty);
+    if (rng_.chance(cfg_.p_exec_price)) {
+      itch::encode_executed_price(msg(itch::enc::kLenExecutedPrice), hdr(in), o.ref, ex, match_++, 'Y',
+                                  price_of(in, b));
+      count('C');
+    } else {
+      itch::encode_executed(msg(itch::enc::kLenExecuted), hdr(in), o.ref, ex, match_++);
+      count('E');
+    }
+    ++msgs;
+    want -= ex;
+    filled += ex;
+    if (ex == o.qty) remove_order(in, oi);
+    else o.qty -= ex;
   }
-  const int bid_anchor = static_cast<int>(std::floor(in.m - in.spread / 2.0));
-  const int ask_anchor = bid_anchor + in.spread;
-  const int cur_spread = (in.best[0] >= 0 && in.best[1] < kWindow) ? in.best[1] - in.best[0] : 0;
-  int level;
-  if (cur_spread > in.spread && rng_.chance(0.3)) {
-    level = side == 0 ? in.best[0] + 1 : in.best[1] - 1;  // improve inside a wide spread
-  } else {
-    // Depth behind the side's best (books are dense near the top); now and then behind the
-    // fair-value anchor instead, which lets the book follow the fair value.
-    const int d = draw_depth();
-    const bool have = side == 0 ? in.best[0] >= 0 : in.best[1] < kWindow;
-    if (have && rng_.chance(0.85)) level = side == 0 ? in.best[0] - d : in.best[1] + d;
-    else level = side == 0 ? bid_anchor - d : ask_anchor + d;
-  }
-  // Never cross or lock: a limit order rests strictly behind the opposite best.
-  if (side == 0) level = std::min(level, in.best[1] - 1);
-  else level = std::max(level, in.best[0] + 1);
-  if (level < 0 || level >= kWindow) return 0;
-  const std::uint32_t qty = draw_add_shares();
+  in.cum_volume += filled;
+  // No impact on the fair value: trades follow it, they do not push it (a feedback loop here
+  // turns the day into runaway momentum).
+  return msgs;
+}
+
+int Generator::rest(Inst& in, std::uint32_t ii, std::uint8_t side, int level, std::uint32_t qty) {
+  // Never cross or lock: a resting order sits strictly behind the opposite best.
+  if (side == 0 ? level >= in.best[1] : level <= in.best[0]) return 0;
+  if (level < 0 || level >= kWindow || in.live.size() >= in.live_cap) return 0;
   const std::uint32_t oi = new_order(in, ii, side, level, qty);
   const Order& o = pool_[oi];
   const char sc = side == 0 ? 'B' : 'S';
@@ -306,17 +323,66 @@ int Generator::act_add(std::uint32_t ii, int side_hint) {
   return 1;
 }
 
+int Generator::act_add(std::uint32_t ii, int side_hint, std::uint64_t budget) {
+  Inst& in = inst_[ii];
+  if (in.live.size() >= in.live_cap) return 0;
+  std::uint8_t side = side_hint >= 0 ? static_cast<std::uint8_t>(side_hint) : static_cast<std::uint8_t>(rng_.below(2));
+  // Keep both sides populated: an empty side draws the flow.
+  if (side_hint < 0) {
+    if (in.best[0] < 0 && in.best[1] < kWindow) side = 0;
+    else if (in.best[1] >= kWindow && in.best[0] >= 0) side = 1;
+  }
+  const int bid_anchor = static_cast<int>(std::floor(in.m - in.spread / 2.0));
+  const int ask_anchor = bid_anchor + in.spread;
+  const int cur_spread = (in.best[0] >= 0 && in.best[1] < kWindow) ? in.best[1] - in.best[0] : 0;
+  const std::uint32_t qty = draw_add_shares();
+  int level;
+  if (cur_spread > in.spread && rng_.chance(0.3)) {
+    level = side == 0 ? in.best[0] + 1 : in.best[1] - 1;  // improve inside a wide spread
+  } else {
+    // Depth behind the side's best (books are dense near the top); otherwise behind the
+    // fair-value anchor, which may cross the book: a marketable limit order that trades first.
+    // That is how the book follows the fair value.
+    const int d = draw_depth();
+    const bool have = side == 0 ? in.best[0] >= 0 : in.best[1] < kWindow;
+    if (have && rng_.chance(0.7)) {
+      level = side == 0 ? in.best[0] - d : in.best[1] + d;
+    } else {
+      level = side == 0 ? bid_anchor - d : ask_anchor + d;
+      const bool crosses = side == 0 ? level >= in.best[1] : level <= in.best[0];
+      if (crosses && budget > 0 && rng_.chance(0.5)) {  // else it is re-priced to rest
+        std::uint32_t want = qty;
+        int last = -1;
+        const int n = sweep(in, side, want, level, 8, budget - 1, last);
+        if (want > 0 && static_cast<std::uint64_t>(n) < budget) return n + rest(in, ii, side, level, want);
+        if (n > 0) return n;
+      }
+    }
+  }
+  if (side == 0) level = std::min(level, in.best[1] - 1);
+  else level = std::max(level, in.best[0] + 1);
+  return rest(in, ii, side, level, qty);
+}
+
 int Generator::act_cancel(std::uint32_t ii) {
   Inst& in = inst_[ii];
   if (in.live.empty()) return 0;
-  // Two random candidates; the one farther from its best goes (cancels favour the far book).
-  auto dist = [&](std::uint32_t oi) {
+  // Three random candidates; the least well placed goes: far behind the fair value, or (three
+  // times as urgent) stale in front of it. Cancels thus favour the far book and pull quotes
+  // the fair value has moved through.
+  const int bid_anchor = static_cast<int>(std::floor(in.m - in.spread / 2.0));
+  const int ask_anchor = bid_anchor + in.spread;
+  auto score = [&](std::uint32_t oi) {
     const Order& o = pool_[oi];
-    return o.side == 0 ? in.best[0] - o.level : o.level - in.best[1];
+    const int behind = o.side == 0 ? bid_anchor - o.level : o.level - ask_anchor;
+    return behind >= 0 ? behind : -3 * behind;
   };
-  std::uint32_t oi = in.live[rng_.below(static_cast<std::uint32_t>(in.live.size()))];
-  const std::uint32_t o2 = in.live[rng_.below(static_cast<std::uint32_t>(in.live.size()))];
-  if (dist(o2) > dist(oi)) oi = o2;
+  const auto n_live = static_cast<std::uint32_t>(in.live.size());
+  std::uint32_t oi = in.live[rng_.below(n_live)];
+  for (int c = 0; c < 2; ++c) {
+    const std::uint32_t o2 = in.live[rng_.below(n_live)];
+    if (score(o2) > score(oi)) oi = o2;
+  }
   Order& o = pool_[oi];
   if (o.qty >= 200 && rng_.chance(cfg_.p_partial_cancel)) {
     const std::uint32_t lots = o.qty / 100;
@@ -345,51 +411,12 @@ int Generator::act_market(std::uint32_t ii, std::uint64_t budget) {
   const std::uint8_t pas = 1 - aggr;
   if (pas == 0 ? in.best[0] < 0 : in.best[1] >= kWindow) return 0;
   std::uint32_t want = 100 * draw_lots();
-  int msgs = 0;
-  int levels = 0;
   int last_level = -1;
-  std::uint64_t filled = 0;
-  while (want > 0 && static_cast<std::uint64_t>(msgs) < budget && levels < 5) {
-    const int b = in.best[pas];
-    if (b < 0 || b >= kWindow) break;
-    if (b != last_level) {
-      ++levels;
-      last_level = b;
-    }
-    const std::uint32_t oi = in.lv[pas][static_cast<std::size_t>(b)].head;
-    Order& o = pool_[oi];
-    const std::uint32_t ex = std::min(want, o.qty);
-    if (rng_.chance(cfg_.p_exec_price)) {
-      itch::encode_executed_price(msg(itch::enc::kLenExecutedPrice), hdr(in), o.ref, ex, match_++, 'Y',
-                                  price_of(in, b));
-      count('C');
-    } else {
-      itch::encode_executed(msg(itch::enc::kLenExecuted), hdr(in), o.ref, ex, match_++);
-      count('E');
-    }
-    ++msgs;
-    want -= ex;
-    filled += ex;
-    if (ex == o.qty) remove_order(in, oi);
-    else o.qty -= ex;
-  }
-  in.cum_volume += filled;
-  // Trades move the fair value a little in their direction (impact).
-  in.m += (aggr == 0 ? 1.0 : -1.0) * 0.15 * std::sqrt(static_cast<double>(filled) / 100.0);
+  int msgs = sweep(in, aggr, want, aggr == 0 ? kWindow : -1, 5, budget, last_level);
   // Part of an unfilled remainder rests at the last swept price when that level emptied.
   if (want > 0 && last_level >= 0 && static_cast<std::uint64_t>(msgs) < budget &&
-      in.lv[pas][static_cast<std::size_t>(last_level)].count == 0 && rng_.chance(0.3) &&
-      in.live.size() < in.live_cap) {
-    const bool ok = aggr == 0 ? last_level < in.best[1] && last_level > in.best[0]
-                              : last_level > in.best[0] && last_level < in.best[1];
-    if (ok) {
-      const std::uint32_t oi = new_order(in, ii, aggr, last_level, want);
-      itch::encode_add(msg(itch::enc::kLenAdd), hdr(in), pool_[oi].ref, aggr == 0 ? 'B' : 'S', want,
-                       in.sym, price_of(in, last_level));
-      count('A');
-      ++msgs;
-    }
-  }
+      in.lv[pas][static_cast<std::size_t>(last_level)].count == 0 && rng_.chance(0.3))
+    msgs += rest(in, ii, aggr, last_level, want);
   return msgs;
 }
 
@@ -473,7 +500,10 @@ void Generator::setup() {
     const double w = std::pow(i + 1.0, -cfg_.activity_skew) / wsum;
     const double rate = std::max(actions * w / day_s, 1e-6);  // actions per second
     in.mu = rate * (1.0 - cfg_.branching);
-    in.sigma = std::max(0.02, cfg_.daily_vol * static_cast<double>(p0) / std::sqrt(std::max(1.0, actions * w)));
+    // Fair-value step per action: the daily volatility spread over the instrument's actions,
+    // but at most 0.2 tick, so a thin day does not turn into a tick-by-tick random walk.
+    in.sigma = std::clamp(cfg_.daily_vol * static_cast<double>(p0) / std::sqrt(std::max(1.0, actions * w)),
+                          0.01, 0.2);
     in.live_cap = 4 * live_target_ + 64;
     in.live.reserve(in.live_cap);
     in.open_price = static_cast<std::uint32_t>(p0 * in.tick);
@@ -609,15 +639,15 @@ GenStats Generator::run() {
     if (in.live.size() >= in.live_cap && kind == 0) kind = 1;
     int n = 0;
     switch (kind) {
-      case 0: n = act_add(ii, -1); break;
+      case 0: n = act_add(ii, -1, flow_budget - done); break;
       case 1: n = act_cancel(ii); break;
       case 2: n = act_market(ii, flow_budget - done); break;
       case 3: n = act_replace(ii); break;
       default: n = act_hidden(ii); break;
     }
     // Not possible in this book state (e.g. nothing to hit): fall back to an add, else a cancel.
-    if (n == 0) n = act_add(ii, 0);
-    if (n == 0) n = act_add(ii, 1);
+    if (n == 0) n = act_add(ii, 0, flow_budget - done);
+    if (n == 0) n = act_add(ii, 1, flow_budget - done);
     if (n == 0) n = act_cancel(ii);
     if (n == 0) ++stats_.skipped_actions;
     done += static_cast<std::uint64_t>(n);

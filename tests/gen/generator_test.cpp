@@ -356,7 +356,7 @@ TEST(Generator, DayIsWellFormedAndReplaysCleanly) {
   EXPECT_GT(share("D"), 0.33);
   EXPECT_LT(share("D"), 0.50);
   EXPECT_GT(share("EC"), 0.03);
-  EXPECT_LT(share("EC"), 0.09);
+  EXPECT_LT(share("EC"), 0.12);
   EXPECT_GT(share("X"), 0.004);
   EXPECT_LT(share("X"), 0.02);
   EXPECT_GT(share("U"), 0.03);

@@ -30,7 +30,7 @@ struct GenConfig {
   double u_shape = 0.8;       // intraday activity: rate at open/close = 1 + 2a/3, midday 1 - a/3
   double activity_skew = 0.7; // instrument i gets weight 1/i^skew of the flow
   double p_cancel = 0.40;     // action mix (before the live-order feedback on cancels)
-  double p_market = 0.035;    // marketable orders (one E/C per resting order hit)
+  double p_market = 0.02;     // market orders (one E/C per resting order hit)
   double p_replace = 0.05;    // U
   double p_hidden = 0.01;     // P (hidden execution print)
   double p_exec_price = 0.05; // share of executions sent as C instead of E
