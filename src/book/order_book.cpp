@@ -53,7 +53,8 @@ const char* book_error_name(BookError e) noexcept {
 Books::Books(const BookConfig& cfg) : cfg_(cfg) {
   if (cfg_.max_orders == 0) cfg_.max_orders = 1;
   if (cfg_.max_levels == 0) cfg_.max_levels = 1;
-  if (cfg_.max_orders >= kNil) cfg_.max_orders = kNil - 1;
+  // The index table (2x orders) must stay within 2^32 slots: tags hold the home slot.
+  if (cfg_.max_orders > (std::size_t{1} << 30)) cfg_.max_orders = std::size_t{1} << 30;
   if (cfg_.max_levels >= kNil) cfg_.max_levels = kNil - 1;
   orders_.resize(cfg_.max_orders);
   for (std::size_t i = 0; i < orders_.size(); ++i)
@@ -81,18 +82,20 @@ Books::~Books() = default;
 
 // Low bits of the id are used as is (dense sequential ids land in consecutive slots), plus a
 // Fibonacci hash of the high bits, so ids strided by a power of two, or spread over a huge
-// range (DBN), still spread over the table.
-std::size_t Books::slot_home(OrderId id) const noexcept {
+// range (DBN), still spread over the table. The table has at most 2^32 slots, so the home
+// slot is tag & mask.
+std::uint32_t Books::tag_of(OrderId id) const noexcept {
   const std::uint64_t hi = id >> slot_bits_;
-  return static_cast<std::size_t>(id + ((hi * kFib) >> (64 - slot_bits_))) & mask_;
+  return static_cast<std::uint32_t>(id + ((hi * kFib) >> (64 - slot_bits_)));
 }
 
 std::size_t Books::find_slot(OrderId id) const noexcept {
-  std::size_t i = slot_home(id);
+  const std::uint32_t t = tag_of(id);
+  std::size_t i = t & mask_;
   for (;;) {
     const Slot& s = slots_[i];
     if (s.order == kNil) return kNoSlot;
-    if (s.key == id) return i;
+    if (s.tag == t && orders_[s.order].id == id) return i;
     i = (i + 1) & mask_;
   }
 }
@@ -101,7 +104,7 @@ void Books::erase_slot(std::size_t pos) noexcept {
   std::size_t i = pos;
   std::size_t j = (i + 1) & mask_;
   while (slots_[j].order != kNil) {
-    const std::size_t h = slot_home(slots_[j].key);
+    const std::size_t h = slots_[j].tag & mask_;
     // slots_[j] may move into the hole at i iff i lies cyclically within [h, j).
     if (((j - h) & mask_) >= ((j - i) & mask_)) {
       slots_[i] = slots_[j];
@@ -211,11 +214,12 @@ BookError Books::add(const MarketEvent& ev) noexcept {
   if (ev.side != Side::Buy && ev.side != Side::Sell) return fail(BookError::BadSide);
   if (ev.price <= 0) return fail(BookError::BadPrice);
   if (ev.qty == 0) return fail(BookError::ZeroQty);
-  std::size_t i = slot_home(ev.order_id);
+  const std::uint32_t tag = tag_of(ev.order_id);
+  std::size_t i = tag & mask_;
   for (;;) {
     const Slot& s = slots_[i];
     if (s.order == kNil) break;
-    if (s.key == ev.order_id) return fail(BookError::DuplicateOrder);
+    if (s.tag == tag && orders_[s.order].id == ev.order_id) return fail(BookError::DuplicateOrder);
     i = (i + 1) & mask_;
   }
   if (free_order_ == kNil) return fail(BookError::OrderPoolFull);
@@ -226,7 +230,7 @@ BookError Books::add(const MarketEvent& ev) noexcept {
   orders_[oi].id = ev.order_id;
   orders_[oi].qty = ev.qty;
   link_back(oi, level_for(in, ev.side, ev.price, ev.instrument));
-  slots_[i] = Slot{ev.order_id, oi};
+  slots_[i] = Slot{tag, oi};
   ++live_;
   ++in.live;
   ++counters_.applied;
@@ -484,10 +488,10 @@ std::string Books::check_invariants() const {
     if (slots_[i].order == kNil) continue;
     ++occupied;
     if (slots_[i].order >= orders_.size() || !order_used[slots_[i].order] ||
-        orders_[slots_[i].order].id != slots_[i].key)
-      return err("index slot points to a dead or wrong order", i, slots_[i].key);
+        tag_of(orders_[slots_[i].order].id) != slots_[i].tag)
+      return err("index slot points to a dead or wrong order", i, slots_[i].tag);
     // Linear probing: no empty slot between the home slot and this one.
-    for (std::size_t j = slot_home(slots_[i].key); j != i; j = (j + 1) & mask_)
+    for (std::size_t j = slots_[i].tag & mask_; j != i; j = (j + 1) & mask_)
       if (slots_[j].order == kNil) return err("index slot unreachable", i, j);
   }
   if (occupied != live_) return err("index size wrong", occupied, live_);

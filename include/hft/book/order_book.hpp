@@ -125,8 +125,10 @@ class Books {
     Price key;
     std::uint32_t level;
   };
+  // 8-byte index slot: the low 32 bits of the id's hash (the home slot is recoverable from it
+  // for backward-shift deletes) and the order index; a tag match is confirmed on the order.
   struct Slot {
-    OrderId key;
+    std::uint32_t tag;
     std::uint32_t order;  // kNil = empty
   };
   struct Instr {
@@ -134,7 +136,7 @@ class Books {
     std::uint64_t live = 0;
   };
 
-  std::size_t slot_home(OrderId id) const noexcept;
+  std::uint32_t tag_of(OrderId id) const noexcept;
   std::size_t find_slot(OrderId id) const noexcept;       // slot index or kNoSlot
   void erase_slot(std::size_t pos) noexcept;              // backward-shift delete
   std::uint32_t level_for(Instr& in, Side side, Price price, InstrumentId instr) noexcept;
