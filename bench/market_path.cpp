@@ -1,0 +1,160 @@
+// The market data path over a whole recorded day, warm in memory: ns per ITCH message for
+// (1) frame + MoldUDP64 + ITCH decode alone and (2) the same plus the L3 books, and the peak
+// resident memory. Input: the classic pcap named by HFT_BENCH_PCAP (bench/run makes a generated
+// 50-million-message day and converted LOBSTER days); the file is mapped and pre-faulted, so
+// disk speed is not measured. One benchmark iteration = one pass over every message of the file.
+#include <benchmark/benchmark.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "hft/book/order_book.hpp"
+#include "hft/core/byteorder.hpp"
+#include "hft/feed/moldudp64.hpp"
+#include "hft/feed/pcap_reader.hpp"
+#include "hft/itch/decoder.hpp"
+
+namespace {
+
+struct Day {
+  const std::uint8_t* base = nullptr;
+  std::size_t size = 0;
+  std::vector<std::span<const std::uint8_t>> payloads;  // MoldUDP64 payloads, in file order
+  std::uint64_t messages = 0;
+  std::string error;
+};
+
+double peak_rss_mib() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_maxrss) / 1024.0;
+}
+
+// Maps a classic pcap (µs or ns magic, either byte order) and locates every UDP payload.
+const Day& day() {
+  static Day d = [] {
+    Day k;
+    const char* path = std::getenv("HFT_BENCH_PCAP");
+    if (!path || !*path) {
+      k.error = "set HFT_BENCH_PCAP to a classic pcap (bench/run does)";
+      return k;
+    }
+    const int fd = ::open(path, O_RDONLY);
+    struct stat st{};
+    if (fd < 0 || ::fstat(fd, &st) != 0 || st.st_size < 24) {
+      k.error = std::string("cannot read ") + path;
+      return k;
+    }
+    k.size = static_cast<std::size_t>(st.st_size);
+    void* m = ::mmap(nullptr, k.size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    ::close(fd);
+    if (m == MAP_FAILED) {
+      k.error = "mmap failed";
+      return k;
+    }
+    k.base = static_cast<const std::uint8_t*>(m);
+    const std::uint32_t magic = hft::load_le<std::uint32_t>(k.base);
+    const bool swapped = magic == 0xd4c3b2a1u || magic == 0x4d3cb2a1u;
+    if (!swapped && magic != 0xa1b2c3d4u && magic != 0xa1b23c4du) {
+      k.error = "not a classic pcap (pcapng is read by hftd, not by this benchmark)";
+      return k;
+    }
+    auto u32 = [&](const std::uint8_t* p) {
+      return swapped ? hft::load_be<std::uint32_t>(p) : hft::load_le<std::uint32_t>(p);
+    };
+    const int dlt = static_cast<int>(u32(k.base + 20) & 0xFFFF);
+    std::size_t off = 24;
+    hft::feed::UdpDatagram dg;
+    while (off + 16 <= k.size) {
+      const std::size_t caplen = u32(k.base + off + 8);
+      if (off + 16 + caplen > k.size) break;
+      if (hft::feed::parse_frame(dlt, k.base + off + 16, caplen, {}, dg) ==
+          hft::feed::FrameStatus::Ok) {
+        k.payloads.push_back(dg.payload);
+        hft::feed::MoldHeader h;
+        if (hft::feed::parse_mold_header(dg.payload, h) && h.count != 0xFFFF) k.messages += h.count;
+      }
+      off += 16 + caplen;
+    }
+    return k;
+  }();
+  return d;
+}
+
+template <class OnEvent>
+std::uint64_t pass(const Day& d, hft::itch::Decoder& dec, OnEvent&& on_event) {
+  hft::MarketEvent ev{};
+  std::uint64_t n = 0;
+  for (const auto& pl : d.payloads) {
+    hft::feed::MoldBlockCursor cur(pl);
+    const std::uint8_t* m;
+    std::size_t len;
+    while (cur.next(m, len) == hft::feed::MoldBlockCursor::Step::Message) {
+      ++n;
+      if (dec.decode(m, len, ev).event) on_event(ev);
+    }
+  }
+  return n;
+}
+
+void BM_Decode(benchmark::State& st) {
+  const Day& d = day();
+  if (!d.error.empty()) return st.SkipWithError(d.error.c_str());
+  hft::itch::Decoder dec;
+  std::uint64_t msgs = 0;
+  std::int64_t sink = 0;
+  for (auto _ : st) msgs += pass(d, dec, [&](const hft::MarketEvent& ev) { sink += ev.price; });
+  benchmark::DoNotOptimize(sink);
+  st.SetItemsProcessed(static_cast<std::int64_t>(msgs));
+  st.counters["msgs_per_pass"] = static_cast<double>(d.messages);
+  st.counters["ns_per_msg"] = benchmark::Counter(static_cast<double>(msgs),
+                                                 benchmark::Counter::kIsRate |
+                                                     benchmark::Counter::kInvert);
+  st.counters["decode_errors"] = static_cast<double>(dec.counters().errors());
+  st.counters["peak_rss_MiB"] = peak_rss_mib();
+}
+BENCHMARK(BM_Decode)->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
+
+void BM_DecodeBook(benchmark::State& st) {
+  const Day& d = day();
+  if (!d.error.empty()) return st.SkipWithError(d.error.c_str());
+  hft::itch::Decoder dec;
+  std::uint64_t msgs = 0, book_errors = 0;
+  std::size_t live = 0;
+  hft::book::BookConfig cfg;
+  cfg.max_orders = std::size_t{1} << 23;
+  cfg.max_levels = std::size_t{1} << 20;
+  for (auto _ : st) {
+    st.PauseTiming();
+    auto books = std::make_unique<hft::book::Books>(cfg);  // a fresh book each pass
+    st.ResumeTiming();
+    msgs += pass(d, dec, [&](const hft::MarketEvent& ev) { books->apply(ev); });
+    st.PauseTiming();
+    book_errors = 0;
+    for (auto e : books->counters().errors) book_errors += e;
+    live = books->live_orders();
+    books.reset();
+    st.ResumeTiming();
+  }
+  st.SetItemsProcessed(static_cast<std::int64_t>(msgs));
+  st.counters["msgs_per_pass"] = static_cast<double>(d.messages);
+  st.counters["ns_per_msg"] = benchmark::Counter(static_cast<double>(msgs),
+                                                 benchmark::Counter::kIsRate |
+                                                     benchmark::Counter::kInvert);
+  st.counters["book_errors"] = static_cast<double>(book_errors);
+  st.counters["live_orders_end"] = static_cast<double>(live);
+  st.counters["peak_rss_MiB"] = peak_rss_mib();
+}
+BENCHMARK(BM_DecodeBook)->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
+
+}  // namespace
+
+BENCHMARK_MAIN();
