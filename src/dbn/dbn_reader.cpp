@@ -20,7 +20,7 @@ DbnReader::DbnReader(const std::string& path, feed::SourceStats* stats)
   file_ = std::fopen(path.c_str(), "rb");
   if (!file_)
     throw std::runtime_error("cannot open DBN file " + path + ": " + std::strerror(errno));
-  buf_.resize(kBufSize);
+  buf_ = std::make_unique_for_overwrite<std::uint8_t[]>(kBufSize);  // no zero fill
   std::uint8_t magic[4];
   if (std::fread(magic, 1, 4, file_) != 4) {
     std::fclose(file_);
@@ -33,11 +33,11 @@ DbnReader::DbnReader(const std::string& path, feed::SourceStats* stats)
       std::fclose(file_);
       throw std::runtime_error("DBN file " + path + ": cannot create a zstd context");
     }
-    zin_.resize(kZinSize);
-    std::memcpy(zin_.data(), magic, 4);
+    zin_ = std::make_unique_for_overwrite<std::uint8_t[]>(kZinSize);
+    std::memcpy(zin_.get(), magic, 4);
     zin_end_ = 4;
   } else if (std::memcmp(magic, "DBN", 3) == 0) {
-    std::memcpy(buf_.data(), magic, 4);
+    std::memcpy(buf_.get(), magic, 4);
     end_ = 4;
   } else {
     std::fclose(file_);
@@ -57,7 +57,7 @@ DbnReader::DbnReader(const std::string& path, feed::SourceStats* stats)
                              (last_error_ ? std::string(" (") + last_error_ + ")" : std::string()));
   };
   if (fill(8) < 8) bail("truncated before the end of the 8-byte DBN prelude");
-  const std::uint8_t* p = buf_.data() + pos_;
+  const std::uint8_t* p = buf_.get() + pos_;
   if (std::memcmp(p, "DBN", 3) != 0) bail("decompressed data does not start with \"DBN\"");
   const std::uint8_t version = p[3];
   if (version < kMinVersion || version > kMaxVersion)
@@ -74,7 +74,7 @@ DbnReader::DbnReader(const std::string& path, feed::SourceStats* stats)
       bail("truncated DBN metadata (" + std::to_string(body.size()) + " of " + std::to_string(mlen) +
            " bytes)");
     const std::size_t take = std::min(have, want);
-    body.insert(body.end(), buf_.data() + pos_, buf_.data() + pos_ + take);
+    body.insert(body.end(), buf_.get() + pos_, buf_.get() + pos_ + take);
     pos_ += take;
   }
   try {
@@ -108,7 +108,7 @@ std::size_t DbnReader::read_raw(std::uint8_t* dst, std::size_t n) {
   for (;;) {
     if (zin_pos_ == zin_end_ && !file_eof_) {
       zin_pos_ = 0;
-      zin_end_ = std::fread(zin_.data(), 1, zin_.size(), file_);
+      zin_end_ = std::fread(zin_.get(), 1, kZinSize, file_);
       if (zin_end_ == 0) {
         if (std::ferror(file_)) {
           fail("dbn.read_error");
@@ -117,7 +117,7 @@ std::size_t DbnReader::read_raw(std::uint8_t* dst, std::size_t n) {
         file_eof_ = true;
       }
     }
-    ZSTD_inBuffer in{zin_.data() + zin_pos_, zin_end_ - zin_pos_, 0};
+    ZSTD_inBuffer in{zin_.get() + zin_pos_, zin_end_ - zin_pos_, 0};
     ZSTD_outBuffer out{dst, n, 0};
     const std::size_t ret = ZSTD_decompressStream(zstd_, &out, &in);
     zin_pos_ += in.pos;
@@ -145,13 +145,13 @@ std::size_t DbnReader::read_raw(std::uint8_t* dst, std::size_t n) {
 std::size_t DbnReader::fill(std::size_t need) {
   std::size_t avail = end_ - pos_;
   if (avail >= need) return avail;
-  if (pos_ + need > buf_.size()) {  // compact: move the partial record to the front
-    std::memmove(buf_.data(), buf_.data() + pos_, avail);
+  if (pos_ + need > kBufSize) {  // compact: move the partial record to the front
+    std::memmove(buf_.get(), buf_.get() + pos_, avail);
     pos_ = 0;
     end_ = avail;
   }
   while (end_ - pos_ < need) {
-    const std::size_t got = read_raw(buf_.data() + end_, buf_.size() - end_);
+    const std::size_t got = read_raw(buf_.get() + end_, kBufSize - end_);
     if (got == 0) break;
     end_ += got;
   }
@@ -177,7 +177,7 @@ bool DbnReader::next_record(std::span<const std::uint8_t>& rec) {
     done_ = true;
     return false;
   }
-  rec = std::span<const std::uint8_t>(buf_.data() + pos_, len);
+  rec = std::span<const std::uint8_t>(buf_.get() + pos_, len);
   pos_ += len;
   ++*records_;
   return true;

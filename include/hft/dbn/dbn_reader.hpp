@@ -6,6 +6,7 @@
 #pragma once
 #include <cstdint>
 #include <cstdio>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -47,14 +48,14 @@ class DbnReader {
   std::string path_;
   std::FILE* file_ = nullptr;
   ZSTD_DCtx_s* zstd_ = nullptr;
-  std::vector<std::uint8_t> zin_;   // compressed input block
+  std::unique_ptr<std::uint8_t[]> zin_;  // compressed input block (kZinSize)
   std::size_t zin_pos_ = 0, zin_end_ = 0;
   std::size_t zlast_ret_ = 0;       // last ZSTD_decompressStream result (0 = frame complete)
   bool file_eof_ = false;
   bool src_end_ = false;            // no more raw input (end of file or a counted error)
   bool done_ = false;               // framing failed: no more records
   const char* last_error_ = nullptr;
-  std::vector<std::uint8_t> buf_;   // decompressed bytes not yet handed out
+  std::unique_ptr<std::uint8_t[]> buf_;  // decompressed bytes not yet handed out (kBufSize)
   std::size_t pos_ = 0, end_ = 0;
   Metadata meta_;
   feed::SourceStats own_stats_;

@@ -1,4 +1,5 @@
-// Opens a dbn file as an EventSource (see feed/source.hpp).
+// Opens a Databento DBN file (versions 1-3, plain or zstd) as an EventSource (see
+// feed/source.hpp); dbn_event_source.hpp has the concrete type and the mapping rules.
 #pragma once
 #include <memory>
 #include <string>
