@@ -90,7 +90,7 @@ int run(int argc, char** argv) {
   const auto top = static_cast<std::size_t>(o.integer("--top", 10, 0, 1 << 20));
   auto src = sources::open_source(spec, feed_options(o));
   book::BookConfig cfg;
-  cfg.max_orders = static_cast<std::size_t>(o.integer("--max-orders", 1 << 24, 1, 1LL << 32));
+  cfg.max_orders = static_cast<std::size_t>(o.integer("--max-orders", 1 << 22, 1, 1LL << 32));
   cfg.max_levels = std::min<std::size_t>(cfg.max_orders, 1 << 22);
   book::Books books(cfg);
 
@@ -100,7 +100,7 @@ int run(int argc, char** argv) {
   const std::uint64_t events = pump(*src, [&](const MarketEvent& ev) {
     books.apply(ev);
     ++kinds[static_cast<int>(ev.kind)];
-    if (ev.instrument < seen.size()) seen[ev.instrument] = 1;
+    if (is_market_kind(ev.kind) && ev.instrument < seen.size()) seen[ev.instrument] = 1;
   });
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 

@@ -86,7 +86,7 @@ class PcapSource final : public EventSource {
       if (mold_.stale(ev.instrument)) ev.flags |= evflag::kStale;
       if (ev.kind == EventKind::Directory) [[unlikely]] on_directory(msg);
       else if (locate_index_[ev.instrument] < 0 && ev.instrument != 0) [[unlikely]] on_new_locate(msg, ev.instrument);
-      if (++k == cap) [[unlikely]] {  // cannot happen for a real UDP payload (see kMaxPacketEvents)
+      if (++k == cap && i + 1 < total) [[unlikely]] {  // cannot happen: callers give room for d.count
         mold_.on_truncated(total - i - 1);
         mold_.on_messages(i + 1 - d.skip);
         return finish(dst, k);
