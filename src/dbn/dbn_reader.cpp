@@ -145,7 +145,8 @@ std::size_t DbnReader::read_raw(std::uint8_t* dst, std::size_t n) {
 std::size_t DbnReader::fill(std::size_t need) {
   std::size_t avail = end_ - pos_;
   if (avail >= need) return avail;
-  if (pos_ + need > kBufSize) {  // compact: move the partial record to the front
+  if (pos_ > 0) {  // compact: move the partial record (< 1 KiB) to the front, so that each
+                   // read below fills most of the window instead of a small tail
     std::memmove(buf_.get(), buf_.get() + pos_, avail);
     pos_ = 0;
     end_ = avail;
