@@ -15,6 +15,11 @@ Side map_side(char c, bool& ok) noexcept {
     default: ok = false; return Side::None;
   }
 }
+// Counter name for an action byte: the character when printable, else its decimal value.
+std::string action_key(const char* prefix, char action) {
+  const auto u = static_cast<std::uint8_t>(action);
+  return std::string(prefix) + (u >= 0x20 && u < 0x7f ? std::string(1, action) : std::to_string(u));
+}
 std::uint8_t map_flags(std::uint8_t f) noexcept {
   std::uint8_t out = 0;
   if (f & dbnflag::kLast) out |= evflag::kLast;
@@ -90,7 +95,7 @@ bool DbnEventSource::on_mbo(std::span<const std::uint8_t> rec, MarketEvent& ev) 
     return false;
   }
   auto& ctr = mbo_action_ctr_[static_cast<std::uint8_t>(r.action)];
-  if (!ctr) ctr = counter(std::string("dbn.mbo.") + (r.action >= 0x20 && r.action < 0x7f ? std::string(1, r.action) : std::to_string(static_cast<std::uint8_t>(r.action))));
+  if (!ctr) ctr = counter(action_key("dbn.mbo.", r.action));
   ++*ctr;
   bool side_ok = true;
   const Side side = map_side(r.side, side_ok);
@@ -149,7 +154,7 @@ bool DbnEventSource::on_trade_like(std::span<const std::uint8_t> rec, std::uint8
   auto& ctr = mbp_action_ctr_[kind][static_cast<std::uint8_t>(t.action)];
   if (!ctr) {
     static const char* const kPrefix[3] = {"dbn.trades.", "dbn.mbp1.", "dbn.mbp10."};
-    ctr = counter(kPrefix[kind] + (t.action >= 0x20 && t.action < 0x7f ? std::string(1, t.action) : std::to_string(static_cast<std::uint8_t>(t.action))));
+    ctr = counter(action_key(kPrefix[kind], t.action));
   }
   ++*ctr;
   if (t.action != 'T') {
