@@ -656,7 +656,7 @@ GenStats Generator::run() {
     stats_.last_flow_ns = ts;
 
     // Re-fit the slope so the remaining budget lands at the target end (after a warm-up).
-    if ((stats_.actions & 2047) == 0 && done > 0 && tau > 0) {
+    if ((stats_.actions & 255) == 0 && done > 0 && tau > 0) {
       const double rate = static_cast<double>(done) / tau;  // messages per model second
       const double rem_tau = static_cast<double>(flow_budget - done) / rate;
       const double xn = std::clamp((t_real - static_cast<double>(cfg_.open_ns)) / day_ns, 0.0, 1.0);

@@ -116,6 +116,9 @@ struct ReplayResult {
   std::uint64_t multi_exec_packets = 0;
   std::uint64_t adds_within_5 = 0, adds_measured = 0;
   std::uint64_t bad_prices = 0;
+  double add_dist_sum = 0, del_dist_sum = 0;  // ticks behind the side's best, at the time
+  std::uint64_t del_measured = 0;
+  std::uint64_t adds_at_best = 0, dels_at_best = 0;
   std::size_t live_at_end = 0;
   std::string invariants;
 };
@@ -160,6 +163,8 @@ ReplayResult replay(const Day& d) {
           const hft::Price behind = ev.side == hft::Side::Buy ? best.price - ev.price : ev.price - best.price;
           ++r.adds_measured;
           if (behind <= 5 * 100) ++r.adds_within_5;
+          r.add_dist_sum += static_cast<double>(std::max<hft::Price>(behind, 0)) / 100.0;
+          if (behind <= 0) ++r.adds_at_best;
         }
         break;
       }
@@ -185,10 +190,19 @@ ReplayResult replay(const Day& d) {
         ev.order_id = be(p + 11, 8);
         ev.qty = static_cast<hft::Qty>(be(p + 19, 4));
         break;
-      case 'D':
+      case 'D': {
         ev.kind = hft::EventKind::Delete;
         ev.order_id = be(p + 11, 8);
+        book::Books::OrderView o{};
+        if (books.find_order(ev.order_id, o)) {
+          const auto best = books.best(m.locate, o.side);
+          const hft::Price behind = o.side == hft::Side::Buy ? best.price - o.price : o.price - best.price;
+          r.del_dist_sum += static_cast<double>(behind) / 100.0;
+          if (behind == 0) ++r.dels_at_best;
+          ++r.del_measured;
+        }
         break;
+      }
       case 'U':
         ev.kind = hft::EventKind::Replace;
         ev.order_id = be(p + 11, 8);
@@ -369,6 +383,15 @@ TEST(Generator, DayIsWellFormedAndReplaysCleanly) {
               share("AF"), share("D"), share("EC"), share("X"), share("U"), share("P"),
               static_cast<double>(r.adds_within_5) / static_cast<double>(r.adds_measured));
   EXPECT_GT(static_cast<double>(r.adds_within_5) / static_cast<double>(r.adds_measured), 0.6);
+  // Cancels favour the far book: deleted orders sit farther behind the best than new ones land.
+  const double add_d = r.add_dist_sum / static_cast<double>(r.adds_measured);
+  const double del_d = r.del_dist_sum / static_cast<double>(r.del_measured);
+  const double add_top = static_cast<double>(r.adds_at_best) / static_cast<double>(r.adds_measured);
+  const double del_top = static_cast<double>(r.dels_at_best) / static_cast<double>(r.del_measured);
+  std::printf("  mean ticks behind best: adds %.2f, deletes %.2f; at (or inside) the best: adds %.3f, deletes %.3f\n",
+              add_d, del_d, add_top, del_top);
+  EXPECT_GT(del_d, add_d);
+  EXPECT_LT(del_top, 0.85 * add_top);
 }
 
 TEST(Generator, SameSeedSameBytesOtherSeedOtherBytes) {
