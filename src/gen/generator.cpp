@@ -357,6 +357,12 @@ int Generator::act_add(std::uint32_t ii, int side_hint, std::uint64_t budget) {
         if (want > 0 && static_cast<std::uint64_t>(n) < budget) return n + rest(in, ii, side, level, want);
         if (n > 0) return n;
       }
+      // Not sent as marketable: it joins its side's best instead (clamping it against the
+      // opposite best would squeeze every spread to one tick).
+      if (crosses) {
+        if (have) level = side == 0 ? in.best[0] : in.best[1];
+        else level = side == 0 ? in.best[1] - in.spread : in.best[0] + in.spread;
+      }
     }
   }
   if (side == 0) level = std::min(level, in.best[1] - 1);
