@@ -154,6 +154,12 @@ void BM_BooksApply_ManyInstruments(benchmark::State& state) {
   static const Stream s = make_stream(2'000'000, 2000, 1, 1, 300'000);
   run(state, s);
 }
+// 2000 live orders: everything stays in L1/L2, the compute floor of the book.
+void BM_BooksApply_HotSet(benchmark::State& state) {
+  static const Stream s = make_stream(500'000, 8, 1, 1, 2'000);
+  run(state, s);
+}
+BENCHMARK(BM_BooksApply_HotSet);
 BENCHMARK(BM_BooksApply_DenseIds);
 BENCHMARK(BM_BooksApply_DbnLikeIds);
 BENCHMARK(BM_BooksApply_ManyInstruments);

@@ -2,10 +2,15 @@
 // paired orderbook rows through synthetic orders (see include/hft/lobster/lobster.hpp).
 #include "hft/lobster/lobster_source.hpp"
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <array>
 #include <charconv>
-#include <cstdio>
 #include <cstring>
 #include <stdexcept>
 #include <string_view>
@@ -79,18 +84,42 @@ bool parse_lobster_name(const std::string& message_path, LobsterName& out) {
 
 namespace {
 
-std::string read_file(const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) throw std::runtime_error("cannot open LOBSTER file " + path);
-  std::string data;
-  char buf[1 << 16];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) data.append(buf, n);
-  const bool bad = std::ferror(f) != 0;
-  std::fclose(f);
-  if (bad) throw std::runtime_error("error reading LOBSTER file " + path);
-  return data;
-}
+// A whole input file, memory-mapped read-only (LOBSTER files of a full day run to GBs).
+class MappedFile {
+ public:
+  explicit MappedFile(const std::string& path) {
+    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) throw std::runtime_error("cannot open LOBSTER file " + path + ": " + std::strerror(errno));
+    struct stat st {};
+    if (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) {
+      ::close(fd_);
+      throw std::runtime_error("not a regular file: " + path);
+    }
+    size_ = static_cast<std::size_t>(st.st_size);
+    if (size_ > 0) {
+      void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd_, 0);
+      if (p == MAP_FAILED) {
+        ::close(fd_);
+        throw std::runtime_error("cannot map LOBSTER file " + path + ": " + std::strerror(errno));
+      }
+      ::madvise(p, size_, MADV_SEQUENTIAL);
+      data_ = static_cast<const char*>(p);
+    }
+  }
+  ~MappedFile() {
+    if (data_ != nullptr) ::munmap(const_cast<char*>(data_), size_);
+    if (fd_ >= 0) ::close(fd_);
+  }
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+  const char* data() const noexcept { return data_; }
+  std::size_t size() const noexcept { return size_; }
+
+ private:
+  int fd_ = -1;
+  const char* data_ = nullptr;
+  std::size_t size_ = 0;
+};
 
 // Counters kept as plain integers on the hot path, named only when stats() is read.
 enum Count : int {
@@ -149,7 +178,7 @@ bool parse_num(std::string_view f, T& v) {
   return r.ec == std::errc() && r.ptr == e;
 }
 
-inline std::string_view next_line(const std::string& d, std::size_t& pos) {
+inline std::string_view next_line(const MappedFile& d, std::size_t& pos) {
   const char* start = d.data() + pos;
   const void* nl = std::memchr(start, '\n', d.size() - pos);
   std::size_t len = nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - start) : d.size() - pos;
@@ -179,8 +208,8 @@ class LobsterSource final : public feed::EventSource {
       throw std::runtime_error("not a LOBSTER message file name (TICKER_DATE_START_END_message_N.csv): " +
                                path);
     levels_ = static_cast<std::size_t>(name.levels);
-    msg_ = read_file(path);
-    ob_ = read_file(name.orderbook_path);
+    msg_ = std::make_unique<MappedFile>(path);
+    ob_ = std::make_unique<MappedFile>(name.orderbook_path);
     feed::Instrument in;
     in.id = kLobsterInstrument;
     in.symbol = opts.lobster_symbol.empty() ? name.symbol : opts.lobster_symbol;
@@ -232,19 +261,19 @@ class LobsterSource final : public feed::EventSource {
 
   // Reads one message line and its orderbook row, emits their events. False at end of input.
   bool process_row() {
-    if (msg_pos_ >= msg_.size()) {
+    if (msg_pos_ >= msg_->size()) {
       if (!extra_checked_) {
         extra_checked_ = true;
-        while (ob_pos_ < ob_.size()) {
-          next_line(ob_, ob_pos_);
+        while (ob_pos_ < ob_->size()) {
+          next_line(*ob_, ob_pos_);
           ++errors_[eExtraBookRows];
         }
       }
       return false;
     }
-    const std::string_view line = next_line(msg_, msg_pos_);
-    const bool have_row = ob_pos_ < ob_.size();
-    const std::string_view row_line = have_row ? next_line(ob_, ob_pos_) : std::string_view{};
+    const std::string_view line = next_line(*msg_, msg_pos_);
+    const bool have_row = ob_pos_ < ob_->size();
+    const std::string_view row_line = have_row ? next_line(*ob_, ob_pos_) : std::string_view{};
     Msg m;
     if (!parse_msg(line, m)) return true;  // counted; the pair is skipped
     if (m.ts < last_ts_) {
@@ -524,7 +553,7 @@ class LobsterSource final : public feed::EventSource {
 
   book::Books book_;
   std::size_t levels_ = 0;
-  std::string msg_, ob_;
+  std::unique_ptr<MappedFile> msg_, ob_;
   std::size_t msg_pos_ = 0, ob_pos_ = 0;
   std::vector<std::string_view> fields_;
   Row row_, seed_;

@@ -198,23 +198,43 @@ TEST(LobsterReal, FirstEventsByHand) {
 }
 
 TEST(LobsterReal, InvariantsHoldAlongTheStream) {
-  auto src = open_lobster_source(extracted() + "/AMZN_2012-06-21_34200000_57600000_message_5.csv", {});
-  book::Books books;
-  std::vector<MarketEvent> buf(feed::kMaxBatch);
-  std::size_t events = 0, checks = 0;
-  while (std::size_t n = src->next(buf)) {
-    for (std::size_t i = 0; i < n; ++i) {
-      ASSERT_EQ(books.apply(buf[i]), book::BookError::None) << "event " << events;
-      if (++events % 20000 == 0) {
-        ASSERT_EQ(books.check_invariants(), "") << "event " << events;
-        ++checks;
-        // Never more than the window plus nothing else: depth <= 5 at row boundaries.
+  for (const std::string& file :
+       {extracted() + "/AMZN_2012-06-21_34200000_57600000_message_1.csv",
+        extracted() + "/AMZN_2012-06-21_34200000_57600000_message_5.csv",
+        extracted() + "/AAPL_2012-06-21_34200000_57600000_message_1.csv",
+        kData + "/aapl_level10_first999/AAPL_2012-06-21_34200000_57600000_message_10.csv"}) {
+    SCOPED_TRACE(file);
+    LobsterName name;
+    ASSERT_TRUE(parse_lobster_name(file, name));
+    const std::size_t levels = static_cast<std::size_t>(name.levels);
+    auto src = open_lobster_source(file, {});
+    book::BookConfig cfg;  // small pools keep the O(pool) invariant check cheap
+    cfg.max_orders = 1u << 16;
+    cfg.max_levels = 1u << 12;
+    cfg.max_instruments = 4;
+    book::Books books(cfg);
+    std::vector<MarketEvent> buf(feed::kMaxBatch);
+    std::size_t events = 0, checks = 0;
+    while (std::size_t n = src->next(buf)) {
+      for (std::size_t i = 0; i < n; ++i) {
+        ASSERT_EQ(books.apply(buf[i]), book::BookError::None) << "event " << events;
+        ++events;
+        if (buf[i].flags & evflag::kLast) {
+          // At a row boundary the book holds the window and nothing else.
+          ASSERT_LE(books.depth(kLobsterInstrument, Side::Buy), levels);
+          ASSERT_LE(books.depth(kLobsterInstrument, Side::Sell), levels);
+        }
+        if (events % 1000 == 0) {
+          ASSERT_EQ(books.check_invariants(), "") << "event " << events;
+          ++checks;
+        }
       }
     }
+    EXPECT_GT(checks, 0u);
+    EXPECT_EQ(books.check_invariants(), "");
+    EXPECT_EQ(books.counters().crossed, 0u);  // PROVENANCE.md: no crossed or locked book
+    EXPECT_EQ(books.counters().locked, 0u);
   }
-  EXPECT_GT(checks, 5u);
-  EXPECT_EQ(books.check_invariants(), "");
-  EXPECT_EQ(books.counters().crossed, 0u);  // PROVENANCE.md: no crossed or locked book
 }
 
 }  // namespace

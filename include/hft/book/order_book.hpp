@@ -137,6 +137,7 @@ class Books {
   };
 
   std::uint32_t tag_of(OrderId id) const noexcept;
+  std::size_t home_of(std::uint32_t tag) const noexcept { return (std::size_t{tag} << 1) & mask_; }
   std::size_t find_slot(OrderId id) const noexcept;       // slot index or kNoSlot
   void erase_slot(std::size_t pos) noexcept;              // backward-shift delete
   std::uint32_t level_for(Instr& in, Side side, Price price, InstrumentId instr) noexcept;
