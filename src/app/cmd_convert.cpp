@@ -62,11 +62,7 @@ class Converter {
     books_ = std::make_unique<book::Books>(cfg);
   }
 
-  void start(const feed::EventSource& src) {
-    basis_ = src.time_basis();
-    for (const auto& in : src.instruments())
-      if (in.id == 0) locate_offset_ = 1;  // ITCH locates start at 1
-  }
+  void start(const feed::EventSource& src) { basis_ = src.time_basis(); }
 
   void on_event(const feed::EventSource& src, const MarketEvent& in) {
     MarketEvent ev = in;
@@ -74,6 +70,9 @@ class Converter {
       // Times since the epoch (DBN) become ITCH's time since midnight of the first day.
       if (basis_ == feed::TimeBasis::SinceEpoch)
         day_ = in.ts_exch - in.ts_exch % 86'400'000'000'000LL;
+      for (const auto& i : src.instruments())
+        if (i.id == 0) locate_offset_ = 1;  // ITCH locates start at 1
+      if (in.instrument == 0) locate_offset_ = 1;
       start_messages(src, ev);
       started_ = true;
     }
@@ -82,7 +81,6 @@ class Converter {
     ev.ts_exch -= day_;
     ev.instrument += locate_offset_;
     recv_ = basis_ == feed::TimeBasis::SinceEpoch ? in.ts_recv : date_base_ + in.ts_recv;
-    const std::uint64_t packets_before = mold_.stats().packets;
 
     switch (ev.kind) {
       case EventKind::Modify: modify(ev, in); break;
@@ -117,7 +115,10 @@ class Converter {
     books_->apply(in);
     if (in.flags & evflag::kLast) {
       mold_.flush();
-      if (mold_.stats().packets > packets_before + 1) ++split_groups_;
+      // A group larger than one packet reaches a reader as several groups: count the extra.
+      const std::uint64_t packets = mold_.stats().packets;
+      if (packets > group_start_ + 1) split_packets_ += packets - group_start_ - 1;
+      group_start_ = packets;
     }
   }
 
@@ -144,9 +145,8 @@ class Converter {
     for (const auto& [k, v] : unencodable_)
       std::fprintf(stderr, "  not encodable (%s): %llu\n", k.c_str(),
                    static_cast<unsigned long long>(v));
-    if (split_groups_)
-      std::fprintf(stderr, "  event groups split over two packets: %llu\n",
-                   static_cast<unsigned long long>(split_groups_));
+    std::fprintf(stderr, "  extra packets from event groups larger than one packet: %llu\n",
+                 static_cast<unsigned long long>(split_packets_));
     if (s.oversize_dropped)
       std::fprintf(stderr, "  oversize messages dropped: %llu\n",
                    static_cast<unsigned long long>(s.oversize_dropped));
@@ -178,6 +178,7 @@ class Converter {
     mold_.append(buf, itch::encode_event(buf, s, itch::enc::symbol8("")), recv_);
     for (const auto& in : src.instruments()) ensure_directory(src, in.id);
     mold_.flush();
+    group_start_ = mold_.stats().packets;
   }
 
   void ensure_directory(const feed::EventSource& src, InstrumentId id) {
@@ -243,7 +244,7 @@ class Converter {
   InstrumentId locate_offset_ = 0;
   OrderId next_ref_ = (OrderId{1} << 63) + 1;
   std::uint64_t match_ = 0, modify_cancel_ = 0, modify_replace_ = 0, clears_ = 0,
-                split_groups_ = 0;
+                split_packets_ = 0, group_start_ = 0;
   bool started_ = false;
 };
 
