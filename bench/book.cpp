@@ -125,8 +125,12 @@ Stream make_stream(std::size_t n, std::uint32_t instruments, OrderId id_base, Or
   return s;
 }
 
-void run(benchmark::State& state, const Stream& s) {
-  hft::book::Books books;
+// max_orders = 0: the default BookConfig (1M orders, a 16 MB index). A pool sized to the feed's
+// peak live orders keeps the index in cache: the order index miss is most of the cost.
+void run(benchmark::State& state, const Stream& s, std::size_t max_orders = 0) {
+  hft::book::BookConfig cfg;
+  if (max_orders != 0) cfg.max_orders = max_orders;
+  hft::book::Books books(cfg);
   std::size_t i = 0;
   const std::size_t n = s.events.size();
   for (auto _ : state) {
@@ -159,7 +163,52 @@ void BM_BooksApply_HotSet(benchmark::State& state) {
   static const Stream s = make_stream(500'000, 8, 1, 1, 2'000);
   run(state, s);
 }
+void BM_BooksApply_HotSet_SizedPool(benchmark::State& state) {
+  static const Stream s = make_stream(500'000, 8, 1, 1, 2'000);
+  run(state, s, 8192);
+}
+void BM_BooksApply_DenseIds_SizedPool(benchmark::State& state) {
+  static const Stream s = make_stream(500'000, 8, 1, 1, 20'000);
+  run(state, s, 65536);
+}
+void BM_BooksApply_DbnLikeIds_SizedPool(benchmark::State& state) {
+  static const Stream s = make_stream(2'000'000, 8, 647784973705ULL, 4099, 20'000);
+  run(state, s, 65536);
+}
+// The same streams through apply_batch (64 events a call, as a source hands them over).
+// Time is per call of 64 events; items_per_second is per event.
+void run_batched(benchmark::State& state, const Stream& s) {
+  hft::book::Books books;
+  constexpr std::size_t kBatch = 64;
+  std::size_t i = 0;
+  const std::size_t n = s.events.size();
+  for (auto _ : state) {
+    const std::size_t k = std::min(kBatch, n - i);
+    books.apply_batch(s.events.data() + i, k);
+    i += k;
+    if (i == n) i = 0;
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kBatch));
+}
+void BM_BooksApplyBatch64_HotSet(benchmark::State& state) {
+  static const Stream s = make_stream(500'000, 8, 1, 1, 2'000);
+  run_batched(state, s);
+}
+void BM_BooksApplyBatch64_DenseIds(benchmark::State& state) {
+  static const Stream s = make_stream(500'000, 8, 1, 1, 20'000);
+  run_batched(state, s);
+}
+void BM_BooksApplyBatch64_DbnLikeIds(benchmark::State& state) {
+  static const Stream s = make_stream(2'000'000, 8, 647784973705ULL, 4099, 20'000);
+  run_batched(state, s);
+}
+BENCHMARK(BM_BooksApplyBatch64_HotSet);
+BENCHMARK(BM_BooksApplyBatch64_DenseIds);
+BENCHMARK(BM_BooksApplyBatch64_DbnLikeIds);
 BENCHMARK(BM_BooksApply_HotSet);
+BENCHMARK(BM_BooksApply_HotSet_SizedPool);
+BENCHMARK(BM_BooksApply_DenseIds_SizedPool);
+BENCHMARK(BM_BooksApply_DbnLikeIds_SizedPool);
 BENCHMARK(BM_BooksApply_DenseIds);
 BENCHMARK(BM_BooksApply_DbnLikeIds);
 BENCHMARK(BM_BooksApply_ManyInstruments);

@@ -76,6 +76,26 @@ Books::Books(const BookConfig& cfg) : cfg_(cfg) {
   slots_.assign(cap, Slot{0, kNil});
   mask_ = cap - 1;
   instrs_.resize(cfg_.max_instruments);
+  n_instr_ = instrs_.size();
+}
+
+void Books::LevelArray::reserve(std::size_t n) {
+  if (n <= cap_) return;
+  std::unique_ptr<LevelRef[]> d(new LevelRef[n]);
+  if (size_ != 0) std::memcpy(d.get(), data_.get(), size_ * sizeof(LevelRef));
+  data_ = std::move(d);
+  cap_ = n;
+}
+
+void Books::LevelArray::insert_at(std::size_t p, LevelRef r) noexcept {
+  if (p < size_) std::memmove(&data_[p + 1], &data_[p], (size_ - p) * sizeof(LevelRef));
+  data_[p] = r;
+  ++size_;
+}
+
+void Books::LevelArray::erase_at(std::size_t p) noexcept {
+  --size_;
+  if (p < size_) std::memmove(&data_[p], &data_[p + 1], (size_ - p) * sizeof(LevelRef));
 }
 
 Books::~Books() = default;
@@ -135,12 +155,15 @@ std::uint32_t Books::level_for(Instr& in, Side side, Price price, InstrumentId i
   free_level_ = levels_[li].head;
   levels_[li] = Level{price, 0, 0, kNil, kNil, instr, side};
   ++live_levels_;
-  if (a.capacity() == 0) {
-    a.reserve(cfg_.levels_reserve);
-  } else if (a.size() == a.capacity()) {
-    ++counters_.level_array_grew;
+  if (a.size() == a.capacity()) {
+    if (a.capacity() == 0) {
+      a.reserve(std::max<std::size_t>(cfg_.levels_reserve, 4));
+    } else {
+      ++counters_.level_array_grew;
+      a.reserve(2 * a.capacity());
+    }
   }
-  a.insert(a.begin() + static_cast<std::ptrdiff_t>(p), LevelRef{k, li});
+  a.insert_at(p, LevelRef{k, li});
   return li;
 }
 
@@ -171,7 +194,7 @@ void Books::remove_level(std::uint32_t li) noexcept {
   auto& a = instrs_[L.instr].side[side_ix(L.side)];
   const Price k = key_of(L.side, L.price);
   const std::size_t p = lower_pos(a, k);
-  if (p < a.size() && a[p].level == li) a.erase(a.begin() + static_cast<std::ptrdiff_t>(p));
+  if (p < a.size() && a[p].level == li) a.erase_at(p);
   L.side = Side::None;
   L.head = free_level_;
   free_level_ = li;
@@ -212,7 +235,7 @@ void Books::check_cross(const Instr& in) noexcept {
 }
 
 BookError Books::add(const MarketEvent& ev) noexcept {
-  if (ev.instrument >= instrs_.size()) return fail(BookError::BadInstrument);
+  if (ev.instrument >= n_instr_) return fail(BookError::BadInstrument);
   if (ev.side != Side::Buy && ev.side != Side::Sell) return fail(BookError::BadSide);
   if (ev.price <= 0) return fail(BookError::BadPrice);
   if (ev.qty == 0) return fail(BookError::ZeroQty);
@@ -231,12 +254,13 @@ BookError Books::add(const MarketEvent& ev) noexcept {
   free_order_ = orders_[oi].next;
   orders_[oi].id = ev.order_id;
   orders_[oi].qty = ev.qty;
-  link_back(oi, level_for(in, ev.side, ev.price, ev.instrument));
+  const std::uint32_t li = level_for(in, ev.side, ev.price, ev.instrument);
+  link_back(oi, li);
   slots_[i] = Slot{tag, oi};
   ++live_;
   ++in.live;
   ++counters_.applied;
-  check_cross(in);
+  if (in.side[side_ix(ev.side)].back().level == li) check_cross(in);
   return BookError::None;
 }
 
@@ -322,17 +346,19 @@ BookError Books::modify(const MarketEvent& ev) noexcept {
   if (!level_available(in, side, ev.price, li)) return fail(BookError::LevelPoolFull);
   unlink(oi);
   o.qty = ev.qty;
-  link_back(oi, level_for(in, side, ev.price, instr));
+  const std::uint32_t nl = level_for(in, side, ev.price, instr);
+  link_back(oi, nl);
   ++counters_.applied;
-  check_cross(in);
+  if (in.side[side_ix(side)].back().level == nl) check_cross(in);
   return BookError::None;
 }
 
 BookError Books::clear(const MarketEvent& ev) noexcept {
-  if (ev.instrument >= instrs_.size()) return fail(BookError::BadInstrument);
+  if (ev.instrument >= n_instr_) return fail(BookError::BadInstrument);
   Instr& in = instrs_[ev.instrument];
   for (auto& a : in.side) {
-    for (const LevelRef& r : a) {
+    for (std::size_t k = 0; k < a.size(); ++k) {
+      const LevelRef& r = a[k];
       Level& L = levels_[r.level];
       for (std::uint32_t oi = L.head; oi != kNil;) {
         Order& o = orders_[oi];
@@ -376,6 +402,19 @@ BookError Books::apply(const MarketEvent& ev) noexcept {
   return BookError::None;
 }
 
+void Books::apply_batch(const MarketEvent* evs, std::size_t n) noexcept {
+  constexpr std::size_t kSlotAhead = 8, kOrderAhead = 4;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i + kSlotAhead < n) __builtin_prefetch(&slots_[home_of(tag_of(evs[i + kSlotAhead].order_id))]);
+    if (i + kOrderAhead < n) {
+      // The slot was prefetched a few events ago; its order is the likely match.
+      const Slot& s = slots_[home_of(tag_of(evs[i + kOrderAhead].order_id))];
+      if (s.order != kNil) __builtin_prefetch(&orders_[s.order]);
+    }
+    apply(evs[i]);
+  }
+}
+
 LevelView Books::best(InstrumentId instr, Side side) const noexcept {
   LevelView v;
   level(instr, side, 0, v);
@@ -383,7 +422,7 @@ LevelView Books::best(InstrumentId instr, Side side) const noexcept {
 }
 
 bool Books::level(InstrumentId instr, Side side, std::size_t i, LevelView& out) const noexcept {
-  if (instr >= instrs_.size() || side == Side::None) return false;
+  if (instr >= n_instr_ || side == Side::None) return false;
   const auto& a = instrs_[instr].side[side_ix(side)];
   if (i >= a.size()) return false;
   const Level& L = levels_[a[a.size() - 1 - i].level];
@@ -392,16 +431,16 @@ bool Books::level(InstrumentId instr, Side side, std::size_t i, LevelView& out) 
 }
 
 std::size_t Books::depth(InstrumentId instr, Side side) const noexcept {
-  if (instr >= instrs_.size() || side == Side::None) return 0;
+  if (instr >= n_instr_ || side == Side::None) return 0;
   return instrs_[instr].side[side_ix(side)].size();
 }
 
 std::size_t Books::live_orders(InstrumentId instr) const noexcept {
-  return instr < instrs_.size() ? static_cast<std::size_t>(instrs_[instr].live) : 0;
+  return instr < n_instr_ ? static_cast<std::size_t>(instrs_[instr].live) : 0;
 }
 
 bool Books::level_at(InstrumentId instr, Side side, Price price, LevelView& out) const noexcept {
-  if (instr >= instrs_.size() || side == Side::None) return false;
+  if (instr >= n_instr_ || side == Side::None) return false;
   const LevelRef* r = find_ref(instrs_[instr], side, price);
   if (r == nullptr) return false;
   const Level& L = levels_[r->level];
@@ -410,7 +449,7 @@ bool Books::level_at(InstrumentId instr, Side side, Price price, LevelView& out)
 }
 
 bool Books::level_front(InstrumentId instr, Side side, Price price, OrderId& out) const noexcept {
-  if (instr >= instrs_.size() || side == Side::None) return false;
+  if (instr >= n_instr_ || side == Side::None) return false;
   const LevelRef* r = find_ref(instrs_[instr], side, price);
   if (r == nullptr) return false;
   out = orders_[levels_[r->level].head].id;
@@ -428,7 +467,7 @@ bool Books::find_order(OrderId id, OrderView& out) const noexcept {
 
 std::vector<OrderId> Books::queue(InstrumentId instr, Side side, Price price) const {
   std::vector<OrderId> ids;
-  if (instr >= instrs_.size() || side == Side::None) return ids;
+  if (instr >= n_instr_ || side == Side::None) return ids;
   const LevelRef* r = find_ref(instrs_[instr], side, price);
   if (r == nullptr) return ids;
   for (std::uint32_t oi = levels_[r->level].head; oi != kNil; oi = orders_[oi].next)
@@ -442,7 +481,7 @@ std::string Books::check_invariants() const {
   };
   std::size_t orders_seen = 0, levels_seen = 0;
   std::vector<char> order_used(orders_.size(), 0);
-  for (std::size_t ii = 0; ii < instrs_.size(); ++ii) {
+  for (std::size_t ii = 0; ii < n_instr_; ++ii) {
     const Instr& in = instrs_[ii];
     std::uint64_t live = 0;
     for (int s = 0; s < 2; ++s) {

@@ -551,5 +551,38 @@ TEST(Books, RandomStreamMatchesReferenceModel) {
   EXPECT_GT(b.counters().errors[static_cast<int>(BookError::DuplicateOrder)], 3u);
 }
 
+TEST(Books, ApplyBatchSameAsApply) {
+  std::mt19937_64 rng(99);
+  std::vector<MarketEvent> evs;
+  for (int i = 0; i < 20000; ++i) {
+    const OrderId id = 1 + rng() % 3000;
+    const Side s = (rng() & 1) ? Side::Buy : Side::Sell;
+    switch (rng() % 4) {
+      case 0:
+      case 1: evs.push_back(add(id, s, 1000 + static_cast<Price>(rng() % 20), 1 + static_cast<Qty>(rng() % 50))); break;
+      case 2: evs.push_back(cancel(id, 1 + static_cast<Qty>(rng() % 30))); break;
+      default: evs.push_back(del(id)); break;
+    }
+  }
+  Books a(small()), b(small());
+  for (const auto& e : evs) a.apply(e);
+  for (std::size_t i = 0; i < evs.size(); i += 64) b.apply_batch(evs.data() + i, std::min<std::size_t>(64, evs.size() - i));
+  EXPECT_EQ(a.counters().errors, b.counters().errors);
+  EXPECT_EQ(a.counters().applied, b.counters().applied);
+  EXPECT_EQ(a.live_orders(), b.live_orders());
+  for (Side s : {Side::Buy, Side::Sell}) {
+    ASSERT_EQ(a.depth(1, s), b.depth(1, s));
+    for (std::size_t i = 0; i < a.depth(1, s); ++i) {
+      LevelView x, y;
+      a.level(1, s, i, x);
+      b.level(1, s, i, y);
+      EXPECT_EQ(x.price, y.price);
+      EXPECT_EQ(x.qty, y.qty);
+      EXPECT_EQ(a.queue(1, s, x.price), b.queue(1, s, y.price));
+    }
+  }
+  EXPECT_EQ(b.check_invariants(), "");
+}
+
 }  // namespace
 }  // namespace hft::book
