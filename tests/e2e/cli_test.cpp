@@ -48,7 +48,7 @@ TEST_P(LobsterRoundTrip, BookRowsEqualLobsterDirectAndThroughPcap) {
   const auto c = GetParam();
   std::string dir;
   if (c.zip) {
-    dir = unzip_once(std::string("lobster-2012-06-21/") + c.zip, std::string("e2e-") + c.zip);
+    dir = unzip_sample(std::string("lobster-2012-06-21/") + c.zip);
     ASSERT_FALSE(dir.empty());
   } else {
     dir = data("lobster-2012-06-21/aapl_level10_first999");

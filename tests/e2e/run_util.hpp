@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "../common/unzip_once.hpp"
+
 namespace hft::e2e {
 
 struct RunResult {
@@ -42,12 +44,9 @@ inline std::vector<std::string> read_lines(const std::string& path) {
 inline std::string tmp(const std::string& name) { return std::string(HFT_TEST_TMP) + "/" + name; }
 inline std::string data(const std::string& rel) { return std::string(HFT_SHARED_DATA) + "/" + rel; }
 
-// Unzips a LOBSTER sample once into the test scratch folder; returns the folder.
-inline std::string unzip_once(const std::string& zip_rel, const std::string& dir_name) {
-  const std::string dir = tmp(dir_name);
-  const std::string cmd = "mkdir -p '" + dir + "' && unzip -o -q '" + data(zip_rel) + "' -d '" + dir + "'";
-  if (std::system(cmd.c_str()) != 0) return {};
-  return dir;
+// Unzips a LOBSTER sample once (safe under ctest -j); returns the folder.
+inline std::string unzip_sample(const std::string& zip_rel) {
+  return hft::testing::unzip_once(data(zip_rel), HFT_TEST_TMP);
 }
 
 }  // namespace hft::e2e
