@@ -3,6 +3,20 @@
 // adds synthetic (evflag::kSynthetic) orders for levels entering the window and deletes levels
 // leaving it, so the emitted stream applied to a fresh book::Books reproduces every orderbook
 // row. Helpers here are exposed for tests. May touch: core/, feed/source.hpp, book/.
+//
+// Events (instrument kLobsterInstrument, ts_exch = ts_recv = ns after midnight):
+//   type 1 -> Add; 2 -> Cancel (qty removed); 3 -> Delete; 4 -> Execute (price = row price,
+//   kPrintable); 5 -> Trade (order id 0, side = direction, kPrintable); 6 -> Trade (kCross);
+//   7 -> Status (price -1 Halted, 0 Quotation, 1 Trading). An order the reader does not know
+//   (rested before the file starts, or forgotten when its level left the window) is taken from
+//   the synthetic order at its side and price: Execute / Cancel on it, or Delete when the
+//   quantity empties it. Per row: the message's events, then window events (kSynthetic:
+//   Delete of every order at a level leaving, one Add per level entering); row 1 is preceded
+//   by the seed (kSynthetic | kSnapshot Adds). The row's last event has kLast; a row whose
+//   message had no book effect (an error, counted) closes with a kSynthetic System event.
+// A level that stays inside the window is never patched from the row: a disagreement is
+// counted ("lobster.mismatch"). Bad message lines skip the line and its row; a bad orderbook
+// row skips only that row's window check.
 #pragma once
 #include <cstdint>
 #include <string>
