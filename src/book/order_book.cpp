@@ -15,16 +15,22 @@ constexpr std::uint64_t kFib = 0x9E3779B97F4A7C15ULL;
 inline int side_ix(Side s) noexcept { return s == Side::Sell ? 1 : 0; }
 inline Price key_of(Side s, Price p) noexcept { return s == Side::Sell ? -p : p; }
 
-// First index whose key is >= k. Most lookups hit the top (the back), so scan a few from the
-// back before falling back to a binary search.
+// First index whose key is >= k. Most lookups hit the top (the back): count, without
+// branching on the data, how many of the last 8 keys are >= k (a sorted array makes that the
+// answer when fewer than 8 are), and only binary-search the rest when the price is deeper.
 template <class Vec>
 inline std::size_t lower_pos(const Vec& a, Price k) noexcept {
-  std::size_t i = a.size();
-  for (int step = 0; step < 8; ++step) {
-    if (i == 0 || a[i - 1].key < k) return i;
-    --i;
+  const std::size_t n = a.size();
+  if (n >= 8) {
+    std::size_t cnt = 0;
+    for (std::size_t j = 1; j <= 8; ++j) cnt += a[n - j].key >= k ? 1u : 0u;
+    if (cnt < 8) return n - cnt;
+  } else {
+    std::size_t cnt = 0;
+    for (std::size_t j = 1; j <= n; ++j) cnt += a[n - j].key >= k ? 1u : 0u;
+    return n - cnt;
   }
-  std::size_t lo = 0, hi = i;
+  std::size_t lo = 0, hi = n - 8;
   while (lo < hi) {
     const std::size_t mid = (lo + hi) / 2;
     if (a[mid].key < k) lo = mid + 1; else hi = mid;
