@@ -6,10 +6,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "../common/unzip_once.hpp"
 #include "hft/book/order_book.hpp"
 #include "hft/lobster/lobster.hpp"
 #include "hft/lobster/lobster_source.hpp"
@@ -20,19 +20,14 @@ namespace {
 const std::string kData = std::string(HFT_SHARED_DATA) + "/lobster-2012-06-21";
 const std::string kTmp = std::string(HFT_TEST_TMP) + "/lobster";
 
-// Extracts the three zips once per test program.
-const std::string& extracted() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    std::filesystem::create_directories(kTmp);
-    for (const char* z : {"LOBSTER_SampleFile_AMZN_2012-06-21_1.zip",
-                          "LOBSTER_SampleFile_AMZN_2012-06-21_5.zip",
-                          "LOBSTER_SampleFile_AAPL_2012-06-21_1.zip"}) {
-      const std::string cmd = "unzip -o -q '" + kData + "/" + z + "' -d '" + kTmp + "'";
-      ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
-    }
-  });
-  return kTmp;
+// The sample zips, extracted once (safely when ctest -j runs several test processes).
+std::string sample(const std::string& ticker, int levels) {
+  const std::string zip = kData + "/LOBSTER_SampleFile_" + ticker + "_2012-06-21_" +
+                          std::to_string(levels) + ".zip";
+  std::filesystem::create_directories(kTmp);
+  const std::string dir = hft::testing::unzip_once(zip, kTmp);
+  EXPECT_FALSE(dir.empty()) << zip;
+  return dir + "/" + ticker + "_2012-06-21_34200000_57600000_message_" + std::to_string(levels) + ".csv";
 }
 
 std::vector<std::string> read_lines(const std::string& path) {
@@ -116,13 +111,13 @@ void expect_exact(const std::string& file, std::size_t levels, std::size_t want_
 }
 
 TEST(LobsterReal, AmznLevel1EveryRowExact) {
-  expect_exact(extracted() + "/AMZN_2012-06-21_34200000_57600000_message_1.csv", 1, 57515);
+  expect_exact(sample("AMZN", 1), 1, 57515);
 }
 TEST(LobsterReal, AmznLevel5EveryRowExact) {
-  expect_exact(extracted() + "/AMZN_2012-06-21_34200000_57600000_message_5.csv", 5, 155935);
+  expect_exact(sample("AMZN", 5), 5, 155935);
 }
 TEST(LobsterReal, AaplLevel1EveryRowExact) {
-  expect_exact(extracted() + "/AAPL_2012-06-21_34200000_57600000_message_1.csv", 1, 118497);
+  expect_exact(sample("AAPL", 1), 1, 118497);
 }
 TEST(LobsterReal, AaplLevel10ExcerptEveryRowExact) {
   expect_exact(kData + "/aapl_level10_first999/AAPL_2012-06-21_34200000_57600000_message_10.csv", 10, 999);
@@ -130,7 +125,7 @@ TEST(LobsterReal, AaplLevel10ExcerptEveryRowExact) {
 
 TEST(LobsterReal, TypeCountsMatchProvenance) {
   // PROVENANCE.md: AMZN level 5 type counts 77381 / 450 / 66685 / 8974 / 2445.
-  auto src = open_lobster_source(extracted() + "/AMZN_2012-06-21_34200000_57600000_message_5.csv", {});
+  auto src = open_lobster_source(sample("AMZN", 5), {});
   std::vector<MarketEvent> buf(feed::kMaxBatch);
   Nanos first = -1, last = 0;
   std::uint64_t trades = 0;
@@ -163,7 +158,7 @@ TEST(LobsterReal, TypeCountsMatchProvenance) {
 TEST(LobsterReal, FirstEventsByHand) {
   // AMZN level 1, message 2: "34200.18960767,1,11885113,21,2238100,1" (8 decimals in the file)
   // and message 3: "34200.190226476,4,11885113,21,2238100,1".
-  auto src = open_lobster_source(extracted() + "/AMZN_2012-06-21_34200000_57600000_message_1.csv", {});
+  auto src = open_lobster_source(sample("AMZN", 1), {});
   std::vector<MarketEvent> buf(feed::kMaxBatch);
   std::vector<MarketEvent> all;
   while (all.size() < 20) {
@@ -199,9 +194,9 @@ TEST(LobsterReal, FirstEventsByHand) {
 
 TEST(LobsterReal, InvariantsHoldAlongTheStream) {
   for (const std::string& file :
-       {extracted() + "/AMZN_2012-06-21_34200000_57600000_message_1.csv",
-        extracted() + "/AMZN_2012-06-21_34200000_57600000_message_5.csv",
-        extracted() + "/AAPL_2012-06-21_34200000_57600000_message_1.csv",
+       {sample("AMZN", 1),
+        sample("AMZN", 5),
+        sample("AAPL", 1),
         kData + "/aapl_level10_first999/AAPL_2012-06-21_34200000_57600000_message_10.csv"}) {
     SCOPED_TRACE(file);
     LobsterName name;
