@@ -5,3 +5,4 @@ pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
 add_library(hft::pcap ALIAS PkgConfig::PCAP)
 add_library(hft::zstd ALIAS PkgConfig::ZSTD)
 
+find_package(yaml-cpp REQUIRED)

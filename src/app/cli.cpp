@@ -4,6 +4,8 @@
 #include <charconv>
 #include <cstdlib>
 
+#include <yaml-cpp/yaml.h>
+
 namespace hft::app {
 
 Options::Options(int argc, char** argv, const std::vector<std::string>& value_opts,
@@ -74,8 +76,45 @@ double Options::real(const std::string& name, double def) const {
   return v;
 }
 
+namespace {
+
+// Reads the feed section of a config file. Errors name the setting and the reason.
+void load_feed_config(const std::string& path, feed::FeedOptions& f) {
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::Exception& e) {
+    throw std::runtime_error(path + ": " + e.what());
+  }
+  const YAML::Node feed = root["feed"];
+  if (!feed) return;
+  if (!feed.IsMap()) throw std::runtime_error(path + ": feed: must be a mapping");
+  for (const auto& kv : feed) {
+    const std::string key = kv.first.as<std::string>();
+    const std::string where = path + ": feed." + key;
+    try {
+      if (key == "dst_addr") {
+        f.dst_addr = kv.second.as<std::string>();
+      } else if (key == "dst_port") {
+        const long port = kv.second.as<long>();
+        if (port < 0 || port > 65535) throw std::runtime_error("must be in 0..65535");
+        f.dst_port = static_cast<std::uint16_t>(port);
+      } else {
+        throw std::runtime_error("unknown setting");
+      }
+    } catch (const YAML::Exception&) {
+      throw std::runtime_error(where + ": wrong type");
+    } catch (const std::runtime_error& e) {
+      throw std::runtime_error(where + ": " + e.what());
+    }
+  }
+}
+
+}  // namespace
+
 feed::FeedOptions feed_options(const Options& o) {
   feed::FeedOptions f;
+  if (o.has("--config")) load_feed_config(o.str("--config"), f);
   if (o.has("--dst")) {
     const std::string d = o.str("--dst");
     const auto colon = d.rfind(':');

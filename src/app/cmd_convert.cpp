@@ -249,7 +249,7 @@ class Converter {
 };
 
 int run(int argc, char** argv) {
-  const Options o(argc, argv, {"--input", "--out", "--dest", "--session", "--date", "--dst"});
+  const Options o(argc, argv, {"--input", "--out", "--dest", "--session", "--date", "--dst", "--config"});
   const auto spec = sources::parse_source_spec(o.required("--input"));
   feed::PcapWriterConfig pc;
   pc.path = o.required("--out");

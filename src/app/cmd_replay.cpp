@@ -21,7 +21,8 @@ const char* const kUsage =
     "  --json FILE         also write the report as JSON\n"
     "  --top N             instruments listed in the final books (default 10)\n"
     "  --max-orders N      order pool size (default 16777216)\n"
-    "  --dst ADDR:PORT     pcap only: keep UDP datagrams to this destination\n";
+    "  --dst ADDR:PORT     pcap only: keep UDP datagrams to this destination\n"
+    "  --config FILE       take feed settings (feed.dst_addr, feed.dst_port) from a config file\n";
 
 struct InstrumentSummary {
   InstrumentId id;
@@ -84,7 +85,7 @@ void write_json(const std::string& path, const std::string& input, std::uint64_t
 }
 
 int run(int argc, char** argv) {
-  const Options o(argc, argv, {"--input", "--json", "--top", "--max-orders", "--dst"});
+  const Options o(argc, argv, {"--input", "--json", "--top", "--max-orders", "--dst", "--config"});
   const std::string input = o.required("--input");
   const auto spec = sources::parse_source_spec(input);
   const auto top = static_cast<std::size_t>(o.integer("--top", 10, 0, 1 << 20));

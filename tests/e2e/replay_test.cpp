@@ -54,3 +54,32 @@ TEST(Replay, TruncatedPcapIsCountedNotFatal) {
 
 }  // namespace
 }  // namespace hft::e2e
+
+namespace hft::e2e {
+namespace {
+
+TEST(Replay, FeedFilterFromConfigAndBadConfigRejectedWithItsPath) {
+  const std::string pcap = tmp("gen_cfg.pcap");
+  auto r = run("gen --out " + pcap + " --messages 5000 --instruments 2 --seed 5 --dest 239.1.1.1:26477 --quiet");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string other = tmp("cfg_other.yml"), same = tmp("cfg_same.yml"), bad = tmp("cfg_bad.yml");
+  std::ofstream(other) << "feed:\n  dst_addr: 239.1.1.2\n  dst_port: 26477\n";
+  std::ofstream(same) << "feed:\n  dst_addr: 239.1.1.1\n  dst_port: 26477\n";
+  std::ofstream(bad) << "feed:\n  dst_port: 70000\n";
+  r = run("replay --input pcap:" + pcap + " --config " + other);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("throughput  0 events"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("pcap.filtered_out"), std::string::npos) << r.output;
+  r = run("replay --input pcap:" + pcap + " --config " + same);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output.find("pcap.filtered_out"), std::string::npos) << r.output;
+  const auto at = r.output.find("itch.messages");
+  ASSERT_NE(at, std::string::npos) << r.output;
+  EXPECT_EQ(std::stoull(r.output.substr(at + 13)), 5000u) << r.output;
+  r = run("replay --input pcap:" + pcap + " --config " + bad);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("feed.dst_port: must be in 0..65535"), std::string::npos) << r.output;
+}
+
+}  // namespace
+}  // namespace hft::e2e
