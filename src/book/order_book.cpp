@@ -61,6 +61,8 @@ Books::Books(const BookConfig& cfg) : cfg_(cfg) {
   if (cfg_.max_levels == 0) cfg_.max_levels = 1;
   // The index table (2x orders) must stay within 2^32 slots: tags hold the home slot.
   if (cfg_.max_orders > (std::size_t{1} << 30)) cfg_.max_orders = std::size_t{1} << 30;
+  // Order indices must fit the direct tier's index bits.
+  if (cfg_.max_orders >= kDirectEmpty) cfg_.max_orders = kDirectEmpty - 1;
   if (cfg_.max_levels >= kNil) cfg_.max_levels = kNil - 1;
   orders_.resize(cfg_.max_orders);
   for (std::size_t i = 0; i < orders_.size(); ++i)
@@ -81,6 +83,8 @@ Books::Books(const BookConfig& cfg) : cfg_(cfg) {
   }
   slots_.assign(cap, Slot{0, kNil});
   mask_ = cap - 1;
+  direct_.assign(cap, kDirectEmpty);  // 2x orders: ids of live orders rarely share an entry
+  direct_mask_ = cap - 1;
   instrs_.resize(cfg_.max_instruments);
   n_instr_ = instrs_.size();
 }
@@ -141,6 +145,46 @@ void Books::erase_slot(std::size_t pos) noexcept {
     j = (j + 1) & mask_;
   }
   slots_[i] = Slot{0, kNil};
+}
+
+std::uint32_t Books::find_index(OrderId id) const noexcept {
+  const std::uint32_t e = direct_[id & direct_mask_];
+  const std::uint32_t oi = e & kDirectEmpty;
+  if (oi != kDirectEmpty && orders_[oi].id == id) [[likely]] return oi;
+  if ((e >> kDirectIdxBits) == 0) return kNil;  // no overflow order maps here
+  const std::size_t s = find_slot(id);
+  return s == kNoSlot ? kNil : slots_[s].order;
+}
+
+void Books::index_insert(OrderId id, std::uint32_t oi) noexcept {
+  std::uint32_t& e = direct_[id & direct_mask_];
+  const std::uint32_t cur = e & kDirectEmpty;
+  std::uint32_t count = e >> kDirectIdxBits;
+  if (cur != kDirectEmpty) {  // a newer id takes the entry; the older order moves over
+    const OrderId cur_id = orders_[cur].id;
+    const std::uint32_t tag = tag_of(cur_id);
+    std::size_t i = home_of(tag);
+    while (slots_[i].order != kNil) i = (i + 1) & mask_;
+    slots_[i] = Slot{tag, cur};
+    ++overflowed_;
+    if (count < kOverflowSaturated) ++count;
+  }
+  e = (count << kDirectIdxBits) | oi;
+}
+
+void Books::index_erase(OrderId id, std::uint32_t oi) noexcept {
+  std::uint32_t& e = direct_[id & direct_mask_];
+  if ((e & kDirectEmpty) == oi) {
+    e |= kDirectEmpty;
+    return;
+  }
+  const std::size_t s = find_slot(id);
+  if (s == kNoSlot) return;  // cannot happen for a live order (check_invariants proves it)
+  erase_slot(s);
+  --overflowed_;
+  const std::uint32_t count = e >> kDirectIdxBits;
+  if (count != 0 && count < kOverflowSaturated)
+    e = ((count - 1) << kDirectIdxBits) | (e & kDirectEmpty);
 }
 
 const Books::LevelRef* Books::find_ref(const Instr& in, Side side, Price price) const noexcept {
@@ -207,12 +251,11 @@ void Books::remove_level(std::uint32_t li) noexcept {
   --live_levels_;
 }
 
-void Books::remove_order_at(std::size_t slot) noexcept {
-  const std::uint32_t oi = slots_[slot].order;
+void Books::remove_order(std::uint32_t oi) noexcept {
   const InstrumentId instr = levels_[orders_[oi].level].instr;
   unlink(oi);
-  erase_slot(slot);
   Order& o = orders_[oi];
+  index_erase(o.id, oi);
   o.level = kNil;
   o.qty = 0;
   o.next = free_order_;
@@ -245,14 +288,7 @@ BookError Books::add(const MarketEvent& ev) noexcept {
   if (ev.side != Side::Buy && ev.side != Side::Sell) return fail(BookError::BadSide);
   if (ev.price <= 0) return fail(BookError::BadPrice);
   if (ev.qty == 0) return fail(BookError::ZeroQty);
-  const std::uint32_t tag = tag_of(ev.order_id);
-  std::size_t i = home_of(tag);
-  for (;;) {
-    const Slot& s = slots_[i];
-    if (s.order == kNil) break;
-    if (s.tag == tag && orders_[s.order].id == ev.order_id) return fail(BookError::DuplicateOrder);
-    i = (i + 1) & mask_;
-  }
+  if (find_index(ev.order_id) != kNil) return fail(BookError::DuplicateOrder);
   if (free_order_ == kNil) return fail(BookError::OrderPoolFull);
   Instr& in = instrs_[ev.instrument];
   if (!level_available(in, ev.side, ev.price, kNil)) return fail(BookError::LevelPoolFull);
@@ -262,7 +298,7 @@ BookError Books::add(const MarketEvent& ev) noexcept {
   orders_[oi].qty = ev.qty;
   const std::uint32_t li = level_for(in, ev.side, ev.price, ev.instrument);
   link_back(oi, li);
-  slots_[i] = Slot{tag, oi};
+  index_insert(ev.order_id, oi);
   ++live_;
   ++in.live;
   ++counters_.applied;
@@ -271,10 +307,10 @@ BookError Books::add(const MarketEvent& ev) noexcept {
 }
 
 BookError Books::reduce(const MarketEvent& ev) noexcept {
-  const std::size_t s = find_slot(ev.order_id);
-  if (s == kNoSlot) return fail(BookError::UnknownOrder);
+  const std::uint32_t oi = find_index(ev.order_id);
+  if (oi == kNil) return fail(BookError::UnknownOrder);
   if (ev.qty == 0) return fail(BookError::ZeroQty);
-  Order& o = orders_[slots_[s].order];
+  Order& o = orders_[oi];
   ++counters_.applied;
   if (ev.qty < o.qty) {
     o.qty -= ev.qty;
@@ -282,33 +318,32 @@ BookError Books::reduce(const MarketEvent& ev) noexcept {
     return BookError::None;
   }
   const bool over = ev.qty > o.qty;
-  remove_order_at(s);
+  remove_order(oi);
   return over ? fail(BookError::OverExecute) : BookError::None;
 }
 
 BookError Books::del(const MarketEvent& ev) noexcept {
-  const std::size_t s = find_slot(ev.order_id);
-  if (s == kNoSlot) return fail(BookError::UnknownOrder);
-  remove_order_at(s);
+  const std::uint32_t oi = find_index(ev.order_id);
+  if (oi == kNil) return fail(BookError::UnknownOrder);
+  remove_order(oi);
   ++counters_.applied;
   return BookError::None;
 }
 
 BookError Books::replace(const MarketEvent& ev) noexcept {
-  const std::size_t s = find_slot(ev.order_id);
-  if (s == kNoSlot) return fail(BookError::UnknownOrder);
+  const std::uint32_t oi = find_index(ev.order_id);
+  if (oi == kNil) return fail(BookError::UnknownOrder);
   if (ev.qty == 0) return fail(BookError::ZeroQty);
   if (ev.price <= 0) return fail(BookError::BadPrice);
-  if (ev.new_order_id != ev.order_id && find_slot(ev.new_order_id) != kNoSlot)
+  if (ev.new_order_id != ev.order_id && find_index(ev.new_order_id) != kNil)
     return fail(BookError::DuplicateOrder);
-  const std::uint32_t oi = slots_[s].order;
   const Level& old = levels_[orders_[oi].level];
   const Side side = old.side;
   const InstrumentId instr = old.instr;
   Instr& in = instrs_[instr];
   if (!level_available(in, side, ev.price, orders_[oi].level))
     return fail(BookError::LevelPoolFull);
-  remove_order_at(s);
+  remove_order(oi);
   // The removal freed an order slot, so the add cannot fail on the pool.
   MarketEvent a = ev;
   a.order_id = ev.new_order_id;
@@ -318,11 +353,10 @@ BookError Books::replace(const MarketEvent& ev) noexcept {
 }
 
 BookError Books::modify(const MarketEvent& ev) noexcept {
-  const std::size_t s = find_slot(ev.order_id);
-  if (s == kNoSlot) return fail(BookError::UnknownOrder);
+  const std::uint32_t oi = find_index(ev.order_id);
+  if (oi == kNil) return fail(BookError::UnknownOrder);
   if (ev.qty == 0) return fail(BookError::ZeroQty);
   if (ev.price <= 0) return fail(BookError::BadPrice);
-  const std::uint32_t oi = slots_[s].order;
   Order& o = orders_[oi];
   const std::uint32_t li = o.level;
   Level& L = levels_[li];
@@ -369,8 +403,7 @@ BookError Books::clear(const MarketEvent& ev) noexcept {
       for (std::uint32_t oi = L.head; oi != kNil;) {
         Order& o = orders_[oi];
         const std::uint32_t nx = o.next;
-        const std::size_t s = find_slot(o.id);
-        if (s != kNoSlot) erase_slot(s);
+        index_erase(o.id, oi);
         o.level = kNil;
         o.qty = 0;
         o.next = free_order_;
@@ -411,11 +444,11 @@ BookError Books::apply(const MarketEvent& ev) noexcept {
 void Books::apply_batch(const MarketEvent* evs, std::size_t n) noexcept {
   constexpr std::size_t kSlotAhead = 8, kOrderAhead = 4;
   for (std::size_t i = 0; i < n; ++i) {
-    if (i + kSlotAhead < n) __builtin_prefetch(&slots_[home_of(tag_of(evs[i + kSlotAhead].order_id))]);
+    if (i + kSlotAhead < n) __builtin_prefetch(&direct_[evs[i + kSlotAhead].order_id & direct_mask_]);
     if (i + kOrderAhead < n) {
-      // The slot was prefetched a few events ago; its order is the likely match.
-      const Slot& s = slots_[home_of(tag_of(evs[i + kOrderAhead].order_id))];
-      if (s.order != kNil) __builtin_prefetch(&orders_[s.order]);
+      // The direct entry was prefetched a few events ago; its order is the likely match.
+      const std::uint32_t oi = direct_[evs[i + kOrderAhead].order_id & direct_mask_] & kDirectEmpty;
+      if (oi != kDirectEmpty) __builtin_prefetch(&orders_[oi]);
     }
     apply(evs[i]);
   }
@@ -463,9 +496,9 @@ bool Books::level_front(InstrumentId instr, Side side, Price price, OrderId& out
 }
 
 bool Books::find_order(OrderId id, OrderView& out) const noexcept {
-  const std::size_t s = find_slot(id);
-  if (s == kNoSlot) return false;
-  const Order& o = orders_[slots_[s].order];
+  const std::uint32_t oi = find_index(id);
+  if (oi == kNil) return false;
+  const Order& o = orders_[oi];
   const Level& L = levels_[o.level];
   out = OrderView{L.instr, L.side, L.price, o.qty};
   return true;
@@ -511,8 +544,7 @@ std::string Books::check_invariants() const {
           if (o.prev != prev) return err("broken prev link at order", oi, o.prev);
           if (o.level != a[k].level) return err("order does not point to its level", oi, o.level);
           if (o.qty == 0) return err("live order with qty 0", oi, 0);
-          const std::size_t sl = find_slot(o.id);
-          if (sl == kNoSlot || slots_[sl].order != oi) return err("order not indexed, id", o.id, oi);
+          if (find_index(o.id) != oi) return err("order not indexed, id", o.id, oi);
           sum += o.qty;
           ++n;
           prev = oi;
@@ -541,7 +573,23 @@ std::string Books::check_invariants() const {
     for (std::size_t j = home_of(slots_[i].tag); j != i; j = (j + 1) & mask_)
       if (slots_[j].order == kNil) return err("index slot unreachable", i, j);
   }
-  if (occupied != live_) return err("index size wrong", occupied, live_);
+  if (occupied != overflowed_) return err("overflow size wrong", occupied, overflowed_);
+  // Direct tier: each entry holds a live order whose id maps to it, and its count covers the
+  // overflow orders that map to it (unless saturated).
+  std::vector<std::uint32_t> maps_here(direct_.size(), 0);
+  for (const Slot& sl : slots_)
+    if (sl.order != kNil) ++maps_here[orders_[sl.order].id & direct_mask_];
+  std::size_t direct_live = 0;
+  for (std::size_t i = 0; i < direct_.size(); ++i) {
+    const std::uint32_t oi = direct_[i] & kDirectEmpty, count = direct_[i] >> kDirectIdxBits;
+    if (count != kOverflowSaturated && count != maps_here[i])
+      return err("direct entry overflow count wrong", i, count);
+    if (oi == kDirectEmpty) continue;
+    ++direct_live;
+    if (oi >= orders_.size() || !order_used[oi] || (orders_[oi].id & direct_mask_) != i)
+      return err("direct entry points to a dead or wrong order", i, oi);
+  }
+  if (direct_live + overflowed_ != live_) return err("index size wrong", direct_live, live_);
   std::size_t free_orders = 0;
   for (std::uint32_t oi = free_order_; oi != kNil && free_orders <= orders_.size();
        oi = orders_[oi].next)

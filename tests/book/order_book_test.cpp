@@ -586,3 +586,60 @@ TEST(Books, ApplyBatchSameAsApply) {
 
 }  // namespace
 }  // namespace hft::book
+
+namespace hft::book {
+namespace {
+
+// Ids that share a direct-tier entry (the table has 16 entries for 8 orders, so ids equal
+// modulo 16 collide) go through the overflow tier; every lookup path must still find exactly
+// the live orders, checked against a std::map of what should be live, with the index
+// invariants (entry counts included) after every step.
+TEST(Books, OrderIndexTiersAgreeWithAReferenceUnderCollisions) {
+  BookConfig cfg;
+  cfg.max_orders = 8;
+  cfg.max_levels = 64;
+  cfg.max_instruments = 4;
+  Books b(cfg);
+  std::map<OrderId, Qty> live;
+  std::mt19937_64 rng(42);
+  for (int step = 0; step < 20000; ++step) {
+    // Ids from a few residues modulo 16, many multiples apart: heavy sharing of entries.
+    const OrderId id = (rng() % 4) + 16 * (rng() % 6);
+    const int op = static_cast<int>(rng() % 4);
+    if (op <= 1) {
+      const BookError e = b.apply(add(id, rng() % 2 ? Side::Buy : Side::Sell, 1000 + rng() % 5, 10));
+      if (live.count(id)) {
+        EXPECT_EQ(e, BookError::DuplicateOrder) << step;
+      } else if (live.size() == cfg.max_orders) {
+        EXPECT_EQ(e, BookError::OrderPoolFull) << step;
+      } else {
+        ASSERT_EQ(e, BookError::None) << step;
+        live[id] = 10;
+      }
+    } else if (op == 2) {
+      const BookError e = b.apply(del(id));
+      EXPECT_EQ(e, live.erase(id) ? BookError::None : BookError::UnknownOrder) << step;
+    } else {
+      const BookError e = b.apply(exec(id, 3));
+      if (!live.count(id)) {
+        EXPECT_EQ(e, BookError::UnknownOrder) << step;
+      } else {
+        EXPECT_EQ(e, BookError::None) << step;
+        if ((live[id] -= 3) < 3) {  // leave no order below one execution's size
+          EXPECT_EQ(b.apply(del(id)), BookError::None);
+          live.erase(id);
+        }
+      }
+    }
+    for (OrderId probe = 0; probe < 96; ++probe) {
+      Books::OrderView v{};
+      ASSERT_EQ(b.find_order(probe, v), live.count(probe) == 1) << "step " << step << " id " << probe;
+      if (live.count(probe)) { EXPECT_EQ(v.qty, live[probe]); }
+    }
+    ASSERT_EQ(b.check_invariants(), "") << "step " << step;
+  }
+  EXPECT_EQ(b.live_orders(), live.size());
+}
+
+}  // namespace
+}  // namespace hft::book

@@ -158,15 +158,28 @@ class Books {
     std::uint64_t live = 0;
   };
 
+  // The order index has two tiers. The direct tier is an array indexed by the id's low bits:
+  // feeds number orders sequentially (ITCH, and DBN per channel), so a live order almost
+  // always owns its direct entry and a lookup is one load, usually of a cache line that recent
+  // orders share. An order whose entry is taken by a newer id (a long-lived order, or ids
+  // that are not dense) moves to the overflow tier, an open-addressing hash; each direct
+  // entry counts (saturating) how many overflow orders map to it, so a lookup probes the
+  // overflow only when that count is not 0.
+  static constexpr unsigned kDirectIdxBits = 27;
+  static constexpr std::uint32_t kDirectEmpty = (1u << kDirectIdxBits) - 1;  // no order
+  static constexpr std::uint32_t kOverflowSaturated = (1u << (32 - kDirectIdxBits)) - 1;
+  std::uint32_t find_index(OrderId id) const noexcept;    // order index or kNil
+  void index_insert(OrderId id, std::uint32_t oi) noexcept;  // id must not be live
+  void index_erase(OrderId id, std::uint32_t oi) noexcept;
   std::uint32_t tag_of(OrderId id) const noexcept;
   std::size_t home_of(std::uint32_t tag) const noexcept { return (std::size_t{tag} << 1) & mask_; }
-  std::size_t find_slot(OrderId id) const noexcept;       // slot index or kNoSlot
+  std::size_t find_slot(OrderId id) const noexcept;       // overflow slot index or kNoSlot
   void erase_slot(std::size_t pos) noexcept;              // backward-shift delete
   std::uint32_t level_for(Instr& in, Side side, Price price, InstrumentId instr) noexcept;
   void link_back(std::uint32_t oi, std::uint32_t li) noexcept;
   void unlink(std::uint32_t oi) noexcept;                 // frees the level if it empties
   void remove_level(std::uint32_t li) noexcept;
-  void remove_order_at(std::size_t slot) noexcept;        // unlink + index erase + free
+  void remove_order(std::uint32_t oi) noexcept;           // unlink + index erase + free
   bool level_available(const Instr& in, Side side, Price price,
                        std::uint32_t freed_level) const noexcept;
   const LevelRef* find_ref(const Instr& in, Side side, Price price) const noexcept;
@@ -185,7 +198,10 @@ class Books {
   BookConfig cfg_;
   std::vector<Order> orders_;
   std::vector<Level> levels_;
-  std::vector<Slot> slots_;
+  std::vector<std::uint32_t> direct_;  // low kDirectIdxBits: order index; high: overflow count
+  std::size_t direct_mask_ = 0;
+  std::vector<Slot> slots_;            // the overflow tier
+  std::size_t overflowed_ = 0;         // orders in the overflow tier now
   std::vector<Instr> instrs_;
   std::size_t n_instr_ = 0;  // instrs_.size(), kept to avoid a division per event
   std::size_t mask_ = 0;
