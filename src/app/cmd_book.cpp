@@ -1,5 +1,6 @@
 // hftd book: writes the top-N book of one instrument after every event group, in LOBSTER's
 // orderbook format, so it can be compared line by line with LOBSTER's own files.
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <stdexcept>
@@ -44,7 +45,7 @@ int run(int argc, char** argv) {
   auto src = sources::open_source(spec, feed_options(o));
   book::BookConfig cfg;
   cfg.max_orders = static_cast<std::size_t>(o.integer("--max-orders", 1 << 22, 1, 1LL << 32));
-  cfg.max_levels = cfg.max_orders;
+  cfg.max_levels = std::min<std::size_t>(cfg.max_orders, 1 << 20);
   book::Books books(cfg);
 
   std::FILE* out = out_path == "-" ? stdout : std::fopen(out_path.c_str(), "w");
