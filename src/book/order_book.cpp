@@ -2,8 +2,11 @@
 // instruments, sorted level arrays with the best price at the back.
 #include "hft/book/order_book.hpp"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <cstring>
+#include <new>
 #include <string>
 
 namespace hft::book {
@@ -17,25 +20,25 @@ inline Price key_of(Side s, Price p) noexcept { return s == Side::Sell ? -p : p;
 
 // First index whose key is >= k. Most lookups hit the top (the back): count, without
 // branching on the data, how many of the last 8 keys are >= k (a sorted array makes that the
-// answer when fewer than 8 are), and only binary-search the rest when the price is deeper.
+// answer when fewer than 8 are), and only search the rest when the price is deeper. That
+// search is branch-free too (the step is a conditional move): prices deep in a book arrive
+// at random, so a branching binary search mispredicts about half of its steps.
 template <class Vec>
 inline std::size_t lower_pos(const Vec& a, Price k) noexcept {
   const std::size_t n = a.size();
-  if (n >= 8) {
-    std::size_t cnt = 0;
-    for (std::size_t j = 1; j <= 8; ++j) cnt += a[n - j].key >= k ? 1u : 0u;
-    if (cnt < 8) return n - cnt;
-  } else {
-    std::size_t cnt = 0;
-    for (std::size_t j = 1; j <= n; ++j) cnt += a[n - j].key >= k ? 1u : 0u;
-    return n - cnt;
+  const std::size_t top = n < 8 ? n : 8;
+  std::size_t cnt = 0;
+  for (std::size_t j = 1; j <= top; ++j) cnt += a[n - j].key >= k ? 1u : 0u;
+  if (cnt < 8) return n - cnt;
+  std::size_t len = n - 8;  // the answer is in [0, n - 8]
+  if (len == 0) return 0;
+  std::size_t lo = 0;
+  while (len > 1) {  // the answer stays in [lo, lo + len]; a mask, so no branch on the key
+    const std::size_t half = len >> 1;
+    lo += half & (std::size_t{0} - static_cast<std::size_t>(a[lo + half - 1].key < k));
+    len -= half;
   }
-  std::size_t lo = 0, hi = n - 8;
-  while (lo < hi) {
-    const std::size_t mid = (lo + hi) / 2;
-    if (a[mid].key < k) lo = mid + 1; else hi = mid;
-  }
-  return lo;
+  return lo + (a[lo].key < k ? 1u : 0u);
 }
 }  // namespace
 
@@ -64,12 +67,12 @@ Books::Books(const BookConfig& cfg) : cfg_(cfg) {
   // Order indices must fit the direct tier's index bits.
   if (cfg_.max_orders >= kDirectEmpty) cfg_.max_orders = kDirectEmpty - 1;
   if (cfg_.max_levels >= kNil) cfg_.max_levels = kNil - 1;
-  orders_.resize(cfg_.max_orders);
+  orders_.assign(cfg_.max_orders, Order{});
   for (std::size_t i = 0; i < orders_.size(); ++i)
     orders_[i] = Order{0, 0, kNil, kNil,
                        i + 1 < orders_.size() ? static_cast<std::uint32_t>(i + 1) : kNil};
   free_order_ = 0;
-  levels_.resize(cfg_.max_levels);
+  levels_.assign(cfg_.max_levels, Level{});
   for (std::size_t i = 0; i < levels_.size(); ++i)
     levels_[i] = Level{0, 0, 0, i + 1 < levels_.size() ? static_cast<std::uint32_t>(i + 1) : kNil,
                        kNil, 0, Side::None};
@@ -87,6 +90,29 @@ Books::Books(const BookConfig& cfg) : cfg_(cfg) {
   direct_mask_ = cap - 1;
   instrs_.resize(cfg_.max_instruments);
   n_instr_ = instrs_.size();
+}
+
+// Maps whole 2 MiB-aligned huge pages (an anonymous mapping over-sized by one huge page, the
+// unaligned head and tail given back) and asks for transparent huge pages; falls back to
+// normal pages silently when the kernel says no.
+void* Books::huge_alloc(std::size_t bytes, std::size_t& mapped) {
+  constexpr std::size_t kHuge = std::size_t{2} << 20;
+  const std::size_t len = (std::max<std::size_t>(bytes, 1) + kHuge - 1) & ~(kHuge - 1);
+  void* m = ::mmap(nullptr, len + kHuge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (m == MAP_FAILED) throw std::bad_alloc();
+  const auto base = reinterpret_cast<std::uintptr_t>(m);
+  const std::uintptr_t aligned = (base + kHuge - 1) & ~(std::uintptr_t{kHuge} - 1);
+  if (aligned > base) ::munmap(m, aligned - base);
+  if (const std::uintptr_t tail = base + len + kHuge - (aligned + len); tail != 0)
+    ::munmap(reinterpret_cast<void*>(aligned + len), tail);
+  void* p = reinterpret_cast<void*>(aligned);
+  ::madvise(p, len, MADV_HUGEPAGE);
+  mapped = len;
+  return p;
+}
+
+void Books::huge_free(void* p, std::size_t mapped) noexcept {
+  if (p != nullptr) ::munmap(p, mapped);
 }
 
 void Books::LevelArray::reserve(std::size_t n) {

@@ -153,6 +153,37 @@ class Books {
     std::size_t size_ = 0;
     std::size_t cap_ = 0;
   };
+  // A fixed-size pool of trivially copyable T, on transparent huge pages where the kernel
+  // allows (madvise): the order index and order pool are read at random, and with 4 KiB pages
+  // nearly every such read also missed the TLB.
+  static void* huge_alloc(std::size_t bytes, std::size_t& mapped);
+  static void huge_free(void* p, std::size_t mapped) noexcept;
+  template <class T>
+  class Pool {
+   public:
+    Pool() = default;
+    Pool(const Pool&) = delete;
+    Pool& operator=(const Pool&) = delete;
+    ~Pool() { huge_free(data_, mapped_); }
+    void assign(std::size_t n, const T& v) {
+      huge_free(data_, mapped_);
+      data_ = static_cast<T*>(huge_alloc(n * sizeof(T), mapped_));
+      size_ = n;
+      for (std::size_t i = 0; i < n; ++i) data_[i] = v;
+    }
+    std::size_t size() const noexcept { return size_; }
+    T* data() noexcept { return data_; }
+    const T* data() const noexcept { return data_; }
+    T& operator[](std::size_t i) noexcept { return data_[i]; }
+    const T& operator[](std::size_t i) const noexcept { return data_[i]; }
+    const T* begin() const noexcept { return data_; }
+    const T* end() const noexcept { return data_ + size_; }
+
+   private:
+    T* data_ = nullptr;
+    std::size_t size_ = 0;
+    std::size_t mapped_ = 0;
+  };
   struct Instr {
     LevelArray side[2];
     std::uint64_t live = 0;
@@ -196,11 +227,11 @@ class Books {
   void check_cross(const Instr& in) noexcept;  // after an order joined a best level
 
   BookConfig cfg_;
-  std::vector<Order> orders_;
-  std::vector<Level> levels_;
-  std::vector<std::uint32_t> direct_;  // low kDirectIdxBits: order index; high: overflow count
+  Pool<Order> orders_;
+  Pool<Level> levels_;
+  Pool<std::uint32_t> direct_;  // low kDirectIdxBits: order index; high: overflow count
   std::size_t direct_mask_ = 0;
-  std::vector<Slot> slots_;            // the overflow tier
+  Pool<Slot> slots_;            // the overflow tier
   std::size_t overflowed_ = 0;         // orders in the overflow tier now
   std::vector<Instr> instrs_;
   std::size_t n_instr_ = 0;  // instrs_.size(), kept to avoid a division per event
