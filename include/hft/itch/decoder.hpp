@@ -1,6 +1,7 @@
 // ITCH 5.0 decoder: one message (ptr, len) -> status and at most one normalized MarketEvent.
-// One table load checks the length, one switch on the type byte builds the event; fields are
-// read in place (big-endian loads), nothing is copied or allocated. Decoder adds counters per
+// One table load checks the length, a per-type layout row builds the event for the order-flow
+// types (a switch for the rest); fields are read in place (big-endian loads), nothing is
+// copied or allocated. Decoder adds counters per
 // type and per error reason; messages_in == sum(by_type) + truncated + unknown_type + bad_length.
 // May touch: core/ only (the instrument table lives in the feed source, fed from
 // StockDirectoryView when a Directory event comes out).
@@ -43,6 +44,60 @@ constexpr TradingState trading_state_from_char(char c) noexcept {
   }
 }
 
+// The order-flow types (A F E C X D U P: nearly every message of a day) share one layout rule:
+// order id at 11, then qty / price / side / new id / printable flag at per-type offsets. A
+// table row per type byte lets decode_message fill the event with straight-line code instead
+// of a jump through a switch whose target changes at random from message to message. A field
+// the type does not have is read at offset 0 (always inside the message) and masked to 0;
+// the side and printable reads at offset 0 see the type byte, which is never 'B', 'S' or 'Y'
+// for these types.
+struct FastLayout {
+  bool fast = false;
+  EventKind kind = EventKind::Add;
+  std::uint8_t flags = 0;
+  std::uint8_t qty_off = 0;
+  std::uint8_t price_off = 0;
+  std::uint8_t side_off = 0;
+  std::uint8_t new_id_off = 0;    // 0: no new id
+  std::uint8_t printable_off = 0; // kPrintable when the byte there is 'Y'
+  std::uint32_t qty_mask = 0;
+  std::uint32_t price_mask = 0;
+};
+inline constexpr std::array<FastLayout, 256> kFastLayout = [] {
+  std::array<FastLayout, 256> t{};
+  auto row = [&](char type, EventKind k, std::uint8_t flags, int qty, int price, int side, int new_id,
+                 int printable) {
+    FastLayout& f = t[static_cast<std::uint8_t>(type)];
+    f.fast = true;
+    f.kind = k;
+    f.flags = flags;
+    f.qty_off = static_cast<std::uint8_t>(qty);
+    f.price_off = static_cast<std::uint8_t>(price);
+    f.side_off = static_cast<std::uint8_t>(side);
+    f.new_id_off = static_cast<std::uint8_t>(new_id);
+    f.printable_off = static_cast<std::uint8_t>(printable);
+    f.qty_mask = qty != 0 ? 0xFFFFFFFFu : 0u;
+    f.price_mask = price != 0 ? 0xFFFFFFFFu : 0u;
+  };
+  //  type                       kind                 flags                qty price side new print
+  row(mt::kAddOrder,           EventKind::Add,      0,                   20, 32,   19,  0,  0);
+  row(mt::kAddOrderMpid,       EventKind::Add,      0,                   20, 32,   19,  0,  0);
+  row(mt::kOrderExecuted,      EventKind::Execute,  evflag::kPrintable,  19, 0,    0,   0,  0);
+  row(mt::kOrderExecutedPrice, EventKind::Execute,  0,                   19, 32,   0,   0,  31);
+  row(mt::kOrderCancel,        EventKind::Cancel,   0,                   19, 0,    0,   0,  0);
+  row(mt::kOrderDelete,        EventKind::Delete,   0,                   0,  0,    0,   0,  0);
+  row(mt::kOrderReplace,       EventKind::Replace,  0,                   27, 31,   0,   19, 0);
+  row(mt::kTrade,              EventKind::Trade,    0,                   20, 32,   19,  0,  0);
+  return t;
+}();
+inline constexpr std::array<Side, 256> kSideOfChar = [] {
+  std::array<Side, 256> t{};
+  for (auto& x : t) x = Side::None;
+  t['B'] = Side::Buy;
+  t['S'] = Side::Sell;
+  return t;
+}();
+
 // Decodes one message. Mapping (instrument = stock locate, ts_exch = the 48-bit timestamp):
 //   A/F -> Add (price as on the wire, 1e-4), E -> Execute (price 0, kPrintable: E executions
 //   always print), C -> Execute with price (kPrintable when printable = 'Y'), X -> Cancel,
@@ -62,63 +117,23 @@ inline DecodeResult decode_message(const std::uint8_t* p, std::size_t len, Marke
   ev.ts_exch = static_cast<Nanos>(load_be48(p + off::kTimestamp));
   ev.instrument = load_be<std::uint16_t>(p + off::kLocate);
   ev.ts_recv = 0;
+  ev.aux = 0;
+  if (const FastLayout& f = kFastLayout[p[0]]; f.fast) [[likely]] {
+    ev.kind = f.kind;
+    ev.order_id = load_be<std::uint64_t>(p + 11);
+    ev.new_order_id = load_be<std::uint64_t>(p + f.new_id_off) &
+                      (std::uint64_t{0} - static_cast<std::uint64_t>(f.new_id_off != 0));
+    ev.qty = load_be<std::uint32_t>(p + f.qty_off) & f.qty_mask;
+    ev.price = load_be<std::uint32_t>(p + f.price_off) & f.price_mask;
+    ev.side = kSideOfChar[p[f.side_off]];
+    ev.flags = static_cast<std::uint8_t>(
+        f.flags | (p[f.printable_off] == 'Y' ? evflag::kPrintable : std::uint8_t{0}));
+    return {DecodeStatus::Ok, true};
+  }
   ev.new_order_id = 0;
   ev.flags = 0;
-  ev.aux = 0;
   switch (static_cast<char>(p[0])) {
-    case mt::kAddOrder:
-    case mt::kAddOrderMpid:
-      ev.kind = EventKind::Add;
-      ev.order_id = load_be<std::uint64_t>(p + 11);
-      ev.side = side_from_char(static_cast<char>(p[19]));
-      ev.qty = load_be<std::uint32_t>(p + 20);
-      ev.price = load_be<std::uint32_t>(p + 32);
-      return {DecodeStatus::Ok, true};
-    case mt::kOrderExecuted:
-      ev.kind = EventKind::Execute;
-      ev.order_id = load_be<std::uint64_t>(p + 11);
-      ev.qty = load_be<std::uint32_t>(p + 19);
-      ev.price = 0;
-      ev.side = Side::None;
-      ev.flags = evflag::kPrintable;
-      return {DecodeStatus::Ok, true};
-    case mt::kOrderExecutedPrice:
-      ev.kind = EventKind::Execute;
-      ev.order_id = load_be<std::uint64_t>(p + 11);
-      ev.qty = load_be<std::uint32_t>(p + 19);
-      ev.price = load_be<std::uint32_t>(p + 32);
-      ev.side = Side::None;
-      ev.flags = p[31] == 'Y' ? evflag::kPrintable : std::uint8_t{0};
-      return {DecodeStatus::Ok, true};
-    case mt::kOrderCancel:
-      ev.kind = EventKind::Cancel;
-      ev.order_id = load_be<std::uint64_t>(p + 11);
-      ev.qty = load_be<std::uint32_t>(p + 19);
-      ev.price = 0;
-      ev.side = Side::None;
-      return {DecodeStatus::Ok, true};
-    case mt::kOrderDelete:
-      ev.kind = EventKind::Delete;
-      ev.order_id = load_be<std::uint64_t>(p + 11);
-      ev.qty = 0;
-      ev.price = 0;
-      ev.side = Side::None;
-      return {DecodeStatus::Ok, true};
-    case mt::kOrderReplace:
-      ev.kind = EventKind::Replace;
-      ev.order_id = load_be<std::uint64_t>(p + 11);
-      ev.new_order_id = load_be<std::uint64_t>(p + 19);
-      ev.qty = load_be<std::uint32_t>(p + 27);
-      ev.price = load_be<std::uint32_t>(p + 31);
-      ev.side = Side::None;
-      return {DecodeStatus::Ok, true};
-    case mt::kTrade:
-      ev.kind = EventKind::Trade;
-      ev.order_id = load_be<std::uint64_t>(p + 11);
-      ev.side = side_from_char(static_cast<char>(p[19]));
-      ev.qty = load_be<std::uint32_t>(p + 20);
-      ev.price = load_be<std::uint32_t>(p + 32);
-      return {DecodeStatus::Ok, true};
+    // A F E C X D U P went through kFastLayout above.
     case mt::kCrossTrade: {
       const std::uint64_t sh = load_be<std::uint64_t>(p + 11);
       constexpr std::uint64_t kMax = std::numeric_limits<Qty>::max();
