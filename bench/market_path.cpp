@@ -95,8 +95,19 @@ const Day& day() {
 template <class Slot, class OnEvent>
 std::uint64_t pass(const Day& d, hft::itch::Decoder& dec, Slot&& slot, OnEvent&& on_event) {
   std::uint64_t n = 0;
-  for (const auto& pl : d.payloads) {
-    hft::feed::MoldBlockCursor cur(pl);
+  // The packets are read once, in file order, from RAM: the hardware prefetcher alone leaves
+  // most of each packet's first-touch latency exposed, so each packet is prefetched a few
+  // packets ahead (what a mapped-file or ring reader does with the next slots).
+  constexpr std::size_t kAhead = 64;
+  const std::size_t np = d.payloads.size();
+  const auto* pls = d.payloads.data();
+  for (std::size_t i = 0; i < np; ++i) {
+    if (i + kAhead < np) {
+      const std::uint8_t* f = pls[i + kAhead].data();
+      __builtin_prefetch(f);
+      __builtin_prefetch(f + 63);
+    }
+    hft::feed::MoldBlockCursor cur(pls[i]);
     const std::uint8_t* m;
     std::size_t len;
     while (cur.next(m, len) == hft::feed::MoldBlockCursor::Step::Message) {
