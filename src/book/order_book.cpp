@@ -20,20 +20,29 @@ inline Price key_of(Side s, Price p) noexcept { return s == Side::Sell ? -p : p;
 
 // First index whose key is >= k. Most lookups hit the top (the back): count, without
 // branching on the data, how many of the last 8 keys are >= k (a sorted array makes that the
-// answer when fewer than 8 are), and only search the rest when the price is deeper. That
-// search is branch-free too (the step is a conditional move): prices deep in a book arrive
-// at random, so a branching binary search mispredicts about half of its steps.
+// answer when fewer than 8 are). Deeper prices (their depth is heavy-tailed: mostly within a
+// few dozen levels of the top) are found the same way block by block, up to kBlocks blocks:
+// eight independent loads of adjacent keys and one branch per block. Only the rare price
+// deeper than that takes a binary search, stepped with a mask (no branch on the keys).
 template <class Vec>
 inline std::size_t lower_pos(const Vec& a, Price k) noexcept {
+  constexpr std::size_t kBlocks = 4;
   const std::size_t n = a.size();
   const std::size_t top = n < 8 ? n : 8;
   std::size_t cnt = 0;
   for (std::size_t j = 1; j <= top; ++j) cnt += a[n - j].key >= k ? 1u : 0u;
   if (cnt < 8) return n - cnt;
-  std::size_t len = n - 8;  // the answer is in [0, n - 8]
+  std::size_t end = n - 8;  // every key at [end, n) is >= k
+  for (std::size_t b = 1; b < kBlocks && end >= 8; ++b) {
+    cnt = 0;
+    for (std::size_t j = 1; j <= 8; ++j) cnt += a[end - j].key >= k ? 1u : 0u;
+    if (cnt < 8) return end - cnt;
+    end -= 8;
+  }
+  std::size_t len = end;  // the answer is in [0, end]
   if (len == 0) return 0;
   std::size_t lo = 0;
-  while (len > 1) {  // the answer stays in [lo, lo + len]; a mask, so no branch on the key
+  while (len > 1) {  // the answer stays in [lo, lo + len]
     const std::size_t half = len >> 1;
     lo += half & (std::size_t{0} - static_cast<std::size_t>(a[lo + half - 1].key < k));
     len -= half;
