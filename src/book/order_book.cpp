@@ -84,7 +84,7 @@ Books::Books(const BookConfig& cfg) : cfg_(cfg) {
   levels_.assign(cfg_.max_levels, Level{});
   for (std::size_t i = 0; i < levels_.size(); ++i)
     levels_[i] = Level{0, 0, 0, i + 1 < levels_.size() ? static_cast<std::uint32_t>(i + 1) : kNil,
-                       kNil, 0, Side::None};
+                       kNil, 0};
   free_level_ = 0;
   // Load factor at most 1/2 keeps linear-probe runs short.
   std::size_t cap = 16;
@@ -238,7 +238,7 @@ std::uint32_t Books::level_for(Instr& in, Side side, Price price, InstrumentId i
   if (p < a.size() && a[p].key == k) return a[p].level;
   const std::uint32_t li = free_level_;
   free_level_ = levels_[li].head;
-  levels_[li] = Level{price, 0, 0, kNil, kNil, instr, side};
+  levels_[li] = Level{k, 0, 0, kNil, kNil, instr};
   ++live_levels_;
   if (a.size() == a.capacity()) {
     if (a.capacity() == 0) {
@@ -276,11 +276,11 @@ void Books::unlink(std::uint32_t oi) noexcept {
 
 void Books::remove_level(std::uint32_t li) noexcept {
   Level& L = levels_[li];
-  auto& a = instrs_[L.instr].side[side_ix(L.side)];
-  const Price k = key_of(L.side, L.price);
+  auto& a = instrs_[L.instr].side[side_ix(L.side())];
+  const Price k = L.key;
   const std::size_t p = lower_pos(a, k);
   if (p < a.size() && a[p].level == li) a.erase_at(p);
-  L.side = Side::None;
+  L.key = 0;
   L.head = free_level_;
   free_level_ = li;
   --live_levels_;
@@ -373,7 +373,7 @@ BookError Books::replace(const MarketEvent& ev) noexcept {
   if (ev.new_order_id != ev.order_id && find_index(ev.new_order_id) != kNil)
     return fail(BookError::DuplicateOrder);
   const Level& old = levels_[orders_[oi].level];
-  const Side side = old.side;
+  const Side side = old.side();
   const InstrumentId instr = old.instr;
   Instr& in = instrs_[instr];
   if (!level_available(in, side, ev.price, orders_[oi].level))
@@ -395,7 +395,7 @@ BookError Books::modify(const MarketEvent& ev) noexcept {
   Order& o = orders_[oi];
   const std::uint32_t li = o.level;
   Level& L = levels_[li];
-  if (ev.price == L.price) {
+  if (ev.price == L.price()) {
     if (ev.qty <= o.qty) {  // shrink keeps its place in the queue
       L.qty -= o.qty - ev.qty;
       o.qty = ev.qty;
@@ -415,7 +415,7 @@ BookError Books::modify(const MarketEvent& ev) noexcept {
     ++counters_.applied;
     return BookError::None;
   }
-  const Side side = L.side;
+  const Side side = L.side();
   const InstrumentId instr = L.instr;
   Instr& in = instrs_[instr];
   if (!level_available(in, side, ev.price, li)) return fail(BookError::LevelPoolFull);
@@ -446,7 +446,7 @@ BookError Books::clear(const MarketEvent& ev) noexcept {
         --live_;
         oi = nx;
       }
-      L.side = Side::None;
+      L.key = 0;
       L.head = free_level_;
       free_level_ = r.level;
       --live_levels_;
@@ -500,7 +500,7 @@ bool Books::level(InstrumentId instr, Side side, std::size_t i, LevelView& out) 
   const auto& a = instrs_[instr].side[side_ix(side)];
   if (i >= a.size()) return false;
   const Level& L = levels_[a[a.size() - 1 - i].level];
-  out = LevelView{L.price, L.qty, L.orders};
+  out = LevelView{L.price(), L.qty, L.orders};
   return true;
 }
 
@@ -518,7 +518,7 @@ bool Books::level_at(InstrumentId instr, Side side, Price price, LevelView& out)
   const LevelRef* r = find_ref(instrs_[instr], side, price);
   if (r == nullptr) return false;
   const Level& L = levels_[r->level];
-  out = LevelView{L.price, L.qty, L.orders};
+  out = LevelView{L.price(), L.qty, L.orders};
   return true;
 }
 
@@ -535,7 +535,7 @@ bool Books::find_order(OrderId id, OrderView& out) const noexcept {
   if (oi == kNil) return false;
   const Order& o = orders_[oi];
   const Level& L = levels_[o.level];
-  out = OrderView{L.instr, L.side, L.price, o.qty};
+  out = OrderView{L.instr, L.side(), L.price(), o.qty};
   return true;
 }
 
@@ -565,9 +565,9 @@ std::string Books::check_invariants() const {
         if (a[k].level >= levels_.size()) return err("level index out of range", ii, k);
         const Level& L = levels_[a[k].level];
         const Side side = s == 0 ? Side::Buy : Side::Sell;
-        if (L.side != side || L.instr != ii || key_of(side, L.price) != a[k].key)
+        if (L.side() != side || L.instr != ii || key_of(side, L.price()) != a[k].key)
           return err("level identity wrong, instrument", ii, a[k].level);
-        if (L.price <= 0) return err("level price <= 0, level", a[k].level, 0);
+        if (L.price() <= 0) return err("level price <= 0, level", a[k].level, 0);
         ++levels_seen;
         Volume sum = 0;
         std::uint32_t n = 0, prev = kNil;

@@ -113,15 +113,19 @@ class Books {
     std::uint32_t prev;   // FIFO queue links (order indices)
     std::uint32_t next;   //   (next also links the free list)
   };
-  struct Level {
-    Price price;
+  // 32 bytes and aligned, so no level straddles two cache lines. The side is the key's sign
+  // (prices are > 0), so it needs no field of its own.
+  struct alignas(32) Level {
+    Price key;            // price for bids, -price for asks (as in LevelRef); 0 while free
     Volume qty;
     std::uint32_t orders;
     std::uint32_t head;   // oldest order (also links the free list)
     std::uint32_t tail;
     InstrumentId instr;
-    Side side;
+    Price price() const noexcept { return key < 0 ? -key : key; }
+    Side side() const noexcept { return key < 0 ? Side::Sell : (key > 0 ? Side::Buy : Side::None); }
   };
+  static_assert(sizeof(Level) == 32);
   // Sorted ascending by key with the best price at the back: key = price for bids, -price for
   // asks, so one search serves both sides and inserts near the top shift little.
   struct LevelRef {
