@@ -484,6 +484,16 @@ void Books::apply_batch(const MarketEvent* evs, std::size_t n) noexcept {
       // The direct entry was prefetched a few events ago; its order is the likely match.
       const std::uint32_t oi = direct_[evs[i + kOrderAhead].order_id & direct_mask_] & kDirectEmpty;
       if (oi != kDirectEmpty) __builtin_prefetch(&orders_[oi]);
+      // An add searches its side's level array from the top: bring the top keys in too.
+      const MarketEvent& e = evs[i + kOrderAhead];
+      if (e.kind == EventKind::Add && e.instrument < n_instr_ && e.side != Side::None) {
+        const LevelArray& a = instrs_[e.instrument].side[side_ix(e.side)];
+        const std::size_t sz = a.size();
+        if (sz != 0) {
+          __builtin_prefetch(&a[sz - 1]);
+          __builtin_prefetch(&a[sz > 8 ? sz - 8 : 0]);
+        }
+      }
     }
     apply(evs[i]);
   }
