@@ -1,5 +1,5 @@
 // The market data path over a whole recorded day, warm in memory: ns per ITCH message for
-// (1) frame + MoldUDP64 + ITCH decode alone and (2) the same plus the L3 books, and the peak
+// (1) frame parse + MoldUDP64 + ITCH decode alone and (2) the same plus the L3 books, and the peak
 // resident memory. Input: the classic pcap named by HFT_BENCH_PCAP (bench/run makes a generated
 // 50-million-message day and converted LOBSTER days); the file is mapped and pre-faulted, so
 // disk speed is not measured. One benchmark iteration = one pass over every message of the file.
@@ -28,7 +28,8 @@ namespace {
 struct Day {
   const std::uint8_t* base = nullptr;
   std::size_t size = 0;
-  std::vector<std::span<const std::uint8_t>> payloads;  // MoldUDP64 payloads, in file order
+  std::vector<std::span<const std::uint8_t>> frames;  // captured UDP frames, in file order
+  int dlt = 1;                                        // their link type
   std::uint64_t messages = 0;
   std::string error;
 };
@@ -72,6 +73,7 @@ const Day& day() {
       return swapped ? hft::load_be<std::uint32_t>(p) : hft::load_le<std::uint32_t>(p);
     };
     const int dlt = static_cast<int>(u32(k.base + 20) & 0xFFFF);
+    k.dlt = dlt;
     std::size_t off = 24;
     hft::feed::UdpDatagram dg;
     while (off + 16 <= k.size) {
@@ -79,7 +81,7 @@ const Day& day() {
       if (off + 16 + caplen > k.size) break;
       if (hft::feed::parse_frame(dlt, k.base + off + 16, caplen, {}, dg) ==
           hft::feed::FrameStatus::Ok) {
-        k.payloads.push_back(dg.payload);
+        k.frames.push_back({k.base + off + 16, caplen});
         hft::feed::MoldHeader h;
         if (hft::feed::parse_mold_header(dg.payload, h) && h.count != 0xFFFF) k.messages += h.count;
       }
@@ -99,15 +101,20 @@ std::uint64_t pass(const Day& d, hft::itch::Decoder& dec, Slot&& slot, OnEvent&&
   // most of each packet's first-touch latency exposed, so each packet is prefetched 64 packets
   // (about 7 KB) ahead, as a mapped-file or ring reader would with its next slots.
   constexpr std::size_t kAhead = 64;
-  const std::size_t np = d.payloads.size();
-  const auto* pls = d.payloads.data();
+  const std::size_t np = d.frames.size();
+  const auto* pls = d.frames.data();
+  hft::feed::UdpDatagram dg;
   for (std::size_t i = 0; i < np; ++i) {
     if (i + kAhead < np) {
       const std::uint8_t* f = pls[i + kAhead].data();
       __builtin_prefetch(f);
       __builtin_prefetch(f + 63);
     }
-    hft::feed::MoldBlockCursor cur(pls[i]);
+    // The frame is parsed (Ethernet/VLAN, IPv4, UDP) inside the timed pass, as replay does.
+    if (hft::feed::parse_frame(d.dlt, pls[i].data(), pls[i].size(), {}, dg) !=
+        hft::feed::FrameStatus::Ok) [[unlikely]]
+      continue;
+    hft::feed::MoldBlockCursor cur(dg.payload);
     const std::uint8_t* m;
     std::size_t len;
     while (cur.next(m, len) == hft::feed::MoldBlockCursor::Step::Message) {
