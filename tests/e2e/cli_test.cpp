@@ -3,6 +3,8 @@
 // to LOBSTER's own orderbook file, every row).
 #include <gtest/gtest.h>
 
+#include <ostream>
+
 #include "run_util.hpp"
 
 namespace hft::e2e {
@@ -41,6 +43,9 @@ struct LobsterCase {
   const char* stem;  // file name without _message_N.csv
   int levels;
 };
+
+// Names the case in test listings (gtest would print the struct's bytes).
+void PrintTo(const LobsterCase& c, std::ostream* os) { *os << c.stem << "_level" << c.levels; }
 
 class LobsterRoundTrip : public ::testing::TestWithParam<LobsterCase> {};
 
