@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "../common/read_lines.hpp"
 #include "../common/unzip_once.hpp"
 
 namespace hft::e2e {
@@ -30,16 +31,7 @@ inline RunResult run(const std::string& args) {
   return r;
 }
 
-inline std::vector<std::string> read_lines(const std::string& path) {
-  std::vector<std::string> lines;
-  std::ifstream in(path);
-  std::string l;
-  while (std::getline(in, l)) {
-    if (!l.empty() && l.back() == '\r') l.pop_back();
-    lines.push_back(l);
-  }
-  return lines;
-}
+using hft::testing::read_lines;
 
 inline std::string tmp(const std::string& name) { return std::string(HFT_TEST_TMP) + "/" + name; }
 inline std::string data(const std::string& rel) { return std::string(HFT_SHARED_DATA) + "/" + rel; }

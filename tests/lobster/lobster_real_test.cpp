@@ -13,6 +13,7 @@
 #include "hft/book/order_book.hpp"
 #include "hft/lobster/lobster.hpp"
 #include "hft/lobster/lobster_source.hpp"
+#include "../common/read_lines.hpp"
 
 namespace hft::lobster {
 namespace {
@@ -30,16 +31,7 @@ std::string sample(const std::string& ticker, int levels) {
   return dir + "/" + ticker + "_2012-06-21_34200000_57600000_message_" + std::to_string(levels) + ".csv";
 }
 
-std::vector<std::string> read_lines(const std::string& path) {
-  std::ifstream in(path);
-  std::vector<std::string> lines;
-  std::string l;
-  while (std::getline(in, l)) {
-    if (!l.empty() && l.back() == '\r') l.pop_back();
-    lines.push_back(l);
-  }
-  return lines;
-}
+using hft::testing::read_lines;
 
 struct Replay {
   std::size_t rows_in_file = 0;
