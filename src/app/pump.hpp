@@ -14,7 +14,7 @@ namespace hft::app {
 // Calls f(event) for every event of the source, in order; returns the number of events.
 template <class F>
 std::uint64_t pump(feed::EventSource& src, F&& f) {
-  static std::array<MarketEvent, feed::kMaxBatch> buf;  // one reader at a time per process
+  std::array<MarketEvent, feed::kMaxBatch> buf;  // 56 KiB, once per run
   std::uint64_t n_total = 0;
   while (const std::size_t n = src.next(buf)) {
     for (std::size_t i = 0; i < n; ++i) f(buf[i]);

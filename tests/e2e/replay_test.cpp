@@ -50,6 +50,7 @@ TEST(Replay, TruncatedPcapIsCountedNotFatal) {
   r = run("replay --input pcap:" + cut);
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("throughput"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("pcap.read_errors"), std::string::npos) << r.output;  // the cut record
 }
 
 }  // namespace
