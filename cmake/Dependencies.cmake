@@ -6,3 +6,6 @@ add_library(hft::pcap ALIAS PkgConfig::PCAP)
 add_library(hft::zstd ALIAS PkgConfig::ZSTD)
 
 find_package(yaml-cpp REQUIRED)
+find_package(Threads REQUIRED)
+find_package(Boost 1.74 REQUIRED)   # header-only parts: Asio, Beast, lockfree (bench only)
+find_package(spdlog REQUIRED)       # Debian's build uses the packaged fmt
