@@ -1,15 +1,21 @@
-// hftd replay: runs a recorded source through the market data path (decode -> book) and prints
-// a report: counts per message type, per error reason, the final books and the throughput.
+// hftd replay: runs a recorded source through the engine's pipeline (the same stages, threads
+// and rings as `hftd run`, with the layout from the config or --layout) and prints a report:
+// counts per message type, per error reason, the final books, the throughput and the latency
+// percentiles per stage and end to end.
 #include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdio>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "cli.hpp"
-#include "hft/book/order_book.hpp"
+#include "hft/config/config.hpp"
+#include "hft/engine/engine.hpp"
+#include "hft/engine/metrics.hpp"
+#include "hft/engine/report.hpp"
 #include "hft/sources/open.hpp"
 #include "pump.hpp"
 
@@ -18,155 +24,169 @@ namespace {
 
 const char* const kUsage =
     "  --input SOURCE      market data (pcap:F, lobster:F, dbn:F)\n"
+    "  --config FILE       settings (layout, ring, batch, feed filter); default: built-in defaults\n"
+    "  --layout L          fused (feed+book+monitor on one thread) or split (feed | book+monitor,\n"
+    "                      a ring between them); overrides system.layout\n"
+    "  --speed N           replay at N x the recorded pace (by exchange time); default: as fast as possible\n"
     "  --json FILE         also write the report as JSON\n"
     "  --top N             instruments listed in the final books (default 10)\n"
-    "  --max-orders N      order pool size (default 16777216)\n"
-    "  --dst ADDR:PORT     pcap only: keep UDP datagrams to this destination\n"
-    "  --config FILE       take feed settings (feed.dst_addr, feed.dst_port) from a config file\n";
+    "  --max-orders N      order pool size (default feed.max_orders, 4194304)\n"
+    "  --dst ADDR:PORT     pcap only: keep UDP datagrams to this destination\n";
 
-struct InstrumentSummary {
-  InstrumentId id;
-  std::string symbol;
-  book::LevelView bid, ask;
-  std::size_t bid_levels, ask_levels, orders;
-};
-
-std::string price_str(Price p) {
-  char b[32];
-  std::snprintf(b, sizeof b, "%lld.%04lld", static_cast<long long>(p / kPriceScale),
-                static_cast<long long>((p < 0 ? -p : p) % kPriceScale));
-  return b;
+std::vector<config::ThreadLayout> preset_layout(const std::string& name) {
+  const unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
+  const int hot = cpus > 1 ? 1 : -1;
+  if (name == "fused") return {{"hot", {"feed", "book", "monitor"}, hot, config::Idle::Spin, 0}};
+  if (name == "split")
+    return {{"feed", {"feed"}, cpus > 1 ? 0 : -1, config::Idle::Spin, 0},
+            {"book", {"book", "monitor"}, hot, config::Idle::Spin, 0}};
+  throw UsageError("--layout must be fused or split, not '" + name + "'");
 }
 
-void write_json(const std::string& path, const std::string& input, std::uint64_t events,
-                double secs, const feed::SourceStats& st, const book::BookCounters& bc,
-                const std::array<std::uint64_t, kEventKindCount>& kinds,
-                const std::vector<InstrumentSummary>& books, long rss_kib) {
-  std::FILE* f = std::fopen(path.c_str(), "w");
-  if (!f) throw std::runtime_error("cannot write " + path);
-  std::fprintf(f, "{\n  \"input\": \"%s\",\n  \"events\": %llu,\n  \"seconds\": %.6f,\n",
-               input.c_str(), static_cast<unsigned long long>(events), secs);
-  std::fprintf(f, "  \"ns_per_event\": %.2f,\n  \"peak_rss_kib\": %ld,\n",
-               events ? secs * 1e9 / static_cast<double>(events) : 0.0, rss_kib);
-  auto map_out = [&](const char* name, const std::map<std::string, std::uint64_t>& m) {
-    std::fprintf(f, "  \"%s\": {", name);
-    bool first = true;
-    for (const auto& [k, v] : m) {
-      std::fprintf(f, "%s\"%s\": %llu", first ? "" : ", ", k.c_str(),
-                   static_cast<unsigned long long>(v));
-      first = false;
-    }
-    std::fprintf(f, "},\n");
-  };
-  map_out("source_counts", st.counts);
-  map_out("source_errors", st.errors);
-  std::map<std::string, std::uint64_t> ek, be;
-  for (int k = 0; k < kEventKindCount; ++k)
-    if (kinds[k]) ek[event_kind_name(static_cast<EventKind>(k))] = kinds[k];
-  for (int e = 1; e < book::kBookErrorCount; ++e)
-    if (bc.errors[e]) be[book::book_error_name(static_cast<book::BookError>(e))] = bc.errors[e];
-  be["crossed"] = bc.crossed;
-  be["locked"] = bc.locked;
-  map_out("event_kinds", ek);
-  map_out("book_errors", be);
-  std::fprintf(f, "  \"books\": [");
-  for (std::size_t i = 0; i < books.size(); ++i) {
-    const auto& b = books[i];
-    std::fprintf(f,
-                 "%s\n    {\"instrument\": %u, \"symbol\": \"%s\", \"bid\": %lld, \"bid_qty\": %lld, "
-                 "\"ask\": %lld, \"ask_qty\": %lld, \"bid_levels\": %zu, \"ask_levels\": %zu, "
-                 "\"orders\": %zu}",
-                 i ? "," : "", b.id, b.symbol.c_str(), static_cast<long long>(b.bid.price),
-                 static_cast<long long>(b.bid.qty), static_cast<long long>(b.ask.price),
-                 static_cast<long long>(b.ask.qty), b.bid_levels, b.ask_levels, b.orders);
+std::string layout_str(const std::vector<config::ThreadLayout>& l) {
+  std::string s;
+  for (const auto& t : l) {
+    if (!s.empty()) s += " | ";
+    s += t.name + "[";
+    for (std::size_t i = 0; i < t.stages.size(); ++i) s += (i ? "," : "") + t.stages[i];
+    s += "]@" + (t.core < 0 ? std::string("any") : "cpu" + std::to_string(t.core));
   }
-  std::fprintf(f, "\n  ]\n}\n");
-  std::fclose(f);
+  return s;
+}
+
+void print_map(const char* title, const std::map<std::string, std::uint64_t>& m) {
+  std::printf("%s%s\n", title, m.empty() ? " none" : "");
+  for (const auto& [k, v] : m) std::printf("  %-22s %12llu\n", k.c_str(), static_cast<unsigned long long>(v));
+}
+
+std::string json_map(const std::map<std::string, std::uint64_t>& m) {
+  std::string s = "{";
+  for (const auto& [k, v] : m) s += (s.size() > 1 ? ", \"" : "\"") + k + "\": " + std::to_string(v);
+  return s + "}";
 }
 
 int run(int argc, char** argv) {
-  const Options o(argc, argv, {"--input", "--json", "--top", "--max-orders", "--dst", "--config"});
+  const Options o(argc, argv,
+                  {"--input", "--json", "--top", "--max-orders", "--dst", "--config", "--layout", "--speed"});
   const std::string input = o.required("--input");
-  const auto spec = sources::parse_source_spec(input);
   const auto top = static_cast<std::size_t>(o.integer("--top", 10, 0, 1 << 20));
-  auto src = sources::open_source(spec, feed_options(o));
-  book::BookConfig cfg;
-  cfg.max_orders = static_cast<std::size_t>(o.integer("--max-orders", 1 << 22, 1, 1LL << 32));
-  cfg.max_levels = std::min<std::size_t>(cfg.max_orders, 1 << 22);
-  book::Books books(cfg);
 
-  std::array<std::uint64_t, kEventKindCount> kinds{};
-  std::vector<std::uint8_t> seen(cfg.max_instruments, 0);
+  config::Config cfg = config::default_config();
+  if (o.has("--config")) {
+    auto r = config::load_config_file(o.str("--config"));
+    if (!r.config) {
+      std::fprintf(stderr, "%s", config::format_errors(r.errors, o.str("--config")).c_str());
+      return 1;
+    }
+    cfg = *r.config;
+  }
+  cfg.feed.mode = "replay";
+  cfg.feed.input = input;
+  const feed::FeedOptions fo = feed_options(o);  // --dst, else the config file's feed filter
+  cfg.feed.dst_addr = fo.dst_addr;
+  cfg.feed.dst_port = fo.dst_port;
+  if (o.has("--max-orders")) cfg.feed.max_orders = static_cast<std::size_t>(o.integer("--max-orders", 0, 1, 1LL << 32));
+  if (o.has("--layout")) cfg.system.layout = preset_layout(o.str("--layout"));
+  engine::EngineOptions eo;
+  eo.replay_speed = o.real("--speed", 0);
+  if (eo.replay_speed < 0) throw UsageError("--speed must be positive");
+
+  engine::Engine eng(cfg, sources::open_source(sources::parse_source_spec(input), fo), eo);
   const auto t0 = std::chrono::steady_clock::now();
-  const std::uint64_t events = pump(*src, [&](const MarketEvent& ev) {
-    books.apply(ev);
-    ++kinds[static_cast<int>(ev.kind)];
-    if (is_market_kind(ev.kind) && ev.instrument < seen.size()) seen[ev.instrument] = 1;
-  });
+  eng.start();
+  eng.join();
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
-  std::vector<InstrumentSummary> sums;
-  std::map<InstrumentId, std::string> symbols;
-  for (const auto& in : src->instruments()) symbols[in.id] = in.symbol;
-  for (InstrumentId id = 0; id < seen.size(); ++id) {
-    if (!seen[id]) continue;
-    sums.push_back({id, symbols.count(id) ? symbols[id] : std::string("#") + std::to_string(id),
-                    books.best(id, Side::Buy), books.best(id, Side::Sell),
-                    books.depth(id, Side::Buy), books.depth(id, Side::Sell),
-                    books.live_orders(id)});
-  }
-  std::sort(sums.begin(), sums.end(),
-            [](const auto& a, const auto& b) { return a.orders > b.orders; });
-
-  const auto& st = src->stats();
-  const auto& bc = books.counters();
-  std::printf("hftd replay %s\n\n", input.c_str());
-  std::printf("throughput  %llu events in %.3f s: %.2f M events/s, %.1f ns/event "
-              "(read + decode + book, one thread)\n",
-              static_cast<unsigned long long>(events), secs, static_cast<double>(events) / secs / 1e6,
-              events ? secs * 1e9 / static_cast<double>(events) : 0.0);
-  std::printf("peak RSS    %.1f MiB\n\n", static_cast<double>(peak_rss_kib()) / 1024.0);
-  std::printf("events by kind:\n");
+  const auto& st = eng.source().stats();
+  const auto& bc = eng.books().counters();
+  const std::uint64_t events = st.events;
+  const auto sums = engine::summarize_books(eng.books(), eng.source().instruments(), eng.monitor_stage().seen);
+  std::map<std::string, std::uint64_t> kinds, book_errors, threads;
   for (int k = 0; k < kEventKindCount; ++k)
-    if (kinds[k])
-      std::printf("  %-22s %12llu\n", event_kind_name(static_cast<EventKind>(k)),
-                  static_cast<unsigned long long>(kinds[k]));
-  std::printf("source counts:\n");
-  for (const auto& [k, v] : st.counts)
-    std::printf("  %-22s %12llu\n", k.c_str(), static_cast<unsigned long long>(v));
-  std::printf("errors by reason (source):%s\n", st.errors.empty() ? " none" : "");
-  for (const auto& [k, v] : st.errors)
-    std::printf("  %-22s %12llu\n", k.c_str(), static_cast<unsigned long long>(v));
-  std::uint64_t nbe = 0;
-  for (int e = 1; e < book::kBookErrorCount; ++e) nbe += bc.errors[e];
-  std::printf("errors by reason (book):%s\n", nbe ? "" : " none");
+    if (const auto v = eng.monitor_stage().kinds[static_cast<std::size_t>(k)].get())
+      kinds[event_kind_name(static_cast<EventKind>(k))] = v;
   for (int e = 1; e < book::kBookErrorCount; ++e)
-    if (bc.errors[e])
-      std::printf("  %-22s %12llu\n", book::book_error_name(static_cast<book::BookError>(e)),
-                  static_cast<unsigned long long>(bc.errors[e]));
-  std::printf("book conditions: crossed after add %llu, locked after add %llu, "
-              "level arrays grown %llu\n",
+    if (bc.errors[static_cast<std::size_t>(e)])
+      book_errors[book::book_error_name(static_cast<book::BookError>(e))] = bc.errors[static_cast<std::size_t>(e)];
+  std::uint64_t drops = 0, fulls = 0;
+  for (const auto& t : eng.threads()) {
+    drops += t->ring_drops.get();
+    fulls += t->ring_full_waits.get();
+  }
+
+  std::printf("hftd replay %s\n\n", input.c_str());
+  std::printf("layout      %s\n", layout_str(cfg.system.layout).c_str());
+  std::printf("throughput  %llu events in %.3f s: %.2f M events/s, %.1f ns/event (read + decode + book + monitor)%s\n",
+              static_cast<unsigned long long>(events), secs, static_cast<double>(events) / secs / 1e6,
+              events ? secs * 1e9 / static_cast<double>(events) : 0.0,
+              eo.replay_speed > 0 ? ", paced" : "");
+  std::printf("peak RSS    %.1f MiB\n", static_cast<double>(peak_rss_kib()) / 1024.0);
+  std::printf("digest      %016llx (events and top of book after each, in order)\n",
+              static_cast<unsigned long long>(eng.digest()));
+  if (eng.ring_count())
+    std::printf("rings       %llu times full (policy %s), %llu events dropped\n", static_cast<unsigned long long>(fulls),
+                cfg.system.ring_full == config::RingFull::Block ? "block" : "drop", static_cast<unsigned long long>(drops));
+  std::printf("\nlatency, ns (cycle counter; sampled every %u events)   count        p50        p99      p99.9        max\n",
+              cfg.telemetry.latency_sample_every);
+  auto lat_line = [](const char* name, const engine::LatencySummary& s) {
+    std::printf("  %-52s %10llu %10.0f %10.0f %10.0f %10.0f\n", name, static_cast<unsigned long long>(s.count), s.p50,
+                s.p99, s.p999, s.max);
+  };
+  const char* stage_desc[] = {"feed (read + decode, per event over its batch)", "book (apply + top of book)",
+                              "monitor (count + digest)"};
+  std::array<engine::LatencySummary, engine::kStageCount> stage_lat;
+  for (std::size_t s = 0; s < engine::kStageCount; ++s) lat_line(stage_desc[s], stage_lat[s] = engine::summarize(eng.stage_latency(s)));
+  const auto e2e = engine::summarize(eng.end_to_end_latency());
+  lat_line("end to end (feed release -> end of hot path)", e2e);
+  std::printf("\nevents by kind (end of the hot path):\n");
+  for (const auto& [k, v] : kinds) std::printf("  %-22s %12llu\n", k.c_str(), static_cast<unsigned long long>(v));
+  print_map("source counts:", st.counts);
+  print_map("errors by reason (source):", st.errors);
+  print_map("errors by reason (book):", book_errors);
+  std::printf("book conditions: crossed after add %llu, locked after add %llu, level arrays grown %llu\n",
               static_cast<unsigned long long>(bc.crossed), static_cast<unsigned long long>(bc.locked),
               static_cast<unsigned long long>(bc.level_array_grew));
   std::printf("\nfinal books: %zu instruments, %zu live orders (top %zu by orders)\n", sums.size(),
-              books.live_orders(), std::min(top, sums.size()));
-  std::printf("  %-10s %14s %10s %14s %10s %7s %7s %8s\n", "symbol", "bid", "bid qty", "ask",
-              "ask qty", "bid lv", "ask lv", "orders");
+              eng.books().live_orders(), std::min(top, sums.size()));
+  std::printf("  %-10s %14s %10s %14s %10s %7s %7s %8s\n", "symbol", "bid", "bid qty", "ask", "ask qty", "bid lv",
+              "ask lv", "orders");
   for (std::size_t i = 0; i < sums.size() && i < top; ++i) {
     const auto& b = sums[i];
     std::printf("  %-10s %14s %10lld %14s %10lld %7zu %7zu %8zu\n", b.symbol.c_str(),
-                b.bid.qty ? price_str(b.bid.price).c_str() : "-", static_cast<long long>(b.bid.qty),
-                b.ask.qty ? price_str(b.ask.price).c_str() : "-", static_cast<long long>(b.ask.qty),
+                b.bid.qty ? engine::price_str(b.bid.price).c_str() : "-", static_cast<long long>(b.bid.qty),
+                b.ask.qty ? engine::price_str(b.ask.price).c_str() : "-", static_cast<long long>(b.ask.qty),
                 b.bid_levels, b.ask_levels, b.orders);
   }
-  if (o.has("--json"))
-    write_json(o.str("--json"), input, events, secs, st, bc, kinds, sums, peak_rss_kib());
+
+  if (o.has("--json")) {
+    std::FILE* f = std::fopen(o.str("--json").c_str(), "w");
+    if (!f) throw std::runtime_error("cannot write " + o.str("--json"));
+    book_errors["crossed"] = bc.crossed;
+    book_errors["locked"] = bc.locked;
+    std::fprintf(f, "{\n  \"input\": \"%s\",\n  \"layout\": \"%s\",\n  \"events\": %llu,\n  \"seconds\": %.6f,\n",
+                 input.c_str(), layout_str(cfg.system.layout).c_str(), static_cast<unsigned long long>(events), secs);
+    std::fprintf(f, "  \"ns_per_event\": %.2f,\n  \"peak_rss_kib\": %ld,\n  \"digest\": \"%016llx\",\n",
+                 events ? secs * 1e9 / static_cast<double>(events) : 0.0, static_cast<long>(peak_rss_kib()),
+                 static_cast<unsigned long long>(eng.digest()));
+    std::fprintf(f, "  \"ring_full\": %llu,\n  \"ring_dropped\": %llu,\n  \"latency_ns\": {",
+                 static_cast<unsigned long long>(fulls), static_cast<unsigned long long>(drops));
+    for (std::size_t s = 0; s <= engine::kStageCount; ++s) {
+      const auto& l = s < engine::kStageCount ? stage_lat[s] : e2e;
+      std::fprintf(f, "%s\n    \"%s\": {\"count\": %llu, \"p50\": %.0f, \"p99\": %.0f, \"p99.9\": %.0f, \"max\": %.0f}",
+                   s ? "," : "", s < engine::kStageCount ? std::string(config::kPipelineStages[s]).c_str() : "end_to_end",
+                   static_cast<unsigned long long>(l.count), l.p50, l.p99, l.p999, l.max);
+    }
+    std::fprintf(f, "\n  },\n  \"source_counts\": %s,\n  \"source_errors\": %s,\n", json_map(st.counts).c_str(),
+                 json_map(st.errors).c_str());
+    std::fprintf(f, "  \"event_kinds\": %s,\n  \"book_errors\": %s,\n  \"books\": %s\n}\n", json_map(kinds).c_str(),
+                 json_map(book_errors).c_str(), engine::books_json(sums).c_str());
+    std::fclose(f);
+  }
   return 0;
 }
 
 }  // namespace
 
-const Command kReplayCommand{"replay", "replay a recorded source through the pipeline; print a report",
-                             kUsage, run};
+const Command kReplayCommand{"replay", "replay a recorded source through the pipeline; print a report", kUsage, run};
 
 }  // namespace hft::app

@@ -1,0 +1,27 @@
+// What travels along the hot path between stages (and through a ring when two stages sit on
+// different threads): the market event, the cycle-counter time the feed handed it on (for the
+// end-to-end latency), and the top of book after the book stage applied it. Two cache lines.
+// May touch: core/.
+#pragma once
+#include <cstdint>
+#include <type_traits>
+
+#include "hft/core/event.hpp"
+#include "hft/core/types.hpp"
+
+namespace hft::engine {
+
+struct TopOfBook {
+  Price bid = 0, ask = 0;  // 0 = side empty
+  Volume bid_qty = 0, ask_qty = 0;
+};
+
+struct alignas(64) Envelope {
+  MarketEvent ev;
+  std::uint64_t t_in = 0;  // rdtsc when the feed stage released the event
+  TopOfBook top;           // set by the book stage for ev.instrument
+};
+static_assert(std::is_trivially_copyable_v<Envelope>);
+static_assert(sizeof(Envelope) == 128, "two cache lines per ring slot");
+
+}  // namespace hft::engine

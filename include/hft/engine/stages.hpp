@@ -1,0 +1,84 @@
+// The hot-path stages after the feed: plain objects that handle one event and know nothing of
+// threads (the layout decides where they run). on_event returns false to end the event's trip
+// down the chain (a filter); apply() takes reloadable settings at a safe point between events;
+// publish() copies plain hot-path counters into atomics that the control thread may read.
+// Pipeline order (config::kPipelineStages): feed, book, monitor. May touch: book/, core/.
+#pragma once
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "hft/book/order_book.hpp"
+#include "hft/engine/envelope.hpp"
+
+namespace hft::engine {
+
+// Index of each stage in the pipeline order.
+enum StageId : std::size_t { kFeed = 0, kBook = 1, kMonitor = 2, kStageCount = 3 };
+
+// Single-writer counter readable from another thread: a relaxed load and store (no locked
+// instruction), so the owner pays what a plain increment costs and readers see no torn values.
+struct RelaxedCounter {
+  std::atomic<std::uint64_t> v{0};
+  void add(std::uint64_t n = 1) noexcept { v.store(v.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
+  void set(std::uint64_t n) noexcept { v.store(n, std::memory_order_relaxed); }
+  std::uint64_t get() const noexcept { return v.load(std::memory_order_relaxed); }
+};
+
+// Applies every event to the L3 books and stamps the resulting top of book on the envelope.
+struct BookStage {
+  explicit BookStage(const book::BookConfig& cfg) : books(cfg) {}
+  bool on_event(Envelope& e) noexcept {
+    books.apply(e.ev);
+    if (e.ev.instrument < books.config().max_instruments) [[likely]] {
+      const book::LevelView b = books.best(e.ev.instrument, Side::Buy);
+      const book::LevelView a = books.best(e.ev.instrument, Side::Sell);
+      e.top = TopOfBook{b.price, a.price, b.qty, a.qty};
+    }
+    return true;
+  }
+  // Mirrors of the books' counters for the control thread (copied at publish points).
+  void publish() noexcept {
+    const book::BookCounters& c = books.counters();
+    for (int i = 0; i < book::kBookErrorCount; ++i) errors[static_cast<std::size_t>(i)].set(c.errors[static_cast<std::size_t>(i)]);
+    crossed.set(c.crossed);
+    locked.set(c.locked);
+    live_orders.set(books.live_orders());
+  }
+  book::Books books;
+  std::array<RelaxedCounter, book::kBookErrorCount> errors;
+  RelaxedCounter crossed, locked, live_orders;
+};
+
+// End of the hot path for now (later stages slot in before it): counts events by kind and folds
+// every event and the top of book it produced into a digest, so two runs (two layouts) can be
+// compared event by event with one number.
+struct MonitorStage {
+  explicit MonitorStage(std::size_t max_instruments) : seen(max_instruments, 0) {}
+  bool on_event(Envelope& e) noexcept {
+    kinds[static_cast<std::size_t>(e.ev.kind)].add();
+    if (e.ev.kind != EventKind::Directory && e.ev.kind != EventKind::System && e.ev.instrument < seen.size())
+      seen[e.ev.instrument] = 1;
+    const MarketEvent& v = e.ev;
+    std::uint64_t h = digest;
+    for (std::uint64_t x : {static_cast<std::uint64_t>(v.ts_exch), v.order_id, v.new_order_id,
+                            static_cast<std::uint64_t>(v.price),
+                            (std::uint64_t{v.qty} << 32) | v.instrument,
+                            (std::uint64_t{static_cast<std::uint8_t>(v.kind)} << 16) |
+                                (std::uint64_t{static_cast<std::uint8_t>(v.side)} << 8) | v.flags,
+                            static_cast<std::uint64_t>(e.top.bid), static_cast<std::uint64_t>(e.top.ask),
+                            static_cast<std::uint64_t>(e.top.bid_qty), static_cast<std::uint64_t>(e.top.ask_qty)})
+      h = (h ^ x) * 0x100000001B3ull + (h >> 29);
+    digest = h;
+    return true;
+  }
+  void publish() noexcept { digest_out.set(digest); }
+  std::uint64_t digest = 0xCBF29CE484222325ull;
+  std::array<RelaxedCounter, kEventKindCount> kinds;
+  RelaxedCounter digest_out;
+  std::vector<std::uint8_t> seen;  // instruments with market events (for the final report)
+};
+
+}  // namespace hft::engine

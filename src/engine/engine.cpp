@@ -1,0 +1,393 @@
+// Engine threads: the feed thread (source -> its stages -> ring or end), ring threads (ring ->
+// their stages -> ring or end), the chain table, pinning, idling, and the safe-point reload.
+#include "hft/engine/engine.hpp"
+
+#include <pthread.h>
+#include <sched.h>
+
+#include <chrono>
+#include <cstring>
+#include <stdexcept>
+#include <utility>
+
+#include "hft/telemetry/tsc_clock.hpp"
+
+namespace hft::engine {
+namespace {
+
+using telemetry::rdtsc;
+
+// ---- the chain: stages [A, B) of the pipeline called directly, in order -------------------
+// t (when sampling) receives a cycle-counter stamp after each stage: t[j + 1] after stage A + j.
+
+struct Stages {
+  BookStage& book;
+  MonitorStage& monitor;
+};
+
+template <std::size_t K>
+inline bool call_stage(Stages& s, Envelope& e) noexcept {
+  if constexpr (K == kBook) return s.book.on_event(e);
+  else if constexpr (K == kMonitor) return s.monitor.on_event(e);
+  else return true;  // kFeed: the feed's work is done before the chain starts
+}
+
+template <std::size_t K>
+inline bool step(Stages& s, Envelope& e, std::uint64_t* t, std::size_t j) noexcept {
+  const bool go = call_stage<K>(s, e);
+  if (t) t[j + 1] = rdtsc();
+  return go;
+}
+
+template <std::size_t A, std::size_t... J>
+bool chain_impl([[maybe_unused]] Stages& s, [[maybe_unused]] Envelope& e, [[maybe_unused]] std::uint64_t* t, std::index_sequence<J...>) noexcept {
+  return (step<A + J>(s, e, t, J) && ...);
+}
+
+template <std::size_t A, std::size_t B>
+bool chain(Stages& s, Envelope& e, std::uint64_t* t) noexcept {
+  return chain_impl<A>(s, e, t, std::make_index_sequence<B - A>{});
+}
+
+using ChainFn = bool (*)(Stages&, Envelope&, std::uint64_t*) noexcept;
+
+template <std::size_t A, std::size_t... B>
+constexpr std::array<ChainFn, kStageCount + 1> chain_row(std::index_sequence<B...>) {
+  return {(B >= A ? &chain<A, (B >= A ? B : A)> : nullptr)...};
+}
+template <std::size_t... A>
+constexpr auto chain_table(std::index_sequence<A...>) {
+  return std::array<std::array<ChainFn, kStageCount + 1>, kStageCount + 1>{
+      chain_row<A>(std::make_index_sequence<kStageCount + 1>{})...};
+}
+constexpr auto kChains = chain_table(std::make_index_sequence<kStageCount + 1>{});
+
+// ---- idling --------------------------------------------------------------------------------
+
+struct Idler {
+  config::Idle mode;
+  unsigned spins = 0;
+  void reset() noexcept { spins = 0; }
+  void wait() noexcept {
+    switch (mode) {
+      case config::Idle::Spin:
+        cpu_relax();
+        break;
+      case config::Idle::Backoff:  // spin a little, then yield, then short sleeps
+        if (++spins < 64) cpu_relax();
+        else if (spins < 128) sched_yield();
+        else std::this_thread::sleep_for(std::chrono::microseconds(spins < 1024 ? 20 : 200));
+        break;
+      case config::Idle::Sleep:
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
+        break;
+    }
+  }
+  static void cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+  }
+};
+
+std::size_t stage_index(const std::string& name) {
+  for (std::size_t i = 0; i < config::kPipelineStages.size(); ++i)
+    if (name == config::kPipelineStages[i]) return i;
+  throw std::invalid_argument("unknown stage '" + name + "'");
+}
+
+// Message ids for the hot threads' binary log records.
+struct Msgs {
+  std::uint16_t started, pin_failed, config_applied, end_of_input, ring_full;
+};
+const Msgs& msgs() {
+  static const Msgs m{
+      telemetry::register_message(telemetry::Level::info, "hot thread {} started: stages [{}, {}), cpu {}"),
+      telemetry::register_message(telemetry::Level::warn, "hot thread {}: could not pin to cpu {} / SCHED_FIFO {} (errno {}); running unpinned"),
+      telemetry::register_message(telemetry::Level::info, "hot thread {}: config version {:#x} applied (batch {}, latency sample every {})"),
+      telemetry::register_message(telemetry::Level::info, "feed: end of input after {} events"),
+      telemetry::register_message(telemetry::Level::warn, "hot thread {}: ring to the next thread full ({} times so far, policy {})"),
+  };
+  return m;
+}
+
+}  // namespace
+
+std::string pin_current_thread(int cpu, int fifo_priority) {
+  std::string err;
+  if (cpu >= 0) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    if (const int rc = pthread_setaffinity_np(pthread_self(), sizeof set, &set))
+      err = "cpu " + std::to_string(cpu) + ": " + std::strerror(rc);
+  }
+  if (fifo_priority > 0) {
+    sched_param sp{};
+    sp.sched_priority = fifo_priority;
+    if (const int rc = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp))
+      err += (err.empty() ? "" : "; ") + std::string("SCHED_FIFO ") + std::to_string(fifo_priority) + ": " + std::strerror(rc);
+  }
+  return err;
+}
+
+Engine::Engine(const config::Config& cfg, std::unique_ptr<feed::EventSource> source, EngineOptions opts)
+    : source_(std::move(source)),
+      opts_(opts),
+      ring_full_(cfg.system.ring_full),
+      book_([&] {
+        book::BookConfig bc;
+        bc.max_orders = cfg.feed.max_orders;
+        bc.max_levels = std::min<std::size_t>(cfg.feed.max_orders, std::size_t{1} << 22);
+        return bc;
+      }()),
+      monitor_(book::BookConfig{}.max_instruments) {
+  if (!source_) throw std::invalid_argument("engine: no market data source");
+  ns_per_tick_ = telemetry::calibrate_tsc().ns_per_tick;
+  initial_ = settings_of(cfg);
+  (void)msgs();
+  std::size_t next_stage = 0;
+  for (const auto& tl : cfg.system.layout) {
+    auto t = std::make_unique<ThreadState>();
+    t->layout = tl;
+    t->index = static_cast<std::int64_t>(threads_.size());
+    if (tl.stages.empty()) throw std::invalid_argument("engine: thread " + tl.name + " has no stages");
+    t->first = stage_index(tl.stages.front());
+    t->last = stage_index(tl.stages.back()) + 1;
+    if (t->first != next_stage || t->last - t->first != tl.stages.size())
+      throw std::invalid_argument("engine: thread " + tl.name + " does not continue the pipeline in order");
+    next_stage = t->last;
+    t->log = std::make_unique<telemetry::LogRing>(4096);
+    t->applied_version.store(cfg.version);
+    if (!threads_.empty()) {
+      rings_.push_back(std::make_unique<SpscRing<Envelope>>(cfg.system.ring_capacity));
+      threads_.back()->out = rings_.back().get();
+      t->in = rings_.back().get();
+    }
+    threads_.push_back(std::move(t));
+  }
+  if (next_stage != kStageCount || threads_.empty() || threads_.front()->first != kFeed)
+    throw std::invalid_argument("engine: the layout must run every stage, starting with feed");
+}
+
+Engine::~Engine() {
+  request_stop();
+  join();
+}
+
+HotSettings Engine::settings_of(const config::Config& c) const {
+  HotSettings h;
+  h.batch = std::clamp<std::size_t>(c.feed.batch, 1, feed::kMaxBatch);
+  h.sample_every = std::max<std::uint32_t>(1, c.telemetry.latency_sample_every);
+  h.publish_ticks = static_cast<std::uint64_t>(c.telemetry.publish_interval_ms * 1e6 / ns_per_tick_);
+  return h;
+}
+
+void Engine::start() {
+  for (auto& tp : threads_) {
+    ThreadState* t = tp.get();
+    workers_.emplace_back([this, t] {
+      const std::string err = pin_current_thread(t->layout.core, t->layout.fifo_priority);
+      if (!err.empty()) t->log->log(msgs().pin_failed, t->index, t->layout.core, t->layout.fifo_priority, 0);
+      else t->pinned_cpu.store(t->layout.core);
+      t->log->log(msgs().started, t->index, t->first, t->last, t->layout.core);
+      if (t->in == nullptr) run_feed_thread(*t);
+      else run_ring_thread(*t);
+      publish(*t);
+      t->done.store(true, std::memory_order_release);
+    });
+  }
+}
+
+void Engine::request_stop() noexcept { stop_.store(true, std::memory_order_relaxed); }
+
+bool Engine::finished() const noexcept {
+  for (const auto& t : threads_)
+    if (!t->done.load(std::memory_order_acquire)) return false;
+  return true;
+}
+
+void Engine::join() {
+  for (auto& w : workers_)
+    if (w.joinable()) w.join();
+  workers_.clear();
+}
+
+void Engine::offer_config(std::shared_ptr<const config::Config> cfg) {
+  std::uint64_t min_seq = ~std::uint64_t{0};
+  for (const auto& t : threads_) min_seq = std::min(min_seq, t->applied_seq.load(std::memory_order_acquire));
+  std::erase_if(keep_, [&](const auto& kv) { return kv.first < min_seq; });
+  const std::uint64_t seq = offered_seq_.load(std::memory_order_relaxed) + 1;
+  keep_.emplace_back(seq, cfg);
+  offered_.store(cfg.get(), std::memory_order_release);
+  offered_seq_.store(seq, std::memory_order_release);
+}
+
+bool Engine::runs_version(std::uint64_t version) const noexcept {
+  for (const auto& t : threads_)
+    if (t->applied_version.load(std::memory_order_acquire) != version) return false;
+  return true;
+}
+
+bool Engine::take_config(ThreadState& t, HotSettings& hs) {
+  const std::uint64_t seq = offered_seq_.load(std::memory_order_acquire);
+  if (seq == t.applied_seq.load(std::memory_order_relaxed)) [[likely]] return false;
+  const config::Config* c = offered_.load(std::memory_order_acquire);
+  hs = settings_of(*c);  // every reloadable setting of this thread at once, between batches
+  t.applied_version.store(c->version, std::memory_order_release);
+  t.applied_seq.store(seq, std::memory_order_release);
+  t.log->log(msgs().config_applied, t.index, static_cast<std::int64_t>(c->version),
+             static_cast<std::int64_t>(hs.batch), hs.sample_every);
+  return true;
+}
+
+void Engine::hand_on(ThreadState& t, const Envelope* e, std::size_t n) {
+  std::size_t done = t.out->push_batch(e, n);
+  if (done == n) [[likely]] return;
+  t.ring_full_waits.add();
+  if (t.ring_full_waits.get() == 1 || (t.ring_full_waits.get() & 0xFFFF) == 0)
+    t.log->log(msgs().ring_full, t.index, t.ring_full_waits.get(),
+               ring_full_ == config::RingFull::Block ? 0 : 1);
+  if (ring_full_ == config::RingFull::Drop) {
+    t.ring_drops.add(n - done);
+    return;
+  }
+  Idler idle{t.layout.idle};  // block: wait for room (the consumer always drains, even on stop)
+  while (done < n) {
+    idle.wait();
+    done += t.out->push_batch(e + done, n - done);
+  }
+}
+
+void Engine::publish(ThreadState& t) {
+  if (t.first <= kBook && kBook < t.last) book_.publish();
+  if (t.first <= kMonitor && kMonitor < t.last) monitor_.publish();
+  if (t.first == kFeed) {
+    const feed::SourceStats& st = source_->stats();
+    mirror_.events.set(st.events);
+    std::size_t n = mirror_.n.load(std::memory_order_relaxed);
+    for (const auto* m : {&st.counts, &st.errors}) {
+      for (const auto& [name, v] : *m) {
+        std::size_t i = 0;
+        while (i < n && mirror_.name[i].load(std::memory_order_relaxed) != &name) ++i;
+        if (i == n) {
+          if (n == SourceMirror::kMax) continue;  // more names than slots: not mirrored
+          mirror_.name[i].store(&name, std::memory_order_relaxed);
+          mirror_.is_error[i].store(m == &st.errors, std::memory_order_relaxed);
+          mirror_.n.store(++n, std::memory_order_release);
+        }
+        mirror_.value[i].set(v);
+      }
+    }
+  }
+}
+
+void Engine::run_feed_thread(ThreadState& t) {
+  Stages st{book_, monitor_};
+  const ChainFn fn = kChains[t.first + 1][t.last];  // the feed itself is stage 0
+  const bool last = t.out == nullptr;
+  HotSettings hs = initial_;
+  std::array<MarketEvent, feed::kMaxBatch> evs;
+  std::array<Envelope, feed::kMaxBatch> env;
+  std::uint64_t stamps[kStageCount + 1];
+  std::uint64_t sample = 0, last_pub = rdtsc(), paced_t0 = 0;
+  Nanos paced_ts0 = 0;
+  Idler idle{t.layout.idle};
+  const double ticks_per_ns = 1.0 / ns_per_tick_;
+  while (!stop_.load(std::memory_order_relaxed)) {
+    t.heartbeat.add();
+    take_config(t, hs);
+    const std::uint64_t t0 = rdtsc();
+    const std::size_t n = source_->next(std::span<MarketEvent>(evs.data(), hs.batch));
+    if (n == 0) {
+      if (!source_->live()) {
+        t.log->log(msgs().end_of_input, static_cast<std::int64_t>(source_->stats().events));
+        break;
+      }
+      t.idle_loops.add();
+      idle.wait();
+      continue;
+    }
+    idle.reset();
+    std::uint64_t t1 = rdtsc();
+    stage_hist_[kFeed].record(static_cast<std::uint64_t>(static_cast<double>(t1 - t0) * ns_per_tick_ / static_cast<double>(n)));
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      Envelope& e = env[kept];
+      e.ev = evs[i];
+      if (opts_.replay_speed > 0) [[unlikely]] {  // hold the event until its recorded time
+        if (paced_t0 == 0) { paced_t0 = rdtsc(); paced_ts0 = e.ev.ts_exch; }
+        const auto due = paced_t0 + static_cast<std::uint64_t>(
+            static_cast<double>(e.ev.ts_exch - paced_ts0) / opts_.replay_speed * ticks_per_ns);
+        while (rdtsc() < due && !stop_.load(std::memory_order_relaxed)) Idler::cpu_relax();
+        t1 = rdtsc();
+      }
+      e.t_in = t1;
+      const bool timed = ++sample >= hs.sample_every;
+      if (timed) { sample = 0; stamps[0] = rdtsc(); }
+      if (!fn(st, e, timed ? stamps : nullptr)) { t.filtered.add(); continue; }
+      if (timed) {
+        for (std::size_t k = t.first + 1; k < t.last; ++k)
+          stage_hist_[k].record(static_cast<std::uint64_t>(static_cast<double>(stamps[k - t.first] - stamps[k - t.first - 1]) * ns_per_tick_));
+        if (last) e2e_hist_.record(static_cast<std::uint64_t>(static_cast<double>(stamps[t.last - t.first - 1] - e.t_in) * ns_per_tick_));
+      }
+      if (!last) ++kept;
+    }
+    if (!last && kept) hand_on(t, env.data(), kept);
+    t.events.add(n);
+    t.batches.add();
+    if (rdtsc() - last_pub >= hs.publish_ticks) {
+      publish(t);
+      last_pub = rdtsc();
+    }
+  }
+}
+
+void Engine::run_ring_thread(ThreadState& t) {
+  Stages st{book_, monitor_};
+  const ChainFn fn = kChains[t.first][t.last];
+  const bool last = t.out == nullptr;
+  HotSettings hs = initial_;
+  constexpr std::size_t kPop = 256;
+  std::array<Envelope, kPop> env;
+  std::uint64_t stamps[kStageCount + 1];
+  std::uint64_t sample = 0, last_pub = rdtsc();
+  ThreadState& prev = *threads_[static_cast<std::size_t>(t.index) - 1];
+  Idler idle{t.layout.idle};
+  for (;;) {
+    t.heartbeat.add();
+    take_config(t, hs);
+    const std::size_t n = t.in->pop_batch(env.data(), kPop);
+    if (n == 0) {
+      // The producer's done flag is read before the final emptiness check, so every item it
+      // pushed before finishing is seen.
+      if (prev.done.load(std::memory_order_acquire) && t.in->empty_approx()) break;
+      t.idle_loops.add();
+      idle.wait();
+      continue;
+    }
+    idle.reset();
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      Envelope& e = env[i];
+      const bool timed = ++sample >= hs.sample_every;
+      if (timed) { sample = 0; stamps[0] = rdtsc(); }
+      if (!fn(st, e, timed ? stamps : nullptr)) { t.filtered.add(); continue; }
+      if (timed) {
+        for (std::size_t k = t.first; k < t.last; ++k)
+          stage_hist_[k].record(static_cast<std::uint64_t>(static_cast<double>(stamps[k - t.first + 1] - stamps[k - t.first]) * ns_per_tick_));
+        if (last) e2e_hist_.record(static_cast<std::uint64_t>(static_cast<double>(stamps[t.last - t.first] - e.t_in) * ns_per_tick_));
+      }
+      if (!last) env[kept++] = e;
+    }
+    if (!last && kept) hand_on(t, env.data(), kept);
+    t.events.add(n);
+    t.batches.add();
+    if (rdtsc() - last_pub >= hs.publish_ticks) {
+      publish(t);
+      last_pub = rdtsc();
+    }
+  }
+}
+
+}  // namespace hft::engine

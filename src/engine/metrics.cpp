@@ -1,0 +1,80 @@
+#include "hft/engine/metrics.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+
+namespace hft::engine {
+
+std::int64_t resident_bytes() {
+  std::FILE* f = std::fopen("/proc/self/statm", "r");
+  if (!f) return 0;
+  long long size = 0, rss = 0;
+  const int n = std::fscanf(f, "%lld %lld", &size, &rss);
+  std::fclose(f);
+  return n == 2 ? rss * sysconf(_SC_PAGESIZE) : 0;
+}
+
+EngineMetrics::EngineMetrics(const Engine& engine, telemetry::Registry& reg) : engine_(engine), reg_(reg) {
+  auto add = [&](std::string_view family, const std::string& labels, std::string_view help, const RelaxedCounter& c) {
+    counters_.emplace_back(&reg_.counter(family, labels, help), &c);
+  };
+  const MonitorStage& mon = engine.monitor_stage();
+  for (int k = 0; k < kEventKindCount; ++k)
+    add("hftd_events", std::string("kind=\"") + event_kind_name(static_cast<EventKind>(k)) + "\"",
+        "market events that reached the end of the hot path, by kind", mon.kinds[static_cast<std::size_t>(k)]);
+  const BookStage& bs = engine.book_stage();
+  for (int e = 1; e < book::kBookErrorCount; ++e)
+    add("hftd_book_errors", std::string("reason=\"") + book::book_error_name(static_cast<book::BookError>(e)) + "\"",
+        "events the book could not apply as they stand, by reason", bs.errors[static_cast<std::size_t>(e)]);
+  add("hftd_book_crossed", "", "adds that left a book crossed", bs.crossed);
+  add("hftd_book_locked", "", "adds that left a book locked", bs.locked);
+  reg_.gauge_fn("hftd_book_live_orders", "", "live orders in all books",
+                [&bs] { return static_cast<std::int64_t>(bs.live_orders.get()); });
+  add("hftd_source_decoded_events", "", "events produced by the market data source", engine.source_counters().events);
+  for (const auto& tp : engine.threads()) {
+    const ThreadState& t = *tp;
+    const std::string l = "thread=\"" + t.layout.name + "\"";
+    add("hftd_thread_events", l, "events handled by a hot thread", t.events);
+    add("hftd_thread_batches", l, "batches handled by a hot thread", t.batches);
+    add("hftd_thread_idle_loops", l, "loops of a hot thread that found no work", t.idle_loops);
+    add("hftd_ring_dropped", l, "events dropped because the ring to the next thread was full (policy drop)", t.ring_drops);
+    add("hftd_ring_full", l, "times the ring to the next thread was found full", t.ring_full_waits);
+    add("hftd_filtered", l, "events a stage ended early", t.filtered);
+    reg_.gauge_fn("hftd_thread_pinned_cpu", l, "cpu a hot thread is pinned to (-1 = not pinned)",
+                  [&t] { return static_cast<std::int64_t>(t.pinned_cpu.load(std::memory_order_relaxed)); });
+    reg_.gauge_fn("hftd_log_dropped", l, "binary log records dropped because the log ring was full",
+                  [&t] { return static_cast<std::int64_t>(t.log->dropped()); });
+  }
+  for (std::size_t i = 0; i < engine.ring_count(); ++i) {
+    const std::string l = "ring=\"" + engine.threads()[i]->layout.name + "->" + engine.threads()[i + 1]->layout.name + "\"";
+    reg_.gauge_fn("hftd_ring_depth", l, "events waiting in a ring between threads",
+                  [&engine, i] { return static_cast<std::int64_t>(engine.ring_depth(i)); });
+    reg_.gauge_fn("hftd_ring_capacity", l, "slots of a ring between threads",
+                  [&engine, i] { return static_cast<std::int64_t>(engine.ring_capacity(i)); });
+  }
+  for (std::size_t s = 0; s < kStageCount; ++s)
+    reg_.histogram("hftd_stage_latency", "stage=\"" + std::string(config::kPipelineStages[s]) + "\"",
+                   &engine.stage_latency(s), "time spent in a stage per event (feed: per event, amortised over its batch)");
+  reg_.histogram("hftd_end_to_end_latency", "", &engine.end_to_end_latency(),
+                 "from the feed releasing an event to the end of the hot path");
+  reg_.gauge_fn("hftd_resident_memory_bytes", "", "resident set size", [] { return resident_bytes(); });
+}
+
+void EngineMetrics::sync() {
+  for (auto& [dst, src] : counters_) dst->set(src->get());
+  const SourceMirror& m = engine_.source_counters();
+  const std::size_t n = m.n.load(std::memory_order_acquire);
+  while (source_.size() < n) {
+    const std::size_t i = source_.size();
+    const std::string* name = m.name[i].load(std::memory_order_relaxed);
+    const bool err = m.is_error[i].load(std::memory_order_relaxed);
+    source_.push_back(&reg_.counter(err ? "hftd_source_errors" : "hftd_source_counts",
+                                    (err ? "reason=\"" : "counter=\"") + *name + "\"",
+                                    err ? "market data input rejected, by reason (pcap, udp, mold, itch)"
+                                        : "market data input units seen, by kind (pcap, udp, mold, itch)"));
+  }
+  for (std::size_t i = 0; i < n; ++i) source_[i]->set(m.value[i].get());
+}
+
+}  // namespace hft::engine

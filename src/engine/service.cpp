@@ -1,0 +1,392 @@
+// The control thread of `hftd run`: one io_context with a signal set, the HTTP server and one
+// 20 ms tick that drains logs, watches the config file, pings the watchdog, writes the summary
+// and notices the end of the engine.
+#include "hft/engine/service.hpp"
+
+#include <pthread.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include "hft/config/config.hpp"
+#include "hft/engine/engine.hpp"
+#include "hft/engine/metrics.hpp"
+#include "hft/engine/report.hpp"
+#include "hft/engine/sd_notify.hpp"
+#include "hft/live/udp_source.hpp"
+#include "hft/sources/open.hpp"
+#include "hft/telemetry/http_server.hpp"
+#include "hft/telemetry/log.hpp"
+#include "hft/telemetry/metrics.hpp"
+
+namespace hft::engine {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using telemetry::log_error;
+using telemetry::log_info;
+using telemetry::log_warn;
+
+std::unique_ptr<feed::EventSource> open_feed(const config::Config& c) {
+  if (c.feed.mode == "replay") {
+    feed::FeedOptions fo;
+    fo.dst_addr = c.feed.dst_addr;
+    fo.dst_port = c.feed.dst_port;
+    return sources::open_source(sources::parse_source_spec(c.feed.input), fo);
+  }
+  live::UdpOptions u;
+  u.port = c.feed.dst_port;
+  u.multicast_group = c.feed.multicast_group;
+  u.bind_addr = !c.feed.multicast_group.empty() ? c.feed.multicast_group
+                : !c.feed.dst_addr.empty()     ? c.feed.dst_addr
+                                               : "0.0.0.0";
+  u.interface_addr = c.feed.interface_addr;
+  u.recv_buffer = c.feed.recv_buffer;
+  auto src = std::make_unique<live::UdpSource>(u);
+  log_info("feed: UDP {}:{}{}{}, receive buffer granted {} bytes", u.bind_addr, src->local_port(),
+           u.multicast_group.empty() ? "" : " joined on interface ", u.multicast_group.empty() ? "" : u.interface_addr,
+           src->recv_buffer_granted());
+  return src;
+}
+
+struct FileStamp {
+  std::int64_t mtime_ns = -1;
+  std::int64_t size = -1;
+  bool operator==(const FileStamp&) const = default;
+};
+FileStamp stamp_of(const std::string& path) {
+  struct stat st{};
+  if (stat(path.c_str(), &st) != 0) return {};
+  return {static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec, static_cast<std::int64_t>(st.st_size)};
+}
+std::string read_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+std::string json_escape(const std::string& s) {
+  std::string o;
+  for (char c : s) {
+    if (c == '"' || c == '\\') { o += '\\'; o += c; }
+    else if (c == '\n') o += "\\n";
+    else if (static_cast<unsigned char>(c) < 0x20) o += ' ';
+    else o += c;
+  }
+  return o;
+}
+
+class Service {
+ public:
+  explicit Service(std::string path) : path_(std::move(path)) {}
+
+  int run() {
+    auto loaded = config::load_config_file(path_);
+    if (!loaded.config) {
+      std::fprintf(stderr, "%s", config::format_errors(loaded.errors, path_).c_str());
+      return 1;
+    }
+    running_ = std::make_shared<const config::Config>(*loaded.config);
+    in_force_ = running_->version;
+    last_seen_version_ = running_->version;
+    file_stamp_ = stamp_of(path_);
+    const auto lvl = telemetry::parse_level(running_->system.log_level);
+    telemetry::init_logging(lvl.value_or(telemetry::Level::info), running_->system.log_file, running_->system.log_queue);
+    log_info("hftd starting: config {} version {}", path_, config::version_string(running_->version));
+
+    std::error_code ec;
+    std::filesystem::create_directories(running_->system.state_dir, ec);
+    if (ec) {
+      log_error("state directory {}: {}", running_->system.state_dir, ec.message());
+      telemetry::shutdown_logging();
+      return 1;
+    }
+
+    // Hot threads must not take the process's signals: block them before the engine starts its
+    // threads (which inherit the mask), unblock on this thread once asio's handlers are set.
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    for (int s : {SIGHUP, SIGTERM, SIGINT}) sigaddset(&sigs, s);
+    pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+
+    try {
+      engine_ = std::make_unique<Engine>(*running_, open_feed(*running_));
+      http_ = std::make_unique<telemetry::HttpServer>(
+          io_, running_->telemetry.http_bind, running_->telemetry.http_port,
+          [this](std::string_view target) { return handle(target); });
+    } catch (const std::exception& e) {
+      log_error("start-up failed: {}", e.what());
+      telemetry::shutdown_logging();
+      return 1;
+    }
+    metrics_ = std::make_unique<EngineMetrics>(*engine_, registry_);
+    reloads_ = &registry_.counter("hftd_config_reloads", "", "configuration reloads applied");
+    reload_errors_ = &registry_.counter("hftd_config_reload_errors", "", "configuration reloads rejected (invalid file)");
+    registry_.gauge_fn("hftd_uptime_seconds", "", "seconds since start",
+                       [t0 = Clock::now()] { return std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - t0).count(); });
+    for (const auto& t : engine_->threads()) sink_.add_ring(*t->log);
+
+    engine_->start();
+    boost::asio::signal_set signals(io_, SIGHUP, SIGTERM, SIGINT);
+    wait_signal(signals);
+    pthread_sigmask(SIG_UNBLOCK, &sigs, nullptr);
+    if (const std::string err = pin_current_thread(running_->system.control_core, 0); !err.empty())
+      log_warn("control thread: could not pin ({}); running unpinned", err);
+
+    started_ = Clock::now();
+    status_ = "running";
+    log_info("hftd running: {} hot thread(s), HTTP on {}:{}", engine_->threads().size(), running_->telemetry.http_bind, http_->port());
+    notify_.send("READY=1\nSTATUS=running, config " + config::version_string(in_force_) + ", http " +
+                 running_->telemetry.http_bind + ":" + std::to_string(http_->port()));
+    if (notify_.watchdog()) log_info("watchdog: ping every {} ms", notify_.watchdog()->count() / 2000);
+
+    boost::asio::steady_timer tick(io_);
+    schedule_tick(tick);
+    io_.run();
+
+    engine_->join();
+    sink_.drain();
+    write_final_state();
+    log_info("hftd stopped: {} events, exit code {}", engine_->source().stats().events, exit_code_);
+    telemetry::shutdown_logging();
+    return exit_code_;
+  }
+
+ private:
+  void wait_signal(boost::asio::signal_set& s) {
+    s.async_wait([this, &s](const boost::system::error_code& ec, int sig) {
+      if (ec) return;
+      if (sig == SIGHUP) reload("SIGHUP");
+      else begin_stop(sig == SIGTERM ? "SIGTERM" : "SIGINT");
+      wait_signal(s);
+    });
+  }
+
+  void schedule_tick(boost::asio::steady_timer& t) {
+    t.expires_after(std::chrono::milliseconds(20));
+    t.async_wait([this, &t](const boost::system::error_code& ec) {
+      if (ec) return;
+      on_tick();
+      if (!done_) schedule_tick(t);
+    });
+  }
+
+  void on_tick() {
+    sink_.drain();
+    const auto now = Clock::now();
+    if (engine_->finished()) {  // end of a replay input, or the drain after a stop request
+      if (!stopping_) log_info("feed ended: all hot threads finished");
+      finish();
+      return;
+    }
+    if (pending_ && engine_->runs_version(pending_version_)) {
+      pending_ = false;
+      in_force_ = pending_version_;
+      status_ = "running";
+      log_info("config version {} in force on every hot thread", config::version_string(in_force_));
+      notify_.send("READY=1\nSTATUS=running, config " + config::version_string(in_force_));
+    }
+    const double watch_ms = running_->telemetry.config_watch_interval_ms;
+    if (watch_ms > 0 && now - last_watch_ >= std::chrono::duration<double, std::milli>(watch_ms)) {
+      last_watch_ = now;
+      const FileStamp s = stamp_of(path_);
+      if (!(s == file_stamp_)) {
+        file_stamp_ = s;
+        const std::uint64_t v = config::fnv1a64(read_file(path_));
+        if (v != last_seen_version_) reload("file changed");
+      }
+    }
+    if (auto wd = notify_.watchdog(); wd && now - last_ping_ >= *wd / 2) {
+      last_ping_ = now;
+      if (hot_threads_alive()) notify_.send("WATCHDOG=1");
+    }
+    const double sum_s = running_->telemetry.summary_interval_s;
+    if (sum_s > 0 && now - last_summary_ >= std::chrono::duration<double>(sum_s)) {
+      last_summary_ = now;
+      summary();
+    }
+  }
+
+  // Every hot thread has moved since the last check (or finished). A thread stuck in a stage stops
+  // the watchdog pings, and systemd restarts the service.
+  bool hot_threads_alive() {
+    const auto& ts = engine_->threads();
+    beats_.resize(ts.size(), ~std::uint64_t{0});
+    bool alive = true;
+    for (std::size_t i = 0; i < ts.size(); ++i) {
+      const std::uint64_t b = ts[i]->heartbeat.get();
+      if (b == beats_[i] && !ts[i]->done.load()) {
+        alive = false;
+        log_error("hot thread {} made no progress since the last watchdog check", ts[i]->layout.name);
+      }
+      beats_[i] = b;
+    }
+    return alive;
+  }
+
+  void summary() {
+    const auto e2e = summarize(engine_->end_to_end_latency());
+    const std::uint64_t events = engine_->source_counters().events.get();
+    std::uint64_t errors = 0, drops = 0;
+    const SourceMirror& m = engine_->source_counters();
+    for (std::size_t i = 0; i < m.n.load(std::memory_order_acquire); ++i)
+      if (m.is_error[i].load()) errors += m.value[i].get();
+    for (const auto& t : engine_->threads()) drops += t->ring_drops.get();
+    const double secs = std::chrono::duration<double>(Clock::now() - last_summary_events_t_).count();
+    log_info("summary: events {} ({:.0f}/s), live orders {}, e2e p50 {:.0f} ns p99 {:.0f} ns, source errors {}, "
+             "ring drops {}, rss {} MiB, config {}",
+             events, secs > 0 ? static_cast<double>(events - last_summary_events_) / secs : 0.0,
+             engine_->book_stage().live_orders.get(), e2e.p50, e2e.p99, errors, drops, resident_bytes() >> 20,
+             config::version_string(in_force_));
+    last_summary_events_ = events;
+    last_summary_events_t_ = Clock::now();
+  }
+
+  void reload(const char* why) {
+    auto loaded = config::load_config_file(path_);
+    file_stamp_ = stamp_of(path_);
+    last_seen_version_ = config::fnv1a64(read_file(path_));
+    if (!loaded.config) {
+      reload_errors_->add(1);
+      last_reload_error_ = config::format_errors(loaded.errors, path_);
+      log_error("config reload ({}) rejected; keeping version {}:\n{}", why, config::version_string(in_force_),
+                last_reload_error_);
+      notify_.send("STATUS=config reload rejected, running " + config::version_string(in_force_));
+      return;
+    }
+    const auto changes = config::diff(*running_, *loaded.config);
+    if (changes.empty()) {
+      log_info("config reload ({}): no setting changed", why);
+      return;
+    }
+    restart_required_.clear();
+    for (const auto& c : changes) {
+      if (c.needs_restart) {
+        restart_required_.push_back(c.path);
+        log_warn("config reload: {} changed but needs a restart; the running value is kept", c.path);
+      } else {
+        log_info("config reload: {} changed", c.path);
+      }
+    }
+    auto next = std::make_shared<const config::Config>(config::apply_reloadable(*running_, *loaded.config));
+    notify_.send("RELOADING=1\nMONOTONIC_USEC=" + std::to_string(monotonic_usec()));
+    if (auto l = telemetry::parse_level(next->system.log_level)) telemetry::set_level(*l);
+    running_ = next;
+    last_reload_error_.clear();
+    reloads_->add(1);
+    pending_ = true;
+    pending_version_ = next->version;
+    status_ = "reloading";
+    engine_->offer_config(next);
+    log_info("config reload ({}): version {} offered to the hot threads", why, config::version_string(next->version));
+  }
+
+  void begin_stop(const char* why) {
+    if (stopping_) return;
+    stopping_ = true;
+    status_ = "stopping";
+    log_info("{}: stopping (draining the rings)", why);
+    notify_.send("STOPPING=1\nSTATUS=draining");
+    engine_->request_stop();
+  }
+
+  void finish() {
+    done_ = true;
+    http_->stop();
+    io_.stop();
+  }
+
+  void write_final_state() {
+    const auto books = summarize_books(engine_->books(), engine_->source().instruments(), engine_->monitor_stage().seen);
+    const std::string file = running_->system.state_dir + "/books.json";
+    std::FILE* f = std::fopen(file.c_str(), "w");
+    if (!f) {
+      log_error("cannot write {}", file);
+      exit_code_ = 1;
+      return;
+    }
+    std::fprintf(f, "{\n  \"events\": %llu,\n  \"digest\": \"%016llx\",\n  \"books\": %s\n}\n",
+                 static_cast<unsigned long long>(engine_->source().stats().events),
+                 static_cast<unsigned long long>(engine_->digest()), books_json(books).c_str());
+    std::fclose(f);
+    log_info("final books written to {} ({} instruments)", file, books.size());
+  }
+
+  telemetry::Response handle(std::string_view target) {
+    const std::string_view path = target.substr(0, target.find('?'));
+    if (path == "/metrics") {
+      metrics_->sync();
+      return {200, "text/plain; version=0.0.4; charset=utf-8", registry_.render_prometheus()};
+    }
+    if (path == "/health") {
+      bool ok = !stopping_;
+      for (const auto& t : engine_->threads()) ok = ok && !t->done.load();
+      return {ok ? 200u : 503u, "text/plain; charset=utf-8", ok ? "ok\n" : "unavailable: " + status_ + "\n"};
+    }
+    if (path == "/status") return {200, "application/json", status_json()};
+    return {404, "text/plain; charset=utf-8", "not found: try /metrics, /health, /status\n"};
+  }
+
+  std::string status_json() {
+    std::ostringstream o;
+    o << "{\n  \"state\": \"" << status_ << "\",\n"
+      << "  \"config_path\": \"" << json_escape(path_) << "\",\n"
+      << "  \"config_version\": \"" << config::version_string(in_force_) << "\",\n"
+      << "  \"config_version_offered\": \"" << config::version_string(running_->version) << "\",\n"
+      << "  \"reloads\": " << reloads_->value() << ",\n  \"reload_errors\": " << reload_errors_->value() << ",\n"
+      << "  \"last_reload_error\": \"" << json_escape(last_reload_error_) << "\",\n  \"restart_required\": [";
+    for (std::size_t i = 0; i < restart_required_.size(); ++i) o << (i ? ", " : "") << '"' << restart_required_[i] << '"';
+    o << "],\n  \"uptime_s\": " << std::chrono::duration<double>(Clock::now() - started_).count() << ",\n"
+      << "  \"events\": " << engine_->source_counters().events.get() << ",\n"
+      << "  \"live_orders\": " << engine_->book_stage().live_orders.get() << ",\n  \"threads\": [";
+    const auto& ts = engine_->threads();
+    for (std::size_t i = 0; i < ts.size(); ++i) {
+      const ThreadState& t = *ts[i];
+      o << (i ? "," : "") << "\n    {\"name\": \"" << t.layout.name << "\", \"stages\": [";
+      for (std::size_t k = 0; k < t.layout.stages.size(); ++k) o << (k ? ", " : "") << '"' << t.layout.stages[k] << '"';
+      o << "], \"cpu\": " << t.pinned_cpu.load() << ", \"events\": " << t.events.get()
+        << ", \"config_version\": \"" << config::version_string(t.applied_version.load()) << "\""
+        << ", \"done\": " << (t.done.load() ? "true" : "false") << "}";
+    }
+    o << "\n  ]\n}\n";
+    return o.str();
+  }
+
+  std::string path_;
+  boost::asio::io_context io_;
+  Notifier notify_;
+  telemetry::Registry registry_{4096};
+  telemetry::LogSink sink_;
+  std::shared_ptr<const config::Config> running_;  // last accepted config (offered to the engine)
+  std::unique_ptr<Engine> engine_;
+  std::unique_ptr<telemetry::HttpServer> http_;
+  std::unique_ptr<EngineMetrics> metrics_;
+  telemetry::Counter* reloads_ = nullptr;
+  telemetry::Counter* reload_errors_ = nullptr;
+  std::uint64_t in_force_ = 0, pending_version_ = 0, last_seen_version_ = 0;
+  bool pending_ = false, stopping_ = false, done_ = false;
+  int exit_code_ = 0;
+  std::string status_ = "starting", last_reload_error_;
+  std::vector<std::string> restart_required_;
+  FileStamp file_stamp_;
+  std::vector<std::uint64_t> beats_;
+  Clock::time_point started_ = Clock::now(), last_watch_ = Clock::now(), last_ping_{}, last_summary_ = Clock::now(),
+                    last_summary_events_t_ = Clock::now();
+  std::uint64_t last_summary_events_ = 0;
+};
+
+}  // namespace
+
+int run_service(const std::string& config_path) { return Service(config_path).run(); }
+
+}  // namespace hft::engine
