@@ -4,7 +4,7 @@
 #include <charconv>
 #include <cstdlib>
 
-#include <yaml-cpp/yaml.h>
+#include "hft/config/config.hpp"
 
 namespace hft::app {
 
@@ -76,45 +76,20 @@ double Options::real(const std::string& name, double def) const {
   return v;
 }
 
-namespace {
-
-// Reads the feed section of a config file. Errors name the setting and the reason.
-void load_feed_config(const std::string& path, feed::FeedOptions& f) {
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::Exception& e) {
-    throw std::runtime_error(path + ": " + e.what());
-  }
-  const YAML::Node feed = root["feed"];
-  if (!feed) return;
-  if (!feed.IsMap()) throw std::runtime_error(path + ": feed: must be a mapping");
-  for (const auto& kv : feed) {
-    const std::string key = kv.first.as<std::string>();
-    const std::string where = path + ": feed." + key;
-    try {
-      if (key == "dst_addr") {
-        f.dst_addr = kv.second.as<std::string>();
-      } else if (key == "dst_port") {
-        const long port = kv.second.as<long>();
-        if (port < 0 || port > 65535) throw std::runtime_error("must be in 0..65535");
-        f.dst_port = static_cast<std::uint16_t>(port);
-      } else {
-        throw std::runtime_error("unknown setting");
-      }
-    } catch (const YAML::Exception&) {
-      throw std::runtime_error(where + ": wrong type");
-    } catch (const std::runtime_error& e) {
-      throw std::runtime_error(where + ": " + e.what());
-    }
-  }
-}
-
-}  // namespace
-
 feed::FeedOptions feed_options(const Options& o) {
   feed::FeedOptions f;
-  if (o.has("--config")) load_feed_config(o.str("--config"), f);
+  if (o.has("--config")) {
+    // The whole file is validated (a typo anywhere is an error), then the feed filter taken.
+    const std::string file = o.str("--config");
+    const auto r = config::load_config_file(file);
+    if (!r.config) {
+      std::string msg = config::format_errors(r.errors, file);
+      if (!msg.empty() && msg.back() == '\n') msg.pop_back();
+      throw std::runtime_error(msg);
+    }
+    f.dst_addr = r.config->feed.dst_addr;
+    f.dst_port = r.config->feed.dst_port;
+  }
   if (o.has("--dst")) {
     const std::string d = o.str("--dst");
     const auto colon = d.rfind(':');

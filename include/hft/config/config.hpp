@@ -1,0 +1,205 @@
+// config.yml: the schema (one struct per section, defaults in the member initialisers), loading
+// with every error collected (type, range, unknown key, cross-field), the content version, and the
+// diff between a running and a newly loaded configuration (which changes need a restart).
+// Used at start-up and by the control thread on reload; never on the hot path.
+// May touch: hft_core, yaml-cpp (only inside src/config), the file system (reading the file).
+#pragma once
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hft::config {
+
+enum class Idle : std::uint8_t { Spin, Backoff, Sleep };
+enum class RingFull : std::uint8_t { Block, Drop };
+// What the models do with a feature that has no value yet (warm-up, empty book side).
+enum class MissingValues : std::uint8_t { Native, Zero, Last, Skip };
+enum class ExecMethod : std::uint8_t { AvellanedaStoikov, Glft, AlmgrenChriss };
+enum class QueueModel : std::uint8_t { FifoPessimistic, Probabilistic };
+
+// The config spelling of each enum value, indexed by the value.
+inline constexpr std::array<std::string_view, 3> kIdleNames = {"spin", "backoff", "sleep"};
+inline constexpr std::array<std::string_view, 2> kRingFullNames = {"block", "drop"};
+inline constexpr std::array<std::string_view, 4> kMissingValuesNames = {"native", "zero", "last",
+                                                                        "skip"};
+inline constexpr std::array<std::string_view, 3> kExecMethodNames = {
+    "avellaneda_stoikov", "glft", "almgren_chriss"};
+inline constexpr std::array<std::string_view, 2> kQueueModelNames = {"fifo_pessimistic",
+                                                                     "probabilistic"};
+inline constexpr std::array<std::string_view, 7> kLogLevels = {
+    "trace", "debug", "info", "warn", "error", "critical", "off"};
+
+// The hot-path stages in pipeline order. A layout puts every one of them on exactly one thread,
+// in this order across the threads as listed (later issues insert stages between book and monitor).
+inline constexpr std::array<std::string_view, 3> kPipelineStages = {"feed", "book", "monitor"};
+
+struct ThreadLayout {
+  std::string name;
+  std::vector<std::string> stages;
+  int core = -1;           // -1 = not pinned
+  Idle idle = Idle::Spin;
+  int fifo_priority = 0;   // 0 = SCHED_OTHER, 1..99 = SCHED_FIFO
+  bool operator==(const ThreadLayout&) const = default;
+};
+
+struct Config {
+  std::uint64_t version = 0;  // set by the loader: FNV-1a 64 of the file bytes
+  std::string path;           // file it came from ("" if from a string)
+
+  struct System {
+    std::string state_dir = "/var/lib/hftd";
+    std::string model_dir = "/var/lib/hftd/models";
+    std::size_t ring_capacity = 65536;  // slots per stage ring, power of two 1024..2^24
+    RingFull ring_full = RingFull::Block;
+    std::vector<ThreadLayout> layout;   // default_config(): one thread "hot" on core 1
+    int control_core = 0;               // -1 = not pinned
+    std::string log_level = "info";
+    std::string log_file;               // "" = stderr
+    std::size_t log_queue = 8192;       // log records in flight, power of two 64..2^20
+    bool operator==(const System&) const = default;
+  } system;
+
+  struct Feed {
+    std::string mode = "udp";  // udp | replay
+    std::string input;         // SOURCE for replay, e.g. pcap:FILE
+    std::string dst_addr;      // keep only datagrams to this address ("" = any)
+    std::uint16_t dst_port = 0;  // ... and port (0 = any)
+    std::string multicast_group;  // "" = no join
+    std::string interface_addr = "0.0.0.0";
+    std::size_t recv_buffer = 4 << 20;  // bytes, SO_RCVBUF
+    std::size_t batch = 64;             // datagrams per receive call, 1..1024
+    std::size_t max_orders = 1 << 22;   // live orders the books are sized for
+    bool operator==(const Feed&) const = default;
+  } feed;
+
+  std::vector<std::string> symbols;  // empty = all
+
+  struct Strategy {
+    std::string name;
+    std::vector<std::string> symbols;  // must appear in Config::symbols when that is non-empty
+    std::int64_t max_position = 1000;  // shares, absolute
+    std::int64_t max_order_qty = 100;  // shares, <= max_position
+    double retrain_interval_s = 3600;
+    double confidence_threshold = 0.55;  // [0, 1]
+    bool enabled = true;
+    bool operator==(const Strategy&) const = default;
+  };
+  std::vector<Strategy> strategies;
+
+  struct Models {
+    std::string dir;                    // "" = system.model_dir
+    std::string active;                 // model file name inside dir, "" = none yet
+    std::size_t ensemble_size = 5;      // trees ensembles averaged, 1..64
+    MissingValues missing_values = MissingValues::Native;
+    double online_learning_rate = 0.01; // online linear models, (0, 1]
+    double forgetting_factor = 0.999;   // recursive least squares / Bayesian, (0, 1]
+    double hawkes_decay_ms = 20;        // Hawkes kernel time constant, > 0
+    bool operator==(const Models&) const = default;
+  } models;
+
+  struct Execution {
+    ExecMethod method = ExecMethod::AvellanedaStoikov;
+    double gamma = 0.1;       // risk aversion, > 0
+    double k = 1.5;           // order-arrival decay in depth, > 0
+    double A = 140;           // order-arrival intensity scale, per second, > 0
+    double horizon_s = 60;    // quoting / liquidation horizon, > 0
+    std::int64_t tick_size = 100;       // price units (1e-4 of the currency): 100 = 0.01
+    std::int64_t min_spread_ticks = 1;  // >= 1
+    int max_quote_levels = 1;           // 1..10
+    bool operator==(const Execution&) const = default;
+  } execution;
+
+  struct CircuitBreakers {
+    double max_drawdown = 5000;     // currency, from the day's peak, > 0
+    double max_reject_rate = 0.2;   // rejected / sent over the last second, [0, 1]
+    double max_latency_us = 1000;   // tick-to-order, > 0
+    double cooldown_s = 60;         // halt length after a breaker trips, >= 0
+    bool operator==(const CircuitBreakers&) const = default;
+  };
+  struct Risk {
+    std::int64_t max_position = 10000;  // shares per symbol, absolute
+    double max_notional = 1e6;          // currency, gross over all symbols
+    std::int64_t max_order_qty = 1000;  // shares per order, <= max_position
+    double max_orders_per_s = 100;
+    double max_loss = 10000;            // currency, per day
+    CircuitBreakers circuit_breakers;
+    std::string kill_switch_file = "/var/lib/hftd/kill_switch";  // exists = halt; "" = none
+    bool operator==(const Risk&) const = default;
+  } risk_management;
+
+  struct Fees {
+    double maker_per_share = -0.002;  // negative = rebate
+    double taker_per_share = 0.003;
+    bool operator==(const Fees&) const = default;
+  };
+  struct Simulator {
+    std::int64_t order_latency_ns = 50000;  // order to exchange
+    std::int64_t md_latency_ns = 20000;     // exchange to us
+    QueueModel queue_model = QueueModel::FifoPessimistic;
+    Fees fees;
+    bool operator==(const Simulator&) const = default;
+  } simulator;
+
+  struct Telemetry {
+    std::string http_bind = "127.0.0.1";
+    std::uint16_t http_port = 9464;       // 0 = pick a free port
+    double summary_interval_s = 10;       // 0 = no periodic summary
+    std::uint32_t latency_sample_every = 1;
+    double publish_interval_ms = 100;
+    double config_watch_interval_ms = 500;  // 0 = no watching (SIGHUP only)
+    bool operator==(const Telemetry&) const = default;
+  } telemetry;
+
+  bool operator==(const Config&) const = default;
+};
+
+struct ConfigError {
+  std::string path;    // setting, like "system.layout[1].core"; "" for the whole file
+  std::string reason;
+};
+
+struct LoadResult {
+  std::optional<Config> config;  // set only when errors is empty
+  std::vector<ConfigError> errors;
+};
+
+// Defaults; default layout: thread "hot" {feed, book, monitor} on core 1, spin.
+Config default_config();
+
+// Read errors, YAML syntax errors (with line:column), type, range, unknown-key and cross-field
+// errors, all of them. Cores are checked against std::thread::hardware_concurrency().
+LoadResult load_config_file(const std::string& file);
+LoadResult parse_config(std::string_view yaml_text, const std::string& path_for_messages = "");
+// The same, checking cores against `cpus` (another machine's count; 0 = do not check).
+LoadResult load_config_file(const std::string& file, unsigned cpus);
+LoadResult parse_config(std::string_view yaml_text, const std::string& path_for_messages,
+                        unsigned cpus);
+
+// Range and cross-field checks of a configuration built in code (what the loader also checks).
+std::vector<ConfigError> validate(const Config& c);
+std::vector<ConfigError> validate(const Config& c, unsigned cpus);
+
+// "FILE: system.layout[1].core: reason", one per line (each line ends with '\n').
+std::string format_errors(const std::vector<ConfigError>& errors, const std::string& file);
+
+struct Change {
+  std::string path;    // like "feed.batch" or "strategies[0].max_position"
+  bool needs_restart;
+  bool operator==(const Change&) const = default;
+};
+// Every changed setting. needs_restart: system.layout, ring_capacity, ring_full, control_core,
+// log_file, log_queue, state_dir, model_dir; feed.mode, input, dst_addr, dst_port,
+// multicast_group, interface_addr, recv_buffer, max_orders; telemetry.http_bind, http_port.
+std::vector<Change> diff(const Config& running, const Config& next);
+// next, with every needs_restart setting kept from running (a restart-only change is never half
+// applied); version and path are next's.
+Config apply_reloadable(const Config& running, const Config& next);
+
+std::uint64_t fnv1a64(std::string_view bytes) noexcept;
+std::string version_string(std::uint64_t version);  // "0x" + 16 hex digits
+
+}  // namespace hft::config

@@ -1,0 +1,1020 @@
+// config.yml loading. The schema is written once, in visit_config(): every setting with its key,
+// range and whether changing it needs a restart. Three visitors walk it: the Parser (YAML ->
+// Config, type and range errors, unknown keys), the Checker (range checks of a Config built in
+// code, and required values the file left out) and the Flattener (path = value, for diff()).
+// Cross-field rules are in cross_check(), after the walk.
+#include "hft/config/config.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <sstream>
+#include <thread>
+#include <type_traits>
+
+#include <yaml-cpp/yaml.h>
+
+namespace hft::config {
+namespace {
+
+constexpr bool kRestart = true;
+constexpr bool kReload = false;
+
+struct IntRange {
+  std::int64_t lo, hi;
+};
+struct RealRange {
+  double lo, hi;
+  bool lo_open = false;  // (lo, hi] instead of [lo, hi]
+};
+constexpr RealRange positive(double hi) { return {0, hi, true}; }
+
+// Extra rule on a value: returns the reason it is wrong, or "" when it is fine.
+using IntRule = std::string (*)(std::int64_t);
+using StrRule = std::string (*)(std::string_view);
+
+// ---------------------------------------------------------------------------------------------
+// Errors, at most one per setting (a value the parser rejected is not reported again as missing
+// or inconsistent).
+
+class Errors {
+ public:
+  explicit Errors(std::vector<ConfigError>& out) : out_(out) {}
+  // Skipped when the setting, or a setting that contains it, already has an error.
+  void add(std::string path, std::string reason) {
+    if (!path.empty())
+      for (const auto& e : out_)
+        if (!e.path.empty() && within(path, e.path)) return;
+    out_.push_back({std::move(path), std::move(reason)});
+  }
+  bool has(std::string_view path) const {
+    return std::any_of(out_.begin(), out_.end(), [&](const ConfigError& e) { return e.path == path; });
+  }
+  // No error at `path`, inside it or at a setting containing it (cross-field rules skip
+  // settings already reported).
+  bool clean(std::string_view path) const {
+    for (const auto& e : out_)
+      if (e.path.empty() || within(e.path, path) || within(path, e.path)) return false;
+    return true;
+  }
+  bool any() const { return !out_.empty(); }
+
+ private:
+  // path is outer or a setting inside outer ("a.b[2].c" is within "a.b" and "a.b[2]").
+  static bool within(std::string_view path, std::string_view outer) {
+    return path.substr(0, outer.size()) == outer &&
+           (path.size() == outer.size() || path[outer.size()] == '.' || path[outer.size()] == '[');
+  }
+  std::vector<ConfigError>& out_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers: numbers as text, edit distance, value rules.
+
+std::string real_text(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%g", v);
+  return b;
+}
+
+std::string exact_real_text(double v) {
+  char b[40];
+  std::snprintf(b, sizeof b, "%.17g", v);
+  return b;
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t sub = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+// " (did you mean X?)" for the closest candidate within a few edits, else "".
+template <class Range>
+std::string suggestion(std::string_view word, const Range& candidates) {
+  std::string_view best;
+  std::size_t best_d = std::numeric_limits<std::size_t>::max();
+  for (std::string_view c : candidates) {
+    const std::size_t d = edit_distance(word, c);
+    if (d < best_d) best_d = d, best = c;
+  }
+  // A word that starts with a candidate ("spinning" for spin) or the other way round.
+  for (std::string_view c : candidates)
+    if (best_d > 2 && std::min(c.size(), word.size()) >= 3 &&
+        (word.substr(0, c.size()) == c || c.substr(0, word.size()) == word))
+      return " (did you mean " + std::string(c) + "?)";
+  const std::size_t limit = std::max<std::size_t>(2, word.size() / 3);
+  if (best_d == 0 || best_d > limit || best_d >= word.size()) return {};
+  return " (did you mean " + std::string(best) + "?)";
+}
+
+template <class Range>
+std::string join(const Range& items, const char* sep = ", ") {
+  std::string out;
+  for (const auto& s : items) {
+    if (!out.empty()) out += sep;
+    out += s;
+  }
+  return out;
+}
+
+std::string power_of_two(std::int64_t v) {
+  return v > 0 && (v & (v - 1)) == 0 ? "" : "must be a power of two, got " + std::to_string(v);
+}
+
+bool parse_ipv4(std::string_view s, std::uint32_t& out) {
+  std::uint32_t addr = 0;
+  int parts = 0;
+  std::size_t i = 0;
+  while (parts < 4) {
+    std::size_t j = i;
+    while (j < s.size() && s[j] >= '0' && s[j] <= '9') ++j;
+    if (j == i || j - i > 3) return false;
+    unsigned v = 0;
+    std::from_chars(s.data() + i, s.data() + j, v);
+    if (v > 255) return false;
+    addr = addr << 8 | v;
+    ++parts;
+    if (parts < 4) {
+      if (j >= s.size() || s[j] != '.') return false;
+      i = j + 1;
+    } else if (j != s.size()) {
+      return false;
+    }
+  }
+  out = addr;
+  return true;
+}
+
+std::string ipv4(std::string_view s) {
+  std::uint32_t a = 0;
+  return parse_ipv4(s, a) ? "" : "expected a dotted IPv4 address, got '" + std::string(s) + "'";
+}
+std::string ipv4_or_empty(std::string_view s) { return s.empty() ? "" : ipv4(s); }
+std::string multicast_or_empty(std::string_view s) {
+  if (s.empty()) return "";
+  std::uint32_t a = 0;
+  if (!parse_ipv4(s, a)) return ipv4(s);
+  if ((a >> 28) != 0xE)
+    return "'" + std::string(s) + "' is not a multicast address (224.0.0.0/4)";
+  return "";
+}
+std::string non_empty(std::string_view s) { return s.empty() ? "must not be empty" : ""; }
+
+template <std::size_t N>
+std::string one_of(std::string_view s, const std::array<std::string_view, N>& names) {
+  if (std::find(names.begin(), names.end(), s) != names.end()) return "";
+  return "expected one of " + join(names) + ", got '" + std::string(s) + "'" + suggestion(s, names);
+}
+std::string log_level(std::string_view s) { return one_of(s, kLogLevels); }
+constexpr std::array<std::string_view, 2> kFeedModes = {"udp", "replay"};
+std::string feed_mode(std::string_view s) { return one_of(s, kFeedModes); }
+
+std::string thread_name(std::string_view s) {
+  if (s.empty()) return "must not be empty";
+  if (s.size() > 15) return "at most 15 characters (a Linux thread name), got '" + std::string(s) + "'";
+  return "";
+}
+std::string symbol(std::string_view s) {
+  if (s.empty() || s.size() > 8) return "a symbol has 1..8 characters, got '" + std::string(s) + "'";
+  for (char ch : s)
+    if (ch <= ' ' || ch > '~') return "a symbol has no spaces or control characters, got '" + std::string(s) + "'";
+  return "";
+}
+std::string source_or_empty(std::string_view s) {
+  if (s.empty()) return "";
+  const auto colon = s.find(':');
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 == s.size())
+    return "expected KIND:PATH (e.g. pcap:day.pcap), got '" + std::string(s) + "'";
+  return "";
+}
+std::string file_name_or_empty(std::string_view s) {
+  return s.find('/') == std::string_view::npos ? "" : "a file name inside models.dir, without '/'";
+}
+
+std::string check_int(std::int64_t v, IntRange r, IntRule rule) {
+  if (v < r.lo || v > r.hi)
+    return "must be in " + std::to_string(r.lo) + ".." + std::to_string(r.hi) + ", got " + std::to_string(v);
+  return rule ? rule(v) : "";
+}
+
+std::string check_real(double v, RealRange r) {
+  if (!std::isfinite(v)) return "must be a finite number, got " + real_text(v);
+  const bool ok = (r.lo_open ? v > r.lo : v >= r.lo) && v <= r.hi;
+  if (ok) return "";
+  if (r.lo_open && r.lo == 0) return "must be > 0 and <= " + real_text(r.hi) + ", got " + real_text(v);
+  return std::string("must be in ") + (r.lo_open ? "(" : "[") + real_text(r.lo) + ", " + real_text(r.hi) +
+         "], got " + real_text(v);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The schema. Keys in the order of config/config.yml; the order is also diff()'s order.
+
+template <class V, class C>
+void visit_config(V& v, C& c, std::int64_t max_core) {
+  v.section("system", kReload, [&] {
+    auto& s = c.system;
+    v.text("state_dir", s.state_dir, kRestart, non_empty);
+    v.text("model_dir", s.model_dir, kRestart, non_empty);
+    v.integer("ring_capacity", s.ring_capacity, {1024, 1 << 24}, kRestart, power_of_two);
+    v.enumeration("ring_full", s.ring_full, kRingFullNames, kRestart);
+    v.list("layout", s.layout, kRestart, [&](auto& t) {
+      v.text("name", t.name, kRestart, thread_name);
+      v.texts("stages", t.stages, kRestart, nullptr);
+      v.integer("core", t.core, {-1, max_core}, kRestart);
+      v.enumeration("idle", t.idle, kIdleNames, kRestart);
+      v.integer("fifo_priority", t.fifo_priority, {0, 99}, kRestart);
+    });
+    v.integer("control_core", s.control_core, {-1, max_core}, kRestart);
+    v.text("log_level", s.log_level, kReload, log_level);
+    v.text("log_file", s.log_file, kRestart);
+    v.integer("log_queue", s.log_queue, {64, 1 << 20}, kRestart, power_of_two);
+  });
+  v.section("feed", kReload, [&] {
+    auto& f = c.feed;
+    v.text("mode", f.mode, kRestart, feed_mode);
+    v.text("input", f.input, kRestart, source_or_empty);
+    v.text("dst_addr", f.dst_addr, kRestart, ipv4_or_empty);
+    v.integer("dst_port", f.dst_port, {0, 65535}, kRestart);
+    v.text("multicast_group", f.multicast_group, kRestart, multicast_or_empty);
+    v.text("interface_addr", f.interface_addr, kRestart, ipv4);
+    v.integer("recv_buffer", f.recv_buffer, {4096, 1 << 30}, kRestart);
+    v.integer("batch", f.batch, {1, 1024}, kReload);
+    v.integer("max_orders", f.max_orders, {1024, 1 << 30}, kRestart);
+  });
+  v.texts("symbols", c.symbols, kReload, symbol);
+  v.list("strategies", c.strategies, kReload, [&](auto& s) {
+    v.text("name", s.name, kReload, non_empty);
+    v.texts("symbols", s.symbols, kReload, symbol);
+    v.integer("max_position", s.max_position, {1, 1'000'000'000}, kReload);
+    v.integer("max_order_qty", s.max_order_qty, {1, 1'000'000'000}, kReload);
+    v.real("retrain_interval_s", s.retrain_interval_s, positive(1e7), kReload);
+    v.real("confidence_threshold", s.confidence_threshold, {0, 1}, kReload);
+    v.boolean("enabled", s.enabled, kReload);
+  });
+  v.section("models", kReload, [&] {
+    auto& m = c.models;
+    v.text("dir", m.dir, kReload);
+    v.text("active", m.active, kReload, file_name_or_empty);
+    v.integer("ensemble_size", m.ensemble_size, {1, 64}, kReload);
+    v.enumeration("missing_values", m.missing_values, kMissingValuesNames, kReload);
+    v.real("online_learning_rate", m.online_learning_rate, positive(1), kReload);
+    v.real("forgetting_factor", m.forgetting_factor, positive(1), kReload);
+    v.real("hawkes_decay_ms", m.hawkes_decay_ms, positive(1e7), kReload);
+  });
+  v.section("execution", kReload, [&] {
+    auto& e = c.execution;
+    v.enumeration("method", e.method, kExecMethodNames, kReload);
+    v.real("gamma", e.gamma, positive(1e6), kReload);
+    v.real("k", e.k, positive(1e9), kReload);
+    v.real("A", e.A, positive(1e12), kReload);
+    v.real("horizon_s", e.horizon_s, positive(1e7), kReload);
+    v.integer("tick_size", e.tick_size, {1, 1'000'000'000}, kReload);
+    v.integer("min_spread_ticks", e.min_spread_ticks, {1, 1'000'000}, kReload);
+    v.integer("max_quote_levels", e.max_quote_levels, {1, 10}, kReload);
+  });
+  v.section("risk_management", kReload, [&] {
+    auto& r = c.risk_management;
+    v.integer("max_position", r.max_position, {1, 1'000'000'000'000}, kReload);
+    v.real("max_notional", r.max_notional, positive(1e15), kReload);
+    v.integer("max_order_qty", r.max_order_qty, {1, 1'000'000'000'000}, kReload);
+    v.real("max_orders_per_s", r.max_orders_per_s, positive(1e7), kReload);
+    v.real("max_loss", r.max_loss, positive(1e15), kReload);
+    v.section("circuit_breakers", kReload, [&] {
+      auto& b = r.circuit_breakers;
+      v.real("max_drawdown", b.max_drawdown, positive(1e15), kReload);
+      v.real("max_reject_rate", b.max_reject_rate, {0, 1}, kReload);
+      v.real("max_latency_us", b.max_latency_us, positive(1e9), kReload);
+      v.real("cooldown_s", b.cooldown_s, {0, 1e7}, kReload);
+    });
+    v.text("kill_switch_file", r.kill_switch_file, kReload);
+  });
+  v.section("simulator", kReload, [&] {
+    auto& s = c.simulator;
+    v.integer("order_latency_ns", s.order_latency_ns, {0, 10'000'000'000}, kReload);
+    v.integer("md_latency_ns", s.md_latency_ns, {0, 10'000'000'000}, kReload);
+    v.enumeration("queue_model", s.queue_model, kQueueModelNames, kReload);
+    v.section("fees", kReload, [&] {
+      v.real("maker_per_share", s.fees.maker_per_share, {-1, 1}, kReload);
+      v.real("taker_per_share", s.fees.taker_per_share, {-1, 1}, kReload);
+    });
+  });
+  v.section("telemetry", kReload, [&] {
+    auto& t = c.telemetry;
+    v.text("http_bind", t.http_bind, kRestart, ipv4);
+    v.integer("http_port", t.http_port, {0, 65535}, kRestart);
+    v.real("summary_interval_s", t.summary_interval_s, {0, 86400}, kReload);
+    v.integer("latency_sample_every", t.latency_sample_every, {1, 1'000'000}, kReload);
+    v.real("publish_interval_ms", t.publish_interval_ms, positive(3.6e6), kReload);
+    v.real("config_watch_interval_ms", t.config_watch_interval_ms, {0, 3.6e6}, kReload);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parser: YAML -> Config. A value with an error is not stored (the default stays).
+
+std::string describe(const YAML::Node& n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Map: return "a mapping";
+    case YAML::NodeType::Sequence: return "a list";
+    case YAML::NodeType::Scalar: return "'" + n.Scalar() + "'";
+    default: return "an empty value";
+  }
+}
+
+std::string line_of(const YAML::Node& n) { return std::to_string(n.Mark().line + 1); }
+
+class Parser {
+ public:
+  explicit Parser(Errors& errors) : errors_(errors) {}
+
+  template <class F>
+  void root(const YAML::Node& n, F&& body) {
+    frame_ = make_frame(n, "");
+    body();
+    report_unknown();
+  }
+
+  template <class F>
+  void section(std::string_view key, bool, F&& body) {
+    const YAML::Node* n = find(key);
+    const std::string path = frame_.prefix + std::string(key);
+    Frame saved = std::move(frame_);
+    frame_ = Frame{path + ".", {}, {}};
+    if (n && n->IsMap()) {
+      frame_ = make_frame(*n, path + ".");
+    } else if (n && !n->IsNull()) {
+      errors_.add(path, "expected a mapping of settings, got " + describe(*n));
+    }
+    body();
+    report_unknown();
+    frame_ = std::move(saved);
+  }
+
+  template <class T, class F>
+  void list(std::string_view key, std::vector<T>& out, bool, F&& body) {
+    const YAML::Node* n = find(key);
+    if (!n) return;
+    const std::string path = frame_.prefix + std::string(key);
+    if (n->IsNull()) {
+      out.clear();
+      return;
+    }
+    if (!n->IsSequence()) {
+      errors_.add(path, "expected a list, got " + describe(*n));
+      return;
+    }
+    out.clear();
+    Frame saved = std::move(frame_);
+    for (std::size_t i = 0; i < n->size(); ++i) {
+      const std::string item = path + "[" + std::to_string(i) + "]";
+      const YAML::Node e = (*n)[i];
+      out.emplace_back();
+      if (!e.IsMap()) {
+        errors_.add(item, "expected a mapping of settings, got " + describe(e));
+        continue;
+      }
+      frame_ = make_frame(e, item + ".");
+      body(out.back());
+      report_unknown();
+    }
+    frame_ = std::move(saved);
+  }
+
+  template <class T>
+  void integer(std::string_view key, T& out, IntRange r, bool, IntRule rule = nullptr) {
+    const YAML::Node* n = find(key);
+    if (!n) return;
+    const std::string path = frame_.prefix + std::string(key);
+    if (!n->IsScalar()) return errors_.add(path, "expected an integer, got " + describe(*n));
+    const std::string& s = n->Scalar();
+    const char* b = s.data();
+    const char* e = s.data() + s.size();
+    if (b != e && *b == '+') ++b;
+    std::int64_t v = 0;
+    const auto [p, ec] = std::from_chars(b, e, v);
+    if (ec == std::errc::result_out_of_range && p == e)
+      return errors_.add(path, "must be in " + std::to_string(r.lo) + ".." + std::to_string(r.hi) +
+                                   ", got " + s);
+    if (ec != std::errc() || p != e || b == e)
+      return errors_.add(path, "expected an integer, got '" + s + "'");
+    if (auto why = check_int(v, r, rule); !why.empty()) return errors_.add(path, why);
+    out = static_cast<T>(v);
+  }
+
+  void real(std::string_view key, double& out, RealRange r, bool) {
+    const YAML::Node* n = find(key);
+    if (!n) return;
+    const std::string path = frame_.prefix + std::string(key);
+    if (!n->IsScalar()) return errors_.add(path, "expected a number, got " + describe(*n));
+    const std::string& s = n->Scalar();
+    double v = 0;
+    if (!parse_real(s, v)) return errors_.add(path, "expected a number, got '" + s + "'");
+    if (!std::isfinite(v)) return errors_.add(path, "must be a finite number, got '" + s + "'");
+    if (auto why = check_real(v, r); !why.empty()) return errors_.add(path, why);
+    out = v;
+  }
+
+  void boolean(std::string_view key, bool& out, bool) {
+    const YAML::Node* n = find(key);
+    if (!n) return;
+    const std::string path = frame_.prefix + std::string(key);
+    std::string s = n->IsScalar() ? n->Scalar() : "";
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char ch) { return std::tolower(ch); });
+    if (s == "true" || s == "yes" || s == "on") {
+      out = true;
+    } else if (s == "false" || s == "no" || s == "off") {
+      out = false;
+    } else {
+      errors_.add(path, "expected true or false, got " + describe(*n));
+    }
+  }
+
+  void text(std::string_view key, std::string& out, bool, StrRule rule = nullptr) {
+    const YAML::Node* n = find(key);
+    if (!n) return;
+    const std::string path = frame_.prefix + std::string(key);
+    std::string s;
+    if (!scalar_text(*n, path, s)) return;
+    if (rule)
+      if (auto why = rule(s); !why.empty()) return errors_.add(path, why);
+    out = std::move(s);
+  }
+
+  void texts(std::string_view key, std::vector<std::string>& out, bool, StrRule rule) {
+    const YAML::Node* n = find(key);
+    if (!n) return;
+    const std::string path = frame_.prefix + std::string(key);
+    if (n->IsNull()) {
+      out.clear();
+      return;
+    }
+    if (!n->IsSequence()) return errors_.add(path, "expected a list of strings, got " + describe(*n));
+    std::vector<std::string> items;
+    bool ok = true;
+    for (std::size_t i = 0; i < n->size(); ++i) {
+      const std::string item_path = path + "[" + std::to_string(i) + "]";
+      std::string s;
+      if (!scalar_text((*n)[i], item_path, s)) {
+        ok = false;
+        continue;
+      }
+      if (rule)
+        if (auto why = rule(s); !why.empty()) {
+          errors_.add(item_path, why);
+          ok = false;
+          continue;
+        }
+      items.push_back(std::move(s));
+    }
+    if (ok) out = std::move(items);
+  }
+
+  template <class E, std::size_t N>
+  void enumeration(std::string_view key, E& out, const std::array<std::string_view, N>& names, bool) {
+    const YAML::Node* n = find(key);
+    if (!n) return;
+    const std::string path = frame_.prefix + std::string(key);
+    if (!n->IsScalar())
+      return errors_.add(path, "expected one of " + join(names) + ", got " + describe(*n));
+    const std::string& s = n->Scalar();
+    const auto it = std::find(names.begin(), names.end(), s);
+    if (it == names.end()) return errors_.add(path, one_of(s, names));
+    out = static_cast<E>(it - names.begin());
+  }
+
+ private:
+  struct Entry {
+    std::string key;
+    YAML::Node value;
+  };
+  struct Frame {
+    std::string prefix;  // "" at the top, "system." in system, "system.layout[1]." in a thread
+    std::vector<Entry> entries;
+    std::vector<std::string_view> known;
+  };
+
+  Frame make_frame(const YAML::Node& n, std::string prefix) {
+    Frame f{std::move(prefix), {}, {}};
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      const YAML::Node k = it->first;
+      if (!k.IsScalar()) {
+        errors_.add(f.prefix + "?", "a setting name must be a plain word (line " + line_of(k) + ")");
+        continue;
+      }
+      const std::string key = k.Scalar();
+      const auto dup = std::find_if(f.entries.begin(), f.entries.end(),
+                                    [&](const Entry& e) { return e.key == key; });
+      if (dup != f.entries.end()) {
+        errors_.add(f.prefix + key, "set twice (line " + line_of(dup->value) + " and line " +
+                                        line_of(it->second) + ")");
+        continue;
+      }
+      f.entries.push_back({key, it->second});
+    }
+    return f;
+  }
+
+  const YAML::Node* find(std::string_view key) {
+    frame_.known.push_back(key);
+    for (const auto& e : frame_.entries)
+      if (e.key == key) return &e.value;
+    return nullptr;
+  }
+
+  void report_unknown() {
+    for (const auto& e : frame_.entries) {
+      if (std::find(frame_.known.begin(), frame_.known.end(), e.key) != frame_.known.end()) continue;
+      std::string hint = suggestion(e.key, frame_.known);
+      if (hint.empty()) hint = " (settings here: " + join(frame_.known) + ")";
+      errors_.add(frame_.prefix + e.key, "unknown setting" + hint);
+    }
+  }
+
+  bool scalar_text(const YAML::Node& n, const std::string& path, std::string& out) {
+    if (n.IsNull()) {
+      out.clear();
+      return true;
+    }
+    if (!n.IsScalar()) {
+      errors_.add(path, "expected a string, got " + describe(n));
+      return false;
+    }
+    out = n.Scalar();
+    return true;
+  }
+
+  static bool parse_real(std::string s, double& v) {
+    // YAML's spellings of the special values, which from_chars does not know.
+    std::string lower = s;
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char ch) { return std::tolower(ch); });
+    if (lower == ".nan") {
+      v = std::numeric_limits<double>::quiet_NaN();
+      return true;
+    }
+    if (lower == ".inf" || lower == "+.inf" || lower == "-.inf") {
+      v = lower[0] == '-' ? -std::numeric_limits<double>::infinity()
+                          : std::numeric_limits<double>::infinity();
+      return true;
+    }
+    const char* b = s.data();
+    const char* e = s.data() + s.size();
+    if (b != e && *b == '+') ++b;
+    const auto [p, ec] = std::from_chars(b, e, v);
+    if (ec == std::errc::result_out_of_range && p == e) {
+      v = std::numeric_limits<double>::infinity();
+      return true;
+    }
+    return ec == std::errc() && p == e && b != e;
+  }
+
+  Errors& errors_;
+  Frame frame_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Checker: the same ranges on a Config already in memory; also catches required values that a
+// file left out (a thread without a name).
+
+class Checker {
+ public:
+  explicit Checker(Errors& errors) : errors_(errors) {}
+
+  template <class F>
+  void section(std::string_view key, bool, F&& body) {
+    const std::size_t n = prefix_.size();
+    prefix_ += std::string(key) + ".";
+    body();
+    prefix_.resize(n);
+  }
+  template <class T, class F>
+  void list(std::string_view key, const std::vector<T>& items, bool, F&& body) {
+    const std::size_t n = prefix_.size();
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      prefix_.resize(n);
+      prefix_ += std::string(key) + "[" + std::to_string(i) + "].";
+      body(items[i]);
+    }
+    prefix_.resize(n);
+  }
+  template <class T>
+  void integer(std::string_view key, const T& v, IntRange r, bool, IntRule rule = nullptr) {
+    // Compare in the wider of the two types so that a huge unsigned value is not wrapped.
+    if constexpr (std::is_unsigned_v<T>) {
+      if (static_cast<std::uint64_t>(v) > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+        return add(key, "must be in " + std::to_string(r.lo) + ".." + std::to_string(r.hi) + ", got " +
+                            std::to_string(v));
+    }
+    if (auto why = check_int(static_cast<std::int64_t>(v), r, rule); !why.empty()) add(key, why);
+  }
+  void real(std::string_view key, const double& v, RealRange r, bool) {
+    if (auto why = check_real(v, r); !why.empty()) add(key, why);
+  }
+  void boolean(std::string_view, const bool&, bool) {}
+  void text(std::string_view key, const std::string& v, bool, StrRule rule = nullptr) {
+    if (rule)
+      if (auto why = rule(v); !why.empty()) add(key, why);
+  }
+  void texts(std::string_view key, const std::vector<std::string>& v, bool, StrRule rule) {
+    if (!rule) return;
+    for (std::size_t i = 0; i < v.size(); ++i)
+      if (auto why = rule(v[i]); !why.empty())
+        add(std::string(key) + "[" + std::to_string(i) + "]", why);
+  }
+  template <class E, std::size_t N>
+  void enumeration(std::string_view key, const E& v, const std::array<std::string_view, N>&, bool) {
+    if (static_cast<std::size_t>(v) >= N) add(key, "invalid value " + std::to_string(static_cast<int>(v)));
+  }
+
+ private:
+  void add(std::string_view key, std::string why) { errors_.add(prefix_ + std::string(key), std::move(why)); }
+  Errors& errors_;
+  std::string prefix_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Flattener: every setting as (path, value text, needs restart), for diff().
+
+struct Flat {
+  std::string path;
+  std::string value;
+  bool restart;
+};
+
+class Flattener {
+ public:
+  std::vector<Flat> out;
+
+  template <class F>
+  void section(std::string_view key, bool restart, F&& body) {
+    nest(std::string(key) + ".", restart, body);
+  }
+  template <class T, class F>
+  void list(std::string_view key, const std::vector<T>& items, bool restart, F&& body) {
+    // The count is a setting too: a removed trailing item shows up even if nothing else differs.
+    add(key, std::to_string(items.size()), restart);
+    for (std::size_t i = 0; i < items.size(); ++i)
+      nest(std::string(key) + "[" + std::to_string(i) + "].", restart, [&] { body(items[i]); });
+  }
+  template <class T>
+  void integer(std::string_view key, const T& v, IntRange, bool restart, IntRule = nullptr) {
+    add(key, std::to_string(v), restart);
+  }
+  void real(std::string_view key, const double& v, RealRange, bool restart) {
+    add(key, exact_real_text(v), restart);
+  }
+  void boolean(std::string_view key, const bool& v, bool restart) { add(key, v ? "true" : "false", restart); }
+  void text(std::string_view key, const std::string& v, bool restart, StrRule = nullptr) {
+    add(key, "'" + v + "'", restart);
+  }
+  void texts(std::string_view key, const std::vector<std::string>& v, bool restart, StrRule) {
+    std::string s = "[";
+    for (const auto& x : v) s += "'" + x + "',";
+    add(key, s + "]", restart);
+  }
+  template <class E, std::size_t N>
+  void enumeration(std::string_view key, const E& v, const std::array<std::string_view, N>&, bool restart) {
+    add(key, std::to_string(static_cast<int>(v)), restart);
+  }
+
+ private:
+  template <class F>
+  void nest(std::string prefix, bool restart, F&& body) {
+    const std::size_t n = prefix_.size();
+    const bool saved = restart_;
+    prefix_ += prefix;
+    restart_ = restart_ || restart;
+    body();
+    prefix_.resize(n);
+    restart_ = saved;
+  }
+  void add(std::string_view key, std::string value, bool restart) {
+    out.push_back({prefix_ + std::string(key), std::move(value), restart_ || restart});
+  }
+  std::string prefix_;
+  bool restart_ = false;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Cross-field rules. Each skips settings that already have an error.
+
+std::string at(const char* base, std::size_t i, const char* field = nullptr) {
+  std::string p = std::string(base) + "[" + std::to_string(i) + "]";
+  if (field) p += std::string(".") + field;
+  return p;
+}
+
+void check_layout(const Config& c, unsigned cpus, Errors& errors) {
+  const auto& layout = c.system.layout;
+  if (errors.has("system.layout")) return;
+  if (layout.empty()) return errors.add("system.layout", "needs at least one thread");
+
+  for (std::size_t i = 0; i < layout.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j)
+      if (!layout[i].name.empty() && layout[i].name == layout[j].name &&
+          errors.clean(at("system.layout", j, "name")))
+        errors.add(at("system.layout", i, "name"),
+                   "'" + layout[i].name + "' is also the name of system.layout[" + std::to_string(j) + "]");
+  }
+
+  // Two spinning threads on one core starve each other; the control thread must not share a
+  // core with a spinning hot thread (it would only run when the spinner is preempted).
+  auto core_ok = [&](std::size_t i) {
+    return layout[i].core >= 0 && layout[i].idle == Idle::Spin && errors.clean(at("system.layout", i, "core")) &&
+           errors.clean(at("system.layout", i, "idle"));
+  };
+  for (std::size_t i = 0; i < layout.size(); ++i) {
+    if (!core_ok(i)) continue;
+    for (std::size_t j = 0; j < i; ++j)
+      if (core_ok(j) && layout[j].core == layout[i].core)
+        errors.add(at("system.layout", i, "core"),
+                   "core " + std::to_string(layout[i].core) + " is also used by spinning thread '" +
+                       layout[j].name + "' (system.layout[" + std::to_string(j) +
+                       "]); two spinning threads cannot share a core");
+  }
+  if (cpus > 1 && c.system.control_core >= 0 && errors.clean("system.control_core")) {
+    for (std::size_t i = 0; i < layout.size(); ++i)
+      if (core_ok(i) && layout[i].core == c.system.control_core) {
+        errors.add("system.control_core", "core " + std::to_string(layout[i].core) + " runs spinning thread '" +
+                                              layout[i].name + "'; the control thread needs another core");
+        break;
+      }
+  }
+
+  // Every stage exactly once, in pipeline order across the threads as listed. A thread whose
+  // stages list was already rejected is skipped, and then order and completeness are not judged.
+  constexpr std::size_t kN = kPipelineStages.size();
+  std::array<std::string, kN> placed{};  // where each stage is, for messages
+  std::size_t last = 0;                  // highest pipeline index seen so far
+  bool any = false;
+  bool all_clean = true;
+  for (std::size_t i = 0; i < layout.size(); ++i) {
+    if (!errors.clean(at("system.layout", i, "stages"))) {
+      all_clean = false;
+      continue;
+    }
+    const auto& stages = layout[i].stages;
+    if (stages.empty()) errors.add(at("system.layout", i, "stages"), "needs at least one stage");
+    for (std::size_t j = 0; j < stages.size(); ++j) {
+      const std::string path = at("system.layout", i, "stages") + "[" + std::to_string(j) + "]";
+      const auto it = std::find(kPipelineStages.begin(), kPipelineStages.end(), stages[j]);
+      if (it == kPipelineStages.end()) {
+        errors.add(path, "unknown stage '" + stages[j] + "' (stages: " + join(kPipelineStages) + ")" +
+                             suggestion(stages[j], kPipelineStages));
+        continue;
+      }
+      const auto idx = static_cast<std::size_t>(it - kPipelineStages.begin());
+      if (!placed[idx].empty()) {
+        errors.add(path, "stage '" + stages[j] + "' is already on " + placed[idx]);
+        continue;
+      }
+      placed[idx] = path;
+      if (any && idx < last) {
+        if (all_clean)
+          errors.add(path, "stage '" + stages[j] + "' is out of pipeline order (" +
+                               join(kPipelineStages, " -> ") + "): it must come before '" +
+                               std::string(kPipelineStages[last]) + "'");
+        continue;
+      }
+      last = idx;
+      any = true;
+    }
+  }
+  std::vector<std::string_view> missing;
+  for (std::size_t k = 0; k < kN; ++k)
+    if (placed[k].empty()) missing.push_back(kPipelineStages[k]);
+  if (all_clean && !missing.empty())
+    errors.add("system.layout", "no thread runs stage " + join(missing) + " (every stage of " +
+                                    join(kPipelineStages, " -> ") + " must be on one thread)");
+}
+
+void cross_check(const Config& c, unsigned cpus, Errors& errors) {
+  check_layout(c, cpus, errors);
+
+  if (c.feed.mode == "replay" && c.feed.input.empty() && errors.clean("feed.mode") && errors.clean("feed.input"))
+    errors.add("feed.input", "required when feed.mode is replay (a SOURCE, e.g. pcap:day.pcap)");
+
+  if (errors.clean("symbols")) {
+    for (std::size_t i = 0; i < c.symbols.size(); ++i)
+      for (std::size_t j = 0; j < i; ++j)
+        if (c.symbols[i] == c.symbols[j]) {
+          errors.add(at("symbols", i), "'" + c.symbols[i] + "' is listed twice");
+          break;
+        }
+  }
+
+  for (std::size_t i = 0; i < c.strategies.size(); ++i) {
+    const auto& s = c.strategies[i];
+    const std::string base = at("strategies", i);
+    if (errors.has(base)) continue;  // not a mapping at all
+    for (std::size_t j = 0; j < i; ++j)
+      if (!s.name.empty() && s.name == c.strategies[j].name)
+        errors.add(base + ".name", "'" + s.name + "' is also the name of strategies[" + std::to_string(j) + "]");
+    if (!c.symbols.empty() && errors.clean("symbols") && errors.clean(base + ".symbols")) {
+      for (std::size_t k = 0; k < s.symbols.size(); ++k)
+        if (std::find(c.symbols.begin(), c.symbols.end(), s.symbols[k]) == c.symbols.end())
+          errors.add(base + ".symbols[" + std::to_string(k) + "]",
+                     "'" + s.symbols[k] + "' is not in the top-level symbols list");
+    }
+    if (s.max_order_qty > s.max_position && errors.clean(base + ".max_order_qty") &&
+        errors.clean(base + ".max_position"))
+      errors.add(base + ".max_order_qty", "must be <= max_position (" + std::to_string(s.max_position) +
+                                              "), got " + std::to_string(s.max_order_qty));
+  }
+
+  const auto& r = c.risk_management;
+  if (r.max_order_qty > r.max_position && errors.clean("risk_management.max_order_qty") &&
+      errors.clean("risk_management.max_position"))
+    errors.add("risk_management.max_order_qty", "must be <= risk_management.max_position (" +
+                                                    std::to_string(r.max_position) + "), got " +
+                                                    std::to_string(r.max_order_qty));
+
+  const auto& f = c.simulator.fees;
+  if (errors.clean("simulator.fees") && f.maker_per_share + f.taker_per_share < 0)
+    errors.add("simulator.fees", "maker_per_share + taker_per_share must be >= 0 (else a round trip "
+                                 "earns fees), got " + real_text(f.maker_per_share + f.taker_per_share));
+}
+
+std::int64_t max_core_for(unsigned cpus) { return cpus == 0 ? 1023 : static_cast<std::int64_t>(cpus) - 1; }
+
+unsigned this_machine_cpus() { return std::thread::hardware_concurrency(); }
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+
+Config default_config() {
+  Config c;
+  c.system.layout.push_back(ThreadLayout{"hot", {"feed", "book", "monitor"}, 1, Idle::Spin, 0});
+  return c;
+}
+
+std::uint64_t fnv1a64(std::string_view bytes) noexcept {
+  std::uint64_t h = 14695981039346656037ull;
+  for (unsigned char ch : bytes) {
+    h ^= ch;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+std::string version_string(std::uint64_t version) {
+  char b[24];
+  std::snprintf(b, sizeof b, "0x%016llx", static_cast<unsigned long long>(version));
+  return b;
+}
+
+LoadResult parse_config(std::string_view yaml_text, const std::string& path_for_messages) {
+  return parse_config(yaml_text, path_for_messages, this_machine_cpus());
+}
+
+LoadResult parse_config(std::string_view yaml_text, const std::string& path_for_messages, unsigned cpus) {
+  LoadResult result;
+  Errors errors(result.errors);
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml_text));
+  } catch (const YAML::ParserException& e) {
+    errors.add("", "YAML syntax error at line " + std::to_string(e.mark.line + 1) + ", column " +
+                       std::to_string(e.mark.column + 1) + ": " + e.msg);
+    return result;
+  } catch (const YAML::Exception& e) {
+    errors.add("", std::string("YAML error: ") + e.what());
+    return result;
+  }
+  if (root.IsNull()) {
+    errors.add("", "the file is empty (no settings); config/config.yml shows every setting");
+    return result;
+  }
+  if (!root.IsMap()) {
+    errors.add("", "expected a mapping of sections (system:, feed:, ...) at the top, got " + describe(root));
+    return result;
+  }
+
+  Config c = default_config();
+  try {
+    Parser parser(errors);
+    parser.root(root, [&] { visit_config(parser, c, max_core_for(cpus)); });
+  } catch (const YAML::Exception& e) {  // not expected: every access above checks the node type
+    errors.add("", std::string("YAML error: ") + e.what());
+    return result;
+  }
+  Checker checker(errors);
+  visit_config(checker, c, max_core_for(cpus));
+  cross_check(c, cpus, errors);
+  if (errors.any()) return result;
+  c.version = fnv1a64(yaml_text);
+  c.path = path_for_messages;
+  result.config = std::move(c);
+  return result;
+}
+
+LoadResult load_config_file(const std::string& file) { return load_config_file(file, this_machine_cpus()); }
+
+LoadResult load_config_file(const std::string& file, unsigned cpus) {
+  LoadResult result;
+  std::error_code ec;
+  if (std::filesystem::is_directory(file, ec)) {
+    result.errors.push_back({"", "is a directory, not a config file"});
+    return result;
+  }
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    result.errors.push_back({"", std::string("cannot read: ") + std::strerror(errno)});
+    return result;
+  }
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  if (in.bad()) {
+    result.errors.push_back({"", std::string("read error: ") + std::strerror(errno)});
+    return result;
+  }
+  return parse_config(bytes.str(), file, cpus);
+}
+
+std::vector<ConfigError> validate(const Config& c) { return validate(c, this_machine_cpus()); }
+
+std::vector<ConfigError> validate(const Config& c, unsigned cpus) {
+  std::vector<ConfigError> out;
+  Errors errors(out);
+  Checker checker(errors);
+  visit_config(checker, c, max_core_for(cpus));
+  cross_check(c, cpus, errors);
+  return out;
+}
+
+std::string format_errors(const std::vector<ConfigError>& errors, const std::string& file) {
+  std::string out;
+  for (const auto& e : errors) {
+    if (!file.empty()) out += file + ": ";
+    if (!e.path.empty()) out += e.path + ": ";
+    out += e.reason + "\n";
+  }
+  return out;
+}
+
+std::vector<Change> diff(const Config& running, const Config& next) {
+  Flattener a, b;
+  visit_config(a, running, 1023);
+  visit_config(b, next, 1023);
+  std::map<std::string, const Flat*> before;
+  for (const auto& f : a.out) before.emplace(f.path, &f);
+  std::vector<Change> changes;
+  for (const auto& f : b.out) {
+    const auto it = before.find(f.path);
+    if (it == before.end()) {
+      changes.push_back({f.path, f.restart});
+      continue;
+    }
+    if (it->second->value != f.value) changes.push_back({f.path, f.restart});
+    before.erase(it);
+  }
+  for (const auto& f : a.out)  // settings that exist only in running (a removed list item)
+    if (before.count(f.path)) changes.push_back({f.path, f.restart});
+  return changes;
+}
+
+Config apply_reloadable(const Config& running, const Config& next) {
+  Config out = next;
+  const auto& rs = running.system;
+  out.system.state_dir = rs.state_dir;
+  out.system.model_dir = rs.model_dir;
+  out.system.ring_capacity = rs.ring_capacity;
+  out.system.ring_full = rs.ring_full;
+  out.system.layout = rs.layout;
+  out.system.control_core = rs.control_core;
+  out.system.log_file = rs.log_file;
+  out.system.log_queue = rs.log_queue;
+  const auto& rf = running.feed;
+  out.feed.mode = rf.mode;
+  out.feed.input = rf.input;
+  out.feed.dst_addr = rf.dst_addr;
+  out.feed.dst_port = rf.dst_port;
+  out.feed.multicast_group = rf.multicast_group;
+  out.feed.interface_addr = rf.interface_addr;
+  out.feed.recv_buffer = rf.recv_buffer;
+  out.feed.max_orders = rf.max_orders;
+  out.telemetry.http_bind = running.telemetry.http_bind;
+  out.telemetry.http_port = running.telemetry.http_port;
+  out.version = next.version;
+  out.path = next.path;
+  return out;
+}
+
+}  // namespace hft::config
