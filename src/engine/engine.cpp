@@ -236,7 +236,7 @@ bool Engine::take_config(ThreadState& t, HotSettings& hs) {
   hs = settings_of(*c);  // every reloadable setting of this thread at once, between batches
   t.applied_version.store(c->version, std::memory_order_release);
   t.applied_seq.store(seq, std::memory_order_release);
-  t.log->log(msgs().config_applied, t.index, static_cast<std::int64_t>(c->version),
+  t.log->log(msgs().config_applied, t.index, c->version,
              static_cast<std::int64_t>(hs.batch), hs.sample_every);
   return true;
 }
@@ -305,6 +305,10 @@ void Engine::run_feed_thread(ThreadState& t) {
         break;
       }
       t.idle_loops.add();
+      if (rdtsc() - last_pub >= hs.publish_ticks) {  // keep the mirrors fresh while idle too
+        publish(t);
+        last_pub = rdtsc();
+      }
       idle.wait();
       continue;
     }
@@ -363,6 +367,10 @@ void Engine::run_ring_thread(ThreadState& t) {
       // pushed before finishing is seen.
       if (prev.done.load(std::memory_order_acquire) && t.in->empty_approx()) break;
       t.idle_loops.add();
+      if (rdtsc() - last_pub >= hs.publish_ticks) {  // keep the mirrors fresh while idle too
+        publish(t);
+        last_pub = rdtsc();
+      }
       idle.wait();
       continue;
     }

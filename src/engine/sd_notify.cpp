@@ -34,7 +34,8 @@ bool Notifier::send(std::string_view state) const noexcept {
   std::memcpy(sa.sun_path, addr_.data(), addr_.size());
   if (sa.sun_path[0] == '@') sa.sun_path[0] = '\0';  // abstract namespace
   const auto len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + addr_.size());
-  return sendto(fd_, state.data(), state.size(), MSG_NOSIGNAL, reinterpret_cast<const sockaddr*>(&sa), len) ==
+  // Never block the control thread on a slow reader: a full queue drops the message.
+  return sendto(fd_, state.data(), state.size(), MSG_NOSIGNAL | MSG_DONTWAIT, reinterpret_cast<const sockaddr*>(&sa), len) ==
          static_cast<ssize_t>(state.size());
 }
 

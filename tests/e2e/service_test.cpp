@@ -1,0 +1,273 @@
+// `hftd run` started the way systemd starts a Type=notify service: the test owns NOTIFY_SOCKET
+// (and asks for watchdog pings), publishes a converted real LOBSTER day over loopback UDP, and
+// then checks what an operator would: READY and WATCHDOG arrive; the live book at the end equals
+// the book `hftd replay` builds from the same pcap (every level, via a depth hash, and the
+// event-by-event digest); a changed config.yml + SIGHUP shows up as the new version in /status;
+// an invalid config.yml is rejected with the old version still in force; /metrics serves the
+// Prometheus text; SIGTERM ends the process with exit code 0 after STOPPING.
+// Timeouts below only keep a broken build from hanging the suite; nothing asserts a duration.
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "hft/config/config.hpp"
+#include "hft/telemetry/http_server.hpp"
+#include "run_util.hpp"
+
+extern char** environ;
+
+namespace {
+
+using namespace hft::e2e;
+using Clock = std::chrono::steady_clock;
+
+std::string slurp(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+void write_file(const std::string& path, const std::string& text) {
+  const std::string tmp_path = path + ".tmp";
+  std::ofstream(tmp_path, std::ios::binary) << text;
+  std::filesystem::rename(tmp_path, path);  // one atomic change, as an editor or deploy would
+}
+
+// A free UDP port on loopback (bound and released; the daemon binds it right after).
+std::uint16_t free_udp_port() {
+  const int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+// The systemd side of sd_notify: a datagram socket the service writes "KEY=VALUE" lines to.
+struct NotifySocket {
+  int fd = -1;
+  std::string path;
+  std::vector<std::string> messages;
+  explicit NotifySocket(std::string p) : path(std::move(p)) {
+    std::filesystem::remove(path);
+    fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    std::snprintf(a.sun_path, sizeof a.sun_path, "%s", path.c_str());
+    bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  }
+  ~NotifySocket() {
+    close(fd);
+    std::filesystem::remove(path);
+  }
+  void poll() {
+    char buf[4096];
+    for (;;) {
+      const ssize_t n = recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) return;
+      messages.emplace_back(buf, static_cast<std::size_t>(n));
+    }
+  }
+  // Index of the first message from `from` on that contains `what`, or -1.
+  int find(const std::string& what, std::size_t from = 0) const {
+    for (std::size_t i = from; i < messages.size(); ++i)
+      if (messages[i].find(what) != std::string::npos) return static_cast<int>(i);
+    return -1;
+  }
+};
+
+template <class Pred>
+bool wait_for(Pred pred, std::chrono::seconds limit) {
+  const auto end = Clock::now() + limit;
+  while (Clock::now() < end) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return pred();
+}
+
+// "key": value (number or string) from the flat part of the /status JSON.
+std::string json_field(const std::string& json, const std::string& key) {
+  const auto at = json.find("\"" + key + "\": ");
+  if (at == std::string::npos) return {};
+  std::size_t b = at + key.size() + 4, e = b;
+  if (json[b] == '"') {
+    e = json.find('"', b + 1);
+    return json.substr(b + 1, e - b - 1);
+  }
+  while (e < json.size() && json[e] != ',' && json[e] != '\n') ++e;
+  return json.substr(b, e - b);
+}
+
+std::string config_text(const std::string& base, const std::string& state_dir, std::uint16_t udp_port,
+                        std::size_t batch) {
+  std::string t = base;
+  auto set = [&t](const std::string& key, const std::string& value) {
+    const auto at = t.find(key + ":");
+    ASSERT_NE(at, std::string::npos) << key;
+    const auto eol = t.find('\n', at);
+    t.replace(at, eol - at, key + ": " + value);
+  };
+  set("state_dir", state_dir);
+  set("dst_port", std::to_string(udp_port));
+  set("http_port", "0");
+  set("batch", std::to_string(batch));
+  set("      core", "-1");  // CI machines differ: no pinning, and be polite when idle
+  set("      idle", "backoff");
+  set("  control_core", "-1");
+  set("summary_interval_s", "1");
+  set("config_watch_interval_ms", "0");  // this test drives reloads by SIGHUP only
+  return t;
+}
+
+TEST(Service, RunsAsNotifyServiceLiveBookEqualsReplayReloadsAndStopsCleanly) {
+  namespace fs = std::filesystem;
+  const std::string dir = unzip_sample("lobster-2012-06-21/LOBSTER_SampleFile_AMZN_2012-06-21_5.zip");
+  ASSERT_FALSE(dir.empty());
+  const std::string msg = dir + "/AMZN_2012-06-21_34200000_57600000_message_5.csv";
+  const std::string work = tmp("service");
+  fs::remove_all(work);
+  fs::create_directories(work);
+  const std::string pcap = work + "/amzn5.pcap";
+  auto r = run("convert --input lobster:" + msg + " --out " + pcap);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string replay_json = work + "/replay.json";
+  r = run("replay --input pcap:" + pcap + " --json " + replay_json);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string replay = slurp(replay_json);
+  const std::string expect_events = json_field(replay, "events");
+  ASSERT_FALSE(expect_events.empty());
+
+  const std::string base = slurp(std::string(HFT_SOURCE_DIR) + "/config/config.yml");
+  const std::uint16_t udp_port = free_udp_port();
+  const std::string cfg = work + "/config.yml";
+  const std::string state = work + "/state";
+  std::string first_text;
+  config_text(base, state, udp_port, 64).swap(first_text);
+  write_file(cfg, first_text);
+
+  NotifySocket notify(work + "/notify.sock");
+  std::vector<std::string> env_store;
+  for (char** e = environ; *e; ++e)
+    if (std::strncmp(*e, "NOTIFY_SOCKET=", 14) && std::strncmp(*e, "WATCHDOG_", 9)) env_store.emplace_back(*e);
+  env_store.push_back("NOTIFY_SOCKET=" + notify.path);
+  env_store.push_back("WATCHDOG_USEC=400000");  // pings expected every 200 ms
+  std::vector<char*> envp;
+  for (auto& s : env_store) envp.push_back(s.data());
+  envp.push_back(nullptr);
+  const std::string log = work + "/hftd.log";
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&fa, 1, 2);
+  std::string bin = HFTD_BINARY, a1 = "run", a2 = "--config";
+  std::string cfg_arg = cfg;
+  char* argv[] = {bin.data(), a1.data(), a2.data(), cfg_arg.data(), nullptr};
+  pid_t pid = -1;
+  ASSERT_EQ(posix_spawn(&pid, bin.c_str(), &fa, nullptr, argv, envp.data()), 0);
+  posix_spawn_file_actions_destroy(&fa);
+  struct Reaper {  // never leave a daemon behind, whatever fails
+    pid_t pid;
+    ~Reaper() {
+      if (pid > 0 && waitpid(pid, nullptr, WNOHANG) == 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, nullptr, 0);
+      }
+    }
+  } reaper{pid};
+
+  // READY, with the HTTP port in STATUS.
+  ASSERT_TRUE(wait_for([&] { notify.poll(); return notify.find("READY=1") >= 0; }, std::chrono::seconds(60)))
+      << slurp(log);
+  const std::string ready = notify.messages[static_cast<std::size_t>(notify.find("READY=1"))];
+  const auto hp = ready.find("http 127.0.0.1:");
+  ASSERT_NE(hp, std::string::npos) << ready;
+  const auto http_port = static_cast<std::uint16_t>(std::stoi(ready.substr(hp + 15)));
+  auto get = [&](const std::string& target) { return hft::telemetry::http_get("127.0.0.1", http_port, target); };
+  auto status = [&] {
+    notify.poll();  // read the notify socket as systemd does, so that its queue never fills
+    auto s = get("/status");
+    return s ? s->body : std::string();
+  };
+  ASSERT_EQ(json_field(status(), "config_version"), hft::config::version_string(hft::config::fnv1a64(first_text)));
+
+  // Publish the day over loopback at a pace the receiver keeps up with.
+  r = run("publish --input " + pcap + " --to 127.0.0.1:" + std::to_string(udp_port) + " --speed max --rate-limit 20000");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  ASSERT_TRUE(wait_for([&] { return json_field(status(), "events") == expect_events; }, std::chrono::seconds(60)))
+      << status() << slurp(log);
+  notify.poll();
+  EXPECT_GE(notify.find("WATCHDOG=1"), 0) << "no watchdog ping";
+
+  // /metrics: Prometheus text with the event counts and no sequence gaps.
+  const auto metrics = get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_EQ(metrics->status, 200u);
+  EXPECT_NE(metrics->body.find("# TYPE hftd_events_total counter"), std::string::npos);
+  EXPECT_NE(metrics->body.find("hftd_events_total{kind=\"add\"} " + json_field(replay, "add")), std::string::npos)
+      << metrics->body.substr(0, 2000);
+  EXPECT_EQ(metrics->body.find("reason=\"mold.gaps\"}"), std::string::npos) << "a datagram was lost on loopback";
+  EXPECT_NE(metrics->body.find("hftd_end_to_end_latency_count"), std::string::npos);
+  const auto health = get("/health");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200u);
+
+  // A valid change + SIGHUP: the new version is in force on every thread.
+  const std::string second_text = config_text(base, state, udp_port, 32);
+  write_file(cfg, second_text);
+  const std::size_t before_reload = notify.messages.size();
+  ASSERT_EQ(kill(pid, SIGHUP), 0);
+  const std::string v2 = hft::config::version_string(hft::config::fnv1a64(second_text));
+  ASSERT_TRUE(wait_for([&] { return json_field(status(), "config_version") == v2; }, std::chrono::seconds(30)))
+      << status();
+  notify.poll();
+  EXPECT_GE(notify.find("RELOADING=1", before_reload), 0);
+  EXPECT_EQ(json_field(status(), "reloads"), "1");
+
+  // An invalid file + SIGHUP: rejected, the error names the setting, version 2 stays.
+  write_file(cfg, second_text + "telemetry:\n  http_port: 99999\n");
+  ASSERT_EQ(kill(pid, SIGHUP), 0);
+  ASSERT_TRUE(wait_for([&] { return json_field(status(), "reload_errors") == "1"; }, std::chrono::seconds(30)))
+      << status();
+  const std::string st = status();
+  EXPECT_EQ(json_field(st, "config_version"), v2);
+  EXPECT_NE(json_field(st, "last_reload_error").find("telemetry"), std::string::npos) << st;
+
+  // SIGTERM: STOPPING, exit 0, and the final books equal the replay's.
+  ASSERT_EQ(kill(pid, SIGTERM), 0);
+  int wst = 0;
+  ASSERT_TRUE(wait_for([&] { notify.poll(); return waitpid(pid, &wst, WNOHANG) == pid; }, std::chrono::seconds(60))) << slurp(log);
+  reaper.pid = -1;
+  ASSERT_TRUE(WIFEXITED(wst)) << slurp(log);
+  EXPECT_EQ(WEXITSTATUS(wst), 0) << slurp(log);
+  notify.poll();
+  EXPECT_GE(notify.find("STOPPING=1"), 0);
+
+  const std::string live = slurp(state + "/books.json");
+  EXPECT_EQ(json_field(live, "events"), expect_events);
+  EXPECT_EQ(json_field(live, "digest"), json_field(replay, "digest")) << "event stream or top of book differs";
+  const auto books_of = [](const std::string& j) { return j.substr(j.find("\"books\": [")); };
+  ASSERT_NE(live.find("\"books\": ["), std::string::npos);
+  EXPECT_EQ(books_of(live).substr(0, books_of(live).find(']')), books_of(replay).substr(0, books_of(replay).find(']')));
+}
+
+}  // namespace
