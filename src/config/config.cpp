@@ -49,11 +49,21 @@ class Errors {
  public:
   explicit Errors(std::vector<ConfigError>& out) : out_(out) {}
   // Skipped when the setting, or a setting that contains it, already has an error.
-  void add(std::string path, std::string reason) {
+  // line: 0-based line in the file, for reporting in file order; cross-field errors come last.
+  void add(std::string path, std::string reason, int line = std::numeric_limits<int>::max()) {
     if (!path.empty())
       for (const auto& e : out_)
         if (!e.path.empty() && within(path, e.path)) return;
     out_.push_back({std::move(path), std::move(reason)});
+    lines_.push_back(line < 0 ? std::numeric_limits<int>::max() : line);
+  }
+  void sort_by_line() {
+    std::vector<std::size_t> order(out_.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return lines_[a] < lines_[b]; });
+    std::vector<ConfigError> sorted;
+    for (std::size_t i : order) sorted.push_back(std::move(out_[i]));
+    out_ = std::move(sorted);
   }
   bool has(std::string_view path) const {
     return std::any_of(out_.begin(), out_.end(), [&](const ConfigError& e) { return e.path == path; });
@@ -74,6 +84,7 @@ class Errors {
            (path.size() == outer.size() || path[outer.size()] == '.' || path[outer.size()] == '[');
   }
   std::vector<ConfigError>& out_;
+  std::vector<int> lines_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -360,7 +371,7 @@ class Parser {
     if (n && n->IsMap()) {
       frame_ = make_frame(*n, path + ".");
     } else if (n && !n->IsNull()) {
-      errors_.add(path, "expected a mapping of settings, got " + describe(*n));
+      add(path, "expected a mapping of settings, got " + describe(*n));
     }
     body();
     report_unknown();
@@ -377,7 +388,7 @@ class Parser {
       return;
     }
     if (!n->IsSequence()) {
-      errors_.add(path, "expected a list, got " + describe(*n));
+      add(path, "expected a list, got " + describe(*n));
       return;
     }
     out.clear();
@@ -385,9 +396,10 @@ class Parser {
     for (std::size_t i = 0; i < n->size(); ++i) {
       const std::string item = path + "[" + std::to_string(i) + "]";
       const YAML::Node e = (*n)[i];
+      line_ = e.Mark().line;
       out.emplace_back();
       if (!e.IsMap()) {
-        errors_.add(item, "expected a mapping of settings, got " + describe(e));
+        add(item, "expected a mapping of settings, got " + describe(e));
         continue;
       }
       frame_ = make_frame(e, item + ".");
@@ -402,7 +414,7 @@ class Parser {
     const YAML::Node* n = find(key);
     if (!n) return;
     const std::string path = frame_.prefix + std::string(key);
-    if (!n->IsScalar()) return errors_.add(path, "expected an integer, got " + describe(*n));
+    if (!n->IsScalar()) return add(path, "expected an integer, got " + describe(*n));
     const std::string& s = n->Scalar();
     const char* b = s.data();
     const char* e = s.data() + s.size();
@@ -410,11 +422,11 @@ class Parser {
     std::int64_t v = 0;
     const auto [p, ec] = std::from_chars(b, e, v);
     if (ec == std::errc::result_out_of_range && p == e)
-      return errors_.add(path, "must be in " + std::to_string(r.lo) + ".." + std::to_string(r.hi) +
+      return add(path, "must be in " + std::to_string(r.lo) + ".." + std::to_string(r.hi) +
                                    ", got " + s);
     if (ec != std::errc() || p != e || b == e)
-      return errors_.add(path, "expected an integer, got '" + s + "'");
-    if (auto why = check_int(v, r, rule); !why.empty()) return errors_.add(path, why);
+      return add(path, "expected an integer, got '" + s + "'");
+    if (auto why = check_int(v, r, rule); !why.empty()) return add(path, why);
     out = static_cast<T>(v);
   }
 
@@ -422,12 +434,12 @@ class Parser {
     const YAML::Node* n = find(key);
     if (!n) return;
     const std::string path = frame_.prefix + std::string(key);
-    if (!n->IsScalar()) return errors_.add(path, "expected a number, got " + describe(*n));
+    if (!n->IsScalar()) return add(path, "expected a number, got " + describe(*n));
     const std::string& s = n->Scalar();
     double v = 0;
-    if (!parse_real(s, v)) return errors_.add(path, "expected a number, got '" + s + "'");
-    if (!std::isfinite(v)) return errors_.add(path, "must be a finite number, got '" + s + "'");
-    if (auto why = check_real(v, r); !why.empty()) return errors_.add(path, why);
+    if (!parse_real(s, v)) return add(path, "expected a number, got '" + s + "'");
+    if (!std::isfinite(v)) return add(path, "must be a finite number, got '" + s + "'");
+    if (auto why = check_real(v, r); !why.empty()) return add(path, why);
     out = v;
   }
 
@@ -442,7 +454,7 @@ class Parser {
     } else if (s == "false" || s == "no" || s == "off") {
       out = false;
     } else {
-      errors_.add(path, "expected true or false, got " + describe(*n));
+      add(path, "expected true or false, got " + describe(*n));
     }
   }
 
@@ -453,7 +465,7 @@ class Parser {
     std::string s;
     if (!scalar_text(*n, path, s)) return;
     if (rule)
-      if (auto why = rule(s); !why.empty()) return errors_.add(path, why);
+      if (auto why = rule(s); !why.empty()) return add(path, why);
     out = std::move(s);
   }
 
@@ -465,19 +477,20 @@ class Parser {
       out.clear();
       return;
     }
-    if (!n->IsSequence()) return errors_.add(path, "expected a list of strings, got " + describe(*n));
+    if (!n->IsSequence()) return add(path, "expected a list of strings, got " + describe(*n));
     std::vector<std::string> items;
     bool ok = true;
     for (std::size_t i = 0; i < n->size(); ++i) {
       const std::string item_path = path + "[" + std::to_string(i) + "]";
       std::string s;
+      line_ = (*n)[i].Mark().line;
       if (!scalar_text((*n)[i], item_path, s)) {
         ok = false;
         continue;
       }
       if (rule)
         if (auto why = rule(s); !why.empty()) {
-          errors_.add(item_path, why);
+          add(item_path, why);
           ok = false;
           continue;
         }
@@ -492,10 +505,10 @@ class Parser {
     if (!n) return;
     const std::string path = frame_.prefix + std::string(key);
     if (!n->IsScalar())
-      return errors_.add(path, "expected one of " + join(names) + ", got " + describe(*n));
+      return add(path, "expected one of " + join(names) + ", got " + describe(*n));
     const std::string& s = n->Scalar();
     const auto it = std::find(names.begin(), names.end(), s);
-    if (it == names.end()) return errors_.add(path, one_of(s, names));
+    if (it == names.end()) return add(path, one_of(s, names));
     out = static_cast<E>(it - names.begin());
   }
 
@@ -503,6 +516,7 @@ class Parser {
   struct Entry {
     std::string key;
     YAML::Node value;
+    int line;  // of the key
   };
   struct Frame {
     std::string prefix;  // "" at the top, "system." in system, "system.layout[1]." in a thread
@@ -514,19 +528,20 @@ class Parser {
     Frame f{std::move(prefix), {}, {}};
     for (auto it = n.begin(); it != n.end(); ++it) {
       const YAML::Node k = it->first;
+      line_ = k.Mark().line;
       if (!k.IsScalar()) {
-        errors_.add(f.prefix + "?", "a setting name must be a plain word (line " + line_of(k) + ")");
+        add(f.prefix + "?", "a setting name must be a plain word (line " + line_of(k) + ")");
         continue;
       }
       const std::string key = k.Scalar();
       const auto dup = std::find_if(f.entries.begin(), f.entries.end(),
                                     [&](const Entry& e) { return e.key == key; });
       if (dup != f.entries.end()) {
-        errors_.add(f.prefix + key, "set twice (line " + line_of(dup->value) + " and line " +
+        add(f.prefix + key, "set twice (line " + line_of(dup->value) + " and line " +
                                         line_of(it->second) + ")");
         continue;
       }
-      f.entries.push_back({key, it->second});
+      f.entries.push_back({key, it->second, k.Mark().line});
     }
     return f;
   }
@@ -534,16 +549,20 @@ class Parser {
   const YAML::Node* find(std::string_view key) {
     frame_.known.push_back(key);
     for (const auto& e : frame_.entries)
-      if (e.key == key) return &e.value;
+      if (e.key == key) {
+        line_ = e.line;
+        return &e.value;
+      }
     return nullptr;
   }
 
   void report_unknown() {
     for (const auto& e : frame_.entries) {
       if (std::find(frame_.known.begin(), frame_.known.end(), e.key) != frame_.known.end()) continue;
+      line_ = e.line;
       std::string hint = suggestion(e.key, frame_.known);
       if (hint.empty()) hint = " (settings here: " + join(frame_.known) + ")";
-      errors_.add(frame_.prefix + e.key, "unknown setting" + hint);
+      add(frame_.prefix + e.key, "unknown setting" + hint);
     }
   }
 
@@ -553,7 +572,7 @@ class Parser {
       return true;
     }
     if (!n.IsScalar()) {
-      errors_.add(path, "expected a string, got " + describe(n));
+      add(path, "expected a string, got " + describe(n));
       return false;
     }
     out = n.Scalar();
@@ -584,8 +603,11 @@ class Parser {
     return ec == std::errc() && p == e && b != e;
   }
 
+  void add(std::string path, std::string why) { errors_.add(std::move(path), std::move(why), line_); }
+
   Errors& errors_;
   Frame frame_;
+  int line_ = -1;  // of the setting being read
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -918,6 +940,7 @@ LoadResult parse_config(std::string_view yaml_text, const std::string& path_for_
   Checker checker(errors);
   visit_config(checker, c, max_core_for(cpus));
   cross_check(c, cpus, errors);
+  errors.sort_by_line();
   if (errors.any()) return result;
   c.version = fnv1a64(yaml_text);
   c.path = path_for_messages;

@@ -329,7 +329,7 @@ TEST(Config, CrossFieldRules) {
 TEST(Config, AllErrorsAreReportedNotJustTheFirst) {
   const auto r = parse(
       "system:\n  ring_capacity: abc\n  layout:\n    - {name: hot, stages: [feed, book, monitor], core: 9}\n"
-      "feed:\n  dst_port: 99999\n  batchh: 4\n"
+      "feed:\n  batchh: 4\n  dst_port: 99999\n"
       "models:\n  ensemble_size: 0\n"
       "execution:\n  method: twap\n"
       "simulator:\n  order_latency_ns: -1\n"
@@ -339,7 +339,11 @@ TEST(Config, AllErrorsAreReportedNotJustTheFirst) {
                         "models.ensemble_size", "execution.method", "simulator.order_latency_ns",
                         "telemetry.publish_interval_ms"})
     EXPECT_TRUE(has_path(r, p)) << p << "\n" << dump(r.errors);
-  EXPECT_EQ(r.errors.size(), 8u) << dump(r.errors);
+  ASSERT_EQ(r.errors.size(), 8u) << dump(r.errors);
+  // In file order (the unknown key too, not after its section's other errors).
+  EXPECT_EQ(r.errors[2].path, "feed.batchh");
+  EXPECT_EQ(r.errors[3].path, "feed.dst_port");
+  EXPECT_EQ(r.errors[7].path, "telemetry.publish_interval_ms");
 }
 
 TEST(Config, VersionIsTheContentHash) {
