@@ -22,6 +22,7 @@ extern const Command kBookCommand;
 extern const Command kCheckConfigCommand;
 extern const Command kConvertCommand;
 extern const Command kGenCommand;
+extern const Command kPublishCommand;
 extern const Command kReplayCommand;
 
 // "--name value" and "--flag" options. Unknown options are errors (a typo must not be ignored).

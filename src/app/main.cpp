@@ -14,6 +14,7 @@ const Command* const kCommands[] = {
     &hft::app::kBookCommand,
     &hft::app::kConvertCommand,
     &hft::app::kGenCommand,
+    &hft::app::kPublishCommand,
     &hft::app::kCheckConfigCommand,
 };
 

@@ -51,8 +51,11 @@ struct FeedOptions {
 class EventSource {
  public:
   virtual ~EventSource() = default;
-  // Fills out with the next events, in order; returns how many. 0 means end of input.
+  // Fills out with the next events, in order; returns how many. 0 means end of input, except
+  // for a live source (live() true), where 0 means "nothing now": call again.
   virtual std::size_t next(std::span<MarketEvent> out) = 0;
+  // True for sources fed by the network (live/udp_source.hpp): they never reach end of input.
+  virtual bool live() const noexcept { return false; }
   virtual TimeBasis time_basis() const noexcept = 0;
   // Instruments known so far (grows as directory messages arrive).
   virtual const std::vector<Instrument>& instruments() const noexcept = 0;

@@ -1,0 +1,167 @@
+// MoldUDP64 -> ITCH 5.0 -> MarketEvent for one UDP payload at a time (see packet_decoder.hpp).
+// A packet's events go straight into the caller's span when it has room for the packet's
+// declared message count; otherwise into a buffer drained over the next calls.
+#include "hft/feed/packet_decoder.hpp"
+
+#include <algorithm>
+#include <string>
+
+#include "hft/itch/messages.hpp"
+
+namespace hft::feed {
+
+void StatList::add(std::string name, const std::uint64_t* src, bool error) {
+  list_.push_back(Stat{std::move(name), src, error, nullptr});
+}
+
+void StatList::sync(SourceStats& out, std::uint64_t events) {
+  for (Stat& s : list_) {
+    if (s.dst != nullptr) {
+      *s.dst = *s.src;
+    } else if (*s.src != 0) {
+      s.dst = &(s.error ? out.errors : out.counts)[s.name];
+      *s.dst = *s.src;
+    }
+  }
+  out.events = events;
+}
+
+PacketDecoder::PacketDecoder() : locate_index_(65536, -1), pending_(kMaxPacketEvents) {
+  instruments_.reserve(16384);
+}
+
+std::size_t PacketDecoder::decode(std::span<const std::uint8_t> payload, Nanos ts, MarketEvent* out,
+                                  std::size_t cap) {
+  std::size_t n = drain(out, cap);
+  MoldHeader h;
+  if (!parse_mold_header(payload, h)) [[unlikely]] {
+    mold_.on_short_packet();
+    return n;
+  }
+  const MoldDecision d = mold_.on_packet(h);
+  if (!d.deliver) return n;
+  if (pending() == 0) [[likely]] {
+    const std::size_t room = cap - n;
+    if (room >= d.count) return n + process_packet(payload, ts, h, d, out + n, room);
+    pend_n_ = process_packet(payload, ts, h, d, pending_.data(), pending_.size());
+    pend_pos_ = 0;
+    return n + drain(out + n, cap - n);
+  }
+  // The caller decoded with a full span while events were pending: queue behind them.
+  std::copy(pending_.begin() + static_cast<std::ptrdiff_t>(pend_pos_),
+            pending_.begin() + static_cast<std::ptrdiff_t>(pend_n_), pending_.begin());
+  pend_n_ -= pend_pos_;
+  pend_pos_ = 0;
+  if (pending_.size() - pend_n_ < d.count) [[unlikely]] {
+    ++c_.overflow_packets;
+    mold_.on_truncated(d.count);  // the packet's messages are lost: a gap, instruments stale
+    return n;
+  }
+  pend_n_ += process_packet(payload, ts, h, d, pending_.data() + pend_n_, pending_.size() - pend_n_);
+  return n;
+}
+
+// Decodes the delivered messages of one packet into dst (capacity cap); returns the count.
+std::size_t PacketDecoder::process_packet(std::span<const std::uint8_t> payload, Nanos ts,
+                                          const MoldHeader& h, const MoldDecision& d,
+                                          MarketEvent* dst, std::size_t cap) {
+  auto finish = [dst](std::size_t k) noexcept {
+    if (k != 0) dst[k - 1].flags |= evflag::kLast;
+    return k;
+  };
+  MoldBlockCursor cur(payload);
+  const std::uint8_t* msg = nullptr;
+  std::size_t len = 0;
+  std::size_t k = 0;
+  const std::size_t total = static_cast<std::size_t>(d.skip) + d.count;
+  for (std::size_t i = 0; i < total; ++i) {
+    if (cur.next(msg, len) != MoldBlockCursor::Step::Message) [[unlikely]] {
+      mold_.on_truncated(total - i);  // the declared messages from i on are lost
+      mold_.on_messages(i > d.skip ? i - d.skip : 0);
+      return finish(k);
+    }
+    if (i < d.skip) continue;  // already delivered by an earlier packet
+    MarketEvent& ev = dst[k];
+    const itch::DecodeResult r = dec_.decode(msg, len, ev);
+    if (!r.event) continue;
+    ev.ts_recv = ts;
+    if (mold_.stale(ev.instrument)) ev.flags |= evflag::kStale;
+    if (ev.kind == EventKind::Directory) [[unlikely]] on_directory(msg);
+    else if (locate_index_[ev.instrument] < 0 && ev.instrument != 0) [[unlikely]] on_new_locate(msg, ev.instrument);
+    if (++k == cap && i + 1 < total) [[unlikely]] {  // cannot happen: callers give room for d.count
+      mold_.on_truncated(total - i - 1);
+      mold_.on_messages(i + 1 - d.skip);
+      return finish(k);
+    }
+  }
+  mold_.on_messages(d.count);
+  if (cur.remaining() != 0 && h.count != kMoldEndOfSession) mold_.on_trailing_bytes();
+  return finish(k);
+}
+
+// A locate seen before (or without) its Stock Directory message gets a placeholder entry,
+// named from the message's stock field when it has one (A F P Q H); 'R' later fills it in.
+// Symbols fit std::string's small buffer, so no allocation while the table stays below its
+// reserved size.
+void PacketDecoder::on_new_locate(const std::uint8_t* msg, std::uint32_t locate) {
+  locate_index_[locate] = static_cast<std::int32_t>(instruments_.size());
+  Instrument& ins = instruments_.emplace_back();
+  ins.id = locate;
+  std::size_t at = 0;
+  switch (static_cast<char>(msg[0])) {
+    case itch::mt::kAddOrder:
+    case itch::mt::kAddOrderMpid:
+    case itch::mt::kTrade: at = 24; break;
+    case itch::mt::kCrossTrade: at = 19; break;
+    case itch::mt::kStockTradingAction: at = 11; break;
+    default: break;
+  }
+  if (at != 0) ins.symbol = std::string(itch::trim_alpha({reinterpret_cast<const char*>(msg + at), 8}));
+}
+
+void PacketDecoder::on_directory(const std::uint8_t* msg) {
+  const auto v = itch::view_of<itch::StockDirectoryView>(msg);
+  const std::uint16_t locate = v.stock_locate();
+  if (locate_index_[locate] < 0) {
+    locate_index_[locate] = static_cast<std::int32_t>(instruments_.size());
+    instruments_.emplace_back();
+  }
+  Instrument& ins = instruments_[static_cast<std::size_t>(locate_index_[locate])];
+  ins.id = locate;
+  ins.symbol = std::string(itch::trim_alpha(v.stock()));
+  ins.round_lot = v.round_lot_size();
+  ins.market_category = v.market_category();
+  ins.financial_status = v.financial_status();
+  ins.classification = v.issue_classification();
+  ins.authenticity = v.authenticity();
+  ins.etp = v.etp_flag() == 'Y';
+}
+
+void PacketDecoder::add_stats(StatList& list) const {
+  const MoldCounters& mc = mold_.counters();
+  list.add("mold.packets", &mc.packets, false);
+  list.add("mold.messages", &mc.messages, false);
+  list.add("mold.heartbeats", &mc.heartbeats, false);
+  list.add("mold.end_of_session", &mc.end_of_session, false);
+  list.add("mold.session_changes", &mc.session_changes, false);
+  list.add("mold.unsequenced_packets", &mc.unsequenced, false);
+  list.add("mold.overlaps", &mc.overlaps, false);
+  list.add("mold.short_packets", &mc.short_packets, true);
+  list.add("mold.gaps", &mc.gaps, true);
+  list.add("mold.gap_msgs", &mc.gap_msgs, true);
+  list.add("mold.dup_packets", &mc.dup_packets, true);
+  list.add("mold.dup_msgs", &mc.dup_msgs, true);
+  list.add("mold.truncated_packets", &mc.truncated_packets, true);
+  list.add("mold.truncated_msgs", &mc.truncated_msgs, true);
+  list.add("mold.trailing_bytes", &mc.trailing_bytes, true);
+  const itch::DecoderCounters& dc = dec_.counters();
+  list.add("itch.messages", &dc.messages_in, false);
+  for (char t : itch::kAllTypes)
+    list.add(std::string("itch.") + t, &dc.by_type[static_cast<std::uint8_t>(t)], false);
+  list.add("itch.truncated", &dc.truncated, true);
+  list.add("itch.unknown_type", &dc.unknown_type, true);
+  list.add("itch.bad_length", &dc.bad_length, true);
+  list.add("decoder.overflow_packets", &c_.overflow_packets, true);
+}
+
+}  // namespace hft::feed
