@@ -24,6 +24,7 @@ extern const Command kConvertCommand;
 extern const Command kGenCommand;
 extern const Command kPublishCommand;
 extern const Command kReplayCommand;
+extern const Command kRunCommand;
 
 // "--name value" and "--flag" options. Unknown options are errors (a typo must not be ignored).
 class Options {

@@ -10,12 +10,13 @@ namespace {
 using hft::app::Command;
 
 const Command* const kCommands[] = {
+    &hft::app::kRunCommand,
     &hft::app::kReplayCommand,
     &hft::app::kBookCommand,
     &hft::app::kConvertCommand,
     &hft::app::kGenCommand,
-    &hft::app::kPublishCommand,
     &hft::app::kCheckConfigCommand,
+    &hft::app::kPublishCommand,
 };
 
 void print_help() {
