@@ -17,6 +17,7 @@
 #include "hft/engine/metrics.hpp"
 #include "hft/engine/report.hpp"
 #include "hft/sources/open.hpp"
+#include "hft/telemetry/tsc_clock.hpp"
 #include "pump.hpp"
 
 namespace hft::app {
@@ -126,8 +127,10 @@ int run(int argc, char** argv) {
   if (eng.ring_count())
     std::printf("rings       %llu times full (policy %s), %llu events dropped\n", static_cast<unsigned long long>(fulls),
                 cfg.system.ring_full == config::RingFull::Block ? "block" : "drop", static_cast<unsigned long long>(drops));
-  std::printf("\nlatency, ns (cycle counter; sampled every %u events)   count        p50        p99      p99.9        max\n",
+  std::printf("\nlatency, ns (cycle counter at %.2f GHz%s; sampled every %u events)\n", 1.0 / eng.ns_per_tick(),
+              telemetry::tsc_invariant() ? ", invariant" : ", NOT invariant: figures may be off",
               cfg.telemetry.latency_sample_every);
+  std::printf("  %-52s %10s %10s %10s %10s %10s\n", "", "count", "p50", "p99", "p99.9", "max");
   auto lat_line = [](const char* name, const engine::LatencySummary& s) {
     std::printf("  %-52s %10llu %10.0f %10.0f %10.0f %10.0f\n", name, static_cast<unsigned long long>(s.count), s.p50,
                 s.p99, s.p999, s.max);

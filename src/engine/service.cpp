@@ -27,6 +27,7 @@
 #include "hft/telemetry/http_server.hpp"
 #include "hft/telemetry/log.hpp"
 #include "hft/telemetry/metrics.hpp"
+#include "hft/telemetry/tsc_clock.hpp"
 
 namespace hft::engine {
 namespace {
@@ -148,6 +149,8 @@ class Service {
     log_info("hftd running: {} hot thread(s), HTTP on {}:{}", engine_->threads().size(), running_->telemetry.http_bind, http_->port());
     notify_.send("READY=1\nSTATUS=running, config " + config::version_string(in_force_) + ", http " +
                  running_->telemetry.http_bind + ":" + std::to_string(http_->port()));
+    log_info("cycle counter: {:.3f} GHz{}", 1.0 / engine_->ns_per_tick(),
+             telemetry::tsc_invariant() ? ", invariant" : ", NOT invariant (latency figures may be off)");
     if (notify_.watchdog()) log_info("watchdog: ping every {} ms", notify_.watchdog()->count() / 2000);
 
     boost::asio::steady_timer tick(io_);

@@ -71,7 +71,7 @@ struct Config {
     std::string multicast_group;  // "" = no join
     std::string interface_addr = "0.0.0.0";
     std::size_t recv_buffer = 4 << 20;  // bytes, SO_RCVBUF
-    std::size_t batch = 64;             // datagrams per receive call, 1..1024
+    std::size_t batch = 64;             // most events the feed stage hands on per step, 1..1024
     std::size_t max_orders = 1 << 22;   // live orders the books are sized for
     bool operator==(const Feed&) const = default;
   } feed;
