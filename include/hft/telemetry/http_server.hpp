@@ -1,0 +1,66 @@
+// A small HTTP/1.1 server (Boost.Beast on Asio) for the local control endpoints (/metrics,
+// /health, /status), run by the caller's io_context (the engine's control thread). GET only
+// (405 otherwise), keep-alive, requests capped at 8 KiB (413/400), idle connections closed after
+// 30 s. Errors are counted and never escape the io_context: a handler that throws yields 500.
+// Also a tiny blocking client, http_get, for tests and tools.
+// May touch: sockets (listen on bind_addr:port, connect in http_get); nothing else.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/io_context.hpp>
+
+namespace hft::telemetry {
+
+struct Response {
+  unsigned status = 200;
+  std::string content_type = "text/plain; charset=utf-8";
+  std::string body;
+};
+
+struct HttpStats {
+  std::uint64_t connections = 0;
+  std::uint64_t requests = 0;        // answered by the handler
+  std::uint64_t bad_requests = 0;    // unparsable or too large (400/413)
+  std::uint64_t not_allowed = 0;     // 405
+  std::uint64_t handler_errors = 0;  // handler threw (500)
+  std::uint64_t io_errors = 0;       // accept/read/write failures other than a clean close
+};
+
+class HttpServer {
+ public:
+  // Runs on the handler on the io_context's thread; target is the request target ("/metrics?x").
+  using Handler = std::function<Response(std::string_view target)>;
+
+  // Binds and listens now (throws std::runtime_error with the address if it cannot); serving
+  // starts when ioc runs. port 0 = an ephemeral port (see port()).
+  HttpServer(boost::asio::io_context& ioc, std::string bind_addr, std::uint16_t port, Handler handler);
+  ~HttpServer();  // stop()
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  std::uint16_t port() const noexcept { return port_; }
+  // Closes the listener and every open connection. Any thread; idempotent. The work is done on
+  // the io_context (inline when called from it).
+  void stop();
+  // Counters (read from any thread).
+  HttpStats stats() const noexcept;
+
+  struct State;
+
+ private:
+  std::shared_ptr<State> state_;
+  std::uint16_t port_ = 0;
+};
+
+// Blocking GET with an overall timeout (connect + send + receive), on its own io_context.
+// nullopt on any error or timeout.
+std::optional<Response> http_get(const std::string& host, std::uint16_t port, const std::string& target,
+                                 std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));
+
+}  // namespace hft::telemetry

@@ -1,0 +1,255 @@
+#if defined(__SANITIZE_THREAD__)
+// GCC 12 warns (-Wtsan) that the atomic_thread_fence in Asio's fenced blocks is not
+// instrumented. Each io_context here is run by one thread, so the warning is silenced; it must
+// come before the first include to cover the inlined standard headers.
+#pragma GCC diagnostic ignored "-Wtsan"
+#endif
+#include "hft/telemetry/http_server.hpp"
+
+#include <atomic>
+#include <optional>
+#include <stdexcept>
+#include <vector>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+namespace hft::telemetry {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+
+namespace {
+constexpr std::size_t kMaxRequest = 8 * 1024;
+constexpr auto kIdleTimeout = std::chrono::seconds(30);
+
+void bump(std::atomic<std::uint64_t>& a) { a.fetch_add(1, std::memory_order_relaxed); }
+
+class Session;
+}  // namespace
+
+// Shared by the server object and every pending handler, so that handlers never outlive it.
+// Touched only on the io_context's thread (one thread runs it), except the atomic counters.
+struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
+  State(asio::io_context& io, Handler h) : ioc(io), acceptor(io), retry(io), handler(std::move(h)) {}
+
+  asio::io_context& ioc;
+  tcp::acceptor acceptor;
+  asio::steady_timer retry;  // after an accept error (e.g. out of descriptors), wait a little
+  Handler handler;
+  bool stopped = false;
+  std::vector<std::weak_ptr<Session>> sessions;
+
+  std::atomic<std::uint64_t> connections{0}, requests{0}, bad_requests{0}, not_allowed{0},
+      handler_errors{0}, io_errors{0};
+
+  void accept();
+  void close_all();
+};
+
+namespace {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket s, std::shared_ptr<HttpServer::State> st) : stream_(std::move(s)), st_(std::move(st)) {}
+
+  void read() {
+    parser_.emplace();
+    parser_->header_limit(kMaxRequest);
+    parser_->body_limit(kMaxRequest);
+    stream_.expires_after(kIdleTimeout);
+    http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](error_code ec, std::size_t) {
+      self->on_read(ec);
+    });
+  }
+
+  void close() {
+    error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream_.close();
+  }
+
+ private:
+  void on_read(error_code ec) {
+    if (st_->stopped) return close();
+    if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted ||
+        ec == beast::error::timeout || ec == asio::error::eof || ec == asio::error::connection_reset)
+      return close();
+    if (ec) {
+      if (ec.category() == http::make_error_code(http::error::bad_method).category() ||
+          ec == http::error::buffer_overflow) {
+        // Malformed or oversized: answer once, then close (the stream position is unknown).
+        bump(st_->bad_requests);
+        const bool too_big = ec == http::error::body_limit || ec == http::error::header_limit ||
+                             ec == http::error::buffer_overflow;
+        return respond(too_big ? 413 : 400, "text/plain", too_big ? "request too large\n" : "bad request\n",
+                       false, 11);
+      }
+      bump(st_->io_errors);
+      return close();
+    }
+    const auto& req = parser_->get();
+    const bool keep = req.keep_alive();
+    const unsigned version = req.version();
+    if (req.method() != http::verb::get) {
+      bump(st_->not_allowed);
+      return respond(405, "text/plain", "only GET\n", keep, version);
+    }
+    Response r;
+    try {
+      r = st_->handler(std::string_view(req.target().data(), req.target().size()));
+      bump(st_->requests);
+    } catch (const std::exception& e) {
+      bump(st_->handler_errors);
+      r = Response{500, "text/plain", std::string("internal error: ") + e.what() + "\n"};
+    } catch (...) {
+      bump(st_->handler_errors);
+      r = Response{500, "text/plain", "internal error\n"};
+    }
+    respond(r.status, std::move(r.content_type), std::move(r.body), keep, version);
+  }
+
+  void respond(unsigned status, std::string content_type, std::string body, bool keep, unsigned version) {
+    res_ = {};
+    res_.version(version);
+    res_.result(status);
+    res_.set(http::field::server, "hftd");
+    res_.set(http::field::content_type, content_type);
+    if (status == 405) res_.set(http::field::allow, "GET");
+    res_.body() = std::move(body);
+    res_.keep_alive(keep);
+    res_.prepare_payload();
+    stream_.expires_after(kIdleTimeout);
+    http::async_write(stream_, res_, [self = shared_from_this(), keep](error_code ec, std::size_t) {
+      if (ec) {
+        if (ec != asio::error::operation_aborted) bump(self->st_->io_errors);
+        return self->close();
+      }
+      if (!keep || self->st_->stopped) return self->close();
+      self->read();
+    });
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_{kMaxRequest};
+  std::optional<http::request_parser<http::string_body>> parser_;
+  http::response<http::string_body> res_;
+  std::shared_ptr<HttpServer::State> st_;
+};
+
+}  // namespace
+
+void HttpServer::State::accept() {
+  acceptor.async_accept([self = shared_from_this()](error_code ec, tcp::socket sock) {
+    if (self->stopped) return;
+    if (ec) {
+      if (ec == asio::error::operation_aborted) return;
+      bump(self->io_errors);
+      self->retry.expires_after(std::chrono::milliseconds(100));
+      self->retry.async_wait([self](error_code wec) {
+        if (!wec && !self->stopped) self->accept();
+      });
+      return;
+    }
+    bump(self->connections);
+    auto s = std::make_shared<Session>(std::move(sock), self);
+    std::erase_if(self->sessions, [](const std::weak_ptr<Session>& w) { return w.expired(); });
+    self->sessions.push_back(s);
+    s->read();
+    self->accept();
+  });
+}
+
+void HttpServer::State::close_all() {
+  if (stopped) return;
+  stopped = true;
+  error_code ec;
+  acceptor.close(ec);
+  retry.cancel();
+  for (auto& w : sessions)
+    if (auto s = w.lock()) s->close();
+  sessions.clear();
+}
+
+HttpServer::HttpServer(asio::io_context& ioc, std::string bind_addr, std::uint16_t port, Handler handler)
+    : state_(std::make_shared<State>(ioc, std::move(handler))) {
+  const std::string where = bind_addr + ":" + std::to_string(port);
+  error_code ec;
+  tcp::resolver resolver(ioc);
+  auto eps = resolver.resolve(bind_addr, std::to_string(port),
+                              tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+  if (ec || eps.empty())
+    throw std::runtime_error("http: cannot resolve listen address " + where + ": " + ec.message());
+  const tcp::endpoint ep = eps.begin()->endpoint();
+  tcp::acceptor& a = state_->acceptor;
+  a.open(ep.protocol(), ec);
+  if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) a.bind(ep, ec);
+  if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) throw std::runtime_error("http: cannot listen on " + where + ": " + ec.message());
+  port_ = a.local_endpoint(ec).port();
+  state_->accept();
+}
+
+HttpServer::~HttpServer() { stop(); }
+
+void HttpServer::stop() {
+  asio::dispatch(state_->ioc, [st = state_] { st->close_all(); });
+}
+
+HttpStats HttpServer::stats() const noexcept {
+  const State& s = *state_;
+  return HttpStats{s.connections.load(std::memory_order_relaxed), s.requests.load(std::memory_order_relaxed),
+                   s.bad_requests.load(std::memory_order_relaxed), s.not_allowed.load(std::memory_order_relaxed),
+                   s.handler_errors.load(std::memory_order_relaxed), s.io_errors.load(std::memory_order_relaxed)};
+}
+
+std::optional<Response> http_get(const std::string& host, std::uint16_t port, const std::string& target,
+                                 std::chrono::milliseconds timeout) {
+  try {
+    asio::io_context ioc;
+    tcp::resolver resolver(ioc);
+    beast::tcp_stream stream(ioc);
+    beast::flat_buffer buf;
+    http::request<http::empty_body> req{http::verb::get, target, 11};
+    req.set(http::field::host, host);
+    req.set(http::field::connection, "close");
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(64u << 20);
+    std::optional<Response> out;
+
+    resolver.async_resolve(host, std::to_string(port), [&](error_code ec, tcp::resolver::results_type eps) {
+      if (ec) return;
+      stream.expires_after(timeout);
+      stream.async_connect(eps, [&](error_code cec, const tcp::endpoint&) {
+        if (cec) return;
+        http::async_write(stream, req, [&](error_code wec, std::size_t) {
+          if (wec) return;
+          http::async_read(stream, buf, parser, [&](error_code rec, std::size_t) {
+            if (rec) return;
+            const auto& res = parser.get();
+            Response r;
+            r.status = res.result_int();
+            r.content_type = std::string(res[http::field::content_type]);
+            r.body = res.body();
+            out = std::move(r);
+            error_code ignore;
+            stream.socket().shutdown(tcp::socket::shutdown_both, ignore);
+          });
+        });
+      });
+    });
+    ioc.run_for(timeout);
+    return out;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+}  // namespace hft::telemetry
