@@ -89,7 +89,8 @@ std::string json_escape(const std::string& s) {
 
 class Service {
  public:
-  explicit Service(std::string path) : path_(std::move(path)) {}
+  Service(std::string path, std::function<void(std::uint16_t)> on_ready)
+      : path_(std::move(path)), on_ready_(std::move(on_ready)) {}
 
   int run() {
     auto loaded = config::load_config_file(path_);
@@ -153,6 +154,7 @@ class Service {
              telemetry::tsc_invariant() ? ", invariant" : ", NOT invariant (latency figures may be off)");
     if (notify_.watchdog()) log_info("watchdog: ping every {} ms", notify_.watchdog()->count() / 2000);
 
+    if (on_ready_) on_ready_(http_->port());
     boost::asio::steady_timer tick(io_);
     schedule_tick(tick);
     io_.run();
@@ -366,6 +368,7 @@ class Service {
   }
 
   std::string path_;
+  std::function<void(std::uint16_t)> on_ready_;
   boost::asio::io_context io_;
   Notifier notify_;
   telemetry::Registry registry_{4096};
@@ -390,6 +393,8 @@ class Service {
 
 }  // namespace
 
-int run_service(const std::string& config_path) { return Service(config_path).run(); }
+int run_service(const std::string& config_path, const std::function<void(std::uint16_t)>& on_ready) {
+  return Service(config_path, on_ready).run();
+}
 
 }  // namespace hft::engine

@@ -27,6 +27,7 @@
 
 #include "hft/config/config.hpp"
 #include "hft/telemetry/http_server.hpp"
+#include "../common/service_util.hpp"
 #include "run_util.hpp"
 
 extern char** environ;
@@ -34,33 +35,8 @@ extern char** environ;
 namespace {
 
 using namespace hft::e2e;
+using namespace hft::testing;
 using Clock = std::chrono::steady_clock;
-
-std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-void write_file(const std::string& path, const std::string& text) {
-  const std::string tmp_path = path + ".tmp";
-  std::ofstream(tmp_path, std::ios::binary) << text;
-  std::filesystem::rename(tmp_path, path);  // one atomic change, as an editor or deploy would
-}
-
-// A free UDP port on loopback (bound and released; the daemon binds it right after).
-std::uint16_t free_udp_port() {
-  const int fd = socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
-}
 
 // The systemd side of sd_notify: a datagram socket the service writes "KEY=VALUE" lines to.
 struct NotifySocket {
@@ -95,48 +71,13 @@ struct NotifySocket {
   }
 };
 
-template <class Pred>
-bool wait_for(Pred pred, std::chrono::seconds limit) {
-  const auto end = Clock::now() + limit;
-  while (Clock::now() < end) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return pred();
-}
-
-// "key": value (number or string) from the flat part of the /status JSON.
-std::string json_field(const std::string& json, const std::string& key) {
-  const auto at = json.find("\"" + key + "\": ");
-  if (at == std::string::npos) return {};
-  std::size_t b = at + key.size() + 4, e = b;
-  if (json[b] == '"') {
-    e = json.find('"', b + 1);
-    return json.substr(b + 1, e - b - 1);
-  }
-  while (e < json.size() && json[e] != ',' && json[e] != '\n') ++e;
-  return json.substr(b, e - b);
-}
-
 std::string config_text(const std::string& base, const std::string& state_dir, std::uint16_t udp_port,
                         std::size_t batch) {
-  std::string t = base;
-  auto set = [&t](const std::string& key, const std::string& value) {
-    const auto at = t.find(key + ":");
-    ASSERT_NE(at, std::string::npos) << key;
-    const auto eol = t.find('\n', at);
-    t.replace(at, eol - at, key + ": " + value);
-  };
-  set("state_dir", state_dir);
-  set("dst_port", std::to_string(udp_port));
-  set("http_port", "0");
-  set("batch", std::to_string(batch));
-  set("      core", "-1");  // CI machines differ: no pinning, and be polite when idle
-  set("      idle", "backoff");
-  set("  control_core", "-1");
-  set("summary_interval_s", "1");
-  set("config_watch_interval_ms", "0");  // this test drives reloads by SIGHUP only
-  return t;
+  auto set = test_settings(state_dir, udp_port);
+  set.push_back({"  batch", std::to_string(batch)});
+  set.push_back({"  summary_interval_s", "1"});
+  set.push_back({"  config_watch_interval_ms", "0"});  // this test drives reloads by SIGHUP only
+  return config_with(base, set);
 }
 
 TEST(Service, RunsAsNotifyServiceLiveBookEqualsReplayReloadsAndStopsCleanly) {
@@ -161,8 +102,7 @@ TEST(Service, RunsAsNotifyServiceLiveBookEqualsReplayReloadsAndStopsCleanly) {
   const std::uint16_t udp_port = free_udp_port();
   const std::string cfg = work + "/config.yml";
   const std::string state = work + "/state";
-  std::string first_text;
-  config_text(base, state, udp_port, 64).swap(first_text);
+  const std::string first_text = config_text(base, state, udp_port, 64);
   write_file(cfg, first_text);
 
   NotifySocket notify(work + "/notify.sock");

@@ -7,6 +7,8 @@
 // logged and the running configuration kept. At exit the final books are written to
 // <state_dir>/books.json. May touch: everything the engine touches, plus live/ and sources/.
 #pragma once
+#include <cstdint>
+#include <functional>
 #include <string>
 
 namespace hft::engine {
@@ -14,6 +16,8 @@ namespace hft::engine {
 // Returns the process exit code: 0 after a clean stop (or the end of a replay input), 1 when
 // start-up fails (bad config, socket, state directory) or the final state cannot be written.
 // A stalled hot thread stops the watchdog pings (systemd then restarts the service).
-int run_service(const std::string& config_path);
+// on_ready (optional) is called on the control thread once serving, with the HTTP port (tests
+// and embedding; systemd learns the same from READY/STATUS).
+int run_service(const std::string& config_path, const std::function<void(std::uint16_t http_port)>& on_ready = {});
 
 }  // namespace hft::engine
