@@ -336,6 +336,10 @@ void Engine::run_feed_thread(ThreadState& t) {
         if (last) e2e_hist_.record(static_cast<std::uint64_t>(static_cast<double>(stamps[t.last - t.first - 1] - e.t_in) * ns_per_tick_));
       }
       if (!last) ++kept;
+      if (opts_.replay_speed > 0 && kept) [[unlikely]] {  // paced: each event leaves when it is due
+        hand_on(t, env.data(), kept);
+        kept = 0;
+      }
     }
     if (!last && kept) hand_on(t, env.data(), kept);
     t.events.add(n);
