@@ -9,3 +9,4 @@ find_package(yaml-cpp REQUIRED)
 find_package(Threads REQUIRED)
 find_package(Boost 1.74 REQUIRED)   # header-only parts: Asio, Beast, lockfree (bench only)
 find_package(spdlog REQUIRED)       # Debian's build uses the packaged fmt
+find_package(Eigen3 3.3 REQUIRED NO_MODULE)  # regime: GARCH maximum likelihood

@@ -1,0 +1,89 @@
+// GARCH(1,1) volatility clustering: a streaming conditional-variance filter (hot path, O(1), no
+// allocation) and Gaussian maximum-likelihood estimation with Eigen (background: allocates, takes
+// milliseconds). Touches nothing but its arguments; fit_garch is a pure function, so a learner
+// thread can fit on a copy of the returns and the owner of a GarchFilter swaps the result in.
+//
+//   r_t = mu + e_t,  e_t = sigma_t z_t,  z_t ~ N(0,1)
+//   sigma_t^2 = omega + alpha e_{t-1}^2 + beta sigma_{t-1}^2,  omega > 0, alpha, beta >= 0, alpha+beta < 1
+#pragma once
+#include <array>
+#include <cstddef>
+#include <span>
+#include <string>
+
+namespace hft::regime {
+
+struct GarchParams {
+  double omega, alpha, beta;
+  double mu = 0;
+};
+
+// omega > 0, alpha >= 0, beta >= 0, alpha + beta < 1, all finite.
+bool garch_valid(const GarchParams& p) noexcept;
+// omega / (1 - alpha - beta); NaN when the parameters are not valid.
+double garch_unconditional_variance(const GarchParams& p) noexcept;
+
+// Gaussian log-likelihood of returns r[0..n) with sigma_0^2 = sigma2_0 as the variance of r[0]:
+//   sum_t -0.5 (log(2 pi) + log sigma_t^2 + e_t^2 / sigma_t^2).
+// -inf when a variance is not positive or a value is not finite.
+double garch_loglik(std::span<const double> r, const GarchParams& p, double sigma2_0) noexcept;
+
+struct FitOptions {
+  bool fit_mean = true;       // estimate mu (else mu = 0)
+  int max_iter = 400;         // BFGS iterations per start
+  int starts = 4;             // starting points tried (1..6); the best optimum is kept
+  double grad_tol = 1e-7;     // converged when the largest |gradient| of -loglik/n is below
+  bool standard_errors = true;  // from the inverse numerical Hessian of -loglik
+};
+
+struct GarchFit {
+  GarchParams params{0, 0, 0, 0};
+  double loglik = 0;          // at params, with sigma2_0 below, in the units of the input
+  double sigma2_0 = 0;        // variance used for the first return: mean squared deviation
+  int iterations = 0;         // BFGS iterations of the start that won
+  bool converged = false;
+  // Asymptotic standard errors of omega, alpha, beta, mu (NaN when the Hessian is not positive
+  // definite, when not asked, or for mu when not fitted).
+  std::array<double, 4> se{};
+  std::string error;          // empty on success; else why no fit was made
+};
+
+// Maximum likelihood. Parameters are optimised through transforms that keep them valid:
+// omega = exp(x0), alpha + beta = logistic(x1), alpha / (alpha + beta) = logistic(x2), mu = x3,
+// on returns scaled to unit variance (so omega's scale does not hurt the conditioning), by BFGS
+// with central-difference gradients and a backtracking (Armijo) line search, from several starts.
+// Needs at least 50 finite returns with positive variance; otherwise error says why.
+GarchFit fit_garch(std::span<const double> returns, const FitOptions& opt = {});
+
+// The streaming filter. variance() is the conditional variance of the NEXT return; update(r)
+// consumes that return and moves the forecast one step on.
+class GarchFilter {
+ public:
+  GarchFilter() = default;
+  GarchFilter(const GarchParams& p, double sigma2_0) noexcept { reset(p, sigma2_0); }
+
+  void reset(const GarchParams& p, double sigma2_0) noexcept;
+  // Swaps parameters between updates, keeping the current variance state (so a refit does not
+  // restart the filter). Invalid parameters are refused (returns false, counted).
+  bool set_params(const GarchParams& p) noexcept;
+  const GarchParams& params() const noexcept { return p_; }
+
+  void update(double r) noexcept;
+  double variance() const noexcept { return s2_; }
+  double sigma() const noexcept;
+  // E[sigma_{t+h}^2], h >= 1 (h = 1 is variance()).
+  double forecast_variance(int h) const noexcept;
+  // (r - mu) / sigma for the next return r.
+  double standardized(double r) const noexcept;
+
+  std::size_t updates() const noexcept { return n_; }
+  std::size_t rejected_params() const noexcept { return bad_params_; }
+  std::size_t rejected_returns() const noexcept { return bad_returns_; }
+
+ private:
+  GarchParams p_{1e-12, 0, 0, 0};
+  double s2_ = 1e-12;
+  std::size_t n_ = 0, bad_params_ = 0, bad_returns_ = 0;
+};
+
+}  // namespace hft::regime

@@ -1,0 +1,286 @@
+#include "hft/regime/garch.hpp"
+
+#include <Eigen/Dense>
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numbers>
+#include <vector>
+
+namespace hft::regime {
+
+namespace {
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kLog2Pi = 1.8378770664093454836;  // log(2 pi)
+
+double logistic(double x) noexcept { return 1.0 / (1.0 + std::exp(-x)); }
+double logit(double p) noexcept { return std::log(p / (1.0 - p)); }
+
+using Vec = Eigen::VectorXd;
+
+struct Problem {
+  std::span<const double> y;  // returns scaled to unit variance
+  double sigma2_0;            // scaled
+  bool fit_mean;
+
+  GarchParams params(const Vec& x) const noexcept {
+    const double pers = logistic(x[1]), share = logistic(x[2]);
+    return GarchParams{std::exp(x[0]), pers * share, pers * (1.0 - share), fit_mean ? x[3] : 0.0};
+  }
+  // Objective: -loglik / n (scaled so gradients are O(1) whatever n is).
+  double f(const Vec& x) const noexcept {
+    const double ll = garch_loglik(y, params(x), sigma2_0);
+    return std::isfinite(ll) ? -ll / static_cast<double>(y.size()) : kInf;
+  }
+};
+
+template <class F>
+Vec num_grad(const F& f, const Vec& x, double fx) {
+  Vec g(x.size());
+  for (Eigen::Index i = 0; i < x.size(); ++i) {
+    const double h = 1e-5 * (1.0 + std::abs(x[i]));
+    Vec xp = x, xm = x;
+    xp[i] += h;
+    xm[i] -= h;
+    const double fp = f(xp), fm = f(xm);
+    if (std::isfinite(fp) && std::isfinite(fm)) g[i] = (fp - fm) / (2 * h);
+    else if (std::isfinite(fp)) g[i] = (fp - fx) / h;   // one-sided near a wall
+    else if (std::isfinite(fm)) g[i] = (fx - fm) / h;
+    else g[i] = 0;
+  }
+  return g;
+}
+
+struct BfgsResult {
+  Vec x;
+  double f;
+  int iters;
+  bool converged;
+};
+
+// BFGS on the inverse Hessian with an Armijo backtracking line search; restarts the curvature
+// (H = I) when the search direction stops being a descent direction.
+BfgsResult bfgs(const Problem& pb, Vec x, int max_iter, double grad_tol) {
+  auto f = [&](const Vec& v) { return pb.f(v); };
+  const auto k = x.size();
+  double fx = f(x);
+  if (!std::isfinite(fx)) return {x, fx, 0, false};
+  Vec g = num_grad(f, x, fx);
+  Eigen::MatrixXd H = Eigen::MatrixXd::Identity(k, k);
+  int small_steps = 0;
+  for (int it = 1; it <= max_iter; ++it) {
+    if (g.lpNorm<Eigen::Infinity>() < grad_tol) return {x, fx, it - 1, true};
+    Vec d = -H * g;
+    double slope = g.dot(d);
+    if (!(slope < 0)) {
+      H.setIdentity();
+      d = -g;
+      slope = -g.squaredNorm();
+    }
+    // Keep a step from jumping across the whole parameter space (the transforms saturate).
+    const double dn = d.lpNorm<Eigen::Infinity>();
+    if (dn > 5.0) {
+      d *= 5.0 / dn;
+      slope *= 5.0 / dn;
+    }
+    double t = 1.0, fn = kInf;
+    Vec xn;
+    bool found = false;
+    for (int ls = 0; ls < 50; ++ls) {
+      xn = x + t * d;
+      fn = f(xn);
+      if (std::isfinite(fn) && fn <= fx + 1e-4 * t * slope) {
+        found = true;
+        break;
+      }
+      t *= 0.5;
+    }
+    if (!found) {
+      if (H.isIdentity()) return {x, fx, it, g.lpNorm<Eigen::Infinity>() < 1e3 * grad_tol};
+      H.setIdentity();  // bad curvature estimate: retry as steepest descent
+      continue;
+    }
+    const Vec gn = num_grad(f, xn, fn);
+    const Vec s = xn - x, yv = gn - g;
+    const double sy = s.dot(yv);
+    if (sy > 1e-14) {
+      const double rho = 1.0 / sy;
+      const Eigen::MatrixXd I = Eigen::MatrixXd::Identity(k, k);
+      H = (I - rho * s * yv.transpose()) * H * (I - rho * yv * s.transpose()) + rho * s * s.transpose();
+    }
+    const double df = fx - fn;
+    x = xn;
+    fx = fn;
+    g = gn;
+    // Stalled: several steps in a row that change the objective by nothing measurable.
+    small_steps = (df < 1e-15 * (1.0 + std::abs(fx))) ? small_steps + 1 : 0;
+    if (small_steps >= 3) return {x, fx, it, g.lpNorm<Eigen::Infinity>() < 1e3 * grad_tol};
+  }
+  return {x, fx, max_iter, g.lpNorm<Eigen::Infinity>() < grad_tol};
+}
+
+}  // namespace
+
+bool garch_valid(const GarchParams& p) noexcept {
+  return std::isfinite(p.omega) && std::isfinite(p.alpha) && std::isfinite(p.beta) &&
+         std::isfinite(p.mu) && p.omega > 0 && p.alpha >= 0 && p.beta >= 0 && p.alpha + p.beta < 1;
+}
+
+double garch_unconditional_variance(const GarchParams& p) noexcept {
+  return garch_valid(p) ? p.omega / (1.0 - p.alpha - p.beta) : kNaN;
+}
+
+double garch_loglik(std::span<const double> r, const GarchParams& p, double sigma2_0) noexcept {
+  double s2 = sigma2_0, ll = 0;
+  for (std::size_t t = 0; t < r.size(); ++t) {
+    if (!(s2 > 0) || !std::isfinite(s2)) return -kInf;
+    const double e = r[t] - p.mu;
+    ll += -0.5 * (kLog2Pi + std::log(s2) + e * e / s2);
+    s2 = p.omega + p.alpha * e * e + p.beta * s2;
+  }
+  return std::isfinite(ll) ? ll : -kInf;
+}
+
+GarchFit fit_garch(std::span<const double> returns, const FitOptions& opt) {
+  GarchFit out;
+  out.se.fill(kNaN);
+  const std::size_t n = returns.size();
+  if (n < 50) {
+    out.error = "fit_garch: need at least 50 returns, got " + std::to_string(n);
+    return out;
+  }
+  double mean = 0;
+  for (double v : returns) {
+    if (!std::isfinite(v)) {
+      out.error = "fit_garch: non-finite return in input";
+      return out;
+    }
+    mean += v;
+  }
+  mean /= static_cast<double>(n);
+  double var = 0;
+  for (double v : returns) var += (v - mean) * (v - mean);
+  var /= static_cast<double>(n);
+  if (!(var > 0) || !std::isfinite(var)) {
+    out.error = "fit_garch: returns have zero variance";
+    return out;
+  }
+  const double sd = std::sqrt(var);
+  std::vector<double> y(returns.begin(), returns.end());
+  for (double& v : y) v /= sd;
+  const Problem pb{y, 1.0, opt.fit_mean};  // sigma2_0 = var in original units = 1 scaled
+  const Eigen::Index k = opt.fit_mean ? 4 : 3;
+
+  // Starting points (persistence, alpha share), with variance targeting for omega.
+  static constexpr std::array<std::array<double, 2>, 6> starts{
+      {{0.95, 0.08}, {0.80, 0.20}, {0.99, 0.05}, {0.50, 0.30}, {0.90, 0.40}, {0.995, 0.02}}};
+  const int nstarts = std::clamp(opt.starts, 1, 6);
+  BfgsResult best{Vec(), kInf, 0, false};
+  for (int s = 0; s < nstarts; ++s) {
+    Vec x0(k);
+    const double pers = starts[static_cast<std::size_t>(s)][0];
+    x0[0] = std::log(1.0 - pers);
+    x0[1] = logit(pers);
+    x0[2] = logit(starts[static_cast<std::size_t>(s)][1]);
+    if (opt.fit_mean) x0[3] = mean / sd;
+    BfgsResult r = bfgs(pb, x0, opt.max_iter, opt.grad_tol);
+    if (std::isfinite(r.f) && r.f < best.f) best = std::move(r);
+  }
+  if (!std::isfinite(best.f)) {
+    out.error = "fit_garch: likelihood not finite at any starting point";
+    return out;
+  }
+  const GarchParams ps = pb.params(best.x);
+  out.params = GarchParams{ps.omega * var, ps.alpha, ps.beta, ps.mu * sd};
+  out.sigma2_0 = var;
+  out.loglik = garch_loglik(returns, out.params, var);
+  out.iterations = best.iters;
+  out.converged = best.converged;
+
+  if (opt.standard_errors) {
+    // Numerical Hessian of -loglik in the natural (scaled) parameters theta = (omega, alpha,
+    // beta[, mu]); the inverse is the asymptotic covariance.
+    Vec th(k);
+    th[0] = ps.omega;
+    th[1] = ps.alpha;
+    th[2] = ps.beta;
+    if (opt.fit_mean) th[3] = ps.mu;
+    auto nll = [&](const Vec& t) {
+      const GarchParams q{t[0], t[1], t[2], opt.fit_mean ? t[3] : 0.0};
+      return -garch_loglik(y, q, 1.0);
+    };
+    Vec h(k);
+    for (Eigen::Index i = 0; i < k; ++i) h[i] = 1e-4 * std::max(std::abs(th[i]), 1e-2);
+    Eigen::MatrixXd Hs(k, k);
+    const double f0 = nll(th);
+    for (Eigen::Index i = 0; i < k; ++i) {
+      for (Eigen::Index j = i; j < k; ++j) {
+        double v;
+        if (i == j) {
+          Vec a = th, b = th;
+          a[i] += h[i];
+          b[i] -= h[i];
+          v = (nll(a) - 2 * f0 + nll(b)) / (h[i] * h[i]);
+        } else {
+          Vec pp = th, pm = th, mp = th, mm = th;
+          pp[i] += h[i]; pp[j] += h[j];
+          pm[i] += h[i]; pm[j] -= h[j];
+          mp[i] -= h[i]; mp[j] += h[j];
+          mm[i] -= h[i]; mm[j] -= h[j];
+          v = (nll(pp) - nll(pm) - nll(mp) + nll(mm)) / (4 * h[i] * h[j]);
+        }
+        Hs(i, j) = Hs(j, i) = v;
+      }
+    }
+    if (Hs.allFinite()) {
+      Eigen::LLT<Eigen::MatrixXd> llt(Hs);
+      if (llt.info() == Eigen::Success) {
+        const Eigen::MatrixXd cov = llt.solve(Eigen::MatrixXd::Identity(k, k));
+        out.se[0] = std::sqrt(cov(0, 0)) * var;
+        out.se[1] = std::sqrt(cov(1, 1));
+        out.se[2] = std::sqrt(cov(2, 2));
+        if (opt.fit_mean) out.se[3] = std::sqrt(cov(3, 3)) * sd;
+      }
+    }
+  }
+  return out;
+}
+
+void GarchFilter::reset(const GarchParams& p, double sigma2_0) noexcept {
+  if (garch_valid(p)) p_ = p;
+  else ++bad_params_;
+  s2_ = (sigma2_0 > 0 && std::isfinite(sigma2_0)) ? sigma2_0 : garch_unconditional_variance(p_);
+  n_ = 0;
+}
+
+bool GarchFilter::set_params(const GarchParams& p) noexcept {
+  if (!garch_valid(p)) {
+    ++bad_params_;
+    return false;
+  }
+  p_ = p;
+  return true;
+}
+
+void GarchFilter::update(double r) noexcept {
+  if (!std::isfinite(r)) {  // a bad sample must not poison the variance forever
+    ++bad_returns_;
+    return;
+  }
+  const double e = r - p_.mu;
+  s2_ = p_.omega + p_.alpha * e * e + p_.beta * s2_;
+  ++n_;
+}
+
+double GarchFilter::sigma() const noexcept { return std::sqrt(s2_); }
+
+double GarchFilter::forecast_variance(int h) const noexcept {
+  if (h <= 1) return s2_;
+  const double vbar = garch_unconditional_variance(p_);
+  return vbar + std::pow(p_.alpha + p_.beta, h - 1) * (s2_ - vbar);
+}
+
+double GarchFilter::standardized(double r) const noexcept { return (r - p_.mu) / std::sqrt(s2_); }
+
+}  // namespace hft::regime
