@@ -282,103 +282,16 @@ void Engine::publish(ThreadState& t) {
   }
 }
 
-void Engine::run_feed_thread(ThreadState& t) {
-  Stages st{book_, monitor_};
-  const ChainFn fn = kChains[t.first + 1][t.last];  // the feed itself is stage 0
-  const bool last = t.out == nullptr;
-  HotSettings hs = initial_;
-  std::array<MarketEvent, feed::kMaxBatch> evs;
-  std::array<Envelope, feed::kMaxBatch> env;
-  std::uint64_t stamps[kStageCount + 1];
-  std::uint64_t sample = 0, last_pub = rdtsc(), paced_t0 = 0;
-  Nanos paced_ts0 = 0;
-  Idler idle{t.layout.idle};
-  const double ticks_per_ns = 1.0 / ns_per_tick_;
-  while (!stop_.load(std::memory_order_relaxed)) {
-    t.heartbeat.add();
-    take_config(t, hs);
-    const std::uint64_t t0 = rdtsc();
-    const std::size_t n = source_->next(std::span<MarketEvent>(evs.data(), hs.batch));
-    if (n == 0) {
-      if (!source_->live()) {
-        t.log->log(msgs().end_of_input, static_cast<std::int64_t>(source_->stats().events));
-        break;
-      }
-      t.idle_loops.add();
-      if (rdtsc() - last_pub >= hs.publish_ticks) {  // keep the mirrors fresh while idle too
-        publish(t);
-        last_pub = rdtsc();
-      }
-      idle.wait();
-      continue;
-    }
-    idle.reset();
-    std::uint64_t t1 = rdtsc();
-    stage_hist_[kFeed].record(static_cast<std::uint64_t>(static_cast<double>(t1 - t0) * ns_per_tick_ / static_cast<double>(n)));
-    std::size_t kept = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-      Envelope& e = env[kept];
-      e.ev = evs[i];
-      if (opts_.replay_speed > 0) [[unlikely]] {  // hold the event until its recorded time
-        if (paced_t0 == 0) { paced_t0 = rdtsc(); paced_ts0 = e.ev.ts_exch; }
-        const auto due = paced_t0 + static_cast<std::uint64_t>(
-            static_cast<double>(e.ev.ts_exch - paced_ts0) / opts_.replay_speed * ticks_per_ns);
-        while (rdtsc() < due && !stop_.load(std::memory_order_relaxed)) Idler::cpu_relax();
-        t1 = rdtsc();
-      }
-      e.t_in = t1;
-      const bool timed = ++sample >= hs.sample_every;
-      if (timed) { sample = 0; stamps[0] = rdtsc(); }
-      if (!fn(st, e, timed ? stamps : nullptr)) { t.filtered.add(); continue; }
-      if (timed) {
-        for (std::size_t k = t.first + 1; k < t.last; ++k)
-          stage_hist_[k].record(static_cast<std::uint64_t>(static_cast<double>(stamps[k - t.first] - stamps[k - t.first - 1]) * ns_per_tick_));
-        if (last) e2e_hist_.record(static_cast<std::uint64_t>(static_cast<double>(stamps[t.last - t.first - 1] - e.t_in) * ns_per_tick_));
-      }
-      if (!last) ++kept;
-      if (opts_.replay_speed > 0 && kept) [[unlikely]] {  // paced: each event leaves when it is due
-        hand_on(t, env.data(), kept);
-        kept = 0;
-      }
-    }
-    if (!last && kept) hand_on(t, env.data(), kept);
-    t.events.add(n);
-    t.batches.add();
-    if (rdtsc() - last_pub >= hs.publish_ticks) {
-      publish(t);
-      last_pub = rdtsc();
-    }
-  }
-}
+// The per-thread loop state shared by the feed thread and the ring threads.
+struct Engine::Loop {
+  Loop(Engine& e, ThreadState& th)
+      : eng(e), t(th), st{e.book_, e.monitor_}, chain_first(th.in ? th.first : th.first + 1),
+        fn(kChains[chain_first][th.last]), last(th.out == nullptr), hs(e.initial_), idle{th.layout.idle},
+        last_pub(rdtsc()) {}
 
-void Engine::run_ring_thread(ThreadState& t) {
-  Stages st{book_, monitor_};
-  const ChainFn fn = kChains[t.first][t.last];
-  const bool last = t.out == nullptr;
-  HotSettings hs = initial_;
-  constexpr std::size_t kPop = 256;
-  std::array<Envelope, kPop> env;
-  std::uint64_t stamps[kStageCount + 1];
-  std::uint64_t sample = 0, last_pub = rdtsc();
-  ThreadState& prev = *threads_[static_cast<std::size_t>(t.index) - 1];
-  Idler idle{t.layout.idle};
-  for (;;) {
-    t.heartbeat.add();
-    take_config(t, hs);
-    const std::size_t n = t.in->pop_batch(env.data(), kPop);
-    if (n == 0) {
-      // The producer's done flag is read before the final emptiness check, so every item it
-      // pushed before finishing is seen.
-      if (prev.done.load(std::memory_order_acquire) && t.in->empty_approx()) break;
-      t.idle_loops.add();
-      if (rdtsc() - last_pub >= hs.publish_ticks) {  // keep the mirrors fresh while idle too
-        publish(t);
-        last_pub = rdtsc();
-      }
-      idle.wait();
-      continue;
-    }
-    idle.reset();
+  // Runs this thread's stages on env[0, n) in place; returns how many go on (compacted to the
+  // front). Samples the cycle counter between stages every hs.sample_every events.
+  std::size_t process(Envelope* env, std::size_t n) noexcept {
     std::size_t kept = 0;
     for (std::size_t i = 0; i < n; ++i) {
       Envelope& e = env[i];
@@ -386,19 +299,109 @@ void Engine::run_ring_thread(ThreadState& t) {
       if (timed) { sample = 0; stamps[0] = rdtsc(); }
       if (!fn(st, e, timed ? stamps : nullptr)) { t.filtered.add(); continue; }
       if (timed) {
-        for (std::size_t k = t.first; k < t.last; ++k)
-          stage_hist_[k].record(static_cast<std::uint64_t>(static_cast<double>(stamps[k - t.first + 1] - stamps[k - t.first]) * ns_per_tick_));
-        if (last) e2e_hist_.record(static_cast<std::uint64_t>(static_cast<double>(stamps[t.last - t.first] - e.t_in) * ns_per_tick_));
+        for (std::size_t k = chain_first; k < t.last; ++k)
+          eng.stage_hist_[k].record(ticks_to_ns(stamps[k - chain_first + 1] - stamps[k - chain_first]));
+        if (last) eng.e2e_hist_.record(ticks_to_ns(stamps[t.last - chain_first] - e.t_in));
       }
       if (!last) env[kept++] = e;
     }
-    if (!last && kept) hand_on(t, env.data(), kept);
+    return kept;
+  }
+  void after_batch(std::size_t n) noexcept {
+    idle.reset();
     t.events.add(n);
     t.batches.add();
-    if (rdtsc() - last_pub >= hs.publish_ticks) {
-      publish(t);
-      last_pub = rdtsc();
+    maybe_publish();
+  }
+  void idle_step() noexcept {
+    t.idle_loops.add();
+    maybe_publish();  // keep the mirrors fresh while idle too
+    idle.wait();
+  }
+  void maybe_publish() noexcept {
+    if (rdtsc() - last_pub < hs.publish_ticks) return;
+    eng.publish(t);
+    last_pub = rdtsc();
+  }
+  std::uint64_t ticks_to_ns(std::uint64_t ticks) const noexcept {
+    return static_cast<std::uint64_t>(static_cast<double>(ticks) * eng.ns_per_tick_);
+  }
+
+  Engine& eng;
+  ThreadState& t;
+  Stages st;
+  const std::size_t chain_first;  // the feed's own work is not part of the chain
+  const ChainFn fn;
+  const bool last;                // this thread ends the hot path
+  HotSettings hs;
+  Idler idle;
+  std::uint64_t last_pub, sample = 0;
+  std::uint64_t stamps[kStageCount + 1] = {};
+};
+
+void Engine::run_feed_thread(ThreadState& t) {
+  Loop L(*this, t);
+  std::array<MarketEvent, feed::kMaxBatch> evs;
+  std::array<Envelope, feed::kMaxBatch> env;
+  std::uint64_t paced_t0 = 0;
+  Nanos paced_ts0 = 0;
+  const double ticks_per_ns = 1.0 / ns_per_tick_;
+  while (!stop_.load(std::memory_order_relaxed)) {
+    t.heartbeat.add();
+    take_config(t, L.hs);
+    const std::uint64_t t0 = rdtsc();
+    const std::size_t n = source_->next(std::span<MarketEvent>(evs.data(), L.hs.batch));
+    if (n == 0) {
+      if (!source_->live()) {
+        t.log->log(msgs().end_of_input, source_->stats().events);
+        break;
+      }
+      L.idle_step();
+      continue;
     }
+    const std::uint64_t t1 = rdtsc();
+    stage_hist_[kFeed].record(L.ticks_to_ns((t1 - t0) / n));
+    if (opts_.replay_speed > 0) [[unlikely]] {
+      // Paced replay: each event is released (stamped, run, handed on) when its recorded time,
+      // scaled by the speed, has come.
+      for (std::size_t i = 0; i < n && !stop_.load(std::memory_order_relaxed); ++i) {
+        if (paced_t0 == 0) { paced_t0 = rdtsc(); paced_ts0 = evs[i].ts_exch; }
+        const auto due = paced_t0 + static_cast<std::uint64_t>(
+            static_cast<double>(evs[i].ts_exch - paced_ts0) / opts_.replay_speed * ticks_per_ns);
+        while (rdtsc() < due && !stop_.load(std::memory_order_relaxed)) Idler::cpu_relax();
+        env[0].ev = evs[i];
+        env[0].t_in = rdtsc();
+        if (L.process(env.data(), 1)) hand_on(t, env.data(), 1);
+      }
+    } else {
+      for (std::size_t i = 0; i < n; ++i) {
+        env[i].ev = evs[i];
+        env[i].t_in = t1;
+      }
+      if (const std::size_t kept = L.process(env.data(), n)) hand_on(t, env.data(), kept);
+    }
+    L.after_batch(n);
+  }
+}
+
+void Engine::run_ring_thread(ThreadState& t) {
+  Loop L(*this, t);
+  constexpr std::size_t kPop = 256;
+  std::array<Envelope, kPop> env;
+  const ThreadState& prev = *threads_[static_cast<std::size_t>(t.index) - 1];
+  for (;;) {
+    t.heartbeat.add();
+    take_config(t, L.hs);
+    const std::size_t n = t.in->pop_batch(env.data(), kPop);
+    if (n == 0) {
+      // The producer's done flag is read before the final emptiness check, so every item it
+      // pushed before finishing is seen.
+      if (prev.done.load(std::memory_order_acquire) && t.in->empty_approx()) break;
+      L.idle_step();
+      continue;
+    }
+    if (const std::size_t kept = L.process(env.data(), n)) hand_on(t, env.data(), kept);
+    L.after_batch(n);
   }
 }
 

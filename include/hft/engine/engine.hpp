@@ -104,6 +104,7 @@ class Engine {
   std::uint64_t digest() const noexcept { return monitor_.digest; }
 
  private:
+  struct Loop;
   void run_feed_thread(ThreadState& t);
   void run_ring_thread(ThreadState& t);
   bool take_config(ThreadState& t, HotSettings& hs);  // true when a new config was applied
