@@ -25,6 +25,7 @@ extern const Command kGenCommand;
 extern const Command kPublishCommand;
 extern const Command kReplayCommand;
 extern const Command kRunCommand;
+extern const Command kStudyCommand;
 
 // "--name value" and "--flag" options. Unknown options are errors (a typo must not be ignored).
 class Options {

@@ -17,6 +17,7 @@ const Command* const kCommands[] = {
     &hft::app::kGenCommand,
     &hft::app::kCheckConfigCommand,
     &hft::app::kPublishCommand,
+    &hft::app::kStudyCommand,
 };
 
 void print_help() {
