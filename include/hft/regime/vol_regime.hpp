@@ -1,0 +1,88 @@
+// Realised-volatility regimes: a rolling realised volatility over the last W returns, and
+// quantile cut points learned once on a warm-up sample that then classify every new value
+// (terciles by default: low / normal / high). Storage is allocated at construction; add(),
+// classify() and rank() never allocate. Touches nothing outside itself.
+#pragma once
+#include <cstddef>
+#include <span>
+#include <vector>
+
+namespace hft::regime {
+
+// Fixed-capacity ring of the last N values (allocated once).
+class Ring {
+ public:
+  explicit Ring(std::size_t cap = 1) : buf_(cap ? cap : 1) {}
+  void push(double v) noexcept {
+    buf_[head_] = v;
+    head_ = head_ + 1 == buf_.size() ? 0 : head_ + 1;
+    if (size_ < buf_.size()) ++size_;
+  }
+  // i = 0 is the newest, i = size()-1 the oldest.
+  double back(std::size_t i) const noexcept {
+    const std::size_t cap = buf_.size();
+    return buf_[(head_ + cap - 1 - i) % cap];
+  }
+  std::size_t size() const noexcept { return size_; }
+  std::size_t capacity() const noexcept { return buf_.size(); }
+  bool full() const noexcept { return size_ == buf_.size(); }
+  void clear() noexcept { head_ = size_ = 0; }
+  // Oldest-to-newest copy (off the hot path: for a background refit).
+  void copy_to(std::vector<double>& out) const {
+    out.resize(size_);
+    for (std::size_t i = 0; i < size_; ++i) out[i] = back(size_ - 1 - i);
+  }
+
+ private:
+  std::vector<double> buf_;
+  std::size_t head_ = 0, size_ = 0;
+};
+
+// sqrt(mean of r^2) over the last W returns (zero-mean realised volatility, the usual choice for
+// high-frequency returns). Running sum of squares, re-summed exactly from the window every W
+// updates so rounding cannot drift.
+class RollingRealizedVol {
+ public:
+  explicit RollingRealizedVol(std::size_t window);
+  void add(double r) noexcept;
+  bool ready() const noexcept { return ring_.full(); }
+  double value() const noexcept;  // NaN until ready
+  std::size_t window() const noexcept { return ring_.capacity(); }
+
+ private:
+  Ring ring_;
+  double ss_ = 0;
+  std::size_t since_resum_ = 0;
+};
+
+// Quantile cut points at the given probabilities (sorted, in (0,1)), computed by linear
+// interpolation between order statistics (Hyndman-Fan type 7, numpy's default):
+//   h = (n - 1) p,  q = x[floor h] + (h - floor h) (x[floor h + 1] - x[floor h]).
+class QuantileRegimes {
+ public:
+  QuantileRegimes(std::size_t warmup, std::vector<double> probs = {1.0 / 3.0, 2.0 / 3.0});
+
+  // Feeds the warm-up sample; returns true once learned. Non-finite values are counted and
+  // skipped. Values after the warm-up are ignored (the cut points are fixed).
+  bool add_warmup(double v);
+  bool ready() const noexcept { return ready_; }
+  std::span<const double> cuts() const noexcept { return cuts_; }
+  // Bucket 0..cuts().size(): the number of cut points <= v (so terciles give 0 low, 1 normal,
+  // 2 high). -1 before ready or for a non-finite v.
+  int classify(double v) const noexcept;
+  // Empirical CDF of the warm-up sample at v: fraction of warm-up values <= v (O(log n)).
+  double rank(double v) const noexcept;
+  std::size_t rejected() const noexcept { return rejected_; }
+
+ private:
+  std::size_t warmup_;
+  std::vector<double> probs_, sample_, cuts_;
+  bool ready_ = false;
+  std::size_t rejected_ = 0;
+};
+
+// Type-7 quantile of an already sorted sample (exposed for reuse; the tests do not use it as
+// their reference).
+double sorted_quantile(std::span<const double> sorted, double p) noexcept;
+
+}  // namespace hft::regime
