@@ -1,0 +1,126 @@
+// Streaming microstructure features (step 2): per instrument, in event time, O(1) per event and
+// no allocation after an instrument's first event. Called after the book applied the event.
+// Groups: book (mid, micro-price, spread, depth, imbalance, OFI, queue rates), flow (signed
+// volume, trade imbalance, intensities, add/cancel rates, Hawkes), statistical (realized
+// volatility, momentum, autocorrelation, z-score), technical (VWAP, volume momentum, range
+// position) and time (cyclic time of day, session clock, day of week, session flags).
+//
+// May touch: core/, book/ (reads Books only).
+//
+// Time decay (exactly): every decayed quantity is S(t) = sum over contributing events i with
+// t_i <= t of x_i * exp(-(t - t_i) / tau), t = ev.ts_exch in seconds. Updated at each event of
+// the instrument by S <- S * exp(-dt / tau) + x (dt = time since the instrument's previous
+// event; a timestamp that goes backwards is counted and treated as dt = 0, i.e. the clock is
+// the running maximum of ts_exch). Rates are S / tau (per second). This is exact for irregular
+// arrivals: it equals the direct sum over past events.
+//
+// Book validity: book_valid = 1 when both sides have a level and best bid < best ask. Else
+// (empty side, locked or crossed book) mid = the last valid mid (or the one present best price,
+// or 0), wmid = microprice = mid, spread 0 when a side is empty; returns, volatility, z-score
+// and range only use valid books. No NaN or inf is ever emitted: a non-finite value is replaced
+// by 0 and counted (nonfinite_replaced()).
+#pragma once
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "hft/book/order_book.hpp"
+#include "hft/core/event.hpp"
+#include "hft/core/types.hpp"
+
+namespace hft::features {
+
+inline constexpr std::size_t kMaxFeatures = 128;
+inline constexpr std::size_t kMaxHorizons = 4;
+inline constexpr std::size_t kMaxLevels = 10;
+
+struct FeatureSchema {
+  std::vector<std::string> names;
+  std::uint64_t hash = 0;  // FNV-1a 64 over the names joined by '\n', in order
+};
+std::uint64_t schema_hash(const std::vector<std::string>& names) noexcept;
+
+struct FeatureVector {
+  std::array<float, kMaxFeatures> v{};
+  std::uint16_t n = 0;
+  std::uint64_t schema_hash = 0;
+  Nanos ts = 0;
+  InstrumentId instrument = 0;
+};
+static_assert(std::is_trivially_copyable_v<FeatureVector>);
+
+struct FeatureConfig {
+  bool book = true, flow = true, stat = true, tech = true, time = true;  // groups on
+  std::vector<double> horizons_s{1.0, 10.0, 60.0};  // time constants tau (s), 1..kMaxHorizons
+  std::size_t levels = 5;                           // depth levels N, 1..kMaxLevels
+  Price tick = 100;                                 // price units ($0.01)
+  Nanos session_open = 34'200'000'000'000;          // 09:30, ns since midnight
+  Nanos session_close = 57'600'000'000'000;         // 16:00
+  Nanos session_edge = 300'000'000'000;             // "first/last N minutes" flags: 5 min
+  // ts_exch since the Unix epoch (DBN) instead of since midnight: time of day is then
+  // (ts_exch + utc_offset) mod 24 h.
+  bool ts_exch_epoch = false;
+  Nanos utc_offset = 0;                             // e.g. -4 h for New York in summer
+  // Day of week: from ts_recv when it is an epoch time (> 1e17 ns, after 1973), shifted by
+  // utc_offset; else from this date (YYYYMMDD); 0 = unknown (feature -1).
+  int date_yyyymmdd = 0;
+  // Hawkes intensity of market orders per side: mu + alpha * sum exp(-beta (t - t_i)).
+  double hawkes_mu = 0.1, hawkes_alpha = 1.0, hawkes_beta = 2.0;
+};
+
+// "" when the config is usable, else the reason.
+std::string validate(const FeatureConfig& cfg);
+
+struct FeatureCounters {
+  std::uint64_t events = 0;
+  std::uint64_t instruments_created = 0;   // per-instrument state allocated (first event)
+  std::uint64_t bad_instrument = 0;        // instrument id >= max_instruments (ignored)
+  std::uint64_t time_backwards = 0;        // ts_exch below the instrument's clock (dt = 0)
+  std::uint64_t nonfinite_replaced = 0;    // NaN/inf values replaced by 0
+  std::uint64_t invalid_book = 0;          // events after which the book was not valid
+};
+
+class FeatureEngine {
+ public:
+  // Throws std::invalid_argument with validate()'s reason on a bad config.
+  explicit FeatureEngine(const FeatureConfig& cfg, std::size_t max_instruments = 65536);
+  ~FeatureEngine();
+  FeatureEngine(const FeatureEngine&) = delete;
+  FeatureEngine& operator=(const FeatureEngine&) = delete;
+
+  const FeatureSchema& schema() const noexcept { return schema_; }
+  const FeatureConfig& config() const noexcept { return cfg_; }
+  // Books must already reflect ev. O(1); allocates only on an instrument's first event.
+  void on_event(const MarketEvent& ev, const book::Books& books) noexcept;
+  // Zero vector (with the schema hash) for an instrument never seen.
+  const FeatureVector& current(InstrumentId instr) const noexcept;
+  std::span<const double> values(InstrumentId instr) const noexcept;
+  const FeatureCounters& counters() const noexcept { return counters_; }
+
+  struct State;  // per instrument, defined in the .cpp
+
+ private:
+  void compute(State& s, const MarketEvent& ev, const book::Books& books) noexcept;
+
+  FeatureConfig cfg_;
+  FeatureSchema schema_;
+  std::size_t n_h_ = 0;
+  std::array<double, kMaxHorizons> tau_{};
+  std::size_t mid_h_ = 0;  // horizon used by single-horizon rates
+  int config_dow_ = -1;
+  std::vector<std::unique_ptr<State>> states_;
+  FeatureVector empty_fv_{};
+  std::array<double, kMaxFeatures> empty_vals_{};
+  FeatureCounters counters_;
+};
+
+// Feature names for a config, in output order (the schema the engine uses).
+std::vector<std::string> feature_names(const FeatureConfig& cfg);
+// Monday = 0 .. Sunday = 6 for a civil date; -1 for an invalid one.
+int day_of_week(int yyyymmdd) noexcept;
+
+}  // namespace hft::features

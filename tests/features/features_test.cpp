@@ -1,0 +1,435 @@
+// FeatureEngine against the independent reference (reference.hpp) on real LOBSTER days and on
+// small synthetic streams with book edge cases; no look-ahead; schema hash; config validation.
+//
+// Tolerances: features the reference marks exact (book levels, mid, micro-price, spread,
+// imbalance, VWAP, range, time) must agree to 1e-12 relative (the same arithmetic by another
+// path; most agree bit for bit). Time-decayed features (recursion in the engine, explicit
+// summation in the reference) must agree to 1e-9 of their scale: the decayed sum of |x| for
+// signed sums (their condition), 1 for ratios bounded by 1; the z-score, built from
+// E[d^2] - E[d]^2, to 1e-6 of max(1, |z|). Differences below 1e-290 (subnormal range) pass.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "../common/unzip_once.hpp"
+#include "hft/book/order_book.hpp"
+#include "hft/features/features.hpp"
+#include "hft/lobster/lobster.hpp"
+#include "hft/lobster/lobster_source.hpp"
+#include "reference.hpp"
+
+namespace hft::features {
+namespace {
+
+const std::string kData = std::string(HFT_SHARED_DATA) + "/lobster-2012-06-21";
+const std::string kTmp = std::string(HFT_TEST_TMP) + "/features";
+
+std::vector<MarketEvent> lobster_day(const std::string& ticker, int levels) {
+  const std::string zip = kData + "/LOBSTER_SampleFile_" + ticker + "_2012-06-21_" +
+                          std::to_string(levels) + ".zip";
+  std::filesystem::create_directories(kTmp);
+  const std::string dir = hft::testing::unzip_once(zip, kTmp);
+  EXPECT_FALSE(dir.empty()) << zip;
+  const std::string path = dir + "/" + ticker + "_2012-06-21_34200000_57600000_message_" +
+                           std::to_string(levels) + ".csv";
+  auto src = lobster::open_lobster_source(path, {});
+  std::vector<MarketEvent> all, buf(feed::kMaxBatch);
+  std::size_t n;
+  while ((n = src->next(buf)) > 0) all.insert(all.end(), buf.begin(), buf.begin() + n);
+  return all;
+}
+
+struct Compared {
+  std::size_t events = 0;
+  std::size_t mismatches = 0;
+  std::string first;
+  double worst_exact = 0, worst_decayed = 0;  // largest |a - b| / scale seen
+  std::uint64_t nonfinite = 0;
+};
+
+// Runs Books + FeatureEngine and the reference side by side over the stream and compares every
+// feature after every event.
+Compared compare(const std::vector<MarketEvent>& evs, const FeatureConfig& cfg, ref::Decay decay) {
+  Compared r;
+  book::Books books;
+  FeatureEngine fe(cfg);
+  ref::Reference rf(cfg, decay);
+  EXPECT_EQ(fe.schema().names, rf.out().names);
+  const std::size_t F = fe.schema().names.size();
+  for (std::size_t k = 0; k < evs.size(); ++k) {
+    const MarketEvent& ev = evs[k];
+    books.apply(ev);
+    fe.on_event(ev, books);
+    rf.step(ev);
+    const auto& o = rf.out();
+    const auto got = fe.values(ev.instrument);
+    ++r.events;
+    if (got.size() != F || o.val.size() != F) {
+      ADD_FAILURE() << "size " << got.size() << " vs " << o.val.size();
+      return r;
+    }
+    // The reference's own book agrees with hft::book at every level.
+    for (std::size_t i = 0; i < cfg.levels; ++i) {
+      book::LevelView lv;
+      const bool hb = books.level(ev.instrument, Side::Buy, i, lv);
+      if ((hb ? double(lv.price) : 0.0) != o.top_pb[i] || (hb ? double(lv.qty) : 0.0) != o.top_qb[i]) {
+        ADD_FAILURE() << "bid level " << i << " differs at event " << k;
+        return r;
+      }
+      const bool ha = books.level(ev.instrument, Side::Sell, i, lv);
+      if ((ha ? double(lv.price) : INFINITY) != o.top_pa[i] || (ha ? double(lv.qty) : 0.0) != o.top_qa[i]) {
+        ADD_FAILURE() << "ask level " << i << " differs at event " << k;
+        return r;
+      }
+    }
+    const FeatureVector& fv = fe.current(ev.instrument);
+    for (std::size_t f = 0; f < F; ++f) {
+      const double a = got[f], b = o.val[f];
+      if (!std::isfinite(a)) ++r.nonfinite;
+      const double tol = o.exact[f] ? 1e-12 : 1e-9;
+      const double scale = std::max(o.scale[f], std::fabs(b));
+      const double err = std::fabs(a - b);
+      // Below 1e-290 a value is in or near the subnormal range, where neither computation
+      // keeps relative precision (weights of terms hundreds of tau old).
+      const double rel = err <= 1e-290 ? 0.0 : (scale > 0 ? err / scale : INFINITY);
+      double& worst = o.exact[f] ? r.worst_exact : r.worst_decayed;
+      worst = std::max(worst, rel);
+      if (!(rel <= tol) || fv.v[f] != static_cast<float>(a)) {
+        if (r.mismatches++ < 5) {
+          char line[256];
+          std::snprintf(line, sizeof line, "event %zu %s: engine %.17g reference %.17g scale %.3g float %.9g\n",
+                        k, fe.schema().names[f].c_str(), a, b, scale, double(fv.v[f]));
+          r.first += line;
+        }
+      }
+    }
+    if (fv.schema_hash != fe.schema().hash || fv.n != F || fv.ts != ev.ts_exch || fv.instrument != ev.instrument)
+      if (r.mismatches++ < 5) r.first += "vector header wrong at event " + std::to_string(k) + "\n";
+  }
+  r.nonfinite += fe.counters().nonfinite_replaced;
+  return r;
+}
+
+void expect_match(const Compared& c, std::size_t min_events) {
+  EXPECT_GE(c.events, min_events);
+  EXPECT_EQ(c.mismatches, 0u) << c.first;
+  EXPECT_EQ(c.nonfinite, 0u);
+  std::printf("  %zu events: worst exact-feature error %.3g (of |value|), worst decayed-feature error %.3g (of scale)\n",
+              c.events, c.worst_exact, c.worst_decayed);
+}
+
+FeatureConfig lobster_config(std::size_t levels) {
+  FeatureConfig c;
+  c.levels = levels;
+  c.date_yyyymmdd = 20120621;
+  return c;
+}
+
+TEST(FeaturesReal, AmznLevel5EveryFeatureEveryEvent) {
+  const auto evs = lobster_day("AMZN", 5);
+  ASSERT_GT(evs.size(), 150000u);
+  expect_match(compare(evs, lobster_config(5), ref::Decay::Blocked), evs.size());
+}
+
+TEST(FeaturesReal, AaplLevel1EveryFeatureEveryEvent) {
+  const auto evs = lobster_day("AAPL", 1);
+  ASSERT_GT(evs.size(), 100000u);
+  // Level-1 data, five configured levels: levels 2..5 are empty and must read as such.
+  expect_match(compare(evs, lobster_config(5), ref::Decay::Blocked), evs.size());
+}
+
+// The regrouped (blocked, truncated) summation of the day tests equals the literal double loop
+// over every past event, on the first events of the AMZN day.
+TEST(FeaturesReal, DirectSummationOnAmznOpening) {
+  auto evs = lobster_day("AMZN", 5);
+  evs.resize(3000);
+  expect_match(compare(evs, lobster_config(5), ref::Decay::Direct), 3000);
+  FeatureConfig c = lobster_config(3);
+  c.horizons_s = {0.25, 2.0, 30.0, 300.0};
+  c.hawkes_beta = 0.5;
+  expect_match(compare(evs, c, ref::Decay::Direct), 3000);
+}
+
+// ---- synthetic streams with book edge cases
+
+struct Gen {
+  std::vector<MarketEvent> evs;
+  Nanos t = 34'200'000'000'000 - 60'000'000'000;  // 09:29 (pre-open)
+  OrderId next = 1;
+  MarketEvent& push(EventKind k, Side s, Price p, Qty q, OrderId id, Nanos dt_ns) {
+    t += dt_ns;
+    MarketEvent e{};
+    e.ts_exch = t;
+    e.ts_recv = t;
+    e.kind = k;
+    e.side = s;
+    e.price = p;
+    e.qty = q;
+    e.order_id = id;
+    e.instrument = 7;
+    e.flags = evflag::kLast;
+    evs.push_back(e);
+    return evs.back();
+  }
+  OrderId add(Side s, Price p, Qty q, Nanos dt = 1'000'000) {
+    push(EventKind::Add, s, p, q, next, dt);
+    return next++;
+  }
+};
+
+// Empty book, one side only, one level, locked, crossed (as during a halt), cleared, and
+// deletes without a side, hidden trades, replaces, a timestamp that goes backwards.
+std::vector<MarketEvent> edge_stream() {
+  Gen g;
+  g.push(EventKind::Status, Side::None, 0, 0, 0, 1000).aux = static_cast<std::uint8_t>(TradingState::Quotation);
+  g.push(EventKind::Trade, Side::None, 1'000'000, 50, 0, 1000);   // print with an empty book
+  const OrderId b1 = g.add(Side::Buy, 1'000'000, 100);             // one side only
+  const OrderId b2 = g.add(Side::Buy, 999'900, 200);
+  const OrderId a1 = g.add(Side::Sell, 1'000'200, 300, 120'000'000'000);  // into the session
+  g.add(Side::Sell, 1'000'300, 50);
+  g.push(EventKind::Execute, Side::Sell, 1'000'200, 100, a1, 5'000'000);  // buyer-initiated
+  g.push(EventKind::Execute, Side::Sell, 1'000'200, 100, a1, 0);          // same market order
+  g.push(EventKind::Cancel, Side::Buy, 0, 40, b1, 300'000'000);
+  g.push(EventKind::Delete, Side::None, 0, 0, b2, 2'000'000'000);         // side inferred
+  const OrderId b3 = g.add(Side::Buy, 1'000'200, 10);                     // locked
+  g.push(EventKind::Status, Side::None, 0, 0, 0, 1000).aux = static_cast<std::uint8_t>(TradingState::Halted);
+  const OrderId b4 = g.add(Side::Buy, 1'000'400, 70);                     // crossed
+  g.push(EventKind::Trade, Side::Buy, 1'000'250, 30, 0, 1000).flags |= evflag::kCross;
+  g.push(EventKind::Delete, Side::Buy, 0, 0, b4, 1000);
+  g.push(EventKind::Delete, Side::Buy, 0, 0, b3, 1000);
+  g.push(EventKind::Status, Side::None, 0, 0, 0, 1000).aux = static_cast<std::uint8_t>(TradingState::Trading);
+  MarketEvent& r = g.push(EventKind::Replace, Side::None, 1'000'100, 80, b1, 7'000'000);
+  r.new_order_id = 500;
+  g.push(EventKind::Add, Side::Sell, 1'000'150, 20, 501, -3'000'000);      // time goes backwards
+  g.push(EventKind::Execute, Side::Buy, 1'000'100, 80, 500, 4'000'000'000);  // seller-initiated
+  for (int i = 0; i < 40; ++i) {  // a busy stretch with mid changes
+    const OrderId id = g.add(i % 2 ? Side::Buy : Side::Sell, i % 2 ? 1'000'000 + 100 * (i % 3) : 1'000'300 + 100 * (i % 4),
+                             static_cast<Qty>(10 + i), 37'000'000 * (i % 5));
+    if (i % 3 == 0) g.push(EventKind::Cancel, Side::None, 0, 5, id, 1'000'000);
+    if (i % 4 == 1) g.push(EventKind::Execute, i % 2 ? Side::Buy : Side::Sell, 0, 3, id, 0);
+  }
+  g.push(EventKind::Clear, Side::None, 0, 0, 0, 1'000'000'000);           // both sides empty
+  g.add(Side::Sell, 1'000'500, 10, 1000);
+  g.add(Side::Buy, 1'000'000, 10, 24'000'000'000'000);                    // after the close
+  return g.evs;
+}
+
+TEST(FeaturesEdge, SyntheticEdgeStreamMatchesReference) {
+  const auto evs = edge_stream();
+  FeatureConfig c;
+  c.levels = 3;
+  expect_match(compare(evs, c, ref::Decay::Direct), evs.size());
+  c.levels = 1;
+  c.horizons_s = {0.5};
+  expect_match(compare(evs, c, ref::Decay::Direct), evs.size());
+}
+
+// Runs the stream and returns the feature vector (as values) after every event.
+std::vector<std::vector<double>> run(const std::vector<MarketEvent>& evs, const FeatureConfig& c,
+                                     FeatureCounters* counters = nullptr) {
+  book::Books books;
+  FeatureEngine fe(c);
+  std::vector<std::vector<double>> out;
+  for (const auto& e : evs) {
+    books.apply(e);
+    fe.on_event(e, books);
+    const auto v = fe.values(e.instrument);
+    out.emplace_back(v.begin(), v.end());
+  }
+  if (counters) *counters = fe.counters();
+  return out;
+}
+
+double at(const FeatureEngine& fe, const std::vector<double>& v, const std::string& name) {
+  const auto& n = fe.schema().names;
+  const auto it = std::find(n.begin(), n.end(), name);
+  EXPECT_NE(it, n.end()) << name;
+  return it == n.end() ? NAN : v[static_cast<std::size_t>(it - n.begin())];
+}
+
+TEST(FeaturesEdge, DefinedValuesOnBadBooks) {
+  const auto evs = edge_stream();
+  FeatureConfig c;
+  FeatureEngine fe(c);
+  FeatureCounters cnt;
+  const auto v = run(evs, c, &cnt);
+  for (const auto& row : v)
+    for (double x : row) ASSERT_TRUE(std::isfinite(x));
+  EXPECT_EQ(cnt.nonfinite_replaced, 0u);
+  EXPECT_EQ(cnt.instruments_created, 1u);
+  EXPECT_EQ(cnt.time_backwards, 1u);
+  EXPECT_GT(cnt.invalid_book, 0u);
+  // Event 1: a print and no book at all: mid 0, invalid, spread 0.
+  EXPECT_EQ(at(fe, v[1], "mid"), 0.0);
+  EXPECT_EQ(at(fe, v[1], "book_valid"), 0.0);
+  EXPECT_EQ(at(fe, v[1], "spread_ticks"), 0.0);
+  EXPECT_EQ(at(fe, v[1], "pre_open"), 1.0);
+  // Event 2: bid only: mid falls back to the bid.
+  EXPECT_EQ(at(fe, v[2], "mid"), 100.0);
+  EXPECT_EQ(at(fe, v[2], "imb_1"), 1.0);
+  // Event 4: first two-sided book: 100.00 x 100.02, 100 x 300.
+  EXPECT_EQ(at(fe, v[4], "book_valid"), 1.0);
+  EXPECT_DOUBLE_EQ(at(fe, v[4], "mid"), 100.01);
+  EXPECT_DOUBLE_EQ(at(fe, v[4], "spread_ticks"), 2.0);
+  EXPECT_DOUBLE_EQ(at(fe, v[4], "microprice"), (100.0 * 300 + 100.02 * 100) / 400);
+  EXPECT_DOUBLE_EQ(at(fe, v[4], "imb_1"), (100.0 - 300.0) / 400.0);
+  EXPECT_EQ(at(fe, v[4], "open_first"), 1.0);
+  // Events 6-7: two executions at one time are one market order on the buy side.
+  EXPECT_DOUBLE_EQ(at(fe, v[7], "hawkes_buy"), c.hawkes_mu + c.hawkes_alpha);
+  EXPECT_DOUBLE_EQ(at(fe, v[7], "hawkes_sell"), c.hawkes_mu);
+  EXPECT_GT(at(fe, v[7], "svol_1s"), 0.0);
+  // Event 10: locked (bid = ask), event 12: crossed, halted: invalid, mid = last valid mid.
+  EXPECT_EQ(at(fe, v[10], "book_valid"), 0.0);
+  EXPECT_EQ(at(fe, v[12], "book_valid"), 0.0);
+  EXPECT_EQ(at(fe, v[12], "halted"), 1.0);
+  EXPECT_EQ(at(fe, v[12], "mid"), at(fe, v[9], "mid"));
+  EXPECT_LT(at(fe, v[12], "spread_ticks"), 0.0);
+  // After the clear: empty book, last valid mid kept.
+  const std::size_t n = v.size();
+  EXPECT_EQ(at(fe, v[n - 1], "post_close"), 1.0);
+  EXPECT_EQ(at(fe, v[n - 1], "book_valid"), 1.0);
+}
+
+// No feature at event k depends on an event after k: a fresh engine fed only events[0..k]
+// gives bit-identical values at k, for many cut points.
+TEST(FeaturesCausal, PrefixRunsEqualFullRun) {
+  auto evs = lobster_day("AMZN", 5);
+  evs.resize(30000);
+  const FeatureConfig c = lobster_config(5);
+  const auto full = run(evs, c);
+  for (std::size_t cut = 1; cut <= evs.size(); cut += 997) {
+    const std::vector<MarketEvent> prefix(evs.begin(), evs.begin() + static_cast<std::ptrdiff_t>(cut));
+    const auto part = run(prefix, c);
+    ASSERT_EQ(part.back(), full[cut - 1]) << "cut " << cut;
+  }
+  // And the converse: changing every event after k leaves the values at k untouched.
+  auto changed = evs;
+  for (std::size_t i = 15000; i < changed.size(); ++i) changed[i].qty = changed[i].qty / 2 + 1;
+  const auto other = run(changed, c);
+  for (std::size_t i = 0; i < 15000; ++i) ASSERT_EQ(other[i], full[i]) << i;
+  EXPECT_NE(other.back(), full.back());
+}
+
+TEST(FeaturesInstruments, InstrumentsAreIndependent) {
+  auto a = lobster_day("AMZN", 5);
+  a.resize(20000);
+  auto b = a;
+  for (auto& e : b) {
+    e.instrument = 9;
+    e.order_id += 1'000'000'000;
+    e.price += 500;
+  }
+  std::vector<MarketEvent> mixed;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    mixed.push_back(a[i]);
+    mixed.push_back(b[i]);
+  }
+  const FeatureConfig c = lobster_config(5);
+  const auto ra = run(a, c), rb = run(b, c), rm = run(mixed, c);
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    ASSERT_EQ(rm[2 * i], ra[i]) << i;
+    ASSERT_EQ(rm[2 * i + 1], rb[i]) << i;
+  }
+}
+
+// ---- schema, vector, config
+
+TEST(FeaturesSchema, HashIsFnv1aOfNamesAndFollowsThem) {
+  EXPECT_EQ(schema_hash({}), 14695981039346656037ull);
+  EXPECT_EQ(schema_hash({"a"}), 0xaf63dc4c8601ec8cull);  // published FNV-1a 64 of "a"
+  EXPECT_EQ(schema_hash({"a", "b"}), schema_hash({"a\nb"}));
+  EXPECT_NE(schema_hash({"a", "b"}), schema_hash({"b", "a"}));
+  EXPECT_NE(schema_hash({"a", "b"}), schema_hash({"a", "c"}));
+  EXPECT_NE(schema_hash({"ab"}), schema_hash({"a", "b"}));
+
+  FeatureConfig c;
+  FeatureEngine fe(c);
+  EXPECT_GE(fe.schema().names.size(), 40u);
+  EXPECT_EQ(fe.schema().hash, schema_hash(fe.schema().names));
+  std::printf("  default set: %zu features, schema hash %016llx\n", fe.schema().names.size(),
+              static_cast<unsigned long long>(fe.schema().hash));
+  // Every name unique.
+  auto sorted = fe.schema().names;
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(std::adjacent_find(sorted.begin(), sorted.end()), sorted.end());
+  // Another config, another schema.
+  FeatureConfig c2 = c;
+  c2.horizons_s = {1, 10, 30};
+  EXPECT_NE(FeatureEngine(c2).schema().hash, fe.schema().hash);
+  FeatureConfig c3 = c;
+  c3.flow = false;
+  FeatureEngine fe3(c3);
+  EXPECT_LT(fe3.schema().names.size(), fe.schema().names.size());
+  EXPECT_NE(fe3.schema().hash, fe.schema().hash);
+  // A vector always carries its schema's hash, also for an instrument never seen.
+  EXPECT_EQ(fe.current(123).schema_hash, fe.schema().hash);
+  EXPECT_EQ(fe.current(123).n, fe.schema().names.size());
+  EXPECT_EQ(fe.values(123).size(), fe.schema().names.size());
+  book::Books books;
+  MarketEvent e{};
+  e.instrument = 5;
+  e.kind = EventKind::Add;
+  e.side = Side::Buy;
+  e.price = 100;
+  e.qty = 1;
+  e.order_id = 1;
+  e.ts_exch = 40'000'000'000'000;
+  books.apply(e);
+  fe.on_event(e, books);
+  fe3.on_event(e, books);
+  EXPECT_EQ(fe.current(5).schema_hash, fe.schema().hash);
+  EXPECT_EQ(fe3.current(5).schema_hash, fe3.schema().hash);
+  EXPECT_EQ(fe.current(5).instrument, 5u);
+  static_assert(std::is_trivially_copyable_v<FeatureVector>);
+}
+
+TEST(FeaturesConfig, ValidateNamesTheProblem) {
+  FeatureConfig c;
+  EXPECT_EQ(validate(c), "");
+  auto bad = [](auto mutate, const char* word) {
+    FeatureConfig k;
+    mutate(k);
+    const std::string e = validate(k);
+    EXPECT_NE(e.find(word), std::string::npos) << e;
+    EXPECT_THROW(FeatureEngine{k}, std::invalid_argument);
+  };
+  bad([](FeatureConfig& k) { k.horizons_s = {}; }, "horizons");
+  bad([](FeatureConfig& k) { k.horizons_s = {1, 2, 3, 4, 5}; }, "horizons");
+  bad([](FeatureConfig& k) { k.horizons_s = {1, -2}; }, "horizons");
+  bad([](FeatureConfig& k) { k.levels = 0; }, "levels");
+  bad([](FeatureConfig& k) { k.levels = 11; }, "levels");
+  bad([](FeatureConfig& k) { k.tick = 0; }, "tick");
+  bad([](FeatureConfig& k) { k.session_close = k.session_open; }, "session");
+  bad([](FeatureConfig& k) { k.hawkes_beta = 0; }, "hawkes");
+  bad([](FeatureConfig& k) { k.date_yyyymmdd = 20121340; }, "date");
+  bad([](FeatureConfig& k) { k.book = k.flow = k.stat = k.tech = k.time = false; }, "group");
+}
+
+TEST(FeaturesTime, DayOfWeekFromEpochOrConfig) {
+  EXPECT_EQ(day_of_week(20120621), 3);  // Thursday
+  EXPECT_EQ(day_of_week(19700101), 3);
+  EXPECT_EQ(day_of_week(20240101), 0);  // Monday
+  EXPECT_EQ(day_of_week(20241110), 6);  // Sunday
+  FeatureConfig c;
+  c.date_yyyymmdd = 20120621;
+  FeatureEngine fe(c);
+  book::Books books;
+  MarketEvent e{};
+  e.instrument = 1;
+  e.kind = EventKind::System;
+  e.ts_exch = 36'000'000'000'000;  // 10:00
+  fe.on_event(e, books);
+  EXPECT_EQ(at(fe, std::vector<double>(fe.values(1).begin(), fe.values(1).end()), "day_of_week"), 3.0);
+  EXPECT_DOUBLE_EQ(at(fe, std::vector<double>(fe.values(1).begin(), fe.values(1).end()), "min_since_open"), 30.0);
+  e.ts_recv = 1'704'117'600'000'000'000;  // 2024-01-01 14:00 UTC, a Monday
+  fe.on_event(e, books);
+  EXPECT_EQ(at(fe, std::vector<double>(fe.values(1).begin(), fe.values(1).end()), "day_of_week"), 0.0);
+}
+
+}  // namespace
+}  // namespace hft::features
