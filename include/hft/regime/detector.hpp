@@ -1,0 +1,140 @@
+// RegimeDetector: the regime stage. Samples the mid price on a fixed event-time grid, turns it
+// into log returns and runs GARCH(1,1), realised-volatility terciles, variance ratio, rolling
+// AR(1) and BOCPD on them; outputs a label, its scores (doubles, usable as model features) and a
+// gate for later stages. Touches only its own state: no threads, no I/O.
+//
+// Sampling: the mid of grid time g is the last mid with timestamp <= g (previous tick), so a
+// sample never uses an event after its grid time; grid g's sample is taken when the first event
+// after g arrives. Gaps up to max_fill intervals are filled with the unchanged mid (zero
+// returns); a longer gap restarts the return chain without a return across it (counted).
+//
+// Warm-up: the first `warmup` returns are kept; then the volatility terciles are learned on the
+// warm-up realised volatilities, the return scale for BOCPD is fixed, and (unless parameters were
+// already given) GARCH is fitted once on the warm-up returns. That fit allocates and costs a few
+// milliseconds once; refits belong on a background thread: copy_returns() -> fit_garch() ->
+// set_garch_params(). After warm-up on_mid() does not allocate.
+#pragma once
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "hft/core/types.hpp"
+#include "hft/regime/bocpd.hpp"
+#include "hft/regime/garch.hpp"
+#include "hft/regime/mean_reversion.hpp"
+#include "hft/regime/vol_regime.hpp"
+
+namespace hft::regime {
+
+enum class VolRegime : std::uint8_t { Calm = 0, Normal = 1, Stressed = 2 };
+enum class TrendRegime : std::uint8_t { MeanReverting = 0, Neutral = 1, Trending = 2 };
+// What later stages should do: quote normally, widen quotes, or stop opening risk.
+enum class Gate : std::uint8_t { Normal = 0, Widen = 1, Stop = 2 };
+
+const char* to_string(VolRegime v) noexcept;
+const char* to_string(TrendRegime v) noexcept;
+const char* to_string(Gate v) noexcept;
+
+struct RegimeConfig {
+  Nanos interval = 1'000'000'000;  // sampling grid (event time)
+  std::size_t max_fill = 60;       // longest gap (in intervals) filled with zero returns
+  std::size_t warmup = 600;        // returns before labels; raised to fit the windows below
+  std::size_t rv_window = 60;      // realised volatility
+  std::size_t vr_window = 300;     // variance ratio window and horizon q
+  std::size_t vr_q = 5;
+  std::size_t ar_window = 300;     // AR(1) pairs
+  double trend_z = 1.96;           // |VR z| beyond which (with the AR(1) sign agreeing) a trend
+                                   // or mean-reversion label is given
+  std::size_t cp_hold = 30;        // samples a detected change keeps the gate raised
+  std::size_t refit_window = 3600; // returns kept for a background GARCH refit
+  bool fit_garch_at_warmup = true;
+  FitOptions garch_fit{};
+  BocpdConfig bocpd{};             // on returns divided by the warm-up standard deviation
+};
+
+// Scores, all doubles, NaN until warm-up ends. Order and names fixed (kRegimeScoreNames).
+struct RegimeScores {
+  double garch_sigma;  // GARCH one-step forecast of the next return's standard deviation
+  double rv;           // realised volatility over rv_window returns
+  double vol_rank;     // empirical CDF of rv within the warm-up sample, 0..1
+  double vr;           // variance ratio VR(q)
+  double vr_z;         // its z statistic
+  double ar1_phi;      // rolling AR(1) coefficient of returns
+  double cp_prob;      // BOCPD P(run length < recent)
+  double run_length;   // BOCPD MAP run length, in samples
+};
+inline constexpr std::size_t kRegimeScoreCount = 8;
+inline constexpr std::array<const char*, kRegimeScoreCount> kRegimeScoreNames{
+    "regime_garch_sigma", "regime_rv", "regime_vol_rank", "regime_vr",
+    "regime_vr_z", "regime_ar1_phi", "regime_cp_prob", "regime_run_length"};
+static_assert(sizeof(RegimeScores) == kRegimeScoreCount * sizeof(double));
+
+struct RegimeState {
+  bool ready = false;                 // warm-up done
+  VolRegime vol = VolRegime::Normal;
+  TrendRegime trend = TrendRegime::Neutral;
+  bool change_point = false;          // BOCPD reported a change at the last sample
+  std::uint64_t samples_since_change = ~std::uint64_t{0};
+  Gate gate = Gate::Widen;            // Widen until warm-up ends
+  RegimeScores scores{};
+  Nanos sample_ts = 0;                // grid time of the last sample
+  std::uint64_t returns = 0;          // returns processed
+};
+
+struct RegimeCounters {
+  std::uint64_t mids = 0;          // on_mid calls accepted
+  std::uint64_t bad_mid = 0;       // non-finite or non-positive mid (ignored)
+  std::uint64_t ts_backwards = 0;  // timestamp before the previous one (ignored)
+  std::uint64_t filled = 0;        // grid intervals filled with the unchanged mid
+  std::uint64_t gaps = 0;          // gaps longer than max_fill (return chain restarted)
+  std::uint64_t garch_fit_failed = 0;  // warm-up fit failed: variance-targeting fallback used
+  std::uint64_t garch_swaps = 0;       // set_garch_params accepted
+  std::uint64_t garch_rejected = 0;    // set_garch_params refused (invalid parameters)
+};
+
+class RegimeDetector {
+ public:
+  explicit RegimeDetector(const RegimeConfig& cfg = {});
+
+  // Feeds a mid price at event time ts; returns the number of returns processed by this call.
+  int on_mid(Nanos ts, double mid) noexcept;
+  const RegimeState& state() const noexcept { return st_; }
+  Gate gate() const noexcept { return st_.gate; }
+  const RegimeCounters& counters() const noexcept { return cnt_; }
+  const RegimeConfig& config() const noexcept { return cfg_; }
+
+  // Background refit support (call copy_returns on the owning thread, fit elsewhere, hand the
+  // result back to the owning thread).
+  void copy_returns(std::vector<double>& out) const { returns_.copy_to(out); }
+  bool set_garch_params(const GarchParams& p) noexcept;
+  const GarchParams& garch_params() const noexcept { return garch_.params(); }
+  double return_scale() const noexcept { return scale_; }
+
+ private:
+  bool take_sample(Nanos grid, double mid) noexcept;  // true if a return was made
+  void on_return(double r) noexcept;
+  void finish_warmup();
+  void update_state() noexcept;
+
+  RegimeConfig cfg_;
+  RollingRealizedVol rv_;
+  QuantileRegimes vq_;
+  RollingVarianceRatio vr_;
+  RollingAR1 ar_;
+  Bocpd bocpd_;
+  GarchFilter garch_;
+  Ring returns_;
+  std::vector<double> warm_;
+  bool have_params_ = false;
+  double scale_ = 1;
+
+  bool started_ = false;
+  Nanos last_ts_ = 0, next_grid_ = 0;
+  double last_mid_ = 0, prev_sample_mid_ = 0;
+  bool have_prev_sample_ = false;
+  RegimeState st_;
+  RegimeCounters cnt_;
+};
+
+}  // namespace hft::regime

@@ -1,0 +1,209 @@
+#include "hft/regime/detector.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace hft::regime {
+
+namespace {
+
+RegimeConfig sanitize(RegimeConfig c) {
+  if (c.interval <= 0) c.interval = 1'000'000'000;
+  c.rv_window = std::max<std::size_t>(c.rv_window, 2);
+  c.vr_q = std::max<std::size_t>(c.vr_q, 2);
+  c.vr_window = std::max(c.vr_window, 2 * c.vr_q);
+  c.ar_window = std::max<std::size_t>(c.ar_window, 3);
+  // Every rolling statistic must be full, and the tercile sample at least 30 values, by the end
+  // of the warm-up.
+  c.warmup = std::max({c.warmup, c.rv_window + 29, c.vr_window, c.ar_window + 1, std::size_t{50}});
+  c.refit_window = std::max<std::size_t>(c.refit_window, 50);
+  if (!(c.trend_z > 0)) c.trend_z = 1.96;
+  return c;
+}
+
+Nanos floor_div(Nanos a, Nanos b) noexcept {
+  const Nanos q = a / b;
+  return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+}  // namespace
+
+const char* to_string(VolRegime v) noexcept {
+  switch (v) {
+    case VolRegime::Calm: return "calm";
+    case VolRegime::Normal: return "normal";
+    case VolRegime::Stressed: return "stressed";
+  }
+  return "?";
+}
+const char* to_string(TrendRegime v) noexcept {
+  switch (v) {
+    case TrendRegime::MeanReverting: return "mean_reverting";
+    case TrendRegime::Neutral: return "neutral";
+    case TrendRegime::Trending: return "trending";
+  }
+  return "?";
+}
+const char* to_string(Gate v) noexcept {
+  switch (v) {
+    case Gate::Normal: return "normal";
+    case Gate::Widen: return "widen";
+    case Gate::Stop: return "stop";
+  }
+  return "?";
+}
+
+RegimeDetector::RegimeDetector(const RegimeConfig& cfg)
+    : cfg_(sanitize(cfg)),
+      rv_(cfg_.rv_window),
+      vq_(cfg_.warmup - cfg_.rv_window + 1),
+      vr_(cfg_.vr_window, cfg_.vr_q),
+      ar_(cfg_.ar_window),
+      bocpd_(cfg_.bocpd),
+      returns_(cfg_.refit_window) {
+  warm_.reserve(cfg_.warmup);
+  constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+  st_.scores = RegimeScores{nan, nan, nan, nan, nan, nan, nan, nan};
+}
+
+int RegimeDetector::on_mid(Nanos ts, double mid) noexcept {
+  if (!(mid > 0) || !std::isfinite(mid)) {
+    ++cnt_.bad_mid;
+    return 0;
+  }
+  if (started_ && ts < last_ts_) {
+    ++cnt_.ts_backwards;
+    return 0;
+  }
+  ++cnt_.mids;
+  if (!started_) {
+    started_ = true;
+    next_grid_ = floor_div(ts, cfg_.interval) * cfg_.interval;
+    if (next_grid_ < ts) next_grid_ += cfg_.interval;
+    last_ts_ = ts;
+    last_mid_ = mid;
+    return 0;
+  }
+  int n = 0;
+  if (ts > next_grid_) {
+    // Grid points strictly before ts all carry last_mid_ (the mid in effect at each of them).
+    const Nanos k = (ts - next_grid_ - 1) / cfg_.interval + 1;
+    if (static_cast<std::uint64_t>(k - 1) > cfg_.max_fill) {
+      ++cnt_.gaps;
+      have_prev_sample_ = false;  // no return across the gap
+      next_grid_ += (k - 1) * cfg_.interval;
+      take_sample(next_grid_, last_mid_);
+      next_grid_ += cfg_.interval;
+    } else {
+      cnt_.filled += static_cast<std::uint64_t>(k - 1);
+      for (Nanos j = 0; j < k; ++j) {
+        if (take_sample(next_grid_, last_mid_)) ++n;
+        next_grid_ += cfg_.interval;
+      }
+    }
+  }
+  last_ts_ = ts;
+  last_mid_ = mid;
+  return n;
+}
+
+bool RegimeDetector::take_sample(Nanos grid, double mid) noexcept {
+  st_.sample_ts = grid;
+  const bool had = have_prev_sample_;
+  if (had) on_return(std::log(mid / prev_sample_mid_));
+  prev_sample_mid_ = mid;
+  have_prev_sample_ = true;
+  return had;
+}
+
+void RegimeDetector::on_return(double r) noexcept {
+  returns_.push(r);
+  rv_.add(r);
+  vr_.add(r);
+  ar_.add(r);
+  ++st_.returns;
+  if (!st_.ready) {
+    warm_.push_back(r);  // within the capacity reserved at construction
+    if (rv_.ready()) vq_.add_warmup(rv_.value());
+    if (warm_.size() >= cfg_.warmup) finish_warmup();
+    return;
+  }
+  garch_.update(r);
+  bocpd_.update(r / scale_);
+  update_state();
+}
+
+void RegimeDetector::finish_warmup() {
+  const double n = static_cast<double>(warm_.size());
+  double mean = 0;
+  for (double v : warm_) mean += v;
+  mean /= n;
+  double var = 0;
+  for (double v : warm_) var += (v - mean) * (v - mean);
+  var /= n;
+  // A warm-up without a single price move leaves no scale: fall back to one basis point.
+  scale_ = var > 0 ? std::sqrt(var) : 1e-4;
+  const double var0 = scale_ * scale_;
+
+  GarchParams p = garch_.params();
+  if (!have_params_) {
+    bool ok = false;
+    if (cfg_.fit_garch_at_warmup) {
+      const GarchFit fit = fit_garch(warm_, cfg_.garch_fit);  // once, allocates
+      if (fit.error.empty() && fit.converged && garch_valid(fit.params)) {
+        p = fit.params;
+        ok = true;
+      }
+    }
+    if (!ok) {
+      if (cfg_.fit_garch_at_warmup) ++cnt_.garch_fit_failed;
+      p = GarchParams{var0 * 0.05, 0.05, 0.90, 0.0};  // variance targeting, typical persistence
+    }
+  }
+  garch_.reset(p, var0);
+  for (double v : warm_) garch_.update(v);
+  for (double v : warm_) bocpd_.update(v / scale_);
+  st_.ready = true;
+  update_state();
+}
+
+void RegimeDetector::update_state() noexcept {
+  RegimeScores& s = st_.scores;
+  s.garch_sigma = garch_.sigma();
+  s.rv = rv_.value();
+  s.vol_rank = vq_.rank(s.rv);
+  s.vr = vr_.ratio();
+  s.vr_z = vr_.z();
+  s.ar1_phi = ar_.phi();
+  s.cp_prob = bocpd_.p_recent();
+  s.run_length = static_cast<double>(bocpd_.map_run());
+
+  const int bucket = vq_.classify(s.rv);
+  st_.vol = bucket <= 0 ? VolRegime::Calm : (bucket == 1 ? VolRegime::Normal : VolRegime::Stressed);
+  if (s.vr_z > cfg_.trend_z && s.ar1_phi > 0) st_.trend = TrendRegime::Trending;
+  else if (s.vr_z < -cfg_.trend_z && s.ar1_phi < 0) st_.trend = TrendRegime::MeanReverting;
+  else st_.trend = TrendRegime::Neutral;
+
+  st_.change_point = bocpd_.change();
+  if (st_.change_point) st_.samples_since_change = 0;
+  else if (st_.samples_since_change != ~std::uint64_t{0}) ++st_.samples_since_change;
+
+  const bool recent_change = st_.samples_since_change < cfg_.cp_hold;
+  if (st_.vol == VolRegime::Stressed && recent_change) st_.gate = Gate::Stop;
+  else if (st_.vol == VolRegime::Stressed || recent_change) st_.gate = Gate::Widen;
+  else st_.gate = Gate::Normal;
+}
+
+bool RegimeDetector::set_garch_params(const GarchParams& p) noexcept {
+  if (!garch_.set_params(p)) {
+    ++cnt_.garch_rejected;
+    return false;
+  }
+  ++cnt_.garch_swaps;
+  have_params_ = true;
+  if (st_.ready) st_.scores.garch_sigma = garch_.sigma();
+  return true;
+}
+
+}  // namespace hft::regime
