@@ -187,7 +187,10 @@ bool Cleaner::jump_check(Inst& in, InstrumentId id, Price p, Verdict& v) noexcep
     const double abs_floor = static_cast<double>(cfg_.jump_min_abs) *
                              (cfg_.jump_series == JumpSeries::Mid ? 2.0 : 1.0);
     const double floor = std::max(abs_floor, std::fabs(med) * cfg_.jump_min_bps * 1e-4);
-    if (std::fabs(static_cast<double>(p) - med) > cfg_.jump_k * w->mad() + floor) {
+    const double dev = std::fabs(static_cast<double>(p) - med);
+    // MAD >= 0, so a price within the floor cannot fire: the O(W) MAD is computed only for
+    // the few prices beyond it.
+    if (dev > floor && dev > cfg_.jump_k * w->mad() + floor) {
       fire(kPriceJump, in, id, v);
       fired = true;
     } else {
@@ -242,7 +245,12 @@ Verdict Cleaner::on_event(const MarketEvent& ev, const book::Books& books) noexc
   }
 
   if (on(kTimeBackwards)) {
-    if (in.seen && ev.ts_exch < in.last_ts - cfg_.max_backwards_ns) fire(kTimeBackwards, in, id, v);
+    // The step back in unsigned arithmetic: exact for any two int64 stamps (no overflow on a
+    // garbage stamp).
+    if (in.seen && ev.ts_exch < in.last_ts &&
+        static_cast<std::uint64_t>(in.last_ts) - static_cast<std::uint64_t>(ev.ts_exch) >
+            static_cast<std::uint64_t>(cfg_.max_backwards_ns))
+      fire(kTimeBackwards, in, id, v);
     else pass(kTimeBackwards, in);
   }
   in.last_ts = ev.ts_exch;

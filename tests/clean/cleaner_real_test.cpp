@@ -3,7 +3,8 @@
 // halts, stale data, bad sizes or prices, or timestamps going back (LOBSTER's files are built
 // from a clean ITCH day and checked so in PROVENANCE.md), no quote outside +-10 % of the mid
 // (a level-N file only holds events inside the top N levels), and the price jump count equals
-// the same rule computed here directly from the trade prints with sorted windows.
+// the same rule computed here directly from the trade prints with sorted windows. And real ITCH
+// trading actions become halts.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -119,6 +120,43 @@ void run_day(const std::string& ticker, int levels) {
   EXPECT_EQ(r.dropped, 0u);
   EXPECT_EQ(cleaner.counters().events, r.events);
   EXPECT_EQ(cleaner.counters().jump_pool_full, 0u);
+}
+
+// Real ITCH 'H' (Stock Trading Action) messages off the wire (OMI sample captures): the decoder
+// makes Status events, the cleaner turns 'P' (the LULD pause) into kLuld and 'H' into kHalted,
+// halting exactly those instruments; 'T' (trading) fires nothing.
+TEST(CleanReal, ItchTradingActions) {
+  book::Books books;
+  Cleaner cleaner(CleanConfig{}, 65536);
+  std::vector<MarketEvent> buf(feed::kMaxBatch);
+  std::uint64_t events = 0;
+  for (const char* f : {"20230822_StockTradingAction.pcap", "StockTradingActionMessage.pcap"}) {
+    auto src = sources::open_source({"pcap", std::string(HFT_SHARED_DATA) + "/omi-itch50-pcap/" + f});
+    std::size_t n;
+    while ((n = src->next(buf)) > 0)
+      for (std::size_t i = 0; i < n; ++i) {
+        ASSERT_EQ(buf[i].kind, EventKind::Status);
+        books.apply(buf[i]);
+        cleaner.on_event(buf[i], books);
+        ++events;
+      }
+  }
+  EXPECT_EQ(events, 6u);
+  for (InstrumentId id : {11325u, 11320u, 6285u}) {  // 'P'
+    EXPECT_EQ(cleaner.count(kLuld, id), 1u) << id;
+    EXPECT_TRUE(cleaner.halted(id)) << id;
+    EXPECT_EQ(cleaner.trading_state(id), TradingState::Paused);
+  }
+  for (InstrumentId id : {1707u, 2378u}) {  // 'H'
+    EXPECT_EQ(cleaner.count(kHalted, id), 1u) << id;
+    EXPECT_TRUE(cleaner.halted(id)) << id;
+  }
+  EXPECT_FALSE(cleaner.halted(464));  // 'T'
+  EXPECT_EQ(cleaner.trading_state(464), TradingState::Trading);
+  EXPECT_EQ(cleaner.count(kLuld), 3u);
+  EXPECT_EQ(cleaner.count(kHalted), 2u);
+  EXPECT_EQ(cleaner.counters().flagged, 5u);
+  EXPECT_EQ(cleaner.counters().halts_entered[kLuld] + cleaner.counters().halts_entered[kHalted], 5u);
 }
 
 TEST(CleanReal, AmznLevel5) { run_day("AMZN", 5); }

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <random>
 #include <stdexcept>
 #include <vector>
@@ -319,6 +320,14 @@ TEST(Clean, TimeBackwardsPerInstrument) {
   EXPECT_EQ(rig.feed(o).quality, 0u);
   expect_only(rig, kTimeBackwards, kA, 1);
   EXPECT_EQ(rig.cleaner.count(kTimeBackwards, kB), 0u);
+  // Garbage stamps at the ends of the range: judged without overflow (UBSan checks).
+  o.ts_exch = std::numeric_limits<Nanos>::max();
+  EXPECT_EQ(rig.feed(o).quality, 0u);
+  o.ts_exch = std::numeric_limits<Nanos>::min();
+  EXPECT_EQ(rig.feed(o).quality, bit(kTimeBackwards));
+  o.ts_exch = std::numeric_limits<Nanos>::max();
+  EXPECT_EQ(rig.feed(o).quality, 0u);
+  EXPECT_EQ(rig.cleaner.count(kTimeBackwards, kB), 1u);
 }
 
 TEST(Clean, PriceJumpAgainstRollingMad) {

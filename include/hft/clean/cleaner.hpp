@@ -6,8 +6,9 @@
 // event gets a quality bitmask (bit r = rule r fired).
 //
 // Per event: O(1) for every rule but the price jump rule, which costs O(W) on the events that
-// carry a price for it (insert/remove in a sorted window of W int64 = a memmove of at most W
-// entries, then the MAD by merging the deviations outward from the median: W/2 steps).
+// carry a price for it (insert/remove in a sorted window of W int64: two binary searches and
+// memmoves of at most W entries; the MAD, by merging the deviations outward from the median in
+// W/2 steps, only for a price farther from the median than the threshold's floor).
 // No allocation after construction (apply() may allocate: it is called at a safe point).
 //
 // May touch: core/, book/ (reads Books::best only). Single-threaded: one thread owns a Cleaner.
