@@ -21,6 +21,7 @@ struct Command {
 extern const Command kBookCommand;
 extern const Command kCheckConfigCommand;
 extern const Command kConvertCommand;
+extern const Command kFeaturesCommand;
 extern const Command kGenCommand;
 extern const Command kPublishCommand;
 extern const Command kReplayCommand;

@@ -26,8 +26,8 @@ namespace {
 const char* const kUsage =
     "  --input SOURCE      market data (pcap:F, lobster:F, dbn:F)\n"
     "  --config FILE       settings (layout, ring, batch, feed filter); default: built-in defaults\n"
-    "  --layout L          fused (feed+book+monitor on one thread) or split (feed | book+monitor,\n"
-    "                      a ring between them); overrides system.layout\n"
+    "  --layout L          fused (every stage on one thread) or split (feed | book, clean, features,\n"
+    "                      regime, monitor: a ring between them); overrides system.layout\n"
     "  --speed N           replay at N x the recorded pace (by exchange time); default: as fast as possible\n"
     "  --json FILE         also write the report as JSON\n"
     "  --top N             instruments listed in the final books (default 10)\n"
@@ -37,10 +37,14 @@ const char* const kUsage =
 std::vector<config::ThreadLayout> preset_layout(const std::string& name) {
   const unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
   const int hot = cpus > 1 ? 1 : -1;
-  if (name == "fused") return {{"hot", {"feed", "book", "monitor"}, hot, config::Idle::Spin, 0}};
+  const std::vector<std::string> rest = {"book", "clean", "features", "regime", "monitor"};
+  if (name == "fused") {
+    std::vector<std::string> all = {"feed"};
+    all.insert(all.end(), rest.begin(), rest.end());
+    return {{"hot", all, hot, config::Idle::Spin, 0}};
+  }
   if (name == "split")
-    return {{"feed", {"feed"}, cpus > 1 ? 0 : -1, config::Idle::Spin, 0},
-            {"book", {"book", "monitor"}, hot, config::Idle::Spin, 0}};
+    return {{"feed", {"feed"}, cpus > 1 ? 0 : -1, config::Idle::Spin, 0}, {"book", rest, hot, config::Idle::Spin, 0}};
   throw UsageError("--layout must be fused or split, not '" + name + "'");
 }
 
@@ -136,9 +140,14 @@ int run(int argc, char** argv) {
                 s.p99, s.p999, s.max);
   };
   const char* stage_desc[] = {"feed (read + decode, per event over its batch)", "book (apply + top of book)",
+                              "clean (rules, quality flags)", "features (feature vector)", "regime (label, scores)",
                               "monitor (count + digest)"};
+  static_assert(std::size(stage_desc) == engine::kStageCount);
   std::array<engine::LatencySummary, engine::kStageCount> stage_lat;
-  for (std::size_t s = 0; s < engine::kStageCount; ++s) lat_line(stage_desc[s], stage_lat[s] = engine::summarize(eng.stage_latency(s)));
+  for (std::size_t s = 0; s < engine::kStageCount; ++s) {
+    stage_lat[s] = engine::summarize(eng.stage_latency(s));
+    if (stage_lat[s].count) lat_line(stage_desc[s], stage_lat[s]);
+  }
   const auto e2e = engine::summarize(eng.end_to_end_latency());
   lat_line("end to end (feed release -> end of hot path)", e2e);
   std::printf("\nevents by kind (end of the hot path):\n");

@@ -15,6 +15,7 @@ const Command* const kCommands[] = {
     &hft::app::kBookCommand,
     &hft::app::kConvertCommand,
     &hft::app::kGenCommand,
+    &hft::app::kFeaturesCommand,
     &hft::app::kCheckConfigCommand,
     &hft::app::kPublishCommand,
     &hft::app::kStudyCommand,

@@ -820,10 +820,24 @@ void check_layout(const Config& c, unsigned cpus, Errors& errors) {
   }
   std::vector<std::string_view> missing;
   for (std::size_t k = 0; k < kN; ++k)
-    if (placed[k].empty()) missing.push_back(kPipelineStages[k]);
+    if (placed[k].empty() &&
+        std::find(kRequiredStages.begin(), kRequiredStages.end(), kPipelineStages[k]) != kRequiredStages.end())
+      missing.push_back(kPipelineStages[k]);
   if (all_clean && !missing.empty())
-    errors.add("system.layout", "no thread runs stage " + join(missing) + " (every stage of " +
-                                    join(kPipelineStages, " -> ") + " must be on one thread)");
+    errors.add("system.layout", "no thread runs stage " + join(missing) + " (each of " + join(kRequiredStages) +
+                                    " must be on one thread)");
+  // clean, features and regime read the book: they must run on the thread that applies it.
+  if (all_clean) {
+    const auto thread_of = [](const std::string& where) { return where.substr(0, where.find(".stages")); };
+    const std::string& book_at = placed[1];
+    for (std::size_t k = 0; k < kN; ++k) {
+      const bool needs_book =
+          std::find(kBookThreadStages.begin(), kBookThreadStages.end(), kPipelineStages[k]) != kBookThreadStages.end();
+      if (needs_book && !placed[k].empty() && !book_at.empty() && thread_of(placed[k]) != thread_of(book_at))
+        errors.add(placed[k], "stage '" + std::string(kPipelineStages[k]) +
+                                  "' reads the book: it must run on the thread that runs 'book' (" + thread_of(book_at) + ")");
+    }
+  }
 }
 
 void cross_check(const Config& c, unsigned cpus, Errors& errors) {
@@ -883,7 +897,7 @@ unsigned this_machine_cpus() { return std::thread::hardware_concurrency(); }
 
 Config default_config() {
   Config c;
-  c.system.layout.push_back(ThreadLayout{"hot", {"feed", "book", "monitor"}, 1, Idle::Spin, 0});
+  c.system.layout.push_back(ThreadLayout{"hot", {"feed", "book", "clean", "features", "regime", "monitor"}, 1, Idle::Spin, 0});
   return c;
 }
 

@@ -17,50 +17,53 @@ namespace {
 
 using telemetry::rdtsc;
 
-// ---- the chain: stages [A, B) of the pipeline called directly, in order -------------------
-// t (when sampling) receives a cycle-counter stamp after each stage: t[j + 1] after stage A + j.
+// ---- the chain: the stages of one thread, called directly, in pipeline order -------------------
+// A thread's stages are a bit mask over StageId; chain<Mask> is one instantiation per mask (64),
+// picked once per thread, so the per-event calls are direct and inlinable (no virtual call).
+// t (when sampling) receives a cycle-counter stamp after each stage run: t[j + 1] after the
+// j-th stage of the mask.
 
 struct Stages {
   BookStage& book;
+  CleanStage& clean;
+  FeatureStage& features;
   MonitorStage& monitor;
 };
 
 template <std::size_t K>
 inline bool call_stage(Stages& s, Envelope& e) noexcept {
   if constexpr (K == kBook) return s.book.on_event(e);
+  else if constexpr (K == kClean) return s.clean.on_event(e);
+  else if constexpr (K == kFeatures) return s.features.on_event(e);
   else if constexpr (K == kMonitor) return s.monitor.on_event(e);
-  else return true;  // kFeed: the feed's work is done before the chain starts
+  else return true;  // kFeed: its work is done before the chain; kRegime: see RegimeStage
 }
 
-template <std::size_t K>
-inline bool step(Stages& s, Envelope& e, std::uint64_t* t, std::size_t j) noexcept {
-  const bool go = call_stage<K>(s, e);
-  if (t) t[j + 1] = rdtsc();
-  return go;
+template <unsigned Mask, std::size_t K>
+inline bool run_from(Stages& s, Envelope& e, std::uint64_t* t, std::size_t j) noexcept {
+  if constexpr (K == kStageCount) {
+    return true;
+  } else if constexpr (((Mask >> K) & 1u) != 0) {
+    if (!call_stage<K>(s, e)) return false;
+    if (t) t[j + 1] = rdtsc();
+    return run_from<Mask, K + 1>(s, e, t, j + 1);
+  } else {
+    return run_from<Mask, K + 1>(s, e, t, j);
+  }
 }
 
-template <std::size_t A, std::size_t... J>
-bool chain_impl([[maybe_unused]] Stages& s, [[maybe_unused]] Envelope& e, [[maybe_unused]] std::uint64_t* t, std::index_sequence<J...>) noexcept {
-  return (step<A + J>(s, e, t, J) && ...);
-}
-
-template <std::size_t A, std::size_t B>
+template <unsigned Mask>
 bool chain(Stages& s, Envelope& e, std::uint64_t* t) noexcept {
-  return chain_impl<A>(s, e, t, std::make_index_sequence<B - A>{});
+  return run_from<Mask, 0>(s, e, t, 0);
 }
 
 using ChainFn = bool (*)(Stages&, Envelope&, std::uint64_t*) noexcept;
-
-template <std::size_t A, std::size_t... B>
-constexpr std::array<ChainFn, kStageCount + 1> chain_row(std::index_sequence<B...>) {
-  return {(B >= A ? &chain<A, (B >= A ? B : A)> : nullptr)...};
+constexpr std::size_t kMasks = std::size_t{1} << kStageCount;
+template <std::size_t... M>
+constexpr std::array<ChainFn, kMasks> chain_table(std::index_sequence<M...>) {
+  return {&chain<static_cast<unsigned>(M)>...};
 }
-template <std::size_t... A>
-constexpr auto chain_table(std::index_sequence<A...>) {
-  return std::array<std::array<ChainFn, kStageCount + 1>, kStageCount + 1>{
-      chain_row<A>(std::make_index_sequence<kStageCount + 1>{})...};
-}
-constexpr auto kChains = chain_table(std::make_index_sequence<kStageCount + 1>{});
+constexpr auto kChains = chain_table(std::make_index_sequence<kMasks>{});
 
 // ---- idling --------------------------------------------------------------------------------
 
@@ -102,7 +105,7 @@ struct Msgs {
 };
 const Msgs& msgs() {
   static const Msgs m{
-      telemetry::register_message(telemetry::Level::info, "hot thread {} started: stages [{}, {}), cpu {}"),
+      telemetry::register_message(telemetry::Level::info, "hot thread {} started: stage mask {:#x}, cpu {}"),
       telemetry::register_message(telemetry::Level::warn, "hot thread {}: could not pin to cpu {} / SCHED_FIFO {} (errno {}); running unpinned"),
       telemetry::register_message(telemetry::Level::info, "hot thread {}: config version {:#x} applied (batch {}, latency sample every {})"),
       telemetry::register_message(telemetry::Level::info, "feed: end of input after {} events"),
@@ -141,22 +144,28 @@ Engine::Engine(const config::Config& cfg, std::unique_ptr<feed::EventSource> sou
         bc.max_levels = std::min<std::size_t>(cfg.feed.max_orders, std::size_t{1} << 22);
         return bc;
       }()),
-      monitor_(book::BookConfig{}.max_instruments) {
+      clean_(clean::CleanConfig{}, book_.books, book_.books.config().max_instruments),
+      features_(features::FeatureConfig{}, book_.books, book_.books.config().max_instruments),
+      monitor_(book_.books.config().max_instruments) {
   if (!source_) throw std::invalid_argument("engine: no market data source");
   ns_per_tick_ = telemetry::calibrate_tsc().ns_per_tick;
   initial_ = settings_of(cfg);
   (void)msgs();
-  std::size_t next_stage = 0;
+  std::size_t next_stage = 0;  // stages must come in pipeline order across the threads
+  unsigned all = 0;
   for (const auto& tl : cfg.system.layout) {
     auto t = std::make_unique<ThreadState>();
     t->layout = tl;
     t->index = static_cast<std::int64_t>(threads_.size());
     if (tl.stages.empty()) throw std::invalid_argument("engine: thread " + tl.name + " has no stages");
-    t->first = stage_index(tl.stages.front());
-    t->last = stage_index(tl.stages.back()) + 1;
-    if (t->first != next_stage || t->last - t->first != tl.stages.size())
-      throw std::invalid_argument("engine: thread " + tl.name + " does not continue the pipeline in order");
-    next_stage = t->last;
+    for (const auto& name : tl.stages) {
+      const std::size_t k = stage_index(name);
+      if (k < next_stage || (all >> k & 1u))
+        throw std::invalid_argument("engine: stage " + name + " of thread " + tl.name + " is out of pipeline order or repeated");
+      next_stage = k + 1;
+      t->mask |= 1u << k;
+    }
+    all |= t->mask;
     t->log = std::make_unique<telemetry::LogRing>(4096);
     t->applied_version.store(cfg.version);
     if (!threads_.empty()) {
@@ -166,8 +175,12 @@ Engine::Engine(const config::Config& cfg, std::unique_ptr<feed::EventSource> sou
     }
     threads_.push_back(std::move(t));
   }
-  if (next_stage != kStageCount || threads_.empty() || threads_.front()->first != kFeed)
-    throw std::invalid_argument("engine: the layout must run every stage, starting with feed");
+  const unsigned required = 1u << kFeed | 1u << kBook | 1u << kMonitor;
+  if ((all & required) != required || !(threads_.front()->mask & 1u << kFeed))
+    throw std::invalid_argument("engine: the layout must run feed (first), book and monitor");
+  for (const auto& t : threads_)  // stages that read the book run on its thread
+    if ((t->mask & (1u << kClean | 1u << kFeatures | 1u << kRegime)) && !(t->mask & 1u << kBook))
+      throw std::invalid_argument("engine: clean, features and regime must run on the book's thread");
 }
 
 Engine::~Engine() {
@@ -190,7 +203,7 @@ void Engine::start() {
       const std::string err = pin_current_thread(t->layout.core, t->layout.fifo_priority);
       if (!err.empty()) t->log->log(msgs().pin_failed, t->index, t->layout.core, t->layout.fifo_priority, 0);
       else t->pinned_cpu.store(t->layout.core);
-      t->log->log(msgs().started, t->index, t->first, t->last, t->layout.core);
+      t->log->log(msgs().started, t->index, t->mask, t->layout.core);
       if (t->in == nullptr) run_feed_thread(*t);
       else run_ring_thread(*t);
       publish(*t);
@@ -260,9 +273,11 @@ void Engine::hand_on(ThreadState& t, const Envelope* e, std::size_t n) {
 }
 
 void Engine::publish(ThreadState& t) {
-  if (t.first <= kBook && kBook < t.last) book_.publish();
-  if (t.first <= kMonitor && kMonitor < t.last) monitor_.publish();
-  if (t.first == kFeed) {
+  if (t.mask & 1u << kBook) book_.publish();
+  if (t.mask & 1u << kClean) clean_.publish();
+  if (t.mask & 1u << kFeatures) features_.publish();
+  if (t.mask & 1u << kMonitor) monitor_.publish();
+  if (t.mask & 1u << kFeed) {
     const feed::SourceStats& st = source_->stats();
     mirror_.events.set(st.events);
     std::size_t n = mirror_.n.load(std::memory_order_relaxed);
@@ -285,9 +300,12 @@ void Engine::publish(ThreadState& t) {
 // The per-thread loop state shared by the feed thread and the ring threads.
 struct Engine::Loop {
   Loop(Engine& e, ThreadState& th)
-      : eng(e), t(th), st{e.book_, e.monitor_}, chain_first(th.in ? th.first : th.first + 1),
-        fn(kChains[chain_first][th.last]), last(th.out == nullptr), hs(e.initial_), idle{th.layout.idle},
-        last_pub(rdtsc()) {}
+      : eng(e), t(th), st{e.book_, e.clean_, e.features_, e.monitor_},
+        fn(kChains[th.mask & ~(1u << kFeed)]),  // the feed's own work is not part of the chain
+        last(th.out == nullptr), hs(e.initial_), idle{th.layout.idle}, last_pub(rdtsc()) {
+    for (std::size_t k = kFeed + 1; k < kStageCount; ++k)
+      if (th.mask >> k & 1u) order[n_stages++] = k;
+  }
 
   // Runs this thread's stages on env[0, n) in place; returns how many go on (compacted to the
   // front). Samples the cycle counter between stages every hs.sample_every events.
@@ -299,9 +317,8 @@ struct Engine::Loop {
       if (timed) { sample = 0; stamps[0] = rdtsc(); }
       if (!fn(st, e, timed ? stamps : nullptr)) { t.filtered.add(); continue; }
       if (timed) {
-        for (std::size_t k = chain_first; k < t.last; ++k)
-          eng.stage_hist_[k].record(ticks_to_ns(stamps[k - chain_first + 1] - stamps[k - chain_first]));
-        if (last) eng.e2e_hist_.record(ticks_to_ns(stamps[t.last - chain_first] - e.t_in));
+        for (std::size_t j = 0; j < n_stages; ++j) eng.stage_hist_[order[j]].record(ticks_to_ns(stamps[j + 1] - stamps[j]));
+        if (last) eng.e2e_hist_.record(ticks_to_ns(stamps[n_stages] - e.t_in));
       }
       if (!last) env[kept++] = e;
     }
@@ -330,8 +347,9 @@ struct Engine::Loop {
   Engine& eng;
   ThreadState& t;
   Stages st;
-  const std::size_t chain_first;  // the feed's own work is not part of the chain
   const ChainFn fn;
+  std::array<std::size_t, kStageCount> order{};  // this thread's chain stages, in order
+  std::size_t n_stages = 0;
   const bool last;                // this thread ends the hot path
   HotSettings hs;
   Idler idle;

@@ -31,6 +31,13 @@ EngineMetrics::EngineMetrics(const Engine& engine, telemetry::Registry& reg) : e
   add("hftd_book_locked", "", "adds that left a book locked", bs.locked);
   reg_.gauge_fn("hftd_book_live_orders", "", "live orders in all books",
                 [&bs] { return static_cast<std::int64_t>(bs.live_orders.get()); });
+  const CleanStage& cs = engine.clean_stage();
+  for (std::size_t r = 0; r < clean::kRuleCount; ++r)
+    add("hftd_clean_fired", std::string("rule=\"") + clean::Cleaner::rule_name(static_cast<clean::Rule>(r)) + "\"",
+        "events on which a cleaning rule fired, by rule", cs.fired[r]);
+  const FeatureStage& fs = engine.feature_stage();
+  add("hftd_features_nonfinite_replaced", "", "feature values that were NaN or infinite and were replaced by 0", fs.nonfinite);
+  add("hftd_features_invalid_book", "", "events after which the book was empty on a side, locked or crossed", fs.invalid_book);
   add("hftd_source_decoded_events", "", "events produced by the market data source", engine.source_counters().events);
   for (const auto& tp : engine.threads()) {
     const ThreadState& t = *tp;

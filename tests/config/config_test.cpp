@@ -196,21 +196,32 @@ TEST(Config, LayoutMustRunEveryStageOnceInPipelineOrder) {
   auto r = parse(layout_yaml("    - {name: a, stages: [book, monitor], core: -1}\n"
                              "    - {name: b, stages: [feed], core: -1}\n"));
   EXPECT_EQ(reason_at(r, "system.layout[1].stages[0]"),
-            "stage 'feed' is out of pipeline order (feed -> book -> monitor): it must come before 'monitor'");
+            "stage 'feed' is out of pipeline order (feed -> book -> clean -> features -> regime -> monitor): it must come "
+            "before 'monitor'");
   EXPECT_EQ(r.errors.size(), 1u) << dump(r.errors);
   // Unknown, duplicated and missing stages; duplicate thread name; empty stage list.
   r = parse(layout_yaml("    - {name: a, stages: [feed, bok], core: -1}\n"
                         "    - {name: a, stages: [feed], core: -1}\n"
                         "    - {name: c, stages: [], core: -1}\n"));
   EXPECT_EQ(reason_at(r, "system.layout[0].stages[1]"),
-            "unknown stage 'bok' (stages: feed, book, monitor) (did you mean book?)");
+            "unknown stage 'bok' (stages: feed, book, clean, features, regime, monitor) (did you mean book?)");
   EXPECT_EQ(reason_at(r, "system.layout[1].stages[0]"),
             "stage 'feed' is already on system.layout[0].stages[0]");
   EXPECT_EQ(reason_at(r, "system.layout[1].name"), "'a' is also the name of system.layout[0]");
   EXPECT_EQ(reason_at(r, "system.layout[2].stages"), "needs at least one stage");
   EXPECT_EQ(reason_at(r, "system.layout"),
-            "no thread runs stage book, monitor (every stage of feed -> book -> monitor must be on one thread)");
+            "no thread runs stage book, monitor (each of feed, book, monitor must be on one thread)");
   EXPECT_EQ(r.errors.size(), 5u) << dump(r.errors);
+  // clean, features and regime read the book: on its thread, or an error naming that thread.
+  r = parse(layout_yaml("    - {name: a, stages: [feed, book, clean], core: -1}\n"
+                        "    - {name: b, stages: [features, monitor], core: -1}\n"));
+  EXPECT_EQ(reason_at(r, "system.layout[1].stages[0]"),
+            "stage 'features' reads the book: it must run on the thread that runs 'book' (system.layout[0])");
+  EXPECT_EQ(r.errors.size(), 1u) << dump(r.errors);
+  // The optional stages may be left out.
+  EXPECT_TRUE(parse(layout_yaml("    - {name: a, stages: [feed], core: -1}\n"
+                                "    - {name: b, stages: [book, features, monitor], core: -1}\n"))
+                  .errors.empty());
   // A thread without a name; an empty layout.
   r = parse(layout_yaml("    - {stages: [feed, book, monitor], core: -1}\n"));
   EXPECT_EQ(reason_at(r, "system.layout[0].name"), "must not be empty");
@@ -498,7 +509,7 @@ TEST(CheckConfigCommand, ValidFilePrintsVersionAndLayoutBrokenFileEveryError) {
   EXPECT_NE(r.output.find(repo_config() + ": ok (version " + version_string(c.config->version) + ")"),
             std::string::npos)
       << r.output;
-  EXPECT_NE(r.output.find("feed -> book -> monitor"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("feed -> book -> clean -> features -> regime -> monitor"), std::string::npos) << r.output;
 
   const std::string bad = tmp_file("cli_bad.yml", "system:\n  ring_capacty: 1024\nfeed:\n  dst_port: 70000\n");
   r = run_hftd("check-config --cpus 2 " + bad);

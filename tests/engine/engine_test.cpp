@@ -131,16 +131,18 @@ Outcome run_engine(const config::Config& c, std::uint64_t events) {
 
 TEST(Engine, SplitLayoutsGiveTheFusedOutputsExactly) {
   constexpr std::uint64_t kEvents = 300'000;
-  const Outcome fused = run_engine(with_layout({thread("hot", {"feed", "book", "monitor"})}), kEvents);
+  const Outcome fused =
+      run_engine(with_layout({thread("hot", {"feed", "book", "clean", "features", "regime", "monitor"})}), kEvents);
   ASSERT_EQ(fused.source_events, kEvents);
   ASSERT_EQ(fused.monitor_events, kEvents);
   EXPECT_GT(fused.kinds[static_cast<int>(EventKind::Add)], kEvents / 3);
   EXPECT_NE(fused.books.find("\"orders\""), std::string::npos);
 
   const std::vector<std::vector<config::ThreadLayout>> layouts = {
-      {thread("feed", {"feed"}), thread("rest", {"book", "monitor"})},
-      {thread("front", {"feed", "book"}), thread("mon", {"monitor"})},
-      {thread("feed", {"feed"}), thread("book", {"book"}), thread("mon", {"monitor"}, config::Idle::Sleep)},
+      {thread("feed", {"feed"}), thread("rest", {"book", "clean", "features", "regime", "monitor"})},
+      {thread("front", {"feed", "book", "clean", "features", "regime"}), thread("mon", {"monitor"})},
+      {thread("feed", {"feed"}), thread("book", {"book", "clean", "features", "regime"}),
+       thread("mon", {"monitor"}, config::Idle::Sleep)},
   };
   for (const auto& l : layouts) {
     const Outcome o = run_engine(with_layout(l), kEvents);
@@ -203,6 +205,9 @@ TEST(Engine, RejectsALayoutThatDoesNotCoverThePipelineInOrder) {
                               std::make_unique<SyntheticSource>(1, false)),
                std::invalid_argument);
   EXPECT_THROW(engine::Engine(with_layout({thread("a", {"feed"}), thread("b", {"monitor", "book"})}),
+                              std::make_unique<SyntheticSource>(1, false)),
+               std::invalid_argument);
+  EXPECT_THROW(engine::Engine(with_layout({thread("a", {"feed", "book"}), thread("b", {"features", "monitor"})}),
                               std::make_unique<SyntheticSource>(1, false)),
                std::invalid_argument);
 }

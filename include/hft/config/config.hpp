@@ -33,9 +33,13 @@ inline constexpr std::array<std::string_view, 2> kQueueModelNames = {"fifo_pessi
 inline constexpr std::array<std::string_view, 7> kLogLevels = {
     "trace", "debug", "info", "warn", "error", "critical", "off"};
 
-// The hot-path stages in pipeline order. A layout puts every one of them on exactly one thread,
-// in this order across the threads as listed (later issues insert stages between book and monitor).
-inline constexpr std::array<std::string_view, 3> kPipelineStages = {"feed", "book", "monitor"};
+// The hot-path stages in pipeline order. A layout puts each stage it runs on exactly one thread,
+// in this order across the threads as listed. feed, book and monitor are required; clean,
+// features and regime are optional and read the book, so they run on the book's thread.
+inline constexpr std::array<std::string_view, 6> kPipelineStages = {"feed",     "book",   "clean",
+                                                                    "features", "regime", "monitor"};
+inline constexpr std::array<std::string_view, 3> kRequiredStages = {"feed", "book", "monitor"};
+inline constexpr std::array<std::string_view, 3> kBookThreadStages = {"clean", "features", "regime"};
 
 struct ThreadLayout {
   std::string name;

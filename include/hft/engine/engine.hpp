@@ -1,9 +1,10 @@
 // The engine runtime: builds the stages, the threads and the rings that a config's layout asks
 // for, runs them, and hands reloadable settings to each thread at a safe point between batches.
 //
-// Layout: config.system.layout lists threads, each with a contiguous run of the pipeline stages
-// (feed, book, monitor). Stages on one thread are called directly, through a chain function
-// chosen once per thread from a table of template instantiations (no virtual call per event);
+// Layout: config.system.layout lists threads, each with some of the pipeline stages in order
+// (feed, book, clean, features, regime, monitor). Stages on one thread are called directly,
+// through a chain function chosen once per thread from a table of template instantiations, one
+// per set of stages (no virtual call per event);
 // consecutive threads are joined by an SpscRing<Envelope>. A full ring either blocks the producer
 // or drops the event with a count (system.ring_full). Stopping: the feed stops reading, every
 // ring is drained, every thread ends; nothing in flight is lost.
@@ -41,7 +42,7 @@ struct HotSettings {
 struct ThreadState {
   config::ThreadLayout layout;
   std::int64_t index = 0;                        // position in the layout
-  std::size_t first = 0, last = 0;               // stages [first, last) in pipeline order
+  unsigned mask = 0;                             // bit k: runs stage k (StageId)
   SpscRing<Envelope>* in = nullptr;              // from the previous thread (null for the feed's)
   SpscRing<Envelope>* out = nullptr;             // to the next thread (null for the last)
   std::unique_ptr<telemetry::LogRing> log;       // binary log records to the control thread
@@ -91,6 +92,8 @@ class Engine {
   const telemetry::LatencyHistogram& stage_latency(std::size_t stage) const noexcept { return stage_hist_[stage]; }
   const telemetry::LatencyHistogram& end_to_end_latency() const noexcept { return e2e_hist_; }
   const BookStage& book_stage() const noexcept { return book_; }
+  const CleanStage& clean_stage() const noexcept { return clean_; }
+  const FeatureStage& feature_stage() const noexcept { return features_; }
   const MonitorStage& monitor_stage() const noexcept { return monitor_; }
   const SourceMirror& source_counters() const noexcept { return mirror_; }
   std::size_t ring_count() const noexcept { return rings_.size(); }
@@ -117,6 +120,8 @@ class Engine {
   config::RingFull ring_full_;
   double ns_per_tick_ = 1.0;
   alignas(64) BookStage book_;
+  alignas(64) CleanStage clean_;
+  alignas(64) FeatureStage features_;
   alignas(64) MonitorStage monitor_;
   std::array<telemetry::LatencyHistogram, kStageCount> stage_hist_;
   telemetry::LatencyHistogram e2e_hist_;

@@ -18,8 +18,11 @@ struct TopOfBook {
 
 struct alignas(64) Envelope {
   MarketEvent ev;
-  std::uint64_t t_in = 0;  // rdtsc when the feed stage released the event
-  TopOfBook top;           // set by the book stage for ev.instrument
+  std::uint64_t t_in = 0;    // rdtsc when the feed stage released the event
+  TopOfBook top;             // set by the book stage for ev.instrument
+  std::uint32_t quality = 0; // set by the clean stage: bit r = cleaning rule r fired
+  bool halted = false;       // set by the clean stage: trading on ev.instrument is halted
+  std::uint8_t regime = 0;   // set by the regime stage: the instrument's regime label
 };
 static_assert(std::is_trivially_copyable_v<Envelope>);
 static_assert(sizeof(Envelope) == 128, "two cache lines per ring slot");

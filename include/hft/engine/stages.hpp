@@ -2,7 +2,9 @@
 // threads (the layout decides where they run). on_event returns false to end the event's trip
 // down the chain (a filter); apply() takes reloadable settings at a safe point between events;
 // publish() copies plain hot-path counters into atomics that the control thread may read.
-// Pipeline order (config::kPipelineStages): feed, book, monitor. May touch: book/, core/.
+// Pipeline order (config::kPipelineStages): feed, book, clean, features, regime, monitor; clean,
+// features and regime read the book and so run on its thread (the config checks it).
+// May touch: book/, clean/, features/, regime/, core/.
 #pragma once
 #include <array>
 #include <atomic>
@@ -11,12 +13,14 @@
 #include <vector>
 
 #include "hft/book/order_book.hpp"
+#include "hft/clean/cleaner.hpp"
 #include "hft/engine/envelope.hpp"
+#include "hft/features/features.hpp"
 
 namespace hft::engine {
 
 // Index of each stage in the pipeline order.
-enum StageId : std::size_t { kFeed = 0, kBook = 1, kMonitor = 2, kStageCount = 3 };
+enum StageId : std::size_t { kFeed = 0, kBook, kClean, kFeatures, kRegime, kMonitor, kStageCount };
 
 // Single-writer counter readable from another thread: a relaxed load and store (no locked
 // instruction), so the owner pays what a plain increment costs and readers see no torn values.
@@ -52,9 +56,46 @@ struct BookStage {
   RelaxedCounter crossed, locked, live_orders;
 };
 
-// End of the hot path for now (later stages slot in before it): counts events by kind and folds
-// every event and the top of book it produced into a digest, so two runs (two layouts) can be
-// compared event by event with one number.
+// Cleaning (step 1): every rule's verdict on the event and the book after it. A Drop verdict ends
+// the event's trip (counted by the cleaner per rule and instrument, and by the thread as filtered).
+struct CleanStage {
+  CleanStage(const clean::CleanConfig& cfg, const book::Books& b, std::size_t max_instruments)
+      : cleaner(cfg, max_instruments), books(b) {}
+  bool on_event(Envelope& e) noexcept {
+    const clean::Verdict v = cleaner.on_event(e.ev, books);
+    e.quality = v.quality;
+    e.halted = v.halted;
+    return !v.drop;
+  }
+  void publish() noexcept {
+    for (std::size_t r = 0; r < clean::kRuleCount; ++r) fired[r].set(cleaner.count(static_cast<clean::Rule>(r)));
+  }
+  clean::Cleaner cleaner;
+  const book::Books& books;
+  std::array<RelaxedCounter, clean::kRuleCount> fired;
+};
+
+// Features (step 2): the instrument's feature vector after the event.
+struct FeatureStage {
+  FeatureStage(const features::FeatureConfig& cfg, const book::Books& b, std::size_t max_instruments)
+      : engine(cfg, max_instruments), books(b) {}
+  bool on_event(Envelope& e) noexcept {
+    if (e.ev.kind != EventKind::Directory && e.ev.kind != EventKind::System) engine.on_event(e.ev, books);
+    return true;
+  }
+  void publish() noexcept {
+    const features::FeatureCounters& c = engine.counters();
+    nonfinite.set(c.nonfinite_replaced);
+    invalid_book.set(c.invalid_book);
+  }
+  features::FeatureEngine engine;
+  const book::Books& books;
+  RelaxedCounter nonfinite, invalid_book;
+};
+
+// End of the hot path for now (the strategy stages of later issues slot in before it): counts
+// events by kind and folds every event, the top of book it produced and the cleaning and regime
+// verdicts into a digest, so two runs (two layouts) can be compared event by event with one number.
 struct MonitorStage {
   explicit MonitorStage(std::size_t max_instruments) : seen(max_instruments, 0) {}
   bool on_event(Envelope& e) noexcept {
@@ -69,7 +110,8 @@ struct MonitorStage {
                             (std::uint64_t{static_cast<std::uint8_t>(v.kind)} << 16) |
                                 (std::uint64_t{static_cast<std::uint8_t>(v.side)} << 8) | v.flags,
                             static_cast<std::uint64_t>(e.top.bid), static_cast<std::uint64_t>(e.top.ask),
-                            static_cast<std::uint64_t>(e.top.bid_qty), static_cast<std::uint64_t>(e.top.ask_qty)})
+                            static_cast<std::uint64_t>(e.top.bid_qty), static_cast<std::uint64_t>(e.top.ask_qty),
+                            (std::uint64_t{e.quality} << 16) | (std::uint64_t{e.halted} << 8) | e.regime})
       h = (h ^ x) * 0x100000001B3ull + (h >> 29);
     digest = h;
     return true;
