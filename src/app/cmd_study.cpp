@@ -92,11 +92,12 @@ void write_json(std::FILE* f, const std::string& input, InstrumentId instr, cons
   const auto& a = r.avg;
   std::fprintf(f,
                "  ],\n  \"average\": {\"windows\": %zu, \"beta\": %s, \"t\": %s, \"r2_ofi\": %s, "
-               "\"r2_ti\": %s, \"r2_both\": %s, \"depth\": %s, \"beta_depth\": %s},\n"
+               "\"r2_ti\": %s, \"r2_both\": %s, \"depth\": %s, \"beta_depth\": %s,\n"
+               "    \"depth_fit\": %s},\n"
                "  \"paper\": {\"r2_ofi\": 0.65, \"r2_ti\": 0.32}\n}\n",
                a.windows, num(a.beta).c_str(), num(a.t).c_str(), num(a.r2_ofi).c_str(),
                num(a.r2_ti).c_str(), num(a.r2_both).c_str(), num(a.depth).c_str(),
-               num(a.beta_depth).c_str());
+               num(a.beta_depth).c_str(), ols_json(a.depth_fit).c_str());
 }
 
 void print_table(const std::string& input, InstrumentId instr, const study::StudyResult& r) {
@@ -106,14 +107,29 @@ void print_table(const std::string& input, InstrumentId instr, const study::Stud
               hhmm(r.cfg.start).c_str(), hhmm(r.cfg.end).c_str());
   std::printf("%-6s %5s %11s %8s %7s %7s %8s %9s %10s\n", "window", "n", "beta", "t", "R2 OFI",
               "R2 TI", "R2 both", "depth", "beta*depth");
-  auto pct = [](const study::Ols& o) { return o.ok ? 100 * o.r2 : std::nan(""); };
-  for (const auto& w : r.windows)
-    std::printf("%-6s %5zu %11.4e %8.2f %6.1f%% %6.1f%% %7.1f%% %9.1f %10.3f\n", hhmm(w.start).c_str(),
-                w.intervals, w.ofi.beta, w.ofi.t_beta, pct(w.ofi), pct(w.ti), pct(w.both), w.depth,
-                w.beta_depth);
+  auto pct = [](const study::Ols& o) {
+    char b[16];
+    if (o.ok) std::snprintf(b, sizeof b, "%.1f%%", 100 * o.r2);
+    else std::snprintf(b, sizeof b, "-");
+    return std::string(b);
+  };
+  for (const auto& w : r.windows) {
+    if (!w.ofi.ok) {  // too few priced intervals, or OFI or dP constant: no regression
+      std::printf("%-6s %5zu %11s %8s %7s %7s %8s %9.1f %10s\n", hhmm(w.start).c_str(), w.intervals,
+                  "-", "-", "-", pct(w.ti).c_str(), pct(w.both).c_str(), w.depth, "-");
+      continue;
+    }
+    std::printf("%-6s %5zu %11.4e %8.2f %7s %7s %8s %9.1f %10.3f\n", hhmm(w.start).c_str(),
+                w.intervals, w.ofi.beta, w.ofi.t_beta, pct(w.ofi).c_str(), pct(w.ti).c_str(),
+                pct(w.both).c_str(), w.depth, w.beta_depth);
+  }
   const auto& a = r.avg;
   std::printf("%-6s %5zu %11.4e %8.2f %6.1f%% %6.1f%% %7.1f%% %9.1f %10.3f\n", "avg", a.windows, a.beta,
               a.t, 100 * a.r2_ofi, 100 * a.r2_ti, 100 * a.r2_both, a.depth, a.beta_depth);
+  std::printf("(avg over windows with a regression; the n column of avg counts them)\n");
+  if (a.depth_fit.ok)
+    std::printf("beta ~ c / depth^lambda across windows: lambda %.2f (t %.2f, R2 %.1f%%)\n",
+                -a.depth_fit.beta, -a.depth_fit.t_beta, 100 * a.depth_fit.r2);
   std::printf("paper (50 US stocks, April 2010, TAQ): average R2 OFI 65%%, TI 32%%\n\n");
   const auto& c = r.counts;
   std::printf("book updates %llu: %llu e_n summed, %llu skipped (crossed/locked/empty before or after),"

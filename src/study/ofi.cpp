@@ -96,6 +96,16 @@ Ols ols2(const std::vector<double>& x1, const std::vector<double>& x2, const std
   return r;
 }
 
+Ols depth_exponent_fit(const std::vector<WindowResult>& windows) {
+  std::vector<double> x, y;
+  for (const auto& w : windows) {
+    if (!w.ofi.ok || w.ofi.beta <= 0 || w.depth <= 0) continue;
+    x.push_back(std::log(w.depth));
+    y.push_back(std::log(w.ofi.beta));
+  }
+  return ols1(x, y);
+}
+
 OfiStudy::OfiStudy(const StudyConfig& cfg) : cfg_(cfg) {
   if (cfg.interval <= 0 || cfg.window <= 0 || cfg.end <= cfg.start || cfg.tick <= 0)
     throw std::invalid_argument("ofi study: interval, window, tick must be > 0 and end after start");
@@ -257,6 +267,7 @@ StudyResult OfiStudy::finish() {
   }
   if (nti) res.avg.r2_ti = sti / static_cast<double>(nti);
   if (nboth) res.avg.r2_both = sboth / static_cast<double>(nboth);
+  res.avg.depth_fit = depth_exponent_fit(res.windows);
   res.intervals = iv_;
   return res;
 }

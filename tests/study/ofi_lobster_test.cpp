@@ -48,6 +48,8 @@ void print(const char* name, const StudyResult& r) {
   std::printf("  avg: beta %.3e t %.2f R2 OFI %.1f%% TI %.1f%% both %.1f%% depth %.1f beta*depth %.3f\n",
               r.avg.beta, r.avg.t, 100 * r.avg.r2_ofi, 100 * r.avg.r2_ti, 100 * r.avg.r2_both,
               r.avg.depth, r.avg.beta_depth);
+  std::printf("  lambda (beta ~ c / depth^lambda across windows) %.2f, R2 %.1f%%\n",
+              -r.avg.depth_fit.beta, 100 * r.avg.depth_fit.r2);
 }
 
 void check_day(const StudyResult& r) {

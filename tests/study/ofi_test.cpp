@@ -236,6 +236,25 @@ TEST(Ofi, BadConfigThrows) {
   EXPECT_THROW(OfiStudy{c}, std::invalid_argument);
 }
 
+TEST(Ofi, DepthExponentFit) {
+  // beta = 2 / depth exactly: lambda 1, R^2 1. A window without a regression is left out.
+  std::vector<WindowResult> ws(5);
+  const double depth[] = {50, 120, 300, 75, 1000};
+  for (std::size_t i = 0; i < ws.size(); ++i) {
+    ws[i].depth = depth[i];
+    ws[i].ofi.ok = true;
+    ws[i].ofi.beta = 2.0 / depth[i];
+  }
+  ws[4].ofi.ok = false;
+  ws[4].ofi.beta = 5;  // would spoil the fit if it were used
+  const Ols f = depth_exponent_fit(ws);
+  ASSERT_TRUE(f.ok);
+  EXPECT_EQ(f.n, 4u);
+  EXPECT_NEAR(-f.beta, 1.0, 1e-12);
+  EXPECT_NEAR(std::exp(f.alpha), 2.0, 1e-12);
+  EXPECT_NEAR(f.r2, 1.0, 1e-12);
+}
+
 MarketEvent ev(EventKind k, Nanos ts, OrderId id, Side side, Price px, Qty q, std::uint8_t flags) {
   MarketEvent e{};
   e.kind = k;

@@ -5,6 +5,24 @@
 // Pure computation: OfiStudy takes book tops and trades; OfiFeed drives it from normalized
 // events and a book::Books. Research tool, not the hot path (allocates at construction only).
 //
+// Method, and where it differs from the paper:
+// - e_n is taken per event group (a LOBSTER message row, an ITCH packet), not per event: the
+//   LOBSTER reader's synthetic window events inside a row pass through states (an emptied best
+//   level before the next level enters) that never existed. The paper has one e_n per TAQ
+//   quote update. A group whose top before or after is crossed, locked or has an empty side is
+//   skipped and counted (Counts::invalid); the mid then keeps its last valid value.
+// - dP_k = (mid at the end - mid at the start of interval k) / tick, the mid at a boundary being
+//   the one left by every update strictly before it; an interval with no mid at either end is
+//   left out of the regressions (on LOBSTER only the first: the file starts after 09:30:00).
+// - Windows tile the session (13 half hours, 09:30-16:00, none dropped); one OLS per window.
+// - TI_k = buyer- minus seller-initiated executed volume: visible executions and hidden
+//   executions / prints (LOBSTER types 4 and 5, ITCH E/C and P, DBN fills and trades) signed by
+//   the resting order's side (a resting sell hit = buyer-initiated); cross / auction prints
+//   are excluded and counted. The paper signs TAQ trades against the quotes.
+// - Depth is the time-weighted mean of (qb + qa) / 2 over the window (so files carrying more
+//   or fewer deeper-level messages give the same value); lambda in beta = c / depth^lambda is
+//   fitted across the windows of the one day given (the paper pools many days and stocks).
+//
 // May touch: core/, book/.
 #pragma once
 #include <cstddef>
@@ -81,7 +99,12 @@ struct WindowResult {
 struct Averages {
   std::size_t windows = 0;  // windows whose OFI regression is ok
   double beta = 0, t = 0, r2_ofi = 0, r2_ti = 0, r2_both = 0, depth = 0, beta_depth = 0;
+  Ols depth_fit;            // log beta = a - lambda log depth across windows (beta = -lambda)
 };
+
+// The paper's beta_i = c / depth_i^lambda, fitted across windows whose OFI regression is ok
+// and whose beta and depth are > 0: OLS of log beta on log depth; lambda = -slope.
+Ols depth_exponent_fit(const std::vector<WindowResult>& windows);
 
 struct Counts {
   std::uint64_t updates = 0;          // book tops given to on_top
