@@ -62,7 +62,11 @@ const char* action_name(Action a) noexcept;
 //                   uncrossed mid before the event, or the last trade: band_reference). No
 //                   reference yet: not checked. Clears at the next quote inside the band.
 //   kBadInstrument  instrument id >= max_instruments: counted in the total only (no per
-//                   instrument slot); its action is always Drop.
+//                   instrument slot), no other rule is evaluated; Flag or Drop (validate()
+//                   refuses Halt: there is no instrument to halt).
+// Counts are of events on which a rule fired (a halt lasting 100 events counts 100; the halts
+// themselves are counted in CleanCounters::halts_entered). Verdict::halted is the instrument's
+// state after the event, whichever event set it.
 enum Rule : std::uint8_t {
   kStale = 0,
   kCrossed,
