@@ -72,11 +72,12 @@ void write_json(std::FILE* f, const std::string& input, InstrumentId instr, cons
   std::fprintf(f,
                "  \"counts\": {\"updates\": %llu, \"used\": %llu, \"invalid_book\": %llu, "
                "\"outside_session\": %llu, \"trades\": %llu, \"trades_unsigned\": %llu, "
-               "\"trades_cross\": %llu, \"trades_outside\": %llu, \"out_of_order\": %llu},\n",
+               "\"trades_cross\": %llu, \"trades_fill\": %llu, \"trades_outside\": %llu, \"out_of_order\": %llu},\n",
                static_cast<unsigned long long>(c.updates), static_cast<unsigned long long>(c.used),
                static_cast<unsigned long long>(c.invalid), static_cast<unsigned long long>(c.outside),
                static_cast<unsigned long long>(c.trades), static_cast<unsigned long long>(c.trades_unsigned),
                static_cast<unsigned long long>(c.trades_cross),
+               static_cast<unsigned long long>(c.trades_fill),
                static_cast<unsigned long long>(c.trades_outside),
                static_cast<unsigned long long>(c.out_of_order));
   std::fprintf(f, "  \"ofi_total\": %lld,\n  \"windows\": [\n", static_cast<long long>(r.ofi_total));
@@ -136,10 +137,10 @@ void print_table(const std::string& input, InstrumentId instr, const study::Stud
               " %llu outside the session\n",
               static_cast<unsigned long long>(c.updates), static_cast<unsigned long long>(c.used),
               static_cast<unsigned long long>(c.invalid), static_cast<unsigned long long>(c.outside));
-  std::printf("executions: %llu signed in TI, %llu unsigned, %llu cross, %llu outside the session;"
-              " %llu out-of-order times\n",
+  std::printf("executions: %llu signed in TI, %llu unsigned, %llu cross, %llu fills beside their print,"
+              " %llu outside the session; %llu out-of-order times\n",
               static_cast<unsigned long long>(c.trades), static_cast<unsigned long long>(c.trades_unsigned),
-              static_cast<unsigned long long>(c.trades_cross),
+              static_cast<unsigned long long>(c.trades_cross), static_cast<unsigned long long>(c.trades_fill),
               static_cast<unsigned long long>(c.trades_outside),
               static_cast<unsigned long long>(c.out_of_order));
 }

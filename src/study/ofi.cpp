@@ -280,7 +280,9 @@ void OfiFeed::on_event(const MarketEvent& ev) noexcept {
   const Nanos tod = epoch_ ? ev.ts_exch % kNsPerDay : ev.ts_exch;
   if (ev.instrument == instr_ && ev.kind != EventKind::Directory && ev.kind != EventKind::System) {
     touched_ = true;
-    if (ev.kind == EventKind::Execute || ev.kind == EventKind::Trade) {
+    if (ev.kind == EventKind::Trade && !(ev.flags & evflag::kPrintable) && ev.order_id != 0) {
+      study_.note_fill();
+    } else if (ev.kind == EventKind::Execute || ev.kind == EventKind::Trade) {
       // The resting order's side, before the execution may remove the order from the book.
       Side resting = ev.side;
       book::Books::OrderView o;

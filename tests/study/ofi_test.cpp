@@ -286,12 +286,16 @@ TEST(Ofi, FeedSignsExecutionsByTheRestingSide) {
   feed.on_event(ev(EventKind::Execute, 101 * s, 2, Side::None, 1010, 5, last));   // e = -15 + 20
   feed.on_event(ev(EventKind::Execute, 102 * s, 1, Side::Buy, 1000, 4, last));    // e = 6 - 10
   feed.on_event(ev(EventKind::Trade, 103 * s, 0, Side::Sell, 1005, 7, last));     // hidden: buy
+  // A fill naming the resting order, not printed (DBN 'F'): its print comes separately.
+  feed.on_event(ev(EventKind::Trade, 103 * s, 2, Side::Sell, 1010, 9, last));
   feed.on_event(ev(EventKind::Delete, 104 * s, 1, Side::Buy, 0, 0, last));        // empty bid
   const StudyResult r = st.finish();
   EXPECT_EQ(r.intervals[0].ti, 5 - 4 + 7);
   EXPECT_EQ(r.intervals[0].ofi, 5 - 4);
-  EXPECT_EQ(r.counts.updates, 5u);
-  EXPECT_EQ(r.counts.used, 3u);     // two executions and the unchanged top after the print
+  EXPECT_EQ(r.counts.trades, 3u);
+  EXPECT_EQ(r.counts.trades_fill, 1u);
+  EXPECT_EQ(r.counts.updates, 6u);
+  EXPECT_EQ(r.counts.used, 4u);     // two executions and the unchanged tops after the prints
   EXPECT_EQ(r.counts.invalid, 2u);  // the first top and the empty bid
 }
 

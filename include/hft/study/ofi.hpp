@@ -16,7 +16,7 @@
 //   left out of the regressions (on LOBSTER only the first: the file starts after 09:30:00).
 // - Windows tile the session (13 half hours, 09:30-16:00, none dropped); one OLS per window.
 // - TI_k = buyer- minus seller-initiated executed volume: visible executions and hidden
-//   executions / prints (LOBSTER types 4 and 5, ITCH E/C and P, DBN fills and trades) signed by
+//   executions / prints (LOBSTER types 4 and 5, ITCH E/C and P, DBN trades 'T') signed by
 //   the resting order's side (a resting sell hit = buyer-initiated); cross / auction prints
 //   are excluded and counted. The paper signs TAQ trades against the quotes.
 // - Depth is the time-weighted mean of (qb + qa) / 2 over the window (so files carrying more
@@ -114,6 +114,8 @@ struct Counts {
   std::uint64_t trades = 0;           // signed executions summed into TI
   std::uint64_t trades_unsigned = 0;  // executions with no known side (not in TI)
   std::uint64_t trades_cross = 0;     // auction / cross prints (excluded from TI)
+  std::uint64_t trades_fill = 0;      // non-printed fills of a known resting order (DBN 'F':
+                                      //   the trade is printed once by its 'T'; not in TI)
   std::uint64_t trades_outside = 0;   // executions outside the session
   std::uint64_t out_of_order = 0;     // times earlier than the previous one (taken as is)
 };
@@ -135,6 +137,8 @@ class OfiStudy {
   void on_top(Nanos ts, const Top& top) noexcept;
   // An execution of qty shares; aggressor Buy = buyer-initiated (a resting sell was hit).
   void on_trade(Nanos ts, Side aggressor, Qty qty, bool cross = false) noexcept;
+  // A fill that is not counted in TI (see OfiFeed): counted only.
+  void note_fill() noexcept { ++counts_.trades_fill; }
   // Closes the intervals and runs the regressions. Call once.
   StudyResult finish();
 
@@ -162,7 +166,9 @@ class OfiStudy {
 // Drives an OfiStudy from a normalized event stream: applies each event to the books, takes
 // the top of one instrument after each event group (evflag::kLast; a LOBSTER row, a packet),
 // and signs executions by the side of the resting order (Execute: looked up in the book
-// before it is applied when the event has no side; Trade: the event's side).
+// before it is applied when the event has no side; Trade: the event's side). Every Execute
+// counts; a Trade counts when it is printed (kPrintable) or names no order (ITCH P, LOBSTER 5),
+// so a DBN fill ('F', naming the resting order) is not counted beside its print ('T').
 class OfiFeed {
  public:
   static constexpr InstrumentId kAny = 0xFFFFFFFFu;  // the first instrument with an Add
