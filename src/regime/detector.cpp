@@ -150,10 +150,14 @@ void RegimeDetector::finish_warmup() {
   if (!have_params_) {
     bool ok = false;
     if (cfg_.fit_garch_at_warmup) {
-      const GarchFit fit = fit_garch(warm_, cfg_.garch_fit);  // once, allocates
-      if (fit.error.empty() && fit.converged && garch_valid(fit.params)) {
-        p = fit.params;
-        ok = true;
+      try {
+        const GarchFit fit = fit_garch(warm_, cfg_.garch_fit);  // once, allocates
+        if (fit.error.empty() && fit.converged && garch_valid(fit.params)) {
+          p = fit.params;
+          ok = true;
+        }
+      } catch (...) {  // out of memory: fall back below rather than terminate the stage
+        ok = false;
       }
     }
     if (!ok) {

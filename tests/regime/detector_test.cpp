@@ -119,8 +119,11 @@ TEST(RegimeDetector, SamplingMatchesPreviousTickReference) {
     if (i % 3000 == 2999) g = 200.0;   // longer than max_fill: chain restarts
     if (i % 1000 == 500) g = 30.0;     // filled with zero returns
     if (i % 777 == 0) g = 0.0;         // same timestamp
-    if (i % 501 == 0) g = 1.0 - 123e-9 + static_cast<double>(kSec - (t % kSec)) / 1e9 - 1.0;  // on a grid point
-    t += static_cast<Nanos>(g * 1e9);
+    if (i % 501 == 0) {
+      t = (t / kSec + 1) * kSec;  // exactly on a grid point
+    } else {
+      t += static_cast<Nanos>(g * 1e9);
+    }
     mid *= std::exp(z(rng));
     ev.push_back({t, mid});
   }

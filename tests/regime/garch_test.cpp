@@ -91,6 +91,8 @@ struct RecoveryCase {
   const char* name;
 };
 
+void PrintTo(const RecoveryCase& c, std::ostream* os) { *os << c.name; }
+
 class GarchRecovery : public ::testing::TestWithParam<RecoveryCase> {};
 
 TEST_P(GarchRecovery, TenSeeds) {
