@@ -27,6 +27,7 @@ struct Stages {
   BookStage& book;
   CleanStage& clean;
   FeatureStage& features;
+  RegimeStage& regime;
   MonitorStage& monitor;
 };
 
@@ -35,8 +36,9 @@ inline bool call_stage(Stages& s, Envelope& e) noexcept {
   if constexpr (K == kBook) return s.book.on_event(e);
   else if constexpr (K == kClean) return s.clean.on_event(e);
   else if constexpr (K == kFeatures) return s.features.on_event(e);
+  else if constexpr (K == kRegime) return s.regime.on_event(e);
   else if constexpr (K == kMonitor) return s.monitor.on_event(e);
-  else return true;  // kFeed: its work is done before the chain; kRegime: see RegimeStage
+  else return true;  // kFeed: its work is done before the chain
 }
 
 template <unsigned Mask, std::size_t K>
@@ -146,10 +148,13 @@ Engine::Engine(const config::Config& cfg, std::unique_ptr<feed::EventSource> sou
       }()),
       clean_(clean::CleanConfig{}, book_.books, book_.books.config().max_instruments),
       features_(features::FeatureConfig{}, book_.books, book_.books.config().max_instruments),
+      regime_(regime::RegimeConfig{}, book_.books.config().max_instruments),
+      refits_(regime::RegimeConfig{}.refit_window, 300.0),
       monitor_(book_.books.config().max_instruments) {
   if (!source_) throw std::invalid_argument("engine: no market data source");
   ns_per_tick_ = telemetry::calibrate_tsc().ns_per_tick;
   initial_ = settings_of(cfg);
+  control_core_ = cfg.system.control_core;
   (void)msgs();
   std::size_t next_stage = 0;  // stages must come in pipeline order across the threads
   unsigned all = 0;
@@ -166,6 +171,7 @@ Engine::Engine(const config::Config& cfg, std::unique_ptr<feed::EventSource> sou
       t->mask |= 1u << k;
     }
     all |= t->mask;
+    all_stages_ |= t->mask;
     t->log = std::make_unique<telemetry::LogRing>(4096);
     t->applied_version.store(cfg.version);
     if (!threads_.empty()) {
@@ -197,6 +203,7 @@ HotSettings Engine::settings_of(const config::Config& c) const {
 }
 
 void Engine::start() {
+  if (all_stages_ & 1u << kRegime) start_refits(control_core_);
   for (auto& tp : threads_) {
     ThreadState* t = tp.get();
     workers_.emplace_back([this, t] {
@@ -212,6 +219,14 @@ void Engine::start() {
   }
 }
 
+void Engine::start_refits(int cpu) {
+  refit_thread_ = std::thread([this, cpu] {
+    (void)pin_current_thread(cpu, 0);  // the control/learner core; unpinned if that fails
+    while (!refit_stop_.load(std::memory_order_acquire))
+      if (refits_.work() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  });
+}
+
 void Engine::request_stop() noexcept { stop_.store(true, std::memory_order_relaxed); }
 
 bool Engine::finished() const noexcept {
@@ -224,6 +239,8 @@ void Engine::join() {
   for (auto& w : workers_)
     if (w.joinable()) w.join();
   workers_.clear();
+  refit_stop_.store(true, std::memory_order_release);
+  if (refit_thread_.joinable()) refit_thread_.join();
 }
 
 void Engine::offer_config(std::shared_ptr<const config::Config> cfg) {
@@ -276,6 +293,10 @@ void Engine::publish(ThreadState& t) {
   if (t.mask & 1u << kBook) book_.publish();
   if (t.mask & 1u << kClean) clean_.publish();
   if (t.mask & 1u << kFeatures) features_.publish();
+  if (t.mask & 1u << kRegime) {
+    refits_.service(regime_, regime_.last_ts);
+    regime_.publish();
+  }
   if (t.mask & 1u << kMonitor) monitor_.publish();
   if (t.mask & 1u << kFeed) {
     const feed::SourceStats& st = source_->stats();
@@ -300,7 +321,7 @@ void Engine::publish(ThreadState& t) {
 // The per-thread loop state shared by the feed thread and the ring threads.
 struct Engine::Loop {
   Loop(Engine& e, ThreadState& th)
-      : eng(e), t(th), st{e.book_, e.clean_, e.features_, e.monitor_},
+      : eng(e), t(th), st{e.book_, e.clean_, e.features_, e.regime_, e.monitor_},
         fn(kChains[th.mask & ~(1u << kFeed)]),  // the feed's own work is not part of the chain
         last(th.out == nullptr), hs(e.initial_), idle{th.layout.idle}, last_pub(rdtsc()) {
     for (std::size_t k = kFeed + 1; k < kStageCount; ++k)

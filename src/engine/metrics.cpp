@@ -38,6 +38,14 @@ EngineMetrics::EngineMetrics(const Engine& engine, telemetry::Registry& reg) : e
   const FeatureStage& fs = engine.feature_stage();
   add("hftd_features_nonfinite_replaced", "", "feature values that were NaN or infinite and were replaced by 0", fs.nonfinite);
   add("hftd_features_invalid_book", "", "events after which the book was empty on a side, locked or crossed", fs.invalid_book);
+  const RegimeStage& rs = engine.regime_stage();
+  add("hftd_regime_instruments", "", "instruments with a regime detector", rs.instruments);
+  reg_.gauge_fn("hftd_regime_stressed_instruments", "", "instruments whose volatility regime is stressed",
+                [&rs] { return static_cast<std::int64_t>(rs.stressed.get()); });
+  add("hftd_regime_garch_swaps", "", "GARCH parameter sets swapped into regime detectors", rs.garch_swaps);
+  add("hftd_regime_garch_fits", "", "background GARCH maximum-likelihood fits that converged", engine.garch_refits().fitted);
+  add("hftd_regime_garch_fit_failures", "", "background GARCH fits that did not converge (parameters kept)",
+      engine.garch_refits().failed);
   add("hftd_source_decoded_events", "", "events produced by the market data source", engine.source_counters().events);
   for (const auto& tp : engine.threads()) {
     const ThreadState& t = *tp;

@@ -32,6 +32,9 @@ TEST(Service, ReloadsByFileWatchAndSighupRejectsInvalidAndStopsOnSigterm) {
   g.messages = 20000;
   g.instruments = 4;
   g.heartbeat_ns = 0;
+  // Ten minutes of trading: published in a few seconds, the regime stage's one-second grid then
+  // runs ~150 samples a second per instrument (a full day squeezed into seconds would be ~6,000).
+  g.close_ns = g.open_ns + 600'000'000'000;
   g.out_path = work + "/day.pcap";
   hft::gen::generate_pcap(g);
   std::uint64_t expect_events = 0;

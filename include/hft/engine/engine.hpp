@@ -94,6 +94,8 @@ class Engine {
   const BookStage& book_stage() const noexcept { return book_; }
   const CleanStage& clean_stage() const noexcept { return clean_; }
   const FeatureStage& feature_stage() const noexcept { return features_; }
+  const RegimeStage& regime_stage() const noexcept { return regime_; }
+  const GarchRefits& garch_refits() const noexcept { return refits_; }
   const MonitorStage& monitor_stage() const noexcept { return monitor_; }
   const SourceMirror& source_counters() const noexcept { return mirror_; }
   std::size_t ring_count() const noexcept { return rings_.size(); }
@@ -108,6 +110,7 @@ class Engine {
 
  private:
   struct Loop;
+  void start_refits(int cpu);
   void run_feed_thread(ThreadState& t);
   void run_ring_thread(ThreadState& t);
   bool take_config(ThreadState& t, HotSettings& hs);  // true when a new config was applied
@@ -122,6 +125,12 @@ class Engine {
   alignas(64) BookStage book_;
   alignas(64) CleanStage clean_;
   alignas(64) FeatureStage features_;
+  alignas(64) RegimeStage regime_;
+  GarchRefits refits_;
+  std::thread refit_thread_;
+  std::atomic<bool> refit_stop_{false};
+  unsigned all_stages_ = 0;
+  int control_core_ = -1;
   alignas(64) MonitorStage monitor_;
   std::array<telemetry::LatencyHistogram, kStageCount> stage_hist_;
   telemetry::LatencyHistogram e2e_hist_;

@@ -7,6 +7,7 @@
 // May touch: book/, clean/, features/, regime/, core/.
 #pragma once
 #include <array>
+#include <memory>
 #include <atomic>
 #include <cstdint>
 #include <string>
@@ -16,6 +17,7 @@
 #include "hft/clean/cleaner.hpp"
 #include "hft/engine/envelope.hpp"
 #include "hft/features/features.hpp"
+#include "hft/regime/detector.hpp"
 
 namespace hft::engine {
 
@@ -91,6 +93,64 @@ struct FeatureStage {
   features::FeatureEngine engine;
   const book::Books& books;
   RelaxedCounter nonfinite, invalid_book;
+};
+
+// Regimes (step 3): one RegimeDetector per instrument (created at the instrument's first two-sided
+// book, counted), fed the mid of every event with a valid book; the label goes on the envelope.
+// GARCH parameters are fitted off the hot path (GarchRefits below) and swapped in at safe points.
+struct RegimeStage {
+  RegimeStage(const regime::RegimeConfig& cfg, std::size_t max_instruments);
+  bool on_event(Envelope& e) noexcept {
+    const InstrumentId id = e.ev.instrument;
+    if (id >= detectors.size()) [[unlikely]] return true;
+    last_ts = e.ev.ts_exch;
+    regime::RegimeDetector* d = detectors[id].get();
+    if (e.top.bid > 0 && e.top.ask > e.top.bid) {
+      if (d == nullptr) [[unlikely]] d = create(id);
+      d->on_mid(e.ev.ts_exch, 0.5 * static_cast<double>(e.top.bid + e.top.ask));
+    }
+    if (d) e.regime = encode(d->state());
+    return true;
+  }
+  // bits 0-1 volatility regime, 2-3 trend regime, 4 change point, 5-6 gate, 7 warm-up done
+  static std::uint8_t encode(const regime::RegimeState& s) noexcept {
+    return static_cast<std::uint8_t>(static_cast<unsigned>(s.vol) | static_cast<unsigned>(s.trend) << 2 |
+                                     unsigned{s.change_point} << 4 | static_cast<unsigned>(s.gate) << 5 |
+                                     unsigned{s.ready} << 7);
+  }
+  regime::RegimeDetector* create(InstrumentId id);
+  void publish() noexcept;
+
+  regime::RegimeConfig cfg;
+  std::vector<std::unique_ptr<regime::RegimeDetector>> detectors;  // by instrument id
+  std::vector<InstrumentId> live;                                   // ids with a detector
+  Nanos last_ts = 0;                                                // event time of the last event
+  RelaxedCounter instruments, stressed, garch_swaps;
+};
+
+// Background GARCH refits: a small pool of job slots handed between the hot thread (which copies
+// an instrument's returns into a free slot and later swaps the fitted parameters in, both at
+// publish points) and a refit thread (which fits). Each slot's state is an atomic with one writer
+// per transition, so neither side locks or waits; the return buffers are reserved up front.
+struct GarchRefits {
+  enum State : int { kFree, kRequested, kDone };
+  struct Slot {
+    std::atomic<int> state{kFree};
+    InstrumentId id = 0;
+    std::vector<double> returns;
+    regime::GarchFit fit;
+  };
+  explicit GarchRefits(std::size_t window, double interval_s);
+  // Hot thread, at a publish point: swap in finished fits, hand out one due instrument.
+  void service(RegimeStage& rs, Nanos now_event_time) noexcept;
+  // Refit thread: fits every requested slot; returns how many it fitted.
+  std::size_t work();
+
+  std::array<Slot, 4> slots;
+  Nanos interval;
+  std::vector<Nanos> next_due;  // per instrument id (event time)
+  std::size_t cursor = 0;       // round robin over RegimeStage::live
+  RelaxedCounter fitted, failed;
 };
 
 // End of the hot path for now (the strategy stages of later issues slot in before it): counts

@@ -1,0 +1,77 @@
+// The parts of the stages that are not per-event: creating regime detectors, GARCH refits.
+#include "hft/engine/stages.hpp"
+
+namespace hft::engine {
+
+RegimeStage::RegimeStage(const regime::RegimeConfig& c, std::size_t max_instruments)
+    : cfg(c), detectors(max_instruments) {
+  cfg.fit_garch_at_warmup = false;  // fits run on the refit thread, never on the hot path
+  live.reserve(max_instruments);
+}
+
+regime::RegimeDetector* RegimeStage::create(InstrumentId id) {
+  detectors[id] = std::make_unique<regime::RegimeDetector>(cfg);  // once per instrument, counted
+  live.push_back(id);
+  instruments.add();
+  return detectors[id].get();
+}
+
+void RegimeStage::publish() noexcept {
+  std::uint64_t n = 0, swaps = 0;
+  for (InstrumentId id : live) {
+    const auto& d = *detectors[id];
+    n += d.state().vol == regime::VolRegime::Stressed;
+    swaps += d.counters().garch_swaps;
+  }
+  stressed.set(n);
+  garch_swaps.set(swaps);
+}
+
+GarchRefits::GarchRefits(std::size_t window, double interval_s)
+    : interval(static_cast<Nanos>(interval_s * 1e9)), next_due(65536, 0) {
+  for (auto& s : slots) s.returns.reserve(window);
+}
+
+void GarchRefits::service(RegimeStage& rs, Nanos now) noexcept {
+  if (next_due.size() < rs.detectors.size()) return;  // not set up (no regime stage)
+  bool have_free = false;
+  for (auto& s : slots) {
+    const int st = s.state.load(std::memory_order_acquire);
+    if (st == kDone) {
+      if (s.fit.converged && rs.detectors[s.id]) rs.detectors[s.id]->set_garch_params(s.fit.params);
+      s.state.store(kFree, std::memory_order_release);
+      have_free = true;
+    } else if (st == kFree) {
+      have_free = true;
+    }
+  }
+  if (!have_free || rs.live.empty()) return;
+  for (std::size_t tries = 0; tries < rs.live.size(); ++tries) {  // one request per publish point
+    const InstrumentId id = rs.live[cursor++ % rs.live.size()];
+    const regime::RegimeDetector& d = *rs.detectors[id];
+    if (!d.state().ready || now < next_due[id]) continue;
+    for (auto& s : slots) {
+      if (s.state.load(std::memory_order_acquire) != kFree) continue;
+      s.id = id;
+      d.copy_returns(s.returns);  // within the reserved capacity: no allocation
+      s.state.store(kRequested, std::memory_order_release);
+      next_due[id] = now + interval;
+      return;
+    }
+    return;
+  }
+}
+
+std::size_t GarchRefits::work() {
+  std::size_t n = 0;
+  for (auto& s : slots) {
+    if (s.state.load(std::memory_order_acquire) != kRequested) continue;
+    s.fit = regime::fit_garch(s.returns);
+    (s.fit.converged ? fitted : failed).add();
+    s.state.store(kDone, std::memory_order_release);
+    ++n;
+  }
+  return n;
+}
+
+}  // namespace hft::engine
