@@ -1,6 +1,10 @@
 // FeatureEngine: see include/hft/features/features.hpp for the definitions of every feature.
 #include "hft/features/features.hpp"
 
+#include <bit>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -39,8 +43,10 @@ enum Stream : std::size_t {
   sVol,      // executed quantity (unsigned)
   sSignedN,  // executions with a known aggressor side (count): guards the trade imbalance
   sRN,       // returns (count): guards the autocorrelation
-  kStreams
+  kStreamsUsed
 };
+// Padded to an even count so that the decay loops are whole SIMD pairs (no scalar epilogue).
+constexpr std::size_t kStreams = (kStreamsUsed + 1) / 2 * 2;
 
 std::string hlabel(double tau) {
   char b[32];
@@ -162,6 +168,9 @@ struct FeatureEngine::State {
   double hi = 0, lo = 0;                 // session range of the valid mid
   double pq = 0, q = 0;                  // VWAP sums (price units * shares, shares)
   std::uint8_t trading = 0;              // TradingState
+  bool has_tod = false;                  // time-of-day encoding cached for this tod
+  Nanos tod = 0;
+  double tod_sin = 0, tod_cos = 0;
   std::array<double, kMaxFeatures> vals{};
   FeatureVector fv{};
 };
@@ -172,7 +181,10 @@ FeatureEngine::FeatureEngine(const FeatureConfig& cfg, std::size_t max_instrumen
   schema_.names = feature_names(cfg);
   schema_.hash = schema_hash(schema_.names);
   n_h_ = cfg.horizons_s.size();
-  for (std::size_t h = 0; h < n_h_; ++h) tau_[h] = cfg.horizons_s[h];
+  for (std::size_t h = 0; h < n_h_; ++h) {
+    tau_[h] = cfg.horizons_s[h];
+    inv_tau_[h] = 1.0 / tau_[h];
+  }
   mid_h_ = n_h_ > 1 ? 1 : 0;
   config_dow_ = cfg.date_yyyymmdd ? day_of_week(cfg.date_yyyymmdd) : -1;
   states_.resize(max_instruments);
@@ -238,16 +250,17 @@ void FeatureEngine::compute(State& s, const MarketEvent& ev, const book::Books& 
   std::array<Volume, kMaxLevels> qb, qa;
   std::array<Volume, kMaxLevels> cb, ca;  // cumulative depth
   Volume accb = 0, acca = 0;
+  bool more_b = true, more_a = true;  // levels are contiguous: stop at the first missing one
   for (std::size_t i = 0; i < N; ++i) {
     book::LevelView lv;
-    if (books.level(in, Side::Buy, i, lv)) {
+    if (more_b && (more_b = books.level(in, Side::Buy, i, lv))) {
       pb[i] = lv.price;
       qb[i] = lv.qty;
     } else {
       pb[i] = 0;
       qb[i] = 0;
     }
-    if (books.level(in, Side::Sell, i, lv)) {
+    if (more_a && (more_a = books.level(in, Side::Sell, i, lv))) {
       pa[i] = lv.price;
       qa[i] = lv.qty;
     } else {
@@ -358,7 +371,7 @@ void FeatureEngine::compute(State& s, const MarketEvent& ev, const book::Books& 
   for (std::size_t h = 0; h < n_h_; ++h) {
     auto& S = s.dec[h];
     if (dt > 0) {
-      const double f = std::exp(-dt / tau_[h]);
+      const double f = std::exp(-dt * inv_tau_[h]);
       for (std::size_t k = 0; k < kStreams; ++k) S[k] = S[k] * f + x[k];
     } else {
       for (std::size_t k = 0; k < kStreams; ++k) S[k] += x[k];
@@ -411,11 +424,11 @@ void FeatureEngine::compute(State& s, const MarketEvent& ev, const book::Books& 
     for (std::size_t h = 0; h < n_h_; ++h) v[j++] = s.dec[h][sOfi];
     for (std::size_t h = 0; h < n_h_; ++h) v[j++] = s.dec[h][sMlofi];
     const auto& M = s.dec[mid_h_];
-    const double tm = tau_[mid_h_];
-    v[j++] = M[sDeplB] / tm;
-    v[j++] = M[sReplB] / tm;
-    v[j++] = M[sDeplA] / tm;
-    v[j++] = M[sReplA] / tm;
+    const double im = inv_tau_[mid_h_];
+    v[j++] = M[sDeplB] * im;
+    v[j++] = M[sReplB] * im;
+    v[j++] = M[sDeplA] * im;
+    v[j++] = M[sReplA] * im;
   }
   if (cfg_.flow) {
     for (std::size_t h = 0; h < n_h_; ++h) v[j++] = s.dec[h][sSvol];
@@ -423,13 +436,13 @@ void FeatureEngine::compute(State& s, const MarketEvent& ev, const book::Books& 
       const double t = s.dec[h][sBuyVol] + s.dec[h][sSellVol];
       v[j++] = s.dec[h][sSignedN] >= kMinWeight && t > 0 ? (s.dec[h][sBuyVol] - s.dec[h][sSellVol]) / t : 0.0;
     }
-    for (std::size_t h = 0; h < n_h_; ++h) v[j++] = s.dec[h][sTrades] / tau_[h];
+    for (std::size_t h = 0; h < n_h_; ++h) v[j++] = s.dec[h][sTrades] * inv_tau_[h];
     const auto& M = s.dec[mid_h_];
-    const double tm = tau_[mid_h_];
-    v[j++] = M[sAddB] / tm;
-    v[j++] = M[sAddA] / tm;
-    v[j++] = M[sCxlB] / tm;
-    v[j++] = M[sCxlA] / tm;
+    const double im = inv_tau_[mid_h_];
+    v[j++] = M[sAddB] * im;
+    v[j++] = M[sAddA] * im;
+    v[j++] = M[sCxlB] * im;
+    v[j++] = M[sCxlA] * im;
     v[j++] = cfg_.hawkes_mu + cfg_.hawkes_alpha * s.hawkes[0];
     v[j++] = cfg_.hawkes_mu + cfg_.hawkes_alpha * s.hawkes[1];
   }
@@ -451,16 +464,21 @@ void FeatureEngine::compute(State& s, const MarketEvent& ev, const book::Books& 
     const double vwapp = s.q > 0 ? s.pq / s.q : 0.0;
     v[j++] = vwapp / static_cast<double>(kPriceScale);
     v[j++] = vwapp > 0 && midp > 0 ? (midp - vwapp) / vwapp * 1e4 : 0.0;
-    const double ts = tau_[0], tl = tau_[n_h_ - 1];
-    v[j++] = std::log((1.0 + s.dec[0][sVol] / ts) / (1.0 + s.dec[n_h_ - 1][sVol] / tl));
+    v[j++] = std::log((1.0 + s.dec[0][sVol] * inv_tau_[0]) / (1.0 + s.dec[n_h_ - 1][sVol] * inv_tau_[n_h_ - 1]));
     v[j++] = s.has_mid && s.hi > s.lo ? (midp - s.lo) / (s.hi - s.lo) : 0.5;
   }
   if (cfg_.time) {
     Nanos tod = cfg_.ts_exch_epoch ? ev.ts_exch + cfg_.utc_offset : ev.ts_exch;
     tod = tod - floor_div(tod, kDay) * kDay;
-    const double ang = kTwoPi * static_cast<double>(tod) / static_cast<double>(kDay);
-    v[j++] = std::sin(ang);
-    v[j++] = std::cos(ang);
+    if (!s.has_tod || tod != s.tod) {  // many events share a timestamp
+      const double ang = kTwoPi * static_cast<double>(tod) / static_cast<double>(kDay);
+      s.tod_sin = std::sin(ang);
+      s.tod_cos = std::cos(ang);
+      s.tod = tod;
+      s.has_tod = true;
+    }
+    v[j++] = s.tod_sin;
+    v[j++] = s.tod_cos;
     v[j++] = static_cast<double>(tod - cfg_.session_open) / 60e9;
     v[j++] = static_cast<double>(cfg_.session_close - tod) / 60e9;
     int dow = config_dow_;
@@ -477,12 +495,39 @@ void FeatureEngine::compute(State& s, const MarketEvent& ev, const book::Books& 
     v[j++] = st == TradingState::Halted || st == TradingState::Paused ? 1.0 : 0.0;
   }
 
-  for (std::size_t i = 0; i < j; ++i) {
-    if (!std::isfinite(v[i])) {
-      v[i] = 0.0;
-      ++counters_.nonfinite_replaced;
+  // Float conversion and the finiteness check in one branch-free pass: a float whose exponent
+  // bits are all ones (inf or NaN, also a finite double beyond the float range) sets bit 31 of
+  // (exp + 1 << 23). Packed on SSE2: scalar cvtsd2ss merges into its destination register and
+  // chains every iteration on the previous one.
+  float* fo = s.fv.v.data();
+  std::uint32_t bad = 0;
+  std::size_t i0 = 0;
+#if defined(__SSE2__)
+  {
+    const __m128i m = _mm_set1_epi32(0x7f800000), one = _mm_set1_epi32(0x00800000);
+    __m128i acc = _mm_setzero_si128();
+    for (; i0 + 2 <= j; i0 += 2) {
+      const __m128 f = _mm_cvtpd_ps(_mm_loadu_pd(v + i0));  // two floats in the low half, 0 above
+      _mm_storel_pi(reinterpret_cast<__m64*>(fo + i0), f);
+      acc = _mm_or_si128(acc, _mm_add_epi32(_mm_and_si128(_mm_castps_si128(f), m), one));
     }
-    s.fv.v[i] = static_cast<float>(v[i]);
+    alignas(16) std::uint32_t lanes[4];
+    _mm_store_si128(reinterpret_cast<__m128i*>(lanes), acc);
+    bad = lanes[0] | lanes[1];
+  }
+#endif
+  for (std::size_t i = i0; i < j; ++i) {
+    fo[i] = static_cast<float>(v[i]);
+    bad |= (std::bit_cast<std::uint32_t>(fo[i]) & 0x7f800000u) + 0x00800000u;
+  }
+  if (bad & 0x80000000u) [[unlikely]] {
+    for (std::size_t i = 0; i < j; ++i) {
+      if (!std::isfinite(fo[i])) {
+        v[i] = 0.0;
+        fo[i] = 0.0f;
+        ++counters_.nonfinite_replaced;
+      }
+    }
   }
   s.fv.ts = ev.ts_exch;
 }

@@ -17,8 +17,9 @@
 // Book validity: book_valid = 1 when both sides have a level and best bid < best ask. Else
 // (empty side, locked or crossed book) mid = the last valid mid (or the one present best price,
 // or 0), wmid = microprice = mid, spread 0 when a side is empty; returns, volatility, z-score
-// and range only use valid books. No NaN or inf is ever emitted: a non-finite value is replaced
-// by 0 and counted (nonfinite_replaced()).
+// and range only use valid books. No NaN or inf is ever emitted: a non-finite value (or one
+// beyond the float range) is replaced by 0 in both the double and float outputs and counted
+// (counters().nonfinite_replaced).
 #pragma once
 #include <array>
 #include <cstddef>
@@ -110,6 +111,7 @@ class FeatureEngine {
   FeatureSchema schema_;
   std::size_t n_h_ = 0;
   std::array<double, kMaxHorizons> tau_{};
+  std::array<double, kMaxHorizons> inv_tau_{};
   std::size_t mid_h_ = 0;  // horizon used by single-horizon rates
   int config_dow_ = -1;
   std::vector<std::unique_ptr<State>> states_;
