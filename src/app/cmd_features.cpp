@@ -1,7 +1,8 @@
 // hftd features: the feature vectors of a recorded source, for research and training: the same
-// book and feature code the engine runs, one row per event (or per sampling interval) of the
-// chosen instruments, written as a compact columnar file (.hftc) and/or CSV, with the schema
-// (names, order, hash) in both.
+// book, cleaning and feature code with the same settings (config.yml's clean and features
+// sections) as the engine's hot path, one row per event (or per sampling interval) of the chosen
+// instruments, written as a compact columnar file (.hftc) and/or CSV, with the schema (names,
+// order, hash) in both. Events the cleaner drops get no row and do not reach the features.
 #include <algorithm>
 #include <cinttypes>
 #include <cstdio>
@@ -10,7 +11,10 @@
 
 #include "cli.hpp"
 #include "hft/book/order_book.hpp"
+#include "hft/clean/cleaner.hpp"
+#include "hft/config/config.hpp"
 #include "hft/dataset/columnar.hpp"
+#include "hft/engine/stage_config.hpp"
 #include "hft/features/features.hpp"
 #include "hft/sources/open.hpp"
 #include "pump.hpp"
@@ -28,11 +32,13 @@ const char* const kUsage =
     "  --date YYYYMMDD     trading date for the day-of-week feature when the source has no epoch times\n"
     "  --levels N          depth levels of the book features (default 5)\n"
     "  --max-orders N      order pool size (default 4194304)\n"
+    "  --config FILE       clean and features settings (default: config.yml's defaults)\n"
     "  --dst ADDR:PORT     pcap only: keep UDP datagrams to this destination\n";
 
 int run(int argc, char** argv) {
   const Options o(argc, argv,
-                  {"--input", "--out", "--format", "--every-ms", "--symbol", "--date", "--levels", "--max-orders", "--dst"});
+                  {"--input", "--out", "--format", "--every-ms", "--symbol", "--date", "--levels", "--max-orders", "--dst",
+                   "--config"});
   const std::string input = o.required("--input");
   const std::string base = o.required("--out");
   const std::string format = o.str("--format", "hftc");
@@ -45,11 +51,22 @@ int run(int argc, char** argv) {
   bc.max_orders = static_cast<std::size_t>(o.integer("--max-orders", 1 << 22, 1, 1LL << 32));
   bc.max_levels = std::min<std::size_t>(bc.max_orders, 1 << 22);
   book::Books books(bc);
-  features::FeatureConfig fc;
-  fc.levels = static_cast<std::size_t>(o.integer("--levels", 5, 1, features::kMaxLevels));
+  config::Config cfg = config::default_config();
+  if (o.has("--config")) {
+    auto r = config::load_config_file(o.str("--config"));
+    if (!r.config) {
+      std::fprintf(stderr, "%s", config::format_errors(r.errors, o.str("--config")).c_str());
+      return 1;
+    }
+    cfg = *r.config;
+  }
+  features::FeatureConfig fc = engine::feature_config(cfg);
+  if (o.has("--levels")) fc.levels = static_cast<std::size_t>(o.integer("--levels", 5, 1, features::kMaxLevels));
   fc.date_yyyymmdd = static_cast<int>(o.integer("--date", 0, 0, 99991231));
   fc.ts_exch_epoch = src->time_basis() == feed::TimeBasis::SinceEpoch;
   features::FeatureEngine fe(fc, bc.max_instruments);
+  clean::Cleaner cleaner(engine::clean_config(cfg), bc.max_instruments);
+  std::uint64_t dropped = 0;
   const auto& schema = fe.schema();
 
   std::unique_ptr<dataset::ColumnarWriter> col;
@@ -82,6 +99,10 @@ int run(int argc, char** argv) {
 
   const std::uint64_t events = pump(*src, [&](const MarketEvent& ev) {
     books.apply(ev);
+    if (cleaner.on_event(ev, books).drop) {
+      ++dropped;
+      return;
+    }
     if (!is_market_kind(ev.kind) || ev.instrument >= want.size()) return;
     if (!want_symbol.empty() && src->instruments().size() != known) {
       known = src->instruments().size();
@@ -118,6 +139,7 @@ int run(int argc, char** argv) {
               "non-finite values replaced %llu\n",
               static_cast<unsigned long long>(c.instruments_created), static_cast<unsigned long long>(c.invalid_book),
               static_cast<unsigned long long>(c.time_backwards), static_cast<unsigned long long>(c.nonfinite_replaced));
+  std::printf("  events dropped by the cleaner %llu\n", static_cast<unsigned long long>(dropped));
   if (col) std::printf("  wrote %s.hftc\n", base.c_str());
   if (csv) std::printf("  wrote %s.csv\n", base.c_str());
   return 0;

@@ -326,6 +326,61 @@ void visit_config(V& v, C& c, std::int64_t max_core) {
       v.real("taker_per_share", s.fees.taker_per_share, {-1, 1}, kReload);
     });
   });
+  v.section("clean", kReload, [&] {
+    auto& k = c.clean;
+    v.section("rules", kReload, [&] {
+      auto rule = [&](std::string_view name, auto& r) {
+        v.section(name, kReload, [&] {
+          v.boolean("enabled", r.enabled, kReload);
+          v.enumeration("action", r.action, kCleanActionNames, kReload);
+        });
+      };
+      rule("stale", k.stale);
+      rule("crossed", k.crossed);
+      rule("locked", k.locked);
+      rule("halted", k.halted);
+      rule("luld", k.luld);
+      rule("bad_size", k.bad_size);
+      rule("bad_price", k.bad_price);
+      rule("time_backwards", k.time_backwards);
+      rule("price_jump", k.price_jump);
+      rule("outside_band", k.outside_band);
+    });
+    v.boolean("book_check_group_end_only", k.book_check_group_end_only, kReload);
+    v.integer("max_backwards_ns", k.max_backwards_ns, {0, 86'400'000'000'000}, kReload);
+    v.integer("jump_window", k.jump_window, {3, 1024}, kReload);
+    v.integer("jump_min_samples", k.jump_min_samples, {1, 1024}, kReload);
+    v.real("jump_k", k.jump_k, positive(1e6), kReload);
+    v.real("jump_min_bps", k.jump_min_bps, {0, 1e5}, kReload);
+    v.real("band_bps", k.band_bps, positive(1e6), kReload);
+  });
+  v.section("features", kRestart, [&] {
+    auto& f = c.features;
+    v.boolean("book", f.book, kRestart);
+    v.boolean("flow", f.flow, kRestart);
+    v.boolean("stat", f.stat, kRestart);
+    v.boolean("tech", f.tech, kRestart);
+    v.boolean("time", f.time, kRestart);
+    v.real("horizon_short_s", f.horizon_short_s, positive(86400), kRestart);
+    v.real("horizon_mid_s", f.horizon_mid_s, positive(86400), kRestart);
+    v.real("horizon_long_s", f.horizon_long_s, positive(86400), kRestart);
+    v.integer("levels", f.levels, {1, 10}, kRestart);
+    v.integer("tick", f.tick, {1, 1'000'000'000}, kRestart);
+  });
+  v.section("regimes", kRestart, [&] {
+    auto& r = c.regimes;
+    v.real("interval_ms", r.interval_ms, positive(3.6e6), kRestart);
+    v.integer("warmup", r.warmup, {10, 1'000'000}, kRestart);
+    v.integer("rv_window", r.rv_window, {2, 100'000}, kRestart);
+    v.integer("vr_window", r.vr_window, {4, 100'000}, kRestart);
+    v.integer("vr_q", r.vr_q, {2, 1000}, kRestart);
+    v.integer("ar_window", r.ar_window, {3, 100'000}, kRestart);
+    v.real("trend_z", r.trend_z, positive(100), kRestart);
+    v.integer("cp_max_run", r.cp_max_run, {8, 100'000}, kRestart);
+    v.real("cp_hazard", r.cp_hazard, positive(1), kRestart);
+    v.integer("refit_window", r.refit_window, {50, 1'000'000}, kRestart);
+    v.real("refit_interval_s", r.refit_interval_s, positive(1e7), kRestart);
+  });
   v.section("telemetry", kReload, [&] {
     auto& t = c.telemetry;
     v.text("http_bind", t.http_bind, kRestart, ipv4);
@@ -843,6 +898,16 @@ void check_layout(const Config& c, unsigned cpus, Errors& errors) {
 void cross_check(const Config& c, unsigned cpus, Errors& errors) {
   check_layout(c, cpus, errors);
 
+  if (errors.clean("clean.jump_min_samples") && errors.clean("clean.jump_window") &&
+      c.clean.jump_min_samples > c.clean.jump_window)
+    errors.add("clean.jump_min_samples", "must not exceed clean.jump_window (" + std::to_string(c.clean.jump_window) + ")");
+  if (errors.clean("features.horizon_short_s") && errors.clean("features.horizon_mid_s") &&
+      errors.clean("features.horizon_long_s") &&
+      !(c.features.horizon_short_s < c.features.horizon_mid_s && c.features.horizon_mid_s < c.features.horizon_long_s))
+    errors.add("features.horizon_mid_s", "horizons must increase: horizon_short_s < horizon_mid_s < horizon_long_s");
+  if (errors.clean("regimes.vr_q") && errors.clean("regimes.vr_window") && c.regimes.vr_q * 2 > c.regimes.vr_window)
+    errors.add("regimes.vr_q", "must be at most half of regimes.vr_window (" + std::to_string(c.regimes.vr_window) + ")");
+
   if (c.feed.mode == "replay" && c.feed.input.empty() && errors.clean("feed.mode") && errors.clean("feed.input"))
     errors.add("feed.input", "required when feed.mode is replay (a SOURCE, e.g. pcap:day.pcap)");
 
@@ -1047,6 +1112,8 @@ Config apply_reloadable(const Config& running, const Config& next) {
   out.feed.interface_addr = rf.interface_addr;
   out.feed.recv_buffer = rf.recv_buffer;
   out.feed.max_orders = rf.max_orders;
+  out.features = running.features;
+  out.regimes = running.regimes;
   out.telemetry.http_bind = running.telemetry.http_bind;
   out.telemetry.http_port = running.telemetry.http_port;
   out.version = next.version;

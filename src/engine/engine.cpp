@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "hft/engine/stage_config.hpp"
 #include "hft/telemetry/tsc_clock.hpp"
 
 namespace hft::engine {
@@ -103,7 +104,7 @@ std::size_t stage_index(const std::string& name) {
 
 // Message ids for the hot threads' binary log records.
 struct Msgs {
-  std::uint16_t started, pin_failed, config_applied, end_of_input, ring_full;
+  std::uint16_t started, pin_failed, config_applied, end_of_input, ring_full, clean_rejected;
 };
 const Msgs& msgs() {
   static const Msgs m{
@@ -112,6 +113,7 @@ const Msgs& msgs() {
       telemetry::register_message(telemetry::Level::info, "hot thread {}: config version {:#x} applied (batch {}, latency sample every {})"),
       telemetry::register_message(telemetry::Level::info, "feed: end of input after {} events"),
       telemetry::register_message(telemetry::Level::warn, "hot thread {}: ring to the next thread full ({} times so far, policy {})"),
+      telemetry::register_message(telemetry::Level::error, "hot thread {}: cleaning settings refused by the cleaner; previous rules kept"),
   };
   return m;
 }
@@ -146,10 +148,10 @@ Engine::Engine(const config::Config& cfg, std::unique_ptr<feed::EventSource> sou
         bc.max_levels = std::min<std::size_t>(cfg.feed.max_orders, std::size_t{1} << 22);
         return bc;
       }()),
-      clean_(clean::CleanConfig{}, book_.books, book_.books.config().max_instruments),
-      features_(features::FeatureConfig{}, book_.books, book_.books.config().max_instruments),
-      regime_(regime::RegimeConfig{}, book_.books.config().max_instruments),
-      refits_(regime::RegimeConfig{}.refit_window, 300.0),
+      clean_(clean_config(cfg), book_.books, book_.books.config().max_instruments),
+      features_(feature_config(cfg), book_.books, book_.books.config().max_instruments),
+      regime_(regime_config(cfg), book_.books.config().max_instruments),
+      refits_(cfg.regimes.refit_window, cfg.regimes.refit_interval_s),
       monitor_(book_.books.config().max_instruments) {
   if (!source_) throw std::invalid_argument("engine: no market data source");
   ns_per_tick_ = telemetry::calibrate_tsc().ns_per_tick;
@@ -264,6 +266,13 @@ bool Engine::take_config(ThreadState& t, HotSettings& hs) {
   if (seq == t.applied_seq.load(std::memory_order_relaxed)) [[likely]] return false;
   const config::Config* c = offered_.load(std::memory_order_acquire);
   hs = settings_of(*c);  // every reloadable setting of this thread at once, between batches
+  if (t.mask & 1u << kClean) {
+    try {
+      clean_.cleaner.apply(clean_config(*c));
+    } catch (const std::exception&) {  // validated by the config loader; keep the running rules
+      t.log->log(msgs().clean_rejected, t.index);
+    }
+  }
   t.applied_version.store(c->version, std::memory_order_release);
   t.applied_seq.store(seq, std::memory_order_release);
   t.log->log(msgs().config_applied, t.index, c->version,

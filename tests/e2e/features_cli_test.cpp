@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "hft/book/order_book.hpp"
+#include "hft/clean/cleaner.hpp"
 #include "hft/dataset/columnar.hpp"
 #include "hft/features/features.hpp"
 #include "hft/sources/open.hpp"
@@ -30,11 +31,13 @@ Direct direct_run(const std::string& source) {
   bc.max_orders = 1 << 20;
   book::Books books(bc);
   features::FeatureEngine fe(features::FeatureConfig{}, bc.max_instruments);
+  clean::Cleaner cleaner(clean::CleanConfig{}, bc.max_instruments);
   Direct d{{}, fe.schema().names, fe.schema().hash};
   std::vector<MarketEvent> buf(feed::kMaxBatch);
   while (const auto n = src->next(buf)) {
     for (std::size_t i = 0; i < n; ++i) {
       books.apply(buf[i]);
+      if (cleaner.on_event(buf[i], books).drop) continue;
       if (buf[i].kind == EventKind::Directory || buf[i].kind == EventKind::System) continue;
       fe.on_event(buf[i], books);
       d.rows.push_back(fe.current(buf[i].instrument));

@@ -20,6 +20,7 @@ enum class RingFull : std::uint8_t { Block, Drop };
 enum class MissingValues : std::uint8_t { Native, Zero, Last, Skip };
 enum class ExecMethod : std::uint8_t { AvellanedaStoikov, Glft, AlmgrenChriss };
 enum class QueueModel : std::uint8_t { FifoPessimistic, Probabilistic };
+enum class CleanAction : std::uint8_t { Flag, Drop, Halt };
 
 // The config spelling of each enum value, indexed by the value.
 inline constexpr std::array<std::string_view, 3> kIdleNames = {"spin", "backoff", "sleep"};
@@ -28,6 +29,7 @@ inline constexpr std::array<std::string_view, 4> kMissingValuesNames = {"native"
                                                                         "skip"};
 inline constexpr std::array<std::string_view, 3> kExecMethodNames = {
     "avellaneda_stoikov", "glft", "almgren_chriss"};
+inline constexpr std::array<std::string_view, 3> kCleanActionNames = {"flag", "drop", "halt"};
 inline constexpr std::array<std::string_view, 2> kQueueModelNames = {"fifo_pessimistic",
                                                                      "probabilistic"};
 inline constexpr std::array<std::string_view, 7> kLogLevels = {
@@ -147,6 +149,58 @@ struct Config {
     Fees fees;
     bool operator==(const Simulator&) const = default;
   } simulator;
+
+  // Step 1: cleaning rules (clean stage). Each rule: on/off and what it does when it fires.
+  struct CleanRule {
+    bool enabled = true;
+    CleanAction action = CleanAction::Flag;
+    bool operator==(const CleanRule&) const = default;
+  };
+  struct Clean {
+    CleanRule stale{true, CleanAction::Halt};
+    CleanRule crossed{true, CleanAction::Halt};
+    CleanRule locked{true, CleanAction::Flag};
+    CleanRule halted{true, CleanAction::Halt};
+    CleanRule luld{true, CleanAction::Halt};
+    CleanRule bad_size{true, CleanAction::Drop};
+    CleanRule bad_price{true, CleanAction::Drop};
+    CleanRule time_backwards{true, CleanAction::Flag};
+    CleanRule price_jump{true, CleanAction::Flag};
+    CleanRule outside_band{true, CleanAction::Flag};
+    bool book_check_group_end_only = true;  // crossed/locked judged at event-group ends only
+    std::int64_t max_backwards_ns = 0;      // tolerated step back of exchange time
+    std::size_t jump_window = 64;           // prices in the rolling median/MAD window, 3..1024
+    std::size_t jump_min_samples = 16;      // no jump verdict before the window holds this many
+    double jump_k = 10.0;                   // MADs beyond the median that make a jump
+    double jump_min_bps = 10.0;             // floor of the jump threshold, bps of the median
+    double band_bps = 1000.0;               // quotes outside +-band_bps of the mid are flagged
+    bool operator==(const Clean&) const = default;
+  } clean;
+
+  // Step 2: the feature set (features stage; changing it changes the schema: restart).
+  struct Features {
+    bool book = true, flow = true, stat = true, tech = true, time = true;  // groups
+    double horizon_short_s = 1, horizon_mid_s = 10, horizon_long_s = 60;  // decay time constants
+    std::size_t levels = 5;             // depth levels of the book features, 1..10
+    std::int64_t tick = 100;            // price units per tick (100 = $0.01)
+    bool operator==(const Features&) const = default;
+  } features;
+
+  // Step 3: regime detection (regime stage).
+  struct Regimes {
+    double interval_ms = 1000;          // sampling grid of the mid, event time
+    std::size_t warmup = 600;           // returns before labels are given
+    std::size_t rv_window = 60;         // realised volatility window, returns
+    std::size_t vr_window = 300;        // variance-ratio window, returns
+    std::size_t vr_q = 5;               // variance-ratio horizon
+    std::size_t ar_window = 300;        // rolling AR(1) window, returns
+    double trend_z = 1.96;              // |VR z| for a trend / mean-reversion label
+    std::size_t cp_max_run = 512;       // BOCPD run-length bound
+    double cp_hazard = 0.002;           // BOCPD constant hazard
+    std::size_t refit_window = 3600;    // returns a background GARCH fit uses
+    double refit_interval_s = 300;      // event time between fits of one instrument
+    bool operator==(const Regimes&) const = default;
+  } regimes;
 
   struct Telemetry {
     std::string http_bind = "127.0.0.1";

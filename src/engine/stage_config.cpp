@@ -1,0 +1,65 @@
+#include "hft/engine/stage_config.hpp"
+
+namespace hft::engine {
+namespace {
+
+clean::RuleConfig rule(const config::Config::CleanRule& r) {
+  return {r.enabled, static_cast<clean::Action>(static_cast<int>(r.action))};  // same order: flag, drop, halt
+}
+
+}  // namespace
+
+clean::CleanConfig clean_config(const config::Config& c) {
+  const auto& k = c.clean;
+  clean::CleanConfig out;
+  out.rules[clean::kStale] = rule(k.stale);
+  out.rules[clean::kCrossed] = rule(k.crossed);
+  out.rules[clean::kLocked] = rule(k.locked);
+  out.rules[clean::kHalted] = rule(k.halted);
+  out.rules[clean::kLuld] = rule(k.luld);
+  out.rules[clean::kBadSize] = rule(k.bad_size);
+  out.rules[clean::kBadPrice] = rule(k.bad_price);
+  out.rules[clean::kTimeBackwards] = rule(k.time_backwards);
+  out.rules[clean::kPriceJump] = rule(k.price_jump);
+  out.rules[clean::kOutsideBand] = rule(k.outside_band);
+  out.book_check_group_end_only = k.book_check_group_end_only;
+  out.max_backwards_ns = k.max_backwards_ns;
+  out.jump_window = static_cast<std::uint32_t>(k.jump_window);
+  out.jump_min_samples = static_cast<std::uint32_t>(k.jump_min_samples);
+  out.jump_k = k.jump_k;
+  out.jump_min_bps = k.jump_min_bps;
+  out.band_bps = k.band_bps;
+  return out;
+}
+
+features::FeatureConfig feature_config(const config::Config& c) {
+  const auto& f = c.features;
+  features::FeatureConfig out;
+  out.book = f.book;
+  out.flow = f.flow;
+  out.stat = f.stat;
+  out.tech = f.tech;
+  out.time = f.time;
+  out.horizons_s = {f.horizon_short_s, f.horizon_mid_s, f.horizon_long_s};
+  out.levels = f.levels;
+  out.tick = f.tick;
+  return out;
+}
+
+regime::RegimeConfig regime_config(const config::Config& c) {
+  const auto& r = c.regimes;
+  regime::RegimeConfig out;
+  out.interval = static_cast<Nanos>(r.interval_ms * 1e6);
+  out.warmup = r.warmup;
+  out.rv_window = r.rv_window;
+  out.vr_window = r.vr_window;
+  out.vr_q = r.vr_q;
+  out.ar_window = r.ar_window;
+  out.trend_z = r.trend_z;
+  out.refit_window = r.refit_window;
+  out.bocpd.max_run = r.cp_max_run;
+  out.bocpd.hazard = r.cp_hazard;
+  return out;
+}
+
+}  // namespace hft::engine
