@@ -153,6 +153,7 @@ std::string validate(const FeatureConfig& c) {
 struct FeatureEngine::State {
   Nanos clock = 0;  // running max of ts_exch
   bool started = false;
+  bool book_read = false;  // pb..qa hold the top N (else read both sides)
   // Top N after the previous event. Empty: bid price 0, ask price kNoAsk, quantity 0.
   std::array<Price, kMaxLevels> pb{}, pa{};
   std::array<Volume, kMaxLevels> qb{}, qa{};
@@ -245,28 +246,70 @@ void FeatureEngine::compute(State& s, const MarketEvent& ev, const book::Books& 
     s.clock = ev.ts_exch;
   }
 
-  // --- book now (top N; empty levels as sentinels)
+  // --- book now (top N; empty levels as sentinels). Only the sides the event can have changed
+  // are read again: an event names one order on one side (the readers give the side of the
+  // order they name), so Add/Execute/Cancel/Delete with a side re-read that side; Replace,
+  // Modify, Clear, side-less events and an instrument's first event re-read both; Trade,
+  // Status, System and Directory change no book. The side not re-read is checked at its best
+  // level, so an event whose side disagrees with the book is still caught there.
+  bool rd_b = true, rd_a = true;
+  if (s.book_read) {
+    switch (ev.kind) {
+      case EventKind::Add:
+      case EventKind::Execute:
+      case EventKind::Cancel:
+      case EventKind::Delete:
+        if (ev.side == Side::Buy) rd_a = false;
+        if (ev.side == Side::Sell) rd_b = false;
+        break;
+      case EventKind::Trade:
+      case EventKind::Status:
+      case EventKind::System:
+      case EventKind::Directory:
+        rd_b = rd_a = false;
+        break;
+      default:
+        break;
+    }
+    if (rd_b != rd_a) {
+      const Side other = rd_b ? Side::Sell : Side::Buy;
+      const book::LevelView lv = books.best(in, other);
+      const Price empty = rd_b ? kNoAsk : 0;
+      const Price p0 = lv.qty == 0 ? empty : lv.price;
+      if (rd_b ? (p0 != s.pa[0] || lv.qty != s.qa[0]) : (p0 != s.pb[0] || lv.qty != s.qb[0]))
+        rd_b = rd_a = true;
+    }
+  }
+  s.book_read = true;
   std::array<Price, kMaxLevels> pb, pa;
   std::array<Volume, kMaxLevels> qb, qa;
+  auto read_side = [&](Side sd, Price empty, std::array<Price, kMaxLevels>& p, std::array<Volume, kMaxLevels>& q) {
+    std::size_t i = 0;
+    book::LevelView lv;
+    for (; i < N && books.level(in, sd, i, lv); ++i) {  // levels are contiguous
+      p[i] = lv.price;
+      q[i] = lv.qty;
+    }
+    for (; i < N; ++i) {
+      p[i] = empty;
+      q[i] = 0;
+    }
+  };
+  if (rd_b) {
+    read_side(Side::Buy, 0, pb, qb);
+  } else {
+    pb = s.pb;
+    qb = s.qb;
+  }
+  if (rd_a) {
+    read_side(Side::Sell, kNoAsk, pa, qa);
+  } else {
+    pa = s.pa;
+    qa = s.qa;
+  }
   std::array<Volume, kMaxLevels> cb, ca;  // cumulative depth
   Volume accb = 0, acca = 0;
-  bool more_b = true, more_a = true;  // levels are contiguous: stop at the first missing one
   for (std::size_t i = 0; i < N; ++i) {
-    book::LevelView lv;
-    if (more_b && (more_b = books.level(in, Side::Buy, i, lv))) {
-      pb[i] = lv.price;
-      qb[i] = lv.qty;
-    } else {
-      pb[i] = 0;
-      qb[i] = 0;
-    }
-    if (more_a && (more_a = books.level(in, Side::Sell, i, lv))) {
-      pa[i] = lv.price;
-      qa[i] = lv.qty;
-    } else {
-      pa[i] = kNoAsk;
-      qa[i] = 0;
-    }
     accb += qb[i];
     acca += qa[i];
     cb[i] = accb;
@@ -506,14 +549,14 @@ void FeatureEngine::compute(State& s, const MarketEvent& ev, const book::Books& 
   {
     const __m128i m = _mm_set1_epi32(0x7f800000), one = _mm_set1_epi32(0x00800000);
     __m128i acc = _mm_setzero_si128();
-    for (; i0 + 2 <= j; i0 += 2) {
-      const __m128 f = _mm_cvtpd_ps(_mm_loadu_pd(v + i0));  // two floats in the low half, 0 above
-      _mm_storel_pi(reinterpret_cast<__m64*>(fo + i0), f);
+    for (; i0 + 4 <= j; i0 += 4) {
+      const __m128 f = _mm_movelh_ps(_mm_cvtpd_ps(_mm_loadu_pd(v + i0)), _mm_cvtpd_ps(_mm_loadu_pd(v + i0 + 2)));
+      _mm_storeu_ps(fo + i0, f);
       acc = _mm_or_si128(acc, _mm_add_epi32(_mm_and_si128(_mm_castps_si128(f), m), one));
     }
     alignas(16) std::uint32_t lanes[4];
     _mm_store_si128(reinterpret_cast<__m128i*>(lanes), acc);
-    bad = lanes[0] | lanes[1];
+    bad = lanes[0] | lanes[1] | lanes[2] | lanes[3];
   }
 #endif
   for (std::size_t i = i0; i < j; ++i) {
