@@ -20,6 +20,35 @@
 // and range only use valid books. No NaN or inf is ever emitted: a non-finite value (or one
 // beyond the float range) is replaced by 0 in both the double and float outputs and counted
 // (counters().nonfinite_replaced).
+//
+// The features, in output order ({h} = each horizon, e.g. 1s 10s 60s; "mid horizon" = the
+// second horizon (the only one if there is one), "long" = the last; prices in currency units,
+// P = price, Q = quantity, b/a = bid/ask, level 1 = best; S_h = decayed sum at horizon h):
+//  book  mid (Pb1+Pa1)/2 | wmid (Pb1*QaN + Pa1*QbN)/(QbN+QaN), QxN = depth to level N |
+//        microprice (Pb1*Qa1 + Pa1*Qb1)/(Qb1+Qa1) | spread_ticks, spread_bps (of mid) |
+//        book_valid | depth_bid_i, depth_ask_i: cumulative quantity to level i | imb_i =
+//        (QbI-QaI)/(QbI+QaI) on those | ofi_{h}: S_h of the CKS e_n at level 1 (empty bid at
+//        price 0, empty ask at +inf) | mlofi_{h}: S_h of the sum of e_n over levels 1..N |
+//        qdepl/qrepl_bid/ask: S/tau at the mid horizon of the decrease/increase of the best
+//        queue while its price stays (shares per second)
+//  flow  svol_{h}: S_h of signed executed quantity (+ when the resting order was a sell) |
+//        timb_{h} (B-S)/(B+S) of decayed buyer/seller-initiated quantity | trate_{h}:
+//        executions per second | add_rate_bid/ask, cxl_rate_bid/ask: non-synthetic adds and
+//        cancels+deletes per second (mid horizon; a side-less cancel takes the side whose top-N
+//        depth fell) | hawkes_buy/sell: mu + alpha * sum exp(-beta (t - t_i)) over market
+//        orders (executions at one timestamp on one aggressor side are one order; the value
+//        includes an order arriving at t)
+//  stat  rv_{h}: sqrt(S_h of r^2), r = log-return between consecutive distinct valid mids |
+//        mom_{h}: S_h of r | ret_acf1: S(r_i r_i-1)/S(r^2) at the long horizon | zscore:
+//        (d - m)/max(sd, 1 tick), d = mid - first valid mid in ticks, m and sd the decayed
+//        mean and deviation of d over valid-book events at the long horizon
+//  tech  vwap (all executions with a price, since the start) | vwap_dev_bps (mid - vwap)/vwap |
+//        vol_mom log((1 + vol rate at the first horizon)/(1 + at the long one)) | range_pos
+//        (mid - low)/(high - low) over valid mids so far, 0.5 when flat
+//  time  tod_sin, tod_cos (24 h cycle) | min_since_open, min_to_close | day_of_week (Mon 0,
+//        -1 unknown) | pre_open, open_first, close_last (within session_edge), post_close |
+//        halted (last Status event Halted or Paused)
+// Ratios whose decayed event count is below 1e-6 (no such event within ~14 tau) are 0.
 #pragma once
 #include <array>
 #include <cstddef>
