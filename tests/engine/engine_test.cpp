@@ -22,7 +22,10 @@ using namespace hft;
 // never-ending source that also returns empty batches (like a quiet socket).
 class SyntheticSource final : public feed::EventSource {
  public:
-  SyntheticSource(std::uint64_t total, bool live) : total_(total), live_(live) { live_ids_.reserve(1 << 16); }
+  SyntheticSource(std::uint64_t total, bool live, Nanos ts_step = 1000)
+      : total_(total), live_(live), ts_step_(ts_step) {
+    live_ids_.reserve(1 << 16);
+  }
   std::size_t next(std::span<MarketEvent> out) override {
     if (live_ && (++calls_ % 5) == 0) return 0;  // nothing this time
     std::size_t n = 0;
@@ -48,7 +51,7 @@ class SyntheticSource final : public feed::EventSource {
   }
   MarketEvent make() {
     MarketEvent e{};
-    e.ts_exch = static_cast<Nanos>(34'200'000'000'000 + produced_ * 1000);
+    e.ts_exch = static_cast<Nanos>(34'200'000'000'000 + static_cast<Nanos>(produced_) * ts_step_);
     const std::uint64_t r = rnd();
     if (live_ids_.size() < 50 || r % 10 < 5) {
       e.kind = EventKind::Add;
@@ -61,10 +64,12 @@ class SyntheticSource final : public feed::EventSource {
       e.qty = 100 * static_cast<Qty>(1 + (r >> 24) % 5);
       live_ids_.push_back({e.order_id, e.instrument});
     } else {
-      const std::size_t k = (r >> 8) % live_ids_.size();
+      // Past 200 live orders the oldest goes: the book stays near the drifting mid (uncrossed).
+      const bool trim = live_ids_.size() > 200;
+      const std::size_t k = trim ? 0 : (r >> 8) % live_ids_.size();
       e.order_id = live_ids_[k].first;
       e.instrument = live_ids_[k].second;
-      const int what = static_cast<int>((r >> 32) % 4);
+      const int what = trim ? 3 : static_cast<int>((r >> 32) % 4);
       if (what == 0) {
         e.kind = EventKind::Execute;
         e.qty = 100;
@@ -76,10 +81,7 @@ class SyntheticSource final : public feed::EventSource {
       }
       // executes/cancels may empty the order (the book counts an over-execute); ids are dropped
       // from our list only on delete, so some later events hit unknown ids: counted by the book
-      if (e.kind == EventKind::Delete) {
-        live_ids_[k] = live_ids_.back();
-        live_ids_.pop_back();
-      }
+      if (e.kind == EventKind::Delete) live_ids_.erase(live_ids_.begin() + static_cast<long>(k));  // keeps age order
     }
     e.flags = evflag::kLast;
     return e;
@@ -87,6 +89,7 @@ class SyntheticSource final : public feed::EventSource {
 
   std::uint64_t total_, produced_ = 0, calls_ = 0, next_id_ = 0, s_ = 0x9E3779B97F4A7C15ull;
   bool live_;
+  Nanos ts_step_;
   std::vector<std::pair<OrderId, InstrumentId>> live_ids_;
   std::vector<feed::Instrument> instruments_;
   feed::SourceStats stats_;
@@ -196,6 +199,33 @@ TEST(Engine, ReloadReachesEveryThreadAndStopDrainsTheRings) {
   for (const auto& k : e.monitor_stage().kinds) arrived += k.get();
   EXPECT_EQ(arrived, e.source().stats().events) << "events in flight at the stop were lost";
   EXPECT_EQ(e.threads()[1]->events.get(), e.source().stats().events);
+}
+
+// GARCH refits: the hot thread hands an instrument's returns to the refit thread at a publish
+// point, the refit thread fits, the hot thread swaps the parameters in at a later one.
+TEST(Engine, RegimeGarchRefitsRunInTheBackgroundAndAreSwappedIn) {
+  config::Config c = with_layout({thread("hot", {"feed", "book", "regime", "monitor"})});
+  c.regimes.warmup = 120;
+  c.regimes.rv_window = 20;
+  c.regimes.vr_window = 60;
+  c.regimes.ar_window = 60;
+  c.regimes.refit_window = 200;
+  c.regimes.refit_interval_s = 30;
+  c.telemetry.publish_interval_ms = 0.01;  // a publish point after (nearly) every batch
+  engine::Engine e(c, std::make_unique<SyntheticSource>(0, true, 20'000'000));  // 20 ms of event time per event
+  e.start();
+  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (std::chrono::steady_clock::now() < end &&
+         !(e.garch_refits().fitted.get() + e.garch_refits().failed.get() >= 2 && e.regime_stage().garch_swaps.get() >= 1))
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  e.request_stop();
+  e.join();
+  EXPECT_GE(e.garch_refits().fitted.get() + e.garch_refits().failed.get(), 2u);
+  EXPECT_GE(e.regime_stage().garch_swaps.get(), 1u);
+  EXPECT_GE(e.regime_stage().instruments.get(), 1u);
+  bool labelled = false;
+  for (InstrumentId id : e.regime_stage().live) labelled = labelled || e.regime_stage().detectors[id]->state().ready;
+  EXPECT_TRUE(labelled) << "no detector finished its warm-up";
 }
 
 TEST(Engine, RejectsALayoutThatDoesNotCoverThePipelineInOrder) {
