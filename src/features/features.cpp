@@ -81,6 +81,43 @@ std::uint64_t schema_hash(const std::vector<std::string>& names) noexcept {
   return h;
 }
 
+std::size_t to_float_checked(double* v, float* out, std::size_t n) noexcept {
+  // One branch-free pass: a float whose exponent bits are all ones (inf or NaN, also a finite
+  // double beyond the float range) sets bit 31 of (exp + 1 << 23). Packed on SSE2: scalar
+  // cvtsd2ss merges into its destination register and chains every iteration on the previous.
+  std::uint32_t bad = 0;
+  std::size_t i0 = 0;
+#if defined(__SSE2__)
+  {
+    const __m128i m = _mm_set1_epi32(0x7f800000), one = _mm_set1_epi32(0x00800000);
+    __m128i acc = _mm_setzero_si128();
+    for (; i0 + 4 <= n; i0 += 4) {
+      const __m128 f = _mm_movelh_ps(_mm_cvtpd_ps(_mm_loadu_pd(v + i0)), _mm_cvtpd_ps(_mm_loadu_pd(v + i0 + 2)));
+      _mm_storeu_ps(out + i0, f);
+      acc = _mm_or_si128(acc, _mm_add_epi32(_mm_and_si128(_mm_castps_si128(f), m), one));
+    }
+    alignas(16) std::uint32_t lanes[4];
+    _mm_store_si128(reinterpret_cast<__m128i*>(lanes), acc);
+    bad = lanes[0] | lanes[1] | lanes[2] | lanes[3];
+  }
+#endif
+  for (std::size_t i = i0; i < n; ++i) {
+    out[i] = static_cast<float>(v[i]);
+    bad |= (std::bit_cast<std::uint32_t>(out[i]) & 0x7f800000u) + 0x00800000u;
+  }
+  std::size_t replaced = 0;
+  if (bad & 0x80000000u) [[unlikely]] {
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!std::isfinite(out[i])) {
+        v[i] = 0.0;
+        out[i] = 0.0f;
+        ++replaced;
+      }
+    }
+  }
+  return replaced;
+}
+
 int day_of_week(int yyyymmdd) noexcept {
   const int y = yyyymmdd / 10000, m = yyyymmdd / 100 % 100, d = yyyymmdd % 100;
   if (y < 1900 || m < 1 || m > 12 || d < 1 || d > 31) return -1;
@@ -538,40 +575,7 @@ void FeatureEngine::compute(State& s, const MarketEvent& ev, const book::Books& 
     v[j++] = st == TradingState::Halted || st == TradingState::Paused ? 1.0 : 0.0;
   }
 
-  // Float conversion and the finiteness check in one branch-free pass: a float whose exponent
-  // bits are all ones (inf or NaN, also a finite double beyond the float range) sets bit 31 of
-  // (exp + 1 << 23). Packed on SSE2: scalar cvtsd2ss merges into its destination register and
-  // chains every iteration on the previous one.
-  float* fo = s.fv.v.data();
-  std::uint32_t bad = 0;
-  std::size_t i0 = 0;
-#if defined(__SSE2__)
-  {
-    const __m128i m = _mm_set1_epi32(0x7f800000), one = _mm_set1_epi32(0x00800000);
-    __m128i acc = _mm_setzero_si128();
-    for (; i0 + 4 <= j; i0 += 4) {
-      const __m128 f = _mm_movelh_ps(_mm_cvtpd_ps(_mm_loadu_pd(v + i0)), _mm_cvtpd_ps(_mm_loadu_pd(v + i0 + 2)));
-      _mm_storeu_ps(fo + i0, f);
-      acc = _mm_or_si128(acc, _mm_add_epi32(_mm_and_si128(_mm_castps_si128(f), m), one));
-    }
-    alignas(16) std::uint32_t lanes[4];
-    _mm_store_si128(reinterpret_cast<__m128i*>(lanes), acc);
-    bad = lanes[0] | lanes[1] | lanes[2] | lanes[3];
-  }
-#endif
-  for (std::size_t i = i0; i < j; ++i) {
-    fo[i] = static_cast<float>(v[i]);
-    bad |= (std::bit_cast<std::uint32_t>(fo[i]) & 0x7f800000u) + 0x00800000u;
-  }
-  if (bad & 0x80000000u) [[unlikely]] {
-    for (std::size_t i = 0; i < j; ++i) {
-      if (!std::isfinite(fo[i])) {
-        v[i] = 0.0;
-        fo[i] = 0.0f;
-        ++counters_.nonfinite_replaced;
-      }
-    }
-  }
+  counters_.nonfinite_replaced += to_float_checked(v, s.fv.v.data(), j);
   s.fv.ts = ev.ts_exch;
 }
 

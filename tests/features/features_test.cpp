@@ -410,6 +410,47 @@ TEST(FeaturesConfig, ValidateNamesTheProblem) {
   bad([](FeatureConfig& k) { k.book = k.flow = k.stat = k.tech = k.time = false; }, "group");
 }
 
+TEST(FeaturesSanitize, NonFiniteAndFloatOverflowReplacedAndCounted) {
+  // Every position of a vector of each length, so both the packed and the scalar tail see it.
+  for (std::size_t n = 1; n <= 13; ++n) {
+    for (std::size_t at = 0; at < n; ++at) {
+      for (double badv : {double(NAN), double(INFINITY), -double(INFINITY), 1e300}) {
+        std::vector<double> v(n);
+        for (std::size_t i = 0; i < n; ++i) v[i] = 0.5 * double(i) - 2.0;
+        v[at] = badv;
+        std::vector<float> f(n, 7.0f);
+        ASSERT_EQ(to_float_checked(v.data(), f.data(), n), 1u) << n << " " << at;
+        for (std::size_t i = 0; i < n; ++i) {
+          const double want = i == at ? 0.0 : 0.5 * double(i) - 2.0;
+          ASSERT_EQ(v[i], want);
+          ASSERT_EQ(f[i], static_cast<float>(want));
+        }
+      }
+    }
+  }
+  std::vector<double> ok{1.0, -3e38, 3e38, 1e-300, 0.0};
+  std::vector<float> f(ok.size());
+  EXPECT_EQ(to_float_checked(ok.data(), f.data(), ok.size()), 0u);
+  EXPECT_EQ(f[1], -3e38f);
+}
+
+TEST(FeaturesInstruments, InstrumentBeyondCapacityCountedAndIgnored) {
+  FeatureEngine fe(FeatureConfig{}, 4);
+  book::Books books;
+  MarketEvent e{};
+  e.instrument = 10;
+  e.kind = EventKind::Status;
+  fe.on_event(e, books);
+  EXPECT_EQ(fe.counters().bad_instrument, 1u);
+  EXPECT_EQ(fe.counters().instruments_created, 0u);
+  EXPECT_EQ(fe.current(10).schema_hash, fe.schema().hash);
+  for (double x : fe.values(10)) EXPECT_EQ(x, 0.0);
+  e.instrument = 3;
+  fe.on_event(e, books);
+  EXPECT_EQ(fe.counters().instruments_created, 1u);
+  EXPECT_EQ(fe.counters().events, 2u);
+}
+
 TEST(FeaturesTime, DayOfWeekFromEpochOrConfig) {
   EXPECT_EQ(day_of_week(20120621), 3);  // Thursday
   EXPECT_EQ(day_of_week(19700101), 3);

@@ -151,6 +151,9 @@ class FeatureEngine {
 
 // Feature names for a config, in output order (the schema the engine uses).
 std::vector<std::string> feature_names(const FeatureConfig& cfg);
+// Converts n doubles to floats; a value that is NaN, infinite or beyond the float range becomes
+// 0 in both arrays. Returns how many were replaced. (The engine's last step on every event.)
+std::size_t to_float_checked(double* v, float* out, std::size_t n) noexcept;
 // Monday = 0 .. Sunday = 6 for a civil date; -1 for an invalid one.
 int day_of_week(int yyyymmdd) noexcept;
 
