@@ -150,6 +150,40 @@ int run(int argc, char** argv) {
   }
   const auto e2e = engine::summarize(eng.end_to_end_latency());
   lat_line("end to end (feed release -> end of hot path)", e2e);
+  {  // steps 1-3, when their stages ran
+    const auto& cl = eng.clean_stage().cleaner;
+    std::printf("\ncleaning rules fired:");
+    bool any = false;
+    for (std::size_t r = 0; r < clean::kRuleCount; ++r)
+      if (const auto n = cl.count(static_cast<clean::Rule>(r))) {
+        std::printf("%s %s %llu", any ? "," : "", clean::Cleaner::rule_name(static_cast<clean::Rule>(r)),
+                    static_cast<unsigned long long>(n));
+        any = true;
+      }
+    std::printf("%s\n", any ? "" : " none");
+    const auto& fe = eng.feature_stage().engine;
+    std::printf("features: %zu per vector (schema %016llx), %llu instruments, %llu events on an invalid book, "
+                "%llu non-finite values replaced\n",
+                fe.schema().names.size(), static_cast<unsigned long long>(fe.schema().hash),
+                static_cast<unsigned long long>(fe.counters().instruments_created),
+                static_cast<unsigned long long>(fe.counters().invalid_book),
+                static_cast<unsigned long long>(fe.counters().nonfinite_replaced));
+    const auto& rs = eng.regime_stage();
+    std::size_t ready = 0, stressed = 0, trending = 0, reverting = 0;
+    for (InstrumentId id : rs.live) {
+      const auto& rst = rs.detectors[id]->state();
+      ready += rst.ready;
+      stressed += rst.ready && rst.vol == regime::VolRegime::Stressed;
+      trending += rst.ready && rst.trend == regime::TrendRegime::Trending;
+      reverting += rst.ready && rst.trend == regime::TrendRegime::MeanReverting;
+    }
+    std::printf("regimes: %zu instruments (%zu past warm-up; at the end %zu stressed, %zu trending, %zu mean-reverting), "
+                "GARCH fits %llu (+%llu failed), swapped in %llu\n",
+                rs.live.size(), ready, stressed, trending, reverting,
+                static_cast<unsigned long long>(eng.garch_refits().fitted.get()),
+                static_cast<unsigned long long>(eng.garch_refits().failed.get()),
+                static_cast<unsigned long long>(rs.garch_swaps.get()));
+  }
   std::printf("\nevents by kind (end of the hot path):\n");
   for (const auto& [k, v] : kinds) std::printf("  %-22s %12llu\n", k.c_str(), static_cast<unsigned long long>(v));
   print_map("source counts:", st.counts);
