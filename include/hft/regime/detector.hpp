@@ -110,6 +110,7 @@ class RegimeDetector {
   bool set_garch_params(const GarchParams& p) noexcept;
   const GarchParams& garch_params() const noexcept { return garch_.params(); }
   double return_scale() const noexcept { return scale_; }
+  const Bocpd& bocpd() const noexcept { return bocpd_; }
 
  private:
   bool take_sample(Nanos grid, double mid) noexcept;  // true if a return was made
