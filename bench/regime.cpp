@@ -1,6 +1,6 @@
 // Cost of the regime stage's parts. BM_DetectorDay: a RegimeDetector (engine default config) fed
 // every mid of a recorded day (HFT_BENCH_PCAP, mids taken from the L3 books once, outside the
-// timing): ns per mid and per 1-second sample, mean live BOCPD run lengths. BM_BocpdUpdate:
+// timing): ns per mid, mean live BOCPD run lengths; arg: BOCPD R_max (0: the config's, 512). BM_BocpdUpdate:
 // Bocpd::update alone on simulated unit-scale series: arg 0 stationary (nothing to prune: the
 // worst case, all R_max bins live once the series is long), arg 1 segments of 100..300
 // observations with shifts (pruning drops the old segment's run lengths).
@@ -56,7 +56,8 @@ const std::vector<Mid>& mids() {
 void BM_DetectorDay(benchmark::State& state) {
   const auto& ms = mids();
   if (ms.empty()) return state.SkipWithError("set HFT_BENCH_PCAP to a pcap");
-  const regime::RegimeConfig cfg = engine::regime_config(config::default_config());
+  regime::RegimeConfig cfg = engine::regime_config(config::default_config());
+  if (state.range(0) > 0) cfg.bocpd.max_run = static_cast<std::size_t>(state.range(0));  // else the config's
   std::uint64_t samples = 0;
   double bins = 0;
   for (auto _ : state) {
@@ -118,7 +119,7 @@ void BM_BocpdUpdate(benchmark::State& state) {
   state.counters["mean_bins"] = n ? bins / static_cast<double>(n) : 0;
 }
 
-BENCHMARK(BM_DetectorDay)->Unit(benchmark::kMillisecond)->MinTime(2.0);
+BENCHMARK(BM_DetectorDay)->Arg(0)->Arg(256)->Arg(128)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 BENCHMARK(BM_BocpdUpdate)->Args({0, 512})->Args({1, 512})->Args({0, 64});
 
 }  // namespace
