@@ -514,6 +514,20 @@ bool Books::level(InstrumentId instr, Side side, std::size_t i, LevelView& out) 
   return true;
 }
 
+std::size_t Books::top_levels(InstrumentId instr, Side side, Price* price, Volume* qty,
+                              std::size_t n) const noexcept {
+  if (instr >= n_instr_ || side == Side::None) return 0;
+  const auto& a = instrs_[instr].side[side_ix(side)];
+  const std::size_t k = a.size() < n ? a.size() : n;
+  const std::size_t top = a.size() - 1;
+  for (std::size_t i = 0; i < k; ++i) {
+    const Level& L = levels_[a[top - i].level];
+    price[i] = L.price();
+    qty[i] = L.qty;
+  }
+  return k;
+}
+
 std::size_t Books::depth(InstrumentId instr, Side side) const noexcept {
   if (instr >= n_instr_ || side == Side::None) return 0;
   return instrs_[instr].side[side_ix(side)].size();

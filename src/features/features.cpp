@@ -22,31 +22,43 @@ constexpr Price kNoAsk = std::numeric_limits<Price>::max();  // empty ask level 
 constexpr double kMinWeight = 1e-6;
 constexpr double kTwoPi = 6.283185307179586476925286766559;
 
-// Decayed streams, one set per horizon. x per event, S <- S * exp(-dt/tau) + x.
-enum Stream : std::size_t {
+// Decayed streams. x per event, S <- S * exp(-dt/tau) + x. A stream is kept only at the
+// horizons its features use: every horizon, the mid horizon only, or the long one only.
+// Each set has an even count so that the decay loops are whole SIMD pairs.
+enum Stream : std::size_t {  // at every horizon
   sOfi,      // CKS e_n at the best level
   sMlofi,    // sum over levels 1..N of e_n at level m
   sSvol,     // signed executed quantity (+ buyer-initiated)
   sBuyVol,   // buyer-initiated executed quantity
   sSellVol,  // seller-initiated executed quantity
   sTrades,   // executions (count)
-  sAddB, sAddA,      // non-synthetic adds by side (count)
-  sCxlB, sCxlA,      // non-synthetic cancels + deletes by side (count)
-  sDeplB, sReplB,    // best bid queue decrease / increase at an unchanged price (shares)
-  sDeplA, sReplA,    // best ask likewise
+  sSignedN,  // executions with a known aggressor side (count): guards the trade imbalance
   sR2,       // squared mid log-return (at mid changes of a valid book)
   sR,        // mid log-return
-  sRR,       // return times the previous non-zero return
-  sW,        // valid-book events (count): weight of the moving mean
-  sD,        // mid deviation from the instrument's first valid mid, ticks
-  sD2,       // its square
-  sVol,      // executed quantity (unsigned)
-  sSignedN,  // executions with a known aggressor side (count): guards the trade imbalance
-  sRN,       // returns (count): guards the autocorrelation
-  kStreamsUsed
+  sVol,      // executed quantity (unsigned; used at the first and the long horizon)
+  kStreams
 };
-// Padded to an even count so that the decay loops are whole SIMD pairs (no scalar epilogue).
-constexpr std::size_t kStreams = (kStreamsUsed + 1) / 2 * 2;
+enum MidStream : std::size_t {  // at the mid horizon only
+  mAddB, mAddA,      // non-synthetic adds by side (count)
+  mCxlB, mCxlA,      // non-synthetic cancels + deletes by side (count)
+  mDeplB, mReplB,    // best bid queue decrease / increase at an unchanged price (shares)
+  mDeplA, mReplA,    // best ask likewise
+  kMidStreams
+};
+enum LongStream : std::size_t {  // at the long horizon only
+  lRR,       // return times the previous non-zero return
+  lW,        // valid-book events (count): weight of the moving mean
+  lD,        // mid deviation from the instrument's first valid mid, ticks
+  lD2,       // its square
+  lRN,       // returns (count): guards the autocorrelation
+  kLongStreamsUsed
+};
+constexpr std::size_t kLongStreams = (kLongStreamsUsed + 1) / 2 * 2;
+static_assert(kStreams % 2 == 0 && kMidStreams % 2 == 0);
+
+// |x| at or above this converts to an infinite float: 2^128 - 2^103, half way between FLT_MAX
+// and 2^128, rounds up (FLT_MAX's significand is odd).
+constexpr double kFloatOverflow = 0x1.ffffffp+127;
 
 std::string hlabel(double tau) {
   char b[32];
@@ -117,6 +129,40 @@ std::size_t to_float_checked(double* v, float* out, std::size_t n) noexcept {
   }
   return replaced;
 }
+
+namespace {
+// The engine's check, on the doubles: a value that would not convert to a finite float (NaN,
+// inf, |x| >= kFloatOverflow) becomes 0; returns how many. The same values to_float_checked
+// replaces, so the floats can be converted later, only when they are read.
+std::size_t replace_nonfloat(double* v, std::size_t n) noexcept {
+  bool bad = false;
+  std::size_t i0 = 0;
+#if defined(__SSE2__)
+  {
+    const __m128d abs_mask = _mm_castsi128_pd(_mm_set1_epi64x(0x7fffffffffffffffLL));
+    const __m128d lim = _mm_set1_pd(kFloatOverflow);
+    __m128d acc = _mm_setzero_pd();
+    __m128d acc2 = _mm_setzero_pd();
+    for (; i0 + 4 <= n; i0 += 4) {  // not-less-than: also true for NaN
+      acc = _mm_or_pd(acc, _mm_cmpnlt_pd(_mm_and_pd(_mm_loadu_pd(v + i0), abs_mask), lim));
+      acc2 = _mm_or_pd(acc2, _mm_cmpnlt_pd(_mm_and_pd(_mm_loadu_pd(v + i0 + 2), abs_mask), lim));
+    }
+    bad = _mm_movemask_pd(_mm_or_pd(acc, acc2)) != 0;
+  }
+#endif
+  for (std::size_t i = i0; i < n; ++i) bad |= !(std::fabs(v[i]) < kFloatOverflow);
+  std::size_t replaced = 0;
+  if (bad) [[unlikely]] {
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!(std::fabs(v[i]) < kFloatOverflow)) {
+        v[i] = 0.0;
+        ++replaced;
+      }
+    }
+  }
+  return replaced;
+}
+}  // namespace
 
 int day_of_week(int yyyymmdd) noexcept {
   const int y = yyyymmdd / 10000, m = yyyymmdd / 100 % 100, d = yyyymmdd % 100;
@@ -190,11 +236,19 @@ std::string validate(const FeatureConfig& c) {
 struct FeatureEngine::State {
   Nanos clock = 0;  // running max of ts_exch
   bool started = false;
-  bool book_read = false;  // pb..qa hold the top N (else read both sides)
-  // Top N after the previous event. Empty: bid price 0, ask price kNoAsk, quantity 0.
-  std::array<Price, kMaxLevels> pb{}, pa{};
-  std::array<Volume, kMaxLevels> qb{}, qa{};
+  bool book_read = false;  // bid/ask hold the top N (else read both sides)
+  // Top N of one side, double-buffered: [cur] is the book after the latest event; a side that
+  // is read again goes into the other buffer, so the previous book stays for the OFI without
+  // copies. Empty: bid price 0, ask price kNoAsk, quantity 0.
+  struct SideTop {
+    std::array<std::array<Price, kMaxLevels>, 2> p{};
+    std::array<std::array<Volume, kMaxLevels>, 2> q{};
+    unsigned cur = 0;
+  };
+  SideTop bid, ask;
   std::array<std::array<double, kStreams>, kMaxHorizons> dec{};
+  std::array<double, kMidStreams> dec_mid{};
+  std::array<double, kLongStreams> dec_long{};
   std::array<double, 2> hawkes{};        // [0] buy, [1] sell market orders: excitation sums
   std::array<Nanos, 2> last_exec{};      // time of the last execution per aggressor side
   std::array<bool, 2> has_exec{};
@@ -209,7 +263,12 @@ struct FeatureEngine::State {
   bool has_tod = false;                  // time-of-day encoding cached for this tod
   Nanos tod = 0;
   double tod_sin = 0, tod_cos = 0;
+  bool has_vol_mom = false;              // vol_mom cached for these volume sums
+  std::array<double, 2> vol_mom_in{};
+  double vol_mom = 0;
   std::array<double, kMaxFeatures> vals{};
+  // The float copy of vals, converted when current() reads it (stale since the last event).
+  bool fv_stale = false;
   FeatureVector fv{};
 };
 
@@ -234,7 +293,13 @@ FeatureEngine::~FeatureEngine() = default;
 
 const FeatureVector& FeatureEngine::current(InstrumentId instr) const noexcept {
   if (instr >= states_.size() || !states_[instr]) return empty_fv_;
-  return states_[instr]->fv;
+  State& s = *states_[instr];
+  if (s.fv_stale) {
+    // vals holds only values with a finite float (replace_nonfloat), so nothing is replaced.
+    to_float_checked(s.vals.data(), s.fv.v.data(), s.fv.n);
+    s.fv_stale = false;
+  }
+  return s.fv;
 }
 
 std::span<const double> FeatureEngine::values(InstrumentId instr) const noexcept {
@@ -258,7 +323,7 @@ void FeatureEngine::on_event(const MarketEvent& ev, const book::Books& books) no
       ++counters_.bad_instrument;
       return;
     }
-    sp->pa.fill(kNoAsk);
+    for (auto& p : sp->ask.p) p.fill(kNoAsk);
     sp->fv.schema_hash = schema_.hash;
     sp->fv.instrument = ev.instrument;
     sp->fv.n = static_cast<std::uint16_t>(schema_.names.size());
@@ -313,37 +378,33 @@ void FeatureEngine::compute(State& s, const MarketEvent& ev, const book::Books& 
       const book::LevelView lv = books.best(in, other);
       const Price empty = rd_b ? kNoAsk : 0;
       const Price p0 = lv.qty == 0 ? empty : lv.price;
-      if (rd_b ? (p0 != s.pa[0] || lv.qty != s.qa[0]) : (p0 != s.pb[0] || lv.qty != s.qb[0]))
+      const State::SideTop& o = rd_b ? s.ask : s.bid;
+      if (p0 != o.p[o.cur][0] || lv.qty != o.q[o.cur][0])
         rd_b = rd_a = true;
     }
   }
   s.book_read = true;
-  std::array<Price, kMaxLevels> pb, pa;
-  std::array<Volume, kMaxLevels> qb, qa;
-  auto read_side = [&](Side sd, Price empty, std::array<Price, kMaxLevels>& p, std::array<Volume, kMaxLevels>& q) {
-    std::size_t i = 0;
-    book::LevelView lv;
-    for (; i < N && books.level(in, sd, i, lv); ++i) {  // levels are contiguous
-      p[i] = lv.price;
-      q[i] = lv.qty;
-    }
+  // Previous top N, then the one after this event.
+  const Price* opb = s.bid.p[s.bid.cur].data();
+  const Volume* oqb = s.bid.q[s.bid.cur].data();
+  const Price* opa = s.ask.p[s.ask.cur].data();
+  const Volume* oqa = s.ask.q[s.ask.cur].data();
+  auto read_side = [&](Side sd, Price empty, State::SideTop& t) {
+    t.cur ^= 1u;
+    Price* p = t.p[t.cur].data();
+    Volume* q = t.q[t.cur].data();
+    std::size_t i = books.top_levels(in, sd, p, q, N);  // levels are contiguous
     for (; i < N; ++i) {
       p[i] = empty;
       q[i] = 0;
     }
   };
-  if (rd_b) {
-    read_side(Side::Buy, 0, pb, qb);
-  } else {
-    pb = s.pb;
-    qb = s.qb;
-  }
-  if (rd_a) {
-    read_side(Side::Sell, kNoAsk, pa, qa);
-  } else {
-    pa = s.pa;
-    qa = s.qa;
-  }
+  if (rd_b) read_side(Side::Buy, 0, s.bid);
+  if (rd_a) read_side(Side::Sell, kNoAsk, s.ask);
+  const Price* pb = s.bid.p[s.bid.cur].data();
+  const Volume* qb = s.bid.q[s.bid.cur].data();
+  const Price* pa = s.ask.p[s.ask.cur].data();
+  const Volume* qa = s.ask.q[s.ask.cur].data();
   std::array<Volume, kMaxLevels> cb, ca;  // cumulative depth
   Volume accb = 0, acca = 0;
   for (std::size_t i = 0; i < N; ++i) {
@@ -355,25 +416,39 @@ void FeatureEngine::compute(State& s, const MarketEvent& ev, const book::Books& 
 
   // --- per-event increments
   std::array<double, kStreams> x{};
-  auto e_level = [&](std::size_t m) {
-    double e = 0;
-    if (pb[m] >= s.pb[m]) e += static_cast<double>(qb[m]);
-    if (pb[m] <= s.pb[m]) e -= static_cast<double>(s.qb[m]);
-    if (pa[m] <= s.pa[m]) e -= static_cast<double>(qa[m]);
-    if (pa[m] >= s.pa[m]) e += static_cast<double>(s.qa[m]);
-    return e;
-  };
-  x[sOfi] = e_level(0);
-  for (std::size_t m = 0; m < N; ++m) x[sMlofi] += e_level(m);
-  if (pb[0] != 0 && pb[0] == s.pb[0]) {
-    const Volume d = qb[0] - s.qb[0];
-    if (d < 0) x[sDeplB] = static_cast<double>(-d);
-    if (d > 0) x[sReplB] = static_cast<double>(d);
+  std::array<double, kMidStreams> xm{};
+  std::array<double, kLongStreams> xl{};
+  // In integers (exact, as the sums of integer-valued doubles were), without branches. A side
+  // not read again is the same array before and after, so its terms (q - q) are 0: skipped.
+  Volume e0 = 0, ml = 0;
+  if (rd_b) {
+    auto e_bid = [&](std::size_t m) -> Volume {
+      return (pb[m] >= opb[m] ? qb[m] : 0) - (pb[m] <= opb[m] ? oqb[m] : 0);
+    };
+    e0 = e_bid(0);
+    ml = e0;
+    for (std::size_t m = 1; m < N; ++m) ml += e_bid(m);
   }
-  if (pa[0] != kNoAsk && pa[0] == s.pa[0]) {
-    const Volume d = qa[0] - s.qa[0];
-    if (d < 0) x[sDeplA] = static_cast<double>(-d);
-    if (d > 0) x[sReplA] = static_cast<double>(d);
+  if (rd_a) {
+    auto e_ask = [&](std::size_t m) -> Volume {
+      return (pa[m] >= opa[m] ? oqa[m] : 0) - (pa[m] <= opa[m] ? qa[m] : 0);
+    };
+    const Volume a0 = e_ask(0);
+    e0 += a0;
+    ml += a0;
+    for (std::size_t m = 1; m < N; ++m) ml += e_ask(m);
+  }
+  x[sOfi] = static_cast<double>(e0);
+  x[sMlofi] = static_cast<double>(ml);
+  if (pb[0] != 0 && pb[0] == opb[0]) {
+    const Volume d = qb[0] - oqb[0];
+    if (d < 0) xm[mDeplB] = static_cast<double>(-d);
+    if (d > 0) xm[mReplB] = static_cast<double>(d);
+  }
+  if (pa[0] != kNoAsk && pa[0] == opa[0]) {
+    const Volume d = qa[0] - oqa[0];
+    if (d < 0) xm[mDeplA] = static_cast<double>(-d);
+    if (d > 0) xm[mReplA] = static_cast<double>(d);
   }
 
   const bool synthetic = (ev.flags & evflag::kSynthetic) != 0;
@@ -397,18 +472,18 @@ void FeatureEngine::compute(State& s, const MarketEvent& ev, const book::Books& 
       s.last_exec[a] = ev.ts_exch;
     }
   } else if (!synthetic && ev.kind == EventKind::Add) {
-    if (ev.side == Side::Buy) x[sAddB] = 1;
-    if (ev.side == Side::Sell) x[sAddA] = 1;
+    if (ev.side == Side::Buy) xm[mAddB] = 1;
+    if (ev.side == Side::Sell) xm[mAddA] = 1;
   } else if (!synthetic && (ev.kind == EventKind::Cancel || ev.kind == EventKind::Delete)) {
     Side sd = ev.side;
     if (sd != Side::Buy && sd != Side::Sell) {
       // Side not on the event (ITCH delete): the side whose top-N depth fell.
-      const Volume ob = [&] { Volume t = 0; for (std::size_t i = 0; i < N; ++i) t += s.qb[i]; return t; }();
-      const Volume oa = [&] { Volume t = 0; for (std::size_t i = 0; i < N; ++i) t += s.qa[i]; return t; }();
+      const Volume ob = [&] { Volume t = 0; for (std::size_t i = 0; i < N; ++i) t += oqb[i]; return t; }();
+      const Volume oa = [&] { Volume t = 0; for (std::size_t i = 0; i < N; ++i) t += oqa[i]; return t; }();
       sd = accb < ob ? Side::Buy : (acca < oa ? Side::Sell : Side::None);
     }
-    if (sd == Side::Buy) x[sCxlB] = 1;
-    if (sd == Side::Sell) x[sCxlA] = 1;
+    if (sd == Side::Buy) xm[mCxlB] = 1;
+    if (sd == Side::Sell) xm[mCxlA] = 1;
   } else if (ev.kind == EventKind::Status) {
     s.trading = ev.aux;
   }
@@ -432,8 +507,8 @@ void FeatureEngine::compute(State& s, const MarketEvent& ev, const book::Books& 
       const double r = std::log(midp / s.last_midp);
       x[sR] = r;
       x[sR2] = r * r;
-      x[sRN] = 1;
-      if (s.has_ret) x[sRR] = r * s.prev_ret;
+      xl[lRN] = 1;
+      if (s.has_ret) xl[lRR] = r * s.prev_ret;
       s.prev_ret = r;
       s.has_ret = true;
     }
@@ -442,34 +517,32 @@ void FeatureEngine::compute(State& s, const MarketEvent& ev, const book::Books& 
     s.has_mid = true;
     s.last_midp = midp;
     const double d = (midp - s.anchor) / static_cast<double>(cfg_.tick);
-    x[sW] = 1;
-    x[sD] = d;
-    x[sD2] = d * d;
+    xl[lW] = 1;
+    xl[lD] = d;
+    xl[lD2] = d * d;
   }
 
   // --- decay and add
+  // One factor per horizon (1 when dt = 0: S * 1 + x is exactly S + x).
+  std::array<double, kMaxHorizons> f;
+  for (std::size_t h = 0; h < n_h_; ++h) f[h] = dt > 0 ? std::exp(-dt * inv_tau_[h]) : 1.0;
   for (std::size_t h = 0; h < n_h_; ++h) {
     auto& S = s.dec[h];
-    if (dt > 0) {
-      const double f = std::exp(-dt * inv_tau_[h]);
-      for (std::size_t k = 0; k < kStreams; ++k) S[k] = S[k] * f + x[k];
-    } else {
-      for (std::size_t k = 0; k < kStreams; ++k) S[k] += x[k];
-    }
+    const double fh = f[h];
+    for (std::size_t k = 0; k < kStreams; ++k) S[k] = S[k] * fh + x[k];
+  }
+  {
+    const double fm = f[mid_h_], fl = f[n_h_ - 1];
+    for (std::size_t k = 0; k < kMidStreams; ++k) s.dec_mid[k] = s.dec_mid[k] * fm + xm[k];
+    for (std::size_t k = 0; k < kLongStreams; ++k) s.dec_long[k] = s.dec_long[k] * fl + xl[k];
   }
   if (dt > 0) {
-    const double f = std::exp(-dt * cfg_.hawkes_beta);
-    s.hawkes[0] *= f;
-    s.hawkes[1] *= f;
+    const double fk = std::exp(-dt * cfg_.hawkes_beta);
+    s.hawkes[0] *= fk;
+    s.hawkes[1] *= fk;
   }
   if (mo[0]) s.hawkes[0] += 1;
   if (mo[1]) s.hawkes[1] += 1;
-
-  // Book state for the next event.
-  s.pb = pb;
-  s.pa = pa;
-  s.qb = qb;
-  s.qa = qa;
 
   // --- output
   double* v = s.vals.data();
@@ -495,20 +568,26 @@ void FeatureEngine::compute(State& s, const MarketEvent& ev, const book::Books& 
     v[j++] = spread_t;
     v[j++] = spread_bps;
     v[j++] = valid ? 1.0 : 0.0;
-    for (std::size_t i = 0; i < N; ++i) v[j++] = static_cast<double>(cb[i]);
-    for (std::size_t i = 0; i < N; ++i) v[j++] = static_cast<double>(ca[i]);
+    // A side not read again still holds its depths from the previous event (always finite,
+    // so never replaced).
+    if (rd_b)
+      for (std::size_t i = 0; i < N; ++i) v[j + i] = static_cast<double>(cb[i]);
+    j += N;
+    if (rd_a)
+      for (std::size_t i = 0; i < N; ++i) v[j + i] = static_cast<double>(ca[i]);
+    j += N;
     for (std::size_t i = 0; i < N; ++i) {
       const Volume t = cb[i] + ca[i];
       v[j++] = t > 0 ? static_cast<double>(cb[i] - ca[i]) / static_cast<double>(t) : 0.0;
     }
     for (std::size_t h = 0; h < n_h_; ++h) v[j++] = s.dec[h][sOfi];
     for (std::size_t h = 0; h < n_h_; ++h) v[j++] = s.dec[h][sMlofi];
-    const auto& M = s.dec[mid_h_];
+    const auto& M = s.dec_mid;
     const double im = inv_tau_[mid_h_];
-    v[j++] = M[sDeplB] * im;
-    v[j++] = M[sReplB] * im;
-    v[j++] = M[sDeplA] * im;
-    v[j++] = M[sReplA] * im;
+    v[j++] = M[mDeplB] * im;
+    v[j++] = M[mReplB] * im;
+    v[j++] = M[mDeplA] * im;
+    v[j++] = M[mReplA] * im;
   }
   if (cfg_.flow) {
     for (std::size_t h = 0; h < n_h_; ++h) v[j++] = s.dec[h][sSvol];
@@ -517,24 +596,25 @@ void FeatureEngine::compute(State& s, const MarketEvent& ev, const book::Books& 
       v[j++] = s.dec[h][sSignedN] >= kMinWeight && t > 0 ? (s.dec[h][sBuyVol] - s.dec[h][sSellVol]) / t : 0.0;
     }
     for (std::size_t h = 0; h < n_h_; ++h) v[j++] = s.dec[h][sTrades] * inv_tau_[h];
-    const auto& M = s.dec[mid_h_];
+    const auto& M = s.dec_mid;
     const double im = inv_tau_[mid_h_];
-    v[j++] = M[sAddB] * im;
-    v[j++] = M[sAddA] * im;
-    v[j++] = M[sCxlB] * im;
-    v[j++] = M[sCxlA] * im;
+    v[j++] = M[mAddB] * im;
+    v[j++] = M[mAddA] * im;
+    v[j++] = M[mCxlB] * im;
+    v[j++] = M[mCxlA] * im;
     v[j++] = cfg_.hawkes_mu + cfg_.hawkes_alpha * s.hawkes[0];
     v[j++] = cfg_.hawkes_mu + cfg_.hawkes_alpha * s.hawkes[1];
   }
   if (cfg_.stat) {
     for (std::size_t h = 0; h < n_h_; ++h) v[j++] = std::sqrt(s.dec[h][sR2]);
     for (std::size_t h = 0; h < n_h_; ++h) v[j++] = s.dec[h][sR];
-    const auto& L = s.dec[n_h_ - 1];
-    v[j++] = L[sRN] >= kMinWeight && L[sR2] > 0 ? L[sRR] / L[sR2] : 0.0;
+    const auto& L = s.dec_long;
+    const double lr2 = s.dec[n_h_ - 1][sR2];
+    v[j++] = L[lRN] >= kMinWeight && lr2 > 0 ? L[lRR] / lr2 : 0.0;
     double z = 0;
-    if (s.has_mid && L[sW] >= kMinWeight) {
-      const double m = L[sD] / L[sW];
-      const double var = L[sD2] / L[sW] - m * m;
+    if (s.has_mid && L[lW] >= kMinWeight) {
+      const double m = L[lD] / L[lW];
+      const double var = L[lD2] / L[lW] - m * m;
       const double sd = var > 1.0 ? std::sqrt(var) : 1.0;  // floor: one tick
       z = ((midp - s.anchor) / tick - m) / sd;
     }
@@ -544,7 +624,15 @@ void FeatureEngine::compute(State& s, const MarketEvent& ev, const book::Books& 
     const double vwapp = s.q > 0 ? s.pq / s.q : 0.0;
     v[j++] = vwapp / static_cast<double>(kPriceScale);
     v[j++] = vwapp > 0 && midp > 0 ? (midp - vwapp) / vwapp * 1e4 : 0.0;
-    v[j++] = std::log((1.0 + s.dec[0][sVol] * inv_tau_[0]) / (1.0 + s.dec[n_h_ - 1][sVol] * inv_tau_[n_h_ - 1]));
+    // The same inputs give the same log: skipped while both volume sums stand still (dt = 0, no
+    // execution).
+    const double vf = s.dec[0][sVol], vl = s.dec[n_h_ - 1][sVol];
+    if (!s.has_vol_mom || vf != s.vol_mom_in[0] || vl != s.vol_mom_in[1]) {
+      s.vol_mom = std::log((1.0 + vf * inv_tau_[0]) / (1.0 + vl * inv_tau_[n_h_ - 1]));
+      s.vol_mom_in = {vf, vl};
+      s.has_vol_mom = true;
+    }
+    v[j++] = s.vol_mom;
     v[j++] = s.has_mid && s.hi > s.lo ? (midp - s.lo) / (s.hi - s.lo) : 0.5;
   }
   if (cfg_.time) {
@@ -575,7 +663,8 @@ void FeatureEngine::compute(State& s, const MarketEvent& ev, const book::Books& 
     v[j++] = st == TradingState::Halted || st == TradingState::Paused ? 1.0 : 0.0;
   }
 
-  counters_.nonfinite_replaced += to_float_checked(v, s.fv.v.data(), j);
+  counters_.nonfinite_replaced += replace_nonfloat(v, j);
+  s.fv_stale = true;
   s.fv.ts = ev.ts_exch;
 }
 

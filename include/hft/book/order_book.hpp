@@ -74,6 +74,10 @@ class Books {
   LevelView best(InstrumentId instr, Side side) const noexcept;
   // i-th occupied level from the top (0 = best); false when the side has fewer levels.
   bool level(InstrumentId instr, Side side, std::size_t i, LevelView& out) const noexcept;
+  // Prices and quantities of the best min(n, depth) levels from the top into price[0..) and
+  // qty[0..), in one pass (what n level() calls give, without repeating the lookups). Returns
+  // how many were written.
+  std::size_t top_levels(InstrumentId instr, Side side, Price* price, Volume* qty, std::size_t n) const noexcept;
   std::size_t depth(InstrumentId instr, Side side) const noexcept;  // occupied levels
   std::size_t live_orders() const noexcept { return live_; }
   std::size_t live_orders(InstrumentId instr) const noexcept;
