@@ -126,7 +126,9 @@ class FeatureEngine {
   const FeatureConfig& config() const noexcept { return cfg_; }
   // Books must already reflect ev. O(1); allocates only on an instrument's first event.
   void on_event(const MarketEvent& ev, const book::Books& books) noexcept;
-  // Zero vector (with the schema hash) for an instrument never seen.
+  // Zero vector (with the schema hash) for an instrument never seen. The floats are converted
+  // from values() on the first call after an event (not on every event); single-threaded, like
+  // on_event.
   const FeatureVector& current(InstrumentId instr) const noexcept;
   std::span<const double> values(InstrumentId instr) const noexcept;
   const FeatureCounters& counters() const noexcept { return counters_; }
@@ -152,7 +154,8 @@ class FeatureEngine {
 // Feature names for a config, in output order (the schema the engine uses).
 std::vector<std::string> feature_names(const FeatureConfig& cfg);
 // Converts n doubles to floats; a value that is NaN, infinite or beyond the float range becomes
-// 0 in both arrays. Returns how many were replaced. (The engine's last step on every event.)
+// 0 in both arrays. Returns how many were replaced. (The engine replaces the same values in its
+// doubles on every event and converts them with this when current() is read.)
 std::size_t to_float_checked(double* v, float* out, std::size_t n) noexcept;
 // Monday = 0 .. Sunday = 6 for a civil date; -1 for an invalid one.
 int day_of_week(int yyyymmdd) noexcept;
