@@ -76,19 +76,25 @@ double Options::real(const std::string& name, double def) const {
   return v;
 }
 
+config::Config config_option(const Options& o) {
+  if (!o.has("--config")) return config::default_config();
+  // The whole file is validated (a typo anywhere is an error).
+  const std::string file = o.str("--config");
+  auto r = config::load_config_file(file);
+  if (!r.config) {
+    std::string msg = config::format_errors(r.errors, file);
+    if (!msg.empty() && msg.back() == '\n') msg.pop_back();
+    throw std::runtime_error(msg);
+  }
+  return std::move(*r.config);
+}
+
 feed::FeedOptions feed_options(const Options& o) {
   feed::FeedOptions f;
   if (o.has("--config")) {
-    // The whole file is validated (a typo anywhere is an error), then the feed filter taken.
-    const std::string file = o.str("--config");
-    const auto r = config::load_config_file(file);
-    if (!r.config) {
-      std::string msg = config::format_errors(r.errors, file);
-      if (!msg.empty() && msg.back() == '\n') msg.pop_back();
-      throw std::runtime_error(msg);
-    }
-    f.dst_addr = r.config->feed.dst_addr;
-    f.dst_port = r.config->feed.dst_port;
+    const config::Config c = config_option(o);
+    f.dst_addr = c.feed.dst_addr;
+    f.dst_port = c.feed.dst_port;
   }
   if (o.has("--dst")) {
     const std::string d = o.str("--dst");

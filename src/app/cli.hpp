@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "hft/config/config.hpp"
 #include "hft/feed/source.hpp"
 
 namespace hft::app {
@@ -46,6 +47,9 @@ class Options {
   std::map<std::string, std::string> values_;
   bool help_ = false;
 };
+
+// The file named by --config, validated (std::runtime_error listing every error), or the defaults.
+config::Config config_option(const Options& o);
 
 // Feed options shared by every command that reads market data (--dst ADDR:PORT).
 feed::FeedOptions feed_options(const Options& o);

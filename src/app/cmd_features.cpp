@@ -51,15 +51,7 @@ int run(int argc, char** argv) {
   bc.max_orders = static_cast<std::size_t>(o.integer("--max-orders", 1 << 22, 1, 1LL << 32));
   bc.max_levels = std::min<std::size_t>(bc.max_orders, 1 << 22);
   book::Books books(bc);
-  config::Config cfg = config::default_config();
-  if (o.has("--config")) {
-    auto r = config::load_config_file(o.str("--config"));
-    if (!r.config) {
-      std::fprintf(stderr, "%s", config::format_errors(r.errors, o.str("--config")).c_str());
-      return 1;
-    }
-    cfg = *r.config;
-  }
+  config::Config cfg = config_option(o);
   features::FeatureConfig fc = engine::feature_config(cfg);
   if (o.has("--levels")) fc.levels = static_cast<std::size_t>(o.integer("--levels", 5, 1, features::kMaxLevels));
   fc.date_yyyymmdd = static_cast<int>(o.integer("--date", 0, 0, 99991231));

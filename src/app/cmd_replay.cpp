@@ -76,15 +76,7 @@ int run(int argc, char** argv) {
   const std::string input = o.required("--input");
   const auto top = static_cast<std::size_t>(o.integer("--top", 10, 0, 1 << 20));
 
-  config::Config cfg = config::default_config();
-  if (o.has("--config")) {
-    auto r = config::load_config_file(o.str("--config"));
-    if (!r.config) {
-      std::fprintf(stderr, "%s", config::format_errors(r.errors, o.str("--config")).c_str());
-      return 1;
-    }
-    cfg = *r.config;
-  }
+  config::Config cfg = config_option(o);
   cfg.feed.mode = "replay";
   cfg.feed.input = input;
   const feed::FeedOptions fo = feed_options(o);  // --dst, else the config file's feed filter

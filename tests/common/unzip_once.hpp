@@ -26,4 +26,16 @@ inline std::string unzip_once(const std::string& zip_path, const std::string& sc
   return fs::exists(done) ? done.string() : std::string();
 }
 
+// The message file of a LOBSTER 2012-06-21 sample of ../shared/data (ticker AMZN or AAPL, levels
+// 1 or 5), extracted once into HFT_TEST_TMP/<sub>; "" (and a test failure) if it cannot be.
+inline std::string lobster_sample(const std::string& ticker, int levels, const std::string& sub) {
+  const std::string zip = std::string(HFT_SHARED_DATA) + "/lobster-2012-06-21/LOBSTER_SampleFile_" + ticker +
+                          "_2012-06-21_" + std::to_string(levels) + ".zip";
+  const std::string tmp = std::string(HFT_TEST_TMP) + "/" + sub;
+  std::filesystem::create_directories(tmp);
+  const std::string dir = unzip_once(zip, tmp);
+  if (dir.empty()) return {};
+  return dir + "/" + ticker + "_2012-06-21_34200000_57600000_message_" + std::to_string(levels) + ".csv";
+}
+
 }  // namespace hft::testing

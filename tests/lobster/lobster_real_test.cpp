@@ -19,16 +19,11 @@ namespace hft::lobster {
 namespace {
 
 const std::string kData = std::string(HFT_SHARED_DATA) + "/lobster-2012-06-21";
-const std::string kTmp = std::string(HFT_TEST_TMP) + "/lobster";
 
-// The sample zips, extracted once (safely when ctest -j runs several test processes).
 std::string sample(const std::string& ticker, int levels) {
-  const std::string zip = kData + "/LOBSTER_SampleFile_" + ticker + "_2012-06-21_" +
-                          std::to_string(levels) + ".zip";
-  std::filesystem::create_directories(kTmp);
-  const std::string dir = hft::testing::unzip_once(zip, kTmp);
-  EXPECT_FALSE(dir.empty()) << zip;
-  return dir + "/" + ticker + "_2012-06-21_34200000_57600000_message_" + std::to_string(levels) + ".csv";
+  const std::string msg = hft::testing::lobster_sample(ticker, levels, "lobster");
+  EXPECT_FALSE(msg.empty()) << ticker << " level " << levels;
+  return msg;
 }
 
 using hft::testing::read_lines;
