@@ -151,7 +151,7 @@ Engine::Engine(const config::Config& cfg, std::unique_ptr<feed::EventSource> sou
       clean_(clean_config(cfg), book_.books, book_.books.config().max_instruments),
       features_(feature_config(cfg), book_.books, book_.books.config().max_instruments),
       regime_(regime_config(cfg), book_.books.config().max_instruments),
-      refits_(cfg.regimes.refit_window, cfg.regimes.refit_interval_s),
+      refits_(cfg.regimes.refit_window, cfg.regimes.refit_interval_s, book_.books.config().max_instruments),
       monitor_(book_.books.config().max_instruments) {
   if (!source_) throw std::invalid_argument("engine: no market data source");
   ns_per_tick_ = telemetry::calibrate_tsc().ns_per_tick;

@@ -27,13 +27,12 @@ void RegimeStage::publish() noexcept {
   garch_swaps.set(swaps);
 }
 
-GarchRefits::GarchRefits(std::size_t window, double interval_s)
-    : interval(static_cast<Nanos>(interval_s * 1e9)), next_due(65536, 0) {
+GarchRefits::GarchRefits(std::size_t window, double interval_s, std::size_t max_instruments)
+    : interval(static_cast<Nanos>(interval_s * 1e9)), next_due(max_instruments, 0) {
   for (auto& s : slots) s.returns.reserve(window);
 }
 
 void GarchRefits::service(RegimeStage& rs, Nanos now) noexcept {
-  if (next_due.size() < rs.detectors.size()) return;  // not set up (no regime stage)
   bool have_free = false;
   for (auto& s : slots) {
     const int st = s.state.load(std::memory_order_acquire);

@@ -140,7 +140,8 @@ struct GarchRefits {
     std::vector<double> returns;
     regime::GarchFit fit;
   };
-  explicit GarchRefits(std::size_t window, double interval_s);
+  // max_instruments: the regime stage's (next_due is indexed like its detectors).
+  GarchRefits(std::size_t window, double interval_s, std::size_t max_instruments);
   // Hot thread, at a publish point: swap in finished fits, hand out one due instrument.
   void service(RegimeStage& rs, Nanos now_event_time) noexcept;
   // Refit thread: fits every requested slot; returns how many it fitted.
