@@ -1,6 +1,8 @@
 // FeatureEngine: see include/hft/features/features.hpp for the definitions of every feature.
 #include "hft/features/features.hpp"
 
+#include "hft/core/fastmath.hpp"
+
 #include <bit>
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -266,8 +268,17 @@ struct FeatureEngine::State {
   bool has_vol_mom = false;              // vol_mom cached for these volume sums
   std::array<double, 2> vol_mom_in{};
   double vol_mom = 0;
+  // Inputs of the outputs that are not kept above (set by update(), read by materialize()).
+  double midp = 0;                       // mid after the latest event, price units
+  bool valid = false;                    // two-sided, uncrossed book after it
+  Nanos ts_exch = 0, ts_recv = 0;        // the latest event's stamps
+  bool has_day = false;                  // day of week cached for [day_lo, day_hi) of ts_recv
+  Nanos day_lo = 0, day_hi = 0;
+  int dow = -1;
+  // The outputs, computed from the state above when they are read (materialize()), not on
+  // every event; vals_stale / fv_stale: an event came since they were last computed.
+  bool vals_stale = false;
   std::array<double, kMaxFeatures> vals{};
-  // The float copy of vals, converted when current() reads it (stale since the last event).
   bool fv_stale = false;
   FeatureVector fv{};
 };
@@ -294,8 +305,9 @@ FeatureEngine::~FeatureEngine() = default;
 const FeatureVector& FeatureEngine::current(InstrumentId instr) const noexcept {
   if (instr >= states_.size() || !states_[instr]) return empty_fv_;
   State& s = *states_[instr];
+  if (s.vals_stale) materialize(s);
   if (s.fv_stale) {
-    // vals holds only values with a finite float (replace_nonfloat), so nothing is replaced.
+    // vals holds only values with a finite float (materialize), so nothing is replaced.
     to_float_checked(s.vals.data(), s.fv.v.data(), s.fv.n);
     s.fv_stale = false;
   }
@@ -305,7 +317,9 @@ const FeatureVector& FeatureEngine::current(InstrumentId instr) const noexcept {
 std::span<const double> FeatureEngine::values(InstrumentId instr) const noexcept {
   const std::size_t n = schema_.names.size();
   if (instr >= states_.size() || !states_[instr]) return {empty_vals_.data(), n};
-  return {states_[instr]->vals.data(), n};
+  State& s = *states_[instr];
+  if (s.vals_stale) materialize(s);
+  return {s.vals.data(), n};
 }
 
 void FeatureEngine::on_event(const MarketEvent& ev, const book::Books& books) noexcept {
@@ -329,10 +343,10 @@ void FeatureEngine::on_event(const MarketEvent& ev, const book::Books& books) no
     sp->fv.n = static_cast<std::uint16_t>(schema_.names.size());
     ++counters_.instruments_created;
   }
-  compute(*sp, ev, books);
+  update(*sp, ev, books);
 }
 
-void FeatureEngine::compute(State& s, const MarketEvent& ev, const book::Books& books) noexcept {
+void FeatureEngine::update(State& s, const MarketEvent& ev, const book::Books& books) noexcept {
   const std::size_t N = cfg_.levels;
   const InstrumentId in = ev.instrument;
 
@@ -405,14 +419,6 @@ void FeatureEngine::compute(State& s, const MarketEvent& ev, const book::Books& 
   const Volume* qb = s.bid.q[s.bid.cur].data();
   const Price* pa = s.ask.p[s.ask.cur].data();
   const Volume* qa = s.ask.q[s.ask.cur].data();
-  std::array<Volume, kMaxLevels> cb, ca;  // cumulative depth
-  Volume accb = 0, acca = 0;
-  for (std::size_t i = 0; i < N; ++i) {
-    accb += qb[i];
-    acca += qa[i];
-    cb[i] = accb;
-    ca[i] = acca;
-  }
 
   // --- per-event increments
   std::array<double, kStreams> x{};
@@ -478,9 +484,14 @@ void FeatureEngine::compute(State& s, const MarketEvent& ev, const book::Books& 
     Side sd = ev.side;
     if (sd != Side::Buy && sd != Side::Sell) {
       // Side not on the event (ITCH delete): the side whose top-N depth fell.
-      const Volume ob = [&] { Volume t = 0; for (std::size_t i = 0; i < N; ++i) t += oqb[i]; return t; }();
-      const Volume oa = [&] { Volume t = 0; for (std::size_t i = 0; i < N; ++i) t += oqa[i]; return t; }();
-      sd = accb < ob ? Side::Buy : (acca < oa ? Side::Sell : Side::None);
+      Volume ob = 0, oa = 0, nb = 0, na = 0;
+      for (std::size_t i = 0; i < N; ++i) {
+        ob += oqb[i];
+        oa += oqa[i];
+        nb += qb[i];
+        na += qa[i];
+      }
+      sd = nb < ob ? Side::Buy : (na < oa ? Side::Sell : Side::None);
     }
     if (sd == Side::Buy) xm[mCxlB] = 1;
     if (sd == Side::Sell) xm[mCxlA] = 1;
@@ -524,8 +535,21 @@ void FeatureEngine::compute(State& s, const MarketEvent& ev, const book::Books& 
 
   // --- decay and add
   // One factor per horizon (1 when dt = 0: S * 1 + x is exactly S + x).
-  std::array<double, kMaxHorizons> f;
-  for (std::size_t h = 0; h < n_h_; ++h) f[h] = dt > 0 ? std::exp(-dt * inv_tau_[h]) : 1.0;
+  // exp(-dt/tau_h) for every horizon and exp(-dt beta) for the Hawkes sums, together: one
+  // inline vector exp (glibc's exp is an out-of-line call each).
+  typedef double v4d __attribute__((vector_size(32)));
+  typedef std::uint64_t v4u __attribute__((vector_size(32)));
+  alignas(32) std::array<double, 2 * 4> f{1, 1, 1, 1, 1, 1, 1, 1};  // [h] horizons, [n_h_] Hawkes
+  if (dt > 0) {
+    for (std::size_t h = 0; h < n_h_; ++h) f[h] = -dt * inv_tau_[h];
+    f[n_h_] = -dt * cfg_.hawkes_beta;
+    for (std::size_t i = 0; i <= n_h_; i += 4) {
+      v4d a;
+      __builtin_memcpy(&a, f.data() + i, sizeof a);
+      exp_inplace<v4d, v4u>(a);
+      __builtin_memcpy(f.data() + i, &a, sizeof a);
+    }
+  }
   for (std::size_t h = 0; h < n_h_; ++h) {
     auto& S = s.dec[h];
     const double fh = f[h];
@@ -536,13 +560,38 @@ void FeatureEngine::compute(State& s, const MarketEvent& ev, const book::Books& 
     for (std::size_t k = 0; k < kMidStreams; ++k) s.dec_mid[k] = s.dec_mid[k] * fm + xm[k];
     for (std::size_t k = 0; k < kLongStreams; ++k) s.dec_long[k] = s.dec_long[k] * fl + xl[k];
   }
-  if (dt > 0) {
-    const double fk = std::exp(-dt * cfg_.hawkes_beta);
-    s.hawkes[0] *= fk;
-    s.hawkes[1] *= fk;
-  }
+  s.hawkes[0] *= f[n_h_];
+  s.hawkes[1] *= f[n_h_];
   if (mo[0]) s.hawkes[0] += 1;
   if (mo[1]) s.hawkes[1] += 1;
+
+  s.midp = midp;
+  s.valid = valid;
+  s.ts_exch = ev.ts_exch;
+  s.ts_recv = ev.ts_recv;
+  s.vals_stale = true;
+  s.fv_stale = true;
+  s.fv.ts = ev.ts_exch;
+}
+
+// The outputs from the state update() left: O(features), on read only.
+void FeatureEngine::materialize(State& s) const noexcept {
+  const std::size_t N = cfg_.levels;
+  const Price* pb = s.bid.p[s.bid.cur].data();
+  const Volume* qb = s.bid.q[s.bid.cur].data();
+  const Price* pa = s.ask.p[s.ask.cur].data();
+  const Volume* qa = s.ask.q[s.ask.cur].data();
+  std::array<Volume, kMaxLevels> cb, ca;  // cumulative depth
+  Volume accb = 0, acca = 0;
+  for (std::size_t i = 0; i < N; ++i) {
+    accb += qb[i];
+    acca += qa[i];
+    cb[i] = accb;
+    ca[i] = acca;
+  }
+  const bool has_b = pb[0] != 0, has_a = pa[0] != kNoAsk;
+  const bool valid = s.valid;
+  const double midp = s.midp;
 
   // --- output
   double* v = s.vals.data();
@@ -568,14 +617,8 @@ void FeatureEngine::compute(State& s, const MarketEvent& ev, const book::Books& 
     v[j++] = spread_t;
     v[j++] = spread_bps;
     v[j++] = valid ? 1.0 : 0.0;
-    // A side not read again still holds its depths from the previous event (always finite,
-    // so never replaced).
-    if (rd_b)
-      for (std::size_t i = 0; i < N; ++i) v[j + i] = static_cast<double>(cb[i]);
-    j += N;
-    if (rd_a)
-      for (std::size_t i = 0; i < N; ++i) v[j + i] = static_cast<double>(ca[i]);
-    j += N;
+    for (std::size_t i = 0; i < N; ++i) v[j++] = static_cast<double>(cb[i]);
+    for (std::size_t i = 0; i < N; ++i) v[j++] = static_cast<double>(ca[i]);
     for (std::size_t i = 0; i < N; ++i) {
       const Volume t = cb[i] + ca[i];
       v[j++] = t > 0 ? static_cast<double>(cb[i] - ca[i]) / static_cast<double>(t) : 0.0;
@@ -636,7 +679,7 @@ void FeatureEngine::compute(State& s, const MarketEvent& ev, const book::Books& 
     v[j++] = s.has_mid && s.hi > s.lo ? (midp - s.lo) / (s.hi - s.lo) : 0.5;
   }
   if (cfg_.time) {
-    Nanos tod = cfg_.ts_exch_epoch ? ev.ts_exch + cfg_.utc_offset : ev.ts_exch;
+    Nanos tod = cfg_.ts_exch_epoch ? s.ts_exch + cfg_.utc_offset : s.ts_exch;
     tod = tod - floor_div(tod, kDay) * kDay;
     if (!s.has_tod || tod != s.tod) {  // many events share a timestamp
       const double ang = kTwoPi * static_cast<double>(tod) / static_cast<double>(kDay);
@@ -650,9 +693,16 @@ void FeatureEngine::compute(State& s, const MarketEvent& ev, const book::Books& 
     v[j++] = static_cast<double>(tod - cfg_.session_open) / 60e9;
     v[j++] = static_cast<double>(cfg_.session_close - tod) / 60e9;
     int dow = config_dow_;
-    if (ev.ts_recv > kEpochThreshold) {
-      const Nanos days = floor_div(ev.ts_recv + cfg_.utc_offset, kDay);
-      dow = static_cast<int>(((days + 3) % 7 + 7) % 7);
+    if (s.ts_recv > kEpochThreshold) {
+      const Nanos t = s.ts_recv + cfg_.utc_offset;
+      if (!s.has_day || t < s.day_lo || t >= s.day_hi) {  // once a day
+        const Nanos days = floor_div(t, kDay);
+        s.dow = static_cast<int>(((days + 3) % 7 + 7) % 7);
+        s.day_lo = days * kDay;
+        s.day_hi = s.day_lo + kDay;
+        s.has_day = true;
+      }
+      dow = s.dow;
     }
     v[j++] = dow;
     v[j++] = tod < cfg_.session_open ? 1.0 : 0.0;
@@ -664,8 +714,7 @@ void FeatureEngine::compute(State& s, const MarketEvent& ev, const book::Books& 
   }
 
   counters_.nonfinite_replaced += replace_nonfloat(v, j);
-  s.fv_stale = true;
-  s.fv.ts = ev.ts_exch;
+  s.vals_stale = false;
 }
 
 }  // namespace hft::features

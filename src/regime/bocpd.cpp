@@ -5,9 +5,13 @@
 #include <cstdint>
 #include <limits>
 
-#include "hft/regime/fastmath.hpp"
+#include "hft/core/fastmath.hpp"
 
 namespace hft::regime {
+
+using hft::exp_inplace;
+using hft::fast_exp;
+using hft::log_inplace;
 
 namespace {
 constexpr double kLogPi = 1.1447298858494001741;  // log(pi)

@@ -14,9 +14,11 @@
 #include <vector>
 
 #include "hft/regime/bocpd.hpp"
-#include "hft/regime/fastmath.hpp"
+#include "hft/core/fastmath.hpp"
 
 using namespace hft::regime;
+using hft::fast_exp;
+using hft::fast_log;
 
 namespace {
 

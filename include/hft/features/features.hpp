@@ -19,7 +19,7 @@
 // or 0), wmid = microprice = mid, spread 0 when a side is empty; returns, volatility, z-score
 // and range only use valid books. No NaN or inf is ever emitted: a non-finite value (or one
 // beyond the float range) is replaced by 0 in both the double and float outputs and counted
-// (counters().nonfinite_replaced).
+// (counters().nonfinite_replaced, counted when the values are read).
 //
 // The features, in output order ({h} = each horizon, e.g. 1s 10s 60s; "mid horizon" = the
 // second horizon (the only one if there is one), "long" = the last; prices in currency units,
@@ -125,10 +125,12 @@ class FeatureEngine {
   const FeatureSchema& schema() const noexcept { return schema_; }
   const FeatureConfig& config() const noexcept { return cfg_; }
   // Books must already reflect ev. O(1); allocates only on an instrument's first event.
+  // Updates the instrument's state (decayed sums, top N of the book, clocks); the output
+  // values are computed from that state when read (values(), current()), once per read after
+  // an event, not on every event: an event costs the same whether or not anyone reads.
   void on_event(const MarketEvent& ev, const book::Books& books) noexcept;
-  // Zero vector (with the schema hash) for an instrument never seen. The floats are converted
-  // from values() on the first call after an event (not on every event); single-threaded, like
-  // on_event.
+  // The values after the instrument's latest event. Zero vector (with the schema hash) for an
+  // instrument never seen. Single-threaded, like on_event (a read writes the cached outputs).
   const FeatureVector& current(InstrumentId instr) const noexcept;
   std::span<const double> values(InstrumentId instr) const noexcept;
   const FeatureCounters& counters() const noexcept { return counters_; }
@@ -136,7 +138,8 @@ class FeatureEngine {
   struct State;  // per instrument, defined in the .cpp
 
  private:
-  void compute(State& s, const MarketEvent& ev, const book::Books& books) noexcept;
+  void update(State& s, const MarketEvent& ev, const book::Books& books) noexcept;
+  void materialize(State& s) const noexcept;
 
   FeatureConfig cfg_;
   FeatureSchema schema_;
@@ -148,7 +151,7 @@ class FeatureEngine {
   std::vector<std::unique_ptr<State>> states_;
   FeatureVector empty_fv_{};
   std::array<double, kMaxFeatures> empty_vals_{};
-  FeatureCounters counters_;
+  mutable FeatureCounters counters_;  // nonfinite_replaced is counted on read
 };
 
 // Feature names for a config, in output order (the schema the engine uses).

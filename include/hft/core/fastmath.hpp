@@ -1,7 +1,7 @@
-// Inline exp and log for BOCPD's inner loop: branch-free (so the loop over run lengths pipelines
-// and can vectorise) and within a few ulp of std::exp / std::log on the ranges used there.
-// glibc's exp/log/log1p are out-of-line calls with special-case branches; BOCPD needs one of each
-// per run length per observation. Touches nothing.
+// Inline exp and log for hot loops (BOCPD's run lengths, the features' decay factors):
+// branch-free (so loops pipeline and can vectorise) and within a few ulp of std::exp / std::log
+// on the ranges used there. glibc's exp/log are out-of-line calls with special-case branches.
+// Touches nothing.
 //   fast_exp(x): x clamped to [-708, 709] (below: about 3e-308 instead of a subnormal or 0).
 //   fast_log(y): y must be a positive normal finite double (not checked).
 // The bodies are templates on the value type D (double, or a GCC vector of doubles with U the
@@ -10,7 +10,7 @@
 #pragma once
 #include <cstdint>
 
-namespace hft::regime {
+namespace hft {
 
 template <class D, class U>
 [[gnu::always_inline]] inline void exp_inplace(D& x) noexcept {
@@ -83,4 +83,4 @@ inline double fast_log(double y) noexcept {
   return y;
 }
 
-}  // namespace hft::regime
+}  // namespace hft
