@@ -1,18 +1,26 @@
 // Cost of steps 1-3 on the hot path: cleaning + the default feature set + regimes, per event,
-// over a whole recorded day held in memory. Two passes over the same events, each with fresh
-// books: (1) the L3 books alone, (2) the books plus the clean, features and regime stages exactly
-// as the engine chains them (engine::CleanStage, FeatureStage, RegimeStage). The difference is
-// the signal cost; both are reported (ns per event) with the feature count.
+// over a whole recorded day held in memory, each iteration with fresh books and stages, exactly
+// as the engine chains them (engine::BookStage, CleanStage, FeatureStage, RegimeStage).
+//  BM_BooksOnly: the L3 books alone (the baseline to subtract).
+//  BM_BooksPlus/steps:N: 1 + cleaning, 2 + features (state update per event), 3 + regimes with
+//    both halves of the regime stage on this one thread (the hot half, then the detectors' work
+//    right after each event: the whole CPU cost), 4 + the float feature vector read after every
+//    event (what a model evaluated on every event would pay on top).
+//  BM_HotThread: steps 3 as the engine runs them: the regime detectors on a second thread
+//    (pinned to cpu 0 when it exists), so the time is the hot thread's alone.
 // Input: HFT_BENCH_PCAP (bench/run passes a converted LOBSTER day and a generated day).
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <thread>
+#include <atomic>
 #include <vector>
 
 #include "hft/config/config.hpp"
 #include "hft/engine/stage_config.hpp"
+#include "hft/engine/engine.hpp"
 #include "hft/engine/stages.hpp"
 #include "hft/feed/pcap_source.hpp"
 
@@ -57,8 +65,6 @@ void BM_BooksOnly(benchmark::State& state) {
   state.counters["events"] = static_cast<double>(evs.size());
 }
 
-// Steps added one at a time (range(0)): 1 clean, 2 + features, 3 + regimes, 4 + the float
-// feature vector read after every event (what a model evaluated on every event pays).
 void BM_BooksPlus(benchmark::State& state) {
   const auto& evs = events();
   if (evs.empty()) return state.SkipWithError("set HFT_BENCH_PCAP to a pcap");
@@ -86,7 +92,10 @@ void BM_BooksPlus(benchmark::State& state) {
         continue;
       }
       if (steps >= 2) fs->on_event(e);
-      if (steps >= 3) rs->on_event(e);
+      if (steps >= 3) {
+        rs->on_event(e);
+        rs->work();
+      }
       if (steps >= 4) sink += fs->engine.current(ev.instrument).v[0];
     }
     benchmark::DoNotOptimize(e.regime);
@@ -100,8 +109,55 @@ void BM_BooksPlus(benchmark::State& state) {
   state.counters["dropped"] = static_cast<double>(dropped);
 }
 
+void BM_HotThread(benchmark::State& state) {
+  const auto& evs = events();
+  if (evs.empty()) return state.SkipWithError("set HFT_BENCH_PCAP to a pcap");
+  const config::Config cfg = config::default_config();
+  std::uint64_t waits = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto bs = std::make_unique<engine::BookStage>(book_config());
+    const std::size_t ni = bs->books.config().max_instruments;
+    auto cs = std::make_unique<engine::CleanStage>(engine::clean_config(cfg), bs->books, ni);
+    auto fs = std::make_unique<engine::FeatureStage>(engine::feature_config(cfg), bs->books, ni);
+    auto rs = std::make_unique<engine::RegimeStage>(engine::regime_config(cfg), ni);
+    std::atomic<bool> stop{false};
+    std::thread worker([&] {
+      if (std::thread::hardware_concurrency() > 1) (void)engine::pin_current_thread(0, 0);
+      for (;;) {
+        const bool stopping = stop.load(std::memory_order_acquire);
+        if (rs->work() == 0) {
+          if (stopping) break;
+          std::this_thread::yield();
+        }
+      }
+    });
+    engine::Envelope e{};
+    state.ResumeTiming();
+    for (const MarketEvent& ev : evs) {
+      e.ev = ev;
+      bs->on_event(e);
+      if (!cs->on_event(e)) continue;
+      fs->on_event(e);
+      rs->on_event(e);
+    }
+    benchmark::DoNotOptimize(e.regime);
+    state.PauseTiming();
+    stop.store(true, std::memory_order_release);
+    worker.join();
+    waits = rs->waits.get();
+    state.ResumeTiming();
+  }
+  state.counters["ns_per_event"] = benchmark::Counter(
+      static_cast<double>(evs.size()) * static_cast<double>(state.iterations()),
+      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["events"] = static_cast<double>(evs.size());
+  state.counters["regime_waits"] = static_cast<double>(waits);
+}
+
 BENCHMARK(BM_BooksOnly)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 BENCHMARK(BM_BooksPlus)->Unit(benchmark::kMillisecond)->MinTime(2.0)->DenseRange(1, 4)->ArgName("steps");
+BENCHMARK(BM_HotThread)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 
 }  // namespace
 

@@ -3,6 +3,7 @@
 #include "hft/engine/engine.hpp"
 
 #include <pthread.h>
+#include <sys/prctl.h>
 #include <sched.h>
 
 #include <chrono>
@@ -10,6 +11,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "hft/core/cpu_relax.hpp"
 #include "hft/engine/stage_config.hpp"
 #include "hft/telemetry/tsc_clock.hpp"
 
@@ -88,11 +90,6 @@ struct Idler {
         std::this_thread::sleep_for(std::chrono::microseconds(200));
         break;
     }
-  }
-  static void cpu_relax() noexcept {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#endif
   }
 };
 
@@ -205,7 +202,7 @@ HotSettings Engine::settings_of(const config::Config& c) const {
 }
 
 void Engine::start() {
-  if (all_stages_ & 1u << kRegime) start_refits(control_core_);
+  if (all_stages_ & 1u << kRegime) start_background(control_core_);
   for (auto& tp : threads_) {
     ThreadState* t = tp.get();
     workers_.emplace_back([this, t] {
@@ -221,9 +218,42 @@ void Engine::start() {
   }
 }
 
-void Engine::start_refits(int cpu) {
-  refit_thread_ = std::thread([this, cpu] {
+void Engine::start_background(int cpu) {
+  // The regime thread: runs the detectors on the hot thread's grid samples, drains them all at
+  // the stop (the hot threads have ended by then), hands returns to the refit thread and swaps
+  // fitted parameters in between batches.
+  regime_thread_ = std::thread([this, cpu] {
     (void)pin_current_thread(cpu, 0);  // the control/learner core; unpinned if that fails
+    // The hot thread needs a batch's result by the instrument's next batch, one grid interval of
+    // event time later: in a live session a second, in a fast replay a few microseconds. So the
+    // thread spins while samples keep coming, and only after ~10 ms without one sleeps, in
+    // short steps (timer slack 1 us, so a step is not 50 us longer). Not sched_yield: that
+    // hands the core to the refit thread until the next scheduler tick (milliseconds).
+    (void)prctl(PR_SET_TIMERSLACK, 1000UL, 0UL, 0UL, 0UL);
+    unsigned empty = 0;
+    for (unsigned k = 1;; ++k) {
+      const bool stopping = regime_stop_.load(std::memory_order_acquire);
+      const std::size_t n = regime_.work();
+      if (n == 0 || k % 1024 == 0) {
+        refits_.service(regime_, regime_.work_ts);
+        regime_.publish();
+      }
+      if (n > 0) {
+        empty = 0;
+      } else {
+        if (stopping) break;
+        if (++empty < 200'000) cpu_relax();
+        else std::this_thread::sleep_for(std::chrono::microseconds(100));
+      }
+    }
+    regime_.publish();
+  });
+  refit_thread_ = std::thread([this, cpu] {
+    (void)pin_current_thread(cpu, 0);
+    // A fit takes milliseconds: it must never hold the core while the regime or control thread
+    // has work (SCHED_IDLE: it runs only when they sleep).
+    sched_param sp{};
+    (void)pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp);
     while (!refit_stop_.load(std::memory_order_acquire))
       if (refits_.work() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   });
@@ -241,6 +271,8 @@ void Engine::join() {
   for (auto& w : workers_)
     if (w.joinable()) w.join();
   workers_.clear();
+  regime_stop_.store(true, std::memory_order_release);  // after the hot threads: nothing more is sent
+  if (regime_thread_.joinable()) regime_thread_.join();
   refit_stop_.store(true, std::memory_order_release);
   if (refit_thread_.joinable()) refit_thread_.join();
 }
@@ -302,10 +334,6 @@ void Engine::publish(ThreadState& t) {
   if (t.mask & 1u << kBook) book_.publish();
   if (t.mask & 1u << kClean) clean_.publish();
   if (t.mask & 1u << kFeatures) features_.publish();
-  if (t.mask & 1u << kRegime) {
-    refits_.service(regime_, regime_.last_ts);
-    regime_.publish();
-  }
   if (t.mask & 1u << kMonitor) monitor_.publish();
   if (t.mask & 1u << kFeed) {
     const feed::SourceStats& st = source_->stats();
@@ -416,7 +444,7 @@ void Engine::run_feed_thread(ThreadState& t) {
         if (paced_t0 == 0) { paced_t0 = rdtsc(); paced_ts0 = evs[i].ts_exch; }
         const auto due = paced_t0 + static_cast<std::uint64_t>(
             static_cast<double>(evs[i].ts_exch - paced_ts0) / opts_.replay_speed * ticks_per_ns);
-        while (rdtsc() < due && !stop_.load(std::memory_order_relaxed)) Idler::cpu_relax();
+        while (rdtsc() < due && !stop_.load(std::memory_order_relaxed)) cpu_relax();
         env[0].ev = evs[i];
         env[0].t_in = rdtsc();
         if (L.process(env.data(), 1)) hand_on(t, env.data(), 1);

@@ -42,6 +42,8 @@ EngineMetrics::EngineMetrics(const Engine& engine, telemetry::Registry& reg) : e
   add("hftd_regime_instruments", "", "instruments with a regime detector", rs.instruments);
   reg_.gauge_fn("hftd_regime_stressed_instruments", "", "instruments whose volatility regime is stressed",
                 [&rs] { return static_cast<std::int64_t>(rs.stressed.get()); });
+  add("hftd_regime_waits", "", "grid batches for which the hot thread waited for the regime thread's previous result", rs.waits);
+  add("hftd_regime_ring_full", "", "grid samples that waited for room in the ring to the regime thread", rs.ring_full);
   add("hftd_regime_garch_swaps", "", "GARCH parameter sets swapped into regime detectors", rs.garch_swaps);
   add("hftd_regime_garch_fits", "", "background GARCH maximum-likelihood fits that converged", engine.garch_refits().fitted);
   add("hftd_regime_garch_fit_failures", "", "background GARCH fits that did not converge (parameters kept)",

@@ -1,19 +1,66 @@
 // The parts of the stages that are not per-event: creating regime detectors, GARCH refits.
 #include "hft/engine/stages.hpp"
 
+#include "hft/core/cpu_relax.hpp"
+
 namespace hft::engine {
 
-RegimeStage::RegimeStage(const regime::RegimeConfig& c, std::size_t max_instruments)
-    : cfg(c), detectors(max_instruments) {
+RegimeStage::RegimeStage(const regime::RegimeConfig& c, std::size_t max_instruments, std::size_t ring_capacity)
+    : cfg(c), chans(max_instruments), ring(ring_capacity), detectors(max_instruments) {
   cfg.fit_garch_at_warmup = false;  // fits run on the refit thread, never on the hot path
   live.reserve(max_instruments);
 }
 
-regime::RegimeDetector* RegimeStage::create(InstrumentId id) {
-  detectors[id] = std::make_unique<regime::RegimeDetector>(cfg);  // once per instrument, counted
-  live.push_back(id);
+RegimeStage::~RegimeStage() = default;
+
+RegimeStage::Channel* RegimeStage::create(InstrumentId id) {
+  chans[id] = std::make_unique<Channel>(cfg.interval, cfg.max_fill);  // once per instrument, counted
   instruments.add();
-  return detectors[id].get();
+  return chans[id].get();
+}
+
+void RegimeStage::begin_batch(Channel& c) noexcept {
+  if (c.sent > 0) {
+    const std::uint64_t want = c.sent;  // the previous batch
+    if (c.done.load(std::memory_order_acquire) < want) [[unlikely]] {
+      waits.add();
+      while (c.done.load(std::memory_order_acquire) < want) cpu_relax();
+    }
+    c.shown = c.slot[want & 1];
+    c.label = encode(c.shown);
+  }
+  ++c.sent;
+}
+
+void RegimeStage::send(const Msg& m) noexcept {
+  if (ring.try_push(m)) [[likely]] return;
+  ring_full.add();  // the regime thread always drains: wait for room
+  while (!ring.try_push(m)) cpu_relax();
+}
+
+std::size_t RegimeStage::work() noexcept {
+  Msg buf[256];
+  const std::size_t n = ring.pop_batch(buf, 256);
+  for (std::size_t k = 0; k < n; ++k) {
+    const Msg& m = buf[k];
+    if (m.kind == Msg::kEnd) {
+      Channel& c = *chans[m.id];  // created before its first message was sent
+      const std::uint64_t b = ++c.finished;
+      const regime::RegimeDetector* d = detectors[m.id].get();
+      c.slot[b & 1] = d ? d->state() : regime::RegimeState{};
+      c.done.store(b, std::memory_order_release);
+      continue;
+    }
+    regime::RegimeDetector* d = detectors[m.id].get();
+    if (d == nullptr) [[unlikely]] {
+      detectors[m.id] = std::make_unique<regime::RegimeDetector>(cfg);  // once per instrument
+      live.push_back(m.id);
+      d = detectors[m.id].get();
+    }
+    d->on_sample(regime::GridSample{m.grid, m.mid, m.kind == Msg::kRestart});
+    work_ts = m.grid;
+  }
+  return n;
 }
 
 void RegimeStage::publish() noexcept {

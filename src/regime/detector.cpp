@@ -22,11 +22,6 @@ RegimeConfig sanitize(RegimeConfig c) {
   return c;
 }
 
-Nanos floor_div(Nanos a, Nanos b) noexcept {
-  const Nanos q = a / b;
-  return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
 }  // namespace
 
 const char* to_string(VolRegime v) noexcept {
@@ -61,60 +56,32 @@ RegimeDetector::RegimeDetector(const RegimeConfig& cfg)
       vr_(cfg_.vr_window, cfg_.vr_q),
       ar_(cfg_.ar_window),
       bocpd_(cfg_.bocpd),
-      returns_(cfg_.refit_window) {
+      returns_(cfg_.refit_window),
+      sampler_(cfg_.interval, cfg_.max_fill) {
   warm_.reserve(cfg_.warmup);
   constexpr double nan = std::numeric_limits<double>::quiet_NaN();
   st_.scores = RegimeScores{nan, nan, nan, nan, nan, nan, nan, nan};
 }
 
 int RegimeDetector::on_mid(Nanos ts, double mid) noexcept {
-  if (!(mid > 0) || !std::isfinite(mid)) {
-    ++cnt_.bad_mid;
-    return 0;
-  }
-  if (started_ && ts < last_ts_) {
-    ++cnt_.ts_backwards;
-    return 0;
-  }
-  ++cnt_.mids;
-  if (!started_) {
-    started_ = true;
-    next_grid_ = floor_div(ts, cfg_.interval) * cfg_.interval;
-    if (next_grid_ < ts) next_grid_ += cfg_.interval;
-    last_ts_ = ts;
-    last_mid_ = mid;
-    return 0;
-  }
   int n = 0;
-  if (ts > next_grid_) {
-    // Grid points strictly before ts all carry last_mid_ (the mid in effect at each of them).
-    const Nanos k = (ts - next_grid_ - 1) / cfg_.interval + 1;
-    if (static_cast<std::uint64_t>(k - 1) > cfg_.max_fill) {
-      ++cnt_.gaps;
-      have_prev_sample_ = false;  // no return across the gap
-      next_grid_ += (k - 1) * cfg_.interval;
-      take_sample(next_grid_, last_mid_);
-      next_grid_ += cfg_.interval;
-    } else {
-      cnt_.filled += static_cast<std::uint64_t>(k - 1);
-      for (Nanos j = 0; j < k; ++j) {
-        if (take_sample(next_grid_, last_mid_)) ++n;
-        next_grid_ += cfg_.interval;
-      }
-    }
-  }
-  last_ts_ = ts;
-  last_mid_ = mid;
+  sampler_.on_mid(ts, mid, [&](const GridSample& g) { n += on_sample(g) ? 1 : 0; });
   return n;
 }
 
-bool RegimeDetector::take_sample(Nanos grid, double mid) noexcept {
-  st_.sample_ts = grid;
+bool RegimeDetector::on_sample(const GridSample& g) noexcept {
+  if (g.restart) have_prev_sample_ = false;
+  st_.sample_ts = g.grid;
   const bool had = have_prev_sample_;
-  if (had) on_return(std::log(mid / prev_sample_mid_));
-  prev_sample_mid_ = mid;
+  if (had) on_return(std::log(g.mid / prev_sample_mid_));
+  prev_sample_mid_ = g.mid;
   have_prev_sample_ = true;
   return had;
+}
+
+const RegimeCounters& RegimeDetector::counters() const noexcept {
+  static_cast<SamplerCounters&>(cnt_) = sampler_.counters();
+  return cnt_;
 }
 
 void RegimeDetector::on_return(double r) noexcept {

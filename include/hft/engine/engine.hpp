@@ -110,7 +110,7 @@ class Engine {
 
  private:
   struct Loop;
-  void start_refits(int cpu);
+  void start_background(int cpu);  // the regime and GARCH refit threads
   void run_feed_thread(ThreadState& t);
   void run_ring_thread(ThreadState& t);
   bool take_config(ThreadState& t, HotSettings& hs);  // true when a new config was applied
@@ -127,8 +127,8 @@ class Engine {
   alignas(64) FeatureStage features_;
   alignas(64) RegimeStage regime_;
   GarchRefits refits_;
-  std::thread refit_thread_;
-  std::atomic<bool> refit_stop_{false};
+  std::thread refit_thread_, regime_thread_;
+  std::atomic<bool> refit_stop_{false}, regime_stop_{false};
   unsigned all_stages_ = 0;
   int control_core_ = -1;
   alignas(64) MonitorStage monitor_;

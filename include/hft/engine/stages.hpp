@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "hft/book/order_book.hpp"
+#include "hft/core/spsc_ring.hpp"
 #include "hft/clean/cleaner.hpp"
 #include "hft/engine/envelope.hpp"
 #include "hft/features/features.hpp"
@@ -95,42 +96,101 @@ struct FeatureStage {
   RelaxedCounter nonfinite, invalid_book;
 };
 
-// Regimes (step 3): one RegimeDetector per instrument (created at the instrument's first two-sided
-// book, counted), fed the mid of every event with a valid book; the label goes on the envelope.
-// GARCH parameters are fitted off the hot path (GarchRefits below) and swapped in at safe points.
+// Regimes (step 3), in two halves joined by an SPSC ring, so that the detectors' per-sample work
+// (GARCH filter, BOCPD over up to R_max run lengths: about a microsecond or two per sample) never
+// runs on the hot thread:
+//  - on_event (book's thread): samples each instrument's mid on the grid (regime::GridSampler: a
+//    few compares per event) and sends the grid samples of an event as one batch;
+//  - work() (the regime thread): runs one RegimeDetector per instrument on them and publishes the
+//    detector's state after every batch.
+// Deterministic whatever the threads' timing: when an event sends batch j of an instrument, the
+// instrument's label becomes the detector's state after batch j-1 (waiting for it if the regime
+// thread is behind, counted in waits). The label so lags one batch (one grid interval) behind
+// the samples; a regime is a slow signal. Envelope.regime carries the label (encode()).
+// Per-instrument state is created at the instrument's first two-sided book (counted).
 struct RegimeStage {
-  RegimeStage(const regime::RegimeConfig& cfg, std::size_t max_instruments);
+  RegimeStage(const regime::RegimeConfig& cfg, std::size_t max_instruments, std::size_t ring_capacity = 1u << 16);
+  ~RegimeStage();
+
+  // ---- hot thread
   bool on_event(Envelope& e) noexcept {
     const InstrumentId id = e.ev.instrument;
-    if (id >= detectors.size()) [[unlikely]] return true;
+    if (id >= chans.size()) [[unlikely]] return true;
     last_ts = e.ev.ts_exch;
-    regime::RegimeDetector* d = detectors[id].get();
+    Channel* c = chans[id].get();
     if (e.top.bid > 0 && e.top.ask > e.top.bid) {
-      if (d == nullptr) [[unlikely]] d = create(id);
-      d->on_mid(e.ev.ts_exch, 0.5 * static_cast<double>(e.top.bid + e.top.ask));
+      if (c == nullptr) [[unlikely]] c = create(id);
+      const double mid = 0.5 * static_cast<double>(e.top.bid + e.top.ask);
+      bool first = true;
+      c->sampler.on_mid(e.ev.ts_exch, mid, [&](const regime::GridSample& g) {
+        if (first) {
+          first = false;
+          begin_batch(*c);
+        }
+        send(Msg{g.grid, g.mid, id, g.restart ? Msg::kRestart : Msg::kSample});
+      });
+      if (!first) send(Msg{0, 0, id, Msg::kEnd});
     }
-    if (d) e.regime = encode(d->state());
+    if (c) e.regime = c->label;
     return true;
   }
+  // The label and scores the hot thread shows for an instrument (nullptr: none yet).
+  const regime::RegimeState* shown(InstrumentId id) const noexcept {
+    return id < chans.size() && chans[id] ? &chans[id]->shown : nullptr;
+  }
+
+  // ---- regime thread
+  // Runs the detectors on the queued samples; returns how many messages it took.
+  std::size_t work() noexcept;
+  void publish() noexcept;  // counters for the control thread (stressed, garch_swaps)
+
   // bits 0-1 volatility regime, 2-3 trend regime, 4 change point, 5-6 gate, 7 warm-up done
   static std::uint8_t encode(const regime::RegimeState& s) noexcept {
     return static_cast<std::uint8_t>(static_cast<unsigned>(s.vol) | static_cast<unsigned>(s.trend) << 2 |
                                      unsigned{s.change_point} << 4 | static_cast<unsigned>(s.gate) << 5 |
                                      unsigned{s.ready} << 7);
   }
-  regime::RegimeDetector* create(InstrumentId id);
-  void publish() noexcept;
+
+  struct Msg {
+    enum Kind : std::uint8_t { kSample, kRestart, kEnd };  // kRestart: a sample after a gap
+    Nanos grid;
+    double mid;
+    InstrumentId id;
+    Kind kind;
+  };
+  // One instrument's hand-off. The hot thread's fields first; the regime thread writes only
+  // done and slot (own cache lines): slot[b & 1] is the state after batch b, and the hot thread
+  // reads slot[(j-1) & 1] before it sends batch j, so the two never touch one slot at once.
+  struct Channel {
+    Channel(Nanos interval, std::size_t max_fill) : sampler(interval, max_fill) {}
+    regime::GridSampler sampler;
+    std::uint64_t sent = 0;   // batches sent
+    regime::RegimeState shown{};
+    std::uint8_t label = encode(regime::RegimeState{});
+    alignas(64) std::atomic<std::uint64_t> done{0};  // batches the detector has finished
+    std::array<regime::RegimeState, 2> slot{};
+    std::uint64_t finished = 0;  // regime thread's own count of batches (done's only writer)
+  };
+
+  Channel* create(InstrumentId id);
+  void begin_batch(Channel& c) noexcept;
+  void send(const Msg& m) noexcept;
 
   regime::RegimeConfig cfg;
-  std::vector<std::unique_ptr<regime::RegimeDetector>> detectors;  // by instrument id
+  std::vector<std::unique_ptr<Channel>> chans;                      // hot thread creates, by id
+  SpscRing<Msg> ring;                                               // hot -> regime thread
+  Nanos last_ts = 0;                                                // hot: time of the last event
+  RelaxedCounter instruments, waits, ring_full;                     // hot thread's counters
+  // Regime thread's state.
+  std::vector<std::unique_ptr<regime::RegimeDetector>> detectors;   // by instrument id
   std::vector<InstrumentId> live;                                   // ids with a detector
-  Nanos last_ts = 0;                                                // event time of the last event
-  RelaxedCounter instruments, stressed, garch_swaps;
+  Nanos work_ts = 0;                                                // grid time of the last sample
+  RelaxedCounter stressed, garch_swaps;
 };
 
-// Background GARCH refits: a small pool of job slots handed between the hot thread (which copies
-// an instrument's returns into a free slot and later swaps the fitted parameters in, both at
-// publish points) and a refit thread (which fits). Each slot's state is an atomic with one writer
+// Background GARCH refits: a small pool of job slots handed between the regime thread (which
+// copies an instrument's returns into a free slot and later swaps the fitted parameters in, both
+// between batches) and a refit thread (which fits). Each slot's state is an atomic with one writer
 // per transition, so neither side locks or waits; the return buffers are reserved up front.
 struct GarchRefits {
   enum State : int { kFree, kRequested, kDone };
@@ -142,7 +202,7 @@ struct GarchRefits {
   };
   // max_instruments: the regime stage's (next_due is indexed like its detectors).
   GarchRefits(std::size_t window, double interval_s, std::size_t max_instruments);
-  // Hot thread, at a publish point: swap in finished fits, hand out one due instrument.
+  // Regime thread, between batches: swap in finished fits, hand out one due instrument.
   void service(RegimeStage& rs, Nanos now_event_time) noexcept;
   // Refit thread: fits every requested slot; returns how many it fitted.
   std::size_t work();

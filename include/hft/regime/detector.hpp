@@ -15,6 +15,7 @@
 // set_garch_params(). After warm-up on_mid() does not allocate.
 #pragma once
 #include <array>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -82,12 +83,46 @@ struct RegimeState {
   std::uint64_t returns = 0;          // returns processed
 };
 
-struct RegimeCounters {
+struct SamplerCounters {
   std::uint64_t mids = 0;          // on_mid calls accepted
   std::uint64_t bad_mid = 0;       // non-finite or non-positive mid (ignored)
   std::uint64_t ts_backwards = 0;  // timestamp before the previous one (ignored)
   std::uint64_t filled = 0;        // grid intervals filled with the unchanged mid
   std::uint64_t gaps = 0;          // gaps longer than max_fill (return chain restarted)
+};
+
+// One grid point's mid. restart: no return from the previous sample (a gap longer than
+// max_fill lies between them).
+struct GridSample {
+  Nanos grid;
+  double mid;
+  bool restart;
+};
+
+// The sampling half of the detector (see above): a few compares per mid, so that it can run on
+// the hot thread while the detector runs elsewhere (engine::RegimeStage). Touches only itself.
+class GridSampler {
+ public:
+  GridSampler(Nanos interval, std::size_t max_fill) noexcept : interval_(interval), max_fill_(max_fill) {}
+  // Calls emit(GridSample) for every grid point that ts passes; returns how many.
+  template <class Emit>
+  int on_mid(Nanos ts, double mid, Emit&& emit) noexcept;
+  const SamplerCounters& counters() const noexcept { return cnt_; }
+
+ private:
+  static Nanos floor_div(Nanos a, Nanos b) noexcept {
+    const Nanos q = a / b;
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+  }
+  Nanos interval_;
+  std::size_t max_fill_;
+  bool started_ = false;
+  Nanos last_ts_ = 0, next_grid_ = 0;
+  double last_mid_ = 0;
+  SamplerCounters cnt_;
+};
+
+struct RegimeCounters : SamplerCounters {
   std::uint64_t garch_fit_failed = 0;  // warm-up fit failed: variance-targeting fallback used
   std::uint64_t garch_swaps = 0;       // set_garch_params accepted
   std::uint64_t garch_rejected = 0;    // set_garch_params refused (invalid parameters)
@@ -98,10 +133,14 @@ class RegimeDetector {
   explicit RegimeDetector(const RegimeConfig& cfg = {});
 
   // Feeds a mid price at event time ts; returns the number of returns processed by this call.
+  // The same as sampling with a GridSampler of this config and calling on_sample.
   int on_mid(Nanos ts, double mid) noexcept;
+  // One grid sample (from a GridSampler elsewhere); true if it made a return.
+  bool on_sample(const GridSample& s) noexcept;
   const RegimeState& state() const noexcept { return st_; }
   Gate gate() const noexcept { return st_.gate; }
-  const RegimeCounters& counters() const noexcept { return cnt_; }
+  // Sampler counts are those of on_mid's own sampler (zero when fed by on_sample).
+  const RegimeCounters& counters() const noexcept;
   const RegimeConfig& config() const noexcept { return cfg_; }
 
   // Background refit support (call copy_returns on the owning thread, fit elsewhere, hand the
@@ -113,7 +152,6 @@ class RegimeDetector {
   const Bocpd& bocpd() const noexcept { return bocpd_; }
 
  private:
-  bool take_sample(Nanos grid, double mid) noexcept;  // true if a return was made
   void on_return(double r) noexcept;
   void finish_warmup();
   void update_state() noexcept;
@@ -130,12 +168,54 @@ class RegimeDetector {
   bool have_params_ = false;
   double scale_ = 1;
 
-  bool started_ = false;
-  Nanos last_ts_ = 0, next_grid_ = 0;
-  double last_mid_ = 0, prev_sample_mid_ = 0;
+  GridSampler sampler_;
+  double prev_sample_mid_ = 0;
   bool have_prev_sample_ = false;
   RegimeState st_;
-  RegimeCounters cnt_;
+  mutable RegimeCounters cnt_;
 };
+
+template <class Emit>
+int GridSampler::on_mid(Nanos ts, double mid, Emit&& emit) noexcept {
+  if (!(mid > 0) || !std::isfinite(mid)) {
+    ++cnt_.bad_mid;
+    return 0;
+  }
+  if (started_ && ts < last_ts_) {
+    ++cnt_.ts_backwards;
+    return 0;
+  }
+  ++cnt_.mids;
+  if (!started_) {
+    started_ = true;
+    next_grid_ = floor_div(ts, interval_) * interval_;
+    if (next_grid_ < ts) next_grid_ += interval_;
+    last_ts_ = ts;
+    last_mid_ = mid;
+    return 0;
+  }
+  int n = 0;
+  if (ts > next_grid_) {
+    // Grid points strictly before ts all carry last_mid_ (the mid in effect at each of them).
+    const Nanos k = (ts - next_grid_ - 1) / interval_ + 1;
+    if (static_cast<std::uint64_t>(k - 1) > max_fill_) {
+      ++cnt_.gaps;
+      next_grid_ += (k - 1) * interval_;
+      emit(GridSample{next_grid_, last_mid_, true});  // no return across the gap
+      ++n;
+      next_grid_ += interval_;
+    } else {
+      cnt_.filled += static_cast<std::uint64_t>(k - 1);
+      for (Nanos j = 0; j < k; ++j) {
+        emit(GridSample{next_grid_, last_mid_, false});
+        ++n;
+        next_grid_ += interval_;
+      }
+    }
+  }
+  last_ts_ = ts;
+  last_mid_ = mid;
+  return n;
+}
 
 }  // namespace hft::regime
