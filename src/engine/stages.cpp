@@ -2,6 +2,7 @@
 #include "hft/engine/stages.hpp"
 
 #include "hft/core/cpu_relax.hpp"
+#include "hft/telemetry/tsc_clock.hpp"
 
 namespace hft::engine {
 
@@ -22,12 +23,18 @@ RegimeStage::Channel* RegimeStage::create(InstrumentId id) {
 void RegimeStage::begin_batch(Channel& c) noexcept {
   if (c.sent > 0) {
     const std::uint64_t want = c.sent;  // the previous batch
-    if (c.done.load(std::memory_order_acquire) < want) [[unlikely]] {
+    std::uint64_t dl = c.done_label.load(std::memory_order_acquire);
+    if ((dl >> 8) < want) [[unlikely]] {
+      const std::uint64_t t0 = telemetry::rdtsc();
       waits.add();
-      while (c.done.load(std::memory_order_acquire) < want) cpu_relax();
+      do {
+        cpu_relax();
+        dl = c.done_label.load(std::memory_order_acquire);
+      } while ((dl >> 8) < want);
+      wait_ticks.add(telemetry::rdtsc() - t0);
     }
-    c.shown = c.slot[want & 1];
-    c.label = encode(c.shown);
+    // done_label may already be past want only if batch want+1 was sent: it was not.
+    c.label = static_cast<std::uint8_t>(dl & 0xFF);
   }
   ++c.sent;
 }
@@ -43,22 +50,20 @@ std::size_t RegimeStage::work() noexcept {
   const std::size_t n = ring.pop_batch(buf, 256);
   for (std::size_t k = 0; k < n; ++k) {
     const Msg& m = buf[k];
-    if (m.kind == Msg::kEnd) {
-      Channel& c = *chans[m.id];  // created before its first message was sent
-      const std::uint64_t b = ++c.finished;
-      const regime::RegimeDetector* d = detectors[m.id].get();
-      c.slot[b & 1] = d ? d->state() : regime::RegimeState{};
-      c.done.store(b, std::memory_order_release);
-      continue;
-    }
     regime::RegimeDetector* d = detectors[m.id].get();
     if (d == nullptr) [[unlikely]] {
       detectors[m.id] = std::make_unique<regime::RegimeDetector>(cfg);  // once per instrument
       live.push_back(m.id);
       d = detectors[m.id].get();
     }
-    d->on_sample(regime::GridSample{m.grid, m.mid, m.kind == Msg::kRestart});
+    d->on_sample(regime::GridSample{m.grid, m.mid, m.restart});
     work_ts = m.grid;
+    if (m.last) {
+      Channel& c = *chans[m.id];  // created before its first message was sent
+      const std::uint64_t b = ++c.finished;
+      c.slot[b & 1] = d->state();
+      c.done_label.store(b << 8 | encode(c.slot[b & 1]), std::memory_order_release);
+    }
   }
   return n;
 }

@@ -121,22 +121,30 @@ struct RegimeStage {
     if (e.top.bid > 0 && e.top.ask > e.top.bid) {
       if (c == nullptr) [[unlikely]] c = create(id);
       const double mid = 0.5 * static_cast<double>(e.top.bid + e.top.ask);
-      bool first = true;
+      // The samples of this event, sent as they come but one behind, so that the last can carry
+      // the end-of-batch mark.
+      Msg held{};
+      bool holding = false;
       c->sampler.on_mid(e.ev.ts_exch, mid, [&](const regime::GridSample& g) {
-        if (first) {
-          first = false;
-          begin_batch(*c);
-        }
-        send(Msg{g.grid, g.mid, id, g.restart ? Msg::kRestart : Msg::kSample});
+        if (holding) send(held);
+        else begin_batch(*c);
+        held = Msg{g.grid, g.mid, id, g.restart, false};
+        holding = true;
       });
-      if (!first) send(Msg{0, 0, id, Msg::kEnd});
+      if (holding) {
+        held.last = true;
+        send(held);
+      }
     }
     if (c) e.regime = c->label;
     return true;
   }
-  // The label and scores the hot thread shows for an instrument (nullptr: none yet).
+  // The detector state the hot thread shows for an instrument (nullptr: none yet). Stable until
+  // the instrument's next batch is sent.
   const regime::RegimeState* shown(InstrumentId id) const noexcept {
-    return id < chans.size() && chans[id] ? &chans[id]->shown : nullptr;
+    if (id >= chans.size() || !chans[id]) return nullptr;
+    const Channel& c = *chans[id];
+    return c.sent >= 2 ? &c.slot[(c.sent - 1) & 1] : &kFresh;
   }
 
   // ---- regime thread
@@ -152,25 +160,27 @@ struct RegimeStage {
   }
 
   struct Msg {
-    enum Kind : std::uint8_t { kSample, kRestart, kEnd };  // kRestart: a sample after a gap
     Nanos grid;
     double mid;
     InstrumentId id;
-    Kind kind;
+    bool restart;  // no return from the previous sample (a gap)
+    bool last;     // the last sample of its batch
   };
   // One instrument's hand-off. The hot thread's fields first; the regime thread writes only
-  // done and slot (own cache lines): slot[b & 1] is the state after batch b, and the hot thread
-  // reads slot[(j-1) & 1] before it sends batch j, so the two never touch one slot at once.
+  // done_label and slot (own cache lines): slot[b & 1] is the state after batch b, done_label
+  // holds b << 8 | its label. The hot thread shows slot[(j-1) & 1] from the moment it sends
+  // batch j until it sends batch j+1, and the regime thread writes slot[(j+1) & 1] only after
+  // that: the two never touch one slot at once.
   struct Channel {
     Channel(Nanos interval, std::size_t max_fill) : sampler(interval, max_fill) {}
     regime::GridSampler sampler;
     std::uint64_t sent = 0;   // batches sent
-    regime::RegimeState shown{};
     std::uint8_t label = encode(regime::RegimeState{});
-    alignas(64) std::atomic<std::uint64_t> done{0};  // batches the detector has finished
+    alignas(64) std::atomic<std::uint64_t> done_label{0};
+    std::uint64_t finished = 0;  // regime thread's own count of batches
     std::array<regime::RegimeState, 2> slot{};
-    std::uint64_t finished = 0;  // regime thread's own count of batches (done's only writer)
   };
+  static constexpr regime::RegimeState kFresh{};
 
   Channel* create(InstrumentId id);
   void begin_batch(Channel& c) noexcept;
@@ -180,7 +190,7 @@ struct RegimeStage {
   std::vector<std::unique_ptr<Channel>> chans;                      // hot thread creates, by id
   SpscRing<Msg> ring;                                               // hot -> regime thread
   Nanos last_ts = 0;                                                // hot: time of the last event
-  RelaxedCounter instruments, waits, ring_full;                     // hot thread's counters
+  RelaxedCounter instruments, waits, wait_ticks, ring_full;         // hot thread's counters (TSC ticks)
   // Regime thread's state.
   std::vector<std::unique_ptr<regime::RegimeDetector>> detectors;   // by instrument id
   std::vector<InstrumentId> live;                                   // ids with a detector
