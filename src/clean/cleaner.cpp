@@ -202,6 +202,23 @@ bool Cleaner::jump_check(Inst& in, InstrumentId id, Price p, Verdict& v) noexcep
 }
 
 Verdict Cleaner::on_event(const MarketEvent& ev, const book::Books& books) noexcept {
+  return check(ev, [&](book::LevelView& bid, book::LevelView& ask) {
+    bid = books.best(ev.instrument, Side::Buy);
+    ask = books.best(ev.instrument, Side::Sell);
+  });
+}
+
+Verdict Cleaner::on_event(const MarketEvent& ev, const book::LevelView& best_bid,
+                          const book::LevelView& best_ask) noexcept {
+  return check(ev, [&](book::LevelView& bid, book::LevelView& ask) {
+    bid = best_bid;
+    ask = best_ask;
+  });
+}
+
+// best(bid, ask) fills in the book's best levels after ev, called only when a book rule needs them.
+template <class BestLevels>
+Verdict Cleaner::check(const MarketEvent& ev, BestLevels&& best) noexcept {
   Verdict v;
   ++c_.events;
   const InstrumentId id = ev.instrument;
@@ -294,8 +311,8 @@ Verdict Cleaner::on_event(const MarketEvent& ev, const book::Books& books) noexc
   }
 
   if (!cfg_.book_check_group_end_only || (ev.flags & evflag::kLast)) {
-    const book::LevelView bid = books.best(id, Side::Buy);
-    const book::LevelView ask = books.best(id, Side::Sell);
+    book::LevelView bid, ask;
+    best(bid, ask);
     const bool two_sided = bid.qty > 0 && ask.qty > 0;
     if (!not_trading) {
       if (on(kCrossed)) {

@@ -72,6 +72,7 @@ void run_day(const std::string& ticker, int levels) {
   book::Books books;
   const CleanConfig cfg;
   Cleaner cleaner(cfg, 16);
+  Cleaner given_top(cfg, 16);  // fed the best levels the way the engine does (not the books)
   DayResult r;
   std::vector<MarketEvent> buf(feed::kMaxBatch);
   std::size_t n;
@@ -80,6 +81,8 @@ void run_day(const std::string& ticker, int levels) {
       const MarketEvent& e = buf[i];
       books.apply(e);
       const Verdict v = cleaner.on_event(e, books);
+      const Verdict w = given_top.on_event(e, books.best(e.instrument, Side::Buy), books.best(e.instrument, Side::Sell));
+      EXPECT_TRUE(v.quality == w.quality && v.drop == w.drop && v.halted == w.halted) << "event " << r.events;
       ++r.events;
       for (int q = 0; q < kRuleCount; ++q)
         if (v.quality & bit(static_cast<Rule>(q))) ++r.from_verdicts[static_cast<std::size_t>(q)];

@@ -176,7 +176,10 @@ class Cleaner {
  public:
   explicit Cleaner(const CleanConfig& cfg, std::size_t max_instruments = 65536);
 
+  // ev has been applied to books; the book rules read its best levels (Books::best).
   Verdict on_event(const MarketEvent& ev, const book::Books& books) noexcept;
+  // The same with the best levels after the event already at hand (the engine has them).
+  Verdict on_event(const MarketEvent& ev, const book::LevelView& best_bid, const book::LevelView& best_ask) noexcept;
 
   // Trading halted on the instrument by a Halt action (any rule whose halt has not cleared).
   bool halted(InstrumentId id) const noexcept {
@@ -206,6 +209,8 @@ class Cleaner {
   void apply(const CleanConfig& cfg);
 
  private:
+  template <class BestLevels>
+  Verdict check(const MarketEvent& ev, BestLevels&& best) noexcept;
   struct Inst {
     Nanos last_ts = 0;
     Price last_trade = 0;

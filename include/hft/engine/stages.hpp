@@ -65,7 +65,8 @@ struct CleanStage {
   CleanStage(const clean::CleanConfig& cfg, const book::Books& b, std::size_t max_instruments)
       : cleaner(cfg, max_instruments), books(b) {}
   bool on_event(Envelope& e) noexcept {
-    const clean::Verdict v = cleaner.on_event(e.ev, books);
+    const clean::Verdict v = cleaner.on_event(e.ev, book::LevelView{e.top.bid, e.top.bid_qty, 0},
+                                              book::LevelView{e.top.ask, e.top.ask_qty, 0});
     e.quality = v.quality;
     e.halted = v.halted;
     return !v.drop;
