@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <new>
 #include <string>
 
@@ -252,9 +253,26 @@ std::uint32_t Books::level_for(Instr& in, Side side, Price price, InstrumentId i
   return li;
 }
 
+// Keys grow toward the top of book on both sides (bid: price, ask: -price), so the largest
+// key touched is the shallowest change.
+constexpr Price kNoTouch = std::numeric_limits<Price>::min();
+constexpr Price kAllTouched = std::numeric_limits<Price>::max();
+
+void Books::touch(const Level& L) noexcept {
+  Price& t = touched_[L.key < 0 ? 1 : 0];
+  if (L.key > t) t = L.key;
+}
+
+bool Books::last_apply_touched(Side side, Price p) const noexcept {
+  if (side == Side::None) return false;
+  const Price t = touched_[side_ix(side)];
+  return p <= 0 ? t != kNoTouch : t >= key_of(side, p);
+}
+
 void Books::link_back(std::uint32_t oi, std::uint32_t li) noexcept {
   Order& o = orders_[oi];
   Level& L = levels_[li];
+  touch(L);
   o.level = li;
   o.next = kNil;
   o.prev = L.tail;
@@ -268,6 +286,7 @@ void Books::unlink(std::uint32_t oi) noexcept {
   Order& o = orders_[oi];
   const std::uint32_t li = o.level;
   Level& L = levels_[li];
+  touch(L);
   if (o.prev != kNil) orders_[o.prev].next = o.next; else L.head = o.next;
   if (o.next != kNil) orders_[o.next].prev = o.prev; else L.tail = o.prev;
   L.qty -= o.qty;
@@ -350,6 +369,7 @@ BookError Books::reduce(const MarketEvent& ev) noexcept {
   if (ev.qty < o.qty) {
     o.qty -= ev.qty;
     levels_[o.level].qty -= ev.qty;
+    touch(levels_[o.level]);
     return BookError::None;
   }
   const bool over = ev.qty > o.qty;
@@ -396,6 +416,7 @@ BookError Books::modify(const MarketEvent& ev) noexcept {
   const std::uint32_t li = o.level;
   Level& L = levels_[li];
   if (ev.price == L.price()) {
+    touch(L);
     if (ev.qty <= o.qty) {  // shrink keeps its place in the queue
       L.qty -= o.qty - ev.qty;
       o.qty = ev.qty;
@@ -454,11 +475,14 @@ BookError Books::clear(const MarketEvent& ev) noexcept {
     a.clear();
   }
   in.live = 0;
+  touched_ = {kAllTouched, kAllTouched};
   ++counters_.applied;
   return BookError::None;
 }
 
 BookError Books::apply(const MarketEvent& ev) noexcept {
+  touched_ = {kNoTouch, kNoTouch};
+  if (is_book_event(ev.kind) && ev.instrument < n_instr_) ++instrs_[ev.instrument].applies;
   switch (ev.kind) {
     case EventKind::Add: return add(ev);
     case EventKind::Execute:

@@ -239,6 +239,7 @@ struct FeatureEngine::State {
   Nanos clock = 0;  // running max of ts_exch
   bool started = false;
   bool book_read = false;  // bid/ask hold the top N (else read both sides)
+  std::uint64_t book_events = 0;  // Books::applied_events of the instrument at the last update
   // Top N of one side, double-buffered: [cur] is the book after the latest event; a side that
   // is read again goes into the other buffer, so the previous book stays for the OFI without
   // copies. Empty: bid price 0, ask price kNoAsk, quantity 0.
@@ -362,41 +363,21 @@ void FeatureEngine::update(State& s, const MarketEvent& ev, const book::Books& b
     s.clock = ev.ts_exch;
   }
 
-  // --- book now (top N; empty levels as sentinels). Only the sides the event can have changed
-  // are read again: an event names one order on one side (the readers give the side of the
-  // order they name), so Add/Execute/Cancel/Delete with a side re-read that side; Replace,
-  // Modify, Clear, side-less events and an instrument's first event re-read both; Trade,
-  // Status, System and Directory change no book. The side not re-read is checked at its best
-  // level, so an event whose side disagrees with the book is still caught there.
+  // --- book now (top N; empty levels as sentinels). A side is read again only when the book's
+  // last apply (this event's) changed one of its levels at or above the N-th level held here
+  // (any level while the side has fewer than N): an add or cancel deeper in the book leaves the
+  // top N as it was. That the last apply was this event's is checked by the instrument's count
+  // of book events: if the engine saw fewer (an event filtered out before features), both sides
+  // are read.
   bool rd_b = true, rd_a = true;
-  if (s.book_read) {
-    switch (ev.kind) {
-      case EventKind::Add:
-      case EventKind::Execute:
-      case EventKind::Cancel:
-      case EventKind::Delete:
-        if (ev.side == Side::Buy) rd_a = false;
-        if (ev.side == Side::Sell) rd_b = false;
-        break;
-      case EventKind::Trade:
-      case EventKind::Status:
-      case EventKind::System:
-      case EventKind::Directory:
-        rd_b = rd_a = false;
-        break;
-      default:
-        break;
-    }
-    if (rd_b != rd_a) {
-      const Side other = rd_b ? Side::Sell : Side::Buy;
-      const book::LevelView lv = books.best(in, other);
-      const Price empty = rd_b ? kNoAsk : 0;
-      const Price p0 = lv.qty == 0 ? empty : lv.price;
-      const State::SideTop& o = rd_b ? s.ask : s.bid;
-      if (p0 != o.p[o.cur][0] || lv.qty != o.q[o.cur][0])
-        rd_b = rd_a = true;
-    }
+  const std::uint64_t applied = books.applied_events(in);
+  if (s.book_read && applied == s.book_events + (book::is_book_event(ev.kind) ? 1 : 0)) {
+    const Price nb = s.bid.p[s.bid.cur][N - 1];  // 0 when the side has fewer than N levels
+    const Price na = s.ask.p[s.ask.cur][N - 1];  // kNoAsk likewise
+    rd_b = books.last_apply_touched(Side::Buy, nb);
+    rd_a = books.last_apply_touched(Side::Sell, na == kNoAsk ? 0 : na);
   }
+  s.book_events = applied;
   s.book_read = true;
   // Previous top N, then the one after this event.
   const Price* opb = s.bid.p[s.bid.cur].data();

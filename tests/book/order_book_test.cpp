@@ -641,5 +641,44 @@ TEST(Books, OrderIndexTiersAgreeWithAReferenceUnderCollisions) {
   EXPECT_EQ(b.live_orders(), live.size());
 }
 
+// What the last apply changed: the shallowest level touched per side, and the count of book
+// events per instrument (readers that keep a copy of the top levels rely on both).
+TEST(Books, LastApplyReportsTheShallowestLevelItTouched) {
+  Books b;
+  for (OrderId i = 1; i <= 5; ++i) b.apply(add(i, Side::Buy, 1000 - 10 * static_cast<Price>(i), 100));   // 990..950
+  for (OrderId i = 11; i <= 15; ++i) b.apply(add(i, Side::Sell, 1000 + 10 * static_cast<Price>(i - 10), 100));  // 1010..1050
+  EXPECT_EQ(b.applied_events(1), 10u);
+  b.apply(add(20, Side::Buy, 900, 100));  // deep bid: a new level below the top 5
+  EXPECT_TRUE(b.last_apply_touched(Side::Buy, 900));
+  EXPECT_FALSE(b.last_apply_touched(Side::Buy, 950));  // the 5th best bid is untouched
+  EXPECT_TRUE(b.last_apply_touched(Side::Buy, 0));     // something on the side changed
+  EXPECT_FALSE(b.last_apply_touched(Side::Sell, 0));
+  b.apply(cancel(3, 10));  // partial cancel at 970 (3rd level)
+  EXPECT_TRUE(b.last_apply_touched(Side::Buy, 950));
+  EXPECT_TRUE(b.last_apply_touched(Side::Buy, 970));
+  EXPECT_FALSE(b.last_apply_touched(Side::Buy, 980));
+  b.apply(exec(13, 100));  // ask level 1030 emptied and removed
+  EXPECT_TRUE(b.last_apply_touched(Side::Sell, 1050));
+  EXPECT_TRUE(b.last_apply_touched(Side::Sell, 1030));
+  EXPECT_FALSE(b.last_apply_touched(Side::Sell, 1020));
+  EXPECT_FALSE(b.last_apply_touched(Side::Buy, 0));
+  b.apply(replace(20, 21, 995, 100));  // deep bid moves to the top: both levels touched
+  EXPECT_TRUE(b.last_apply_touched(Side::Buy, 995));
+  b.apply(modify(11, 1010, 50));  // shrink in place at the best ask
+  EXPECT_TRUE(b.last_apply_touched(Side::Sell, 1010));
+  b.apply(del(999));  // unknown order: nothing changed
+  EXPECT_FALSE(b.last_apply_touched(Side::Buy, 0));
+  EXPECT_FALSE(b.last_apply_touched(Side::Sell, 0));
+  MarketEvent t = ev(EventKind::Trade, 0, Side::Buy, 990, 5);
+  b.apply(t);  // a print changes no book and is no book event
+  EXPECT_FALSE(b.last_apply_touched(Side::Buy, 0));
+  const std::uint64_t before = b.applied_events(1);
+  b.apply(ev(EventKind::Clear, 0));
+  EXPECT_TRUE(b.last_apply_touched(Side::Buy, 1000000));
+  EXPECT_TRUE(b.last_apply_touched(Side::Sell, 1));
+  EXPECT_EQ(b.applied_events(1), before + 1);
+  EXPECT_EQ(b.applied_events(2), 0u);
+}
+
 }  // namespace
 }  // namespace hft::book

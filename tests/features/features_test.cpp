@@ -19,6 +19,8 @@
 #include "../common/unzip_once.hpp"
 #include "hft/book/order_book.hpp"
 #include "hft/features/features.hpp"
+#include "hft/gen/generator.hpp"
+#include "hft/sources/open.hpp"
 #include "hft/lobster/lobster.hpp"
 #include "hft/lobster/lobster_source.hpp"
 #include "reference.hpp"
@@ -96,7 +98,10 @@ Compared compare(const std::vector<MarketEvent>& evs, const FeatureConfig& cfg, 
       const double err = std::fabs(a - b);
       // Below 1e-290 a value is in or near the subnormal range, where neither computation
       // keeps relative precision (weights of terms hundreds of tau old).
-      const double rel = err <= 1e-290 ? 0.0 : (scale > 0 ? err / scale : INFINITY);
+      // rv is the square root of such a sum: below 1e-140 it is the root of one too.
+      const double rel = err <= 1e-290 || (std::fabs(a) < 1e-140 && std::fabs(b) < 1e-140)
+                             ? 0.0
+                             : (scale > 0 ? err / scale : INFINITY);
       double& worst = o.exact[f] ? r.worst_exact : r.worst_decayed;
       worst = std::max(worst, rel);
       if (!(rel <= tol) || fv.v[f] != static_cast<float>(a)) {
@@ -141,6 +146,85 @@ TEST(FeaturesReal, AaplLevel1EveryFeatureEveryEvent) {
   ASSERT_GT(evs.size(), 100000u);
   // Level-1 data, five configured levels: levels 2..5 are empty and must read as such.
   expect_match(compare(evs, lobster_config(5), ref::Decay::Blocked), evs.size());
+}
+
+// A full-depth book (the project's generated ITCH day: one instrument, hundreds of levels), where
+// most adds and cancels are below the top N: the engine reads a side's top N only when the book
+// changed a level there, and every feature still equals the reference, which rebuilds its own
+// book on every event.
+TEST(FeaturesGenerated, FullDepthBookEveryFeatureEveryEvent) {
+  std::filesystem::create_directories(kTmp);
+  gen::GenConfig g;
+  g.seed = 11;
+  g.instruments = 1;
+  g.messages = 120'000;
+  g.out_path = kTmp + "/gen1.pcap";
+  gen::generate_pcap(g);
+  auto src = sources::open_source({"pcap", g.out_path});
+  std::vector<MarketEvent> evs, buf(feed::kMaxBatch);
+  std::size_t n;
+  while ((n = src->next(buf)) > 0)
+    for (std::size_t i = 0; i < n; ++i)
+      if (buf[i].kind != EventKind::Directory && buf[i].kind != EventKind::System) evs.push_back(buf[i]);
+  ASSERT_GT(evs.size(), 100000u);
+  std::size_t deep = 0;  // events whose book change was below the top 5 (the case under test)
+  {
+    book::Books b;
+    for (const MarketEvent& e : evs) {
+      b.apply(e);
+      if (!book::is_book_event(e.kind)) continue;
+      book::LevelView l5b, l5a;
+      const bool fb = b.level(e.instrument, Side::Buy, 4, l5b), fa = b.level(e.instrument, Side::Sell, 4, l5a);
+      deep += fb && fa && !b.last_apply_touched(Side::Buy, l5b.price) && !b.last_apply_touched(Side::Sell, l5a.price);
+    }
+  }
+  std::printf("  %zu of %zu events changed nothing in the top 5 levels\n", deep, evs.size());
+  EXPECT_GT(deep, evs.size() / 10);
+  FeatureConfig c;
+  c.date_yyyymmdd = 20250102;
+  expect_match(compare(evs, c, ref::Decay::Blocked), evs.size());
+}
+
+// Events the features never see (the engine's cleaner dropped them after the book applied
+// them): the next event the features do see reads both sides again, so the depth features are
+// the book's, whatever the skipped events changed.
+TEST(FeaturesGenerated, EventsSkippedAfterTheBookDoNotLeaveAStaleTop) {
+  std::filesystem::create_directories(kTmp);
+  gen::GenConfig g;
+  g.seed = 12;
+  g.instruments = 1;
+  g.messages = 30'000;
+  g.out_path = kTmp + "/gen_skip.pcap";
+  gen::generate_pcap(g);
+  auto src = sources::open_source({"pcap", g.out_path});
+  book::Books books;
+  FeatureConfig c;
+  FeatureEngine fe(c);
+  const auto& names = fe.schema().names;
+  const auto col = [&](const std::string& n) {
+    return static_cast<std::size_t>(std::find(names.begin(), names.end(), n) - names.begin());
+  };
+  std::vector<MarketEvent> buf(feed::kMaxBatch);
+  std::size_t n, k = 0, checked = 0;
+  while ((n = src->next(buf)) > 0) {
+    for (std::size_t i = 0; i < n; ++i, ++k) {
+      const MarketEvent& e = buf[i];
+      books.apply(e);
+      if (e.kind == EventKind::Directory || e.kind == EventKind::System || k % 7 == 3) continue;
+      fe.on_event(e, books);
+      const auto v = fe.values(e.instrument);
+      Volume accb = 0, acca = 0;
+      for (std::size_t lvl = 0; lvl < c.levels; ++lvl) {
+        book::LevelView lb, la;
+        if (books.level(e.instrument, Side::Buy, lvl, lb)) accb += lb.qty;
+        if (books.level(e.instrument, Side::Sell, lvl, la)) acca += la.qty;
+        ASSERT_EQ(v[col("depth_bid_" + std::to_string(lvl + 1))], static_cast<double>(accb)) << "event " << k;
+        ASSERT_EQ(v[col("depth_ask_" + std::to_string(lvl + 1))], static_cast<double>(acca)) << "event " << k;
+      }
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 20000u);
 }
 
 // The regrouped (blocked, truncated) summation of the day tests equals the literal double loop

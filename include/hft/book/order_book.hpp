@@ -56,6 +56,9 @@ struct BookCounters {
   std::uint64_t level_array_grew = 0; // a side outgrew levels_reserve (an allocation, counted)
 };
 
+// The kinds that change a book (Add .. Modify, Clear); the others only inform.
+constexpr bool is_book_event(EventKind k) noexcept { return k <= EventKind::Modify || k == EventKind::Clear; }
+
 class Books {
  public:
   explicit Books(const BookConfig& cfg = {});
@@ -79,6 +82,15 @@ class Books {
   // how many were written.
   std::size_t top_levels(InstrumentId instr, Side side, Price* price, Volume* qty, std::size_t n) const noexcept;
   std::size_t depth(InstrumentId instr, Side side) const noexcept;  // occupied levels
+  // What the last apply() changed, for readers that keep a copy of the top levels: whether it
+  // added, removed or resized a level of that side at price p or better (p <= 0: at any price;
+  // a Clear counts as every price). And how many book events (Add .. Clear) apply() has taken
+  // for an instrument (by the event's instrument id), so that such a reader can tell that it
+  // saw every one of them.
+  bool last_apply_touched(Side side, Price p) const noexcept;
+  std::uint64_t applied_events(InstrumentId instr) const noexcept {
+    return instr < n_instr_ ? instrs_[instr].applies : 0;
+  }
   std::size_t live_orders() const noexcept { return live_; }
   std::size_t live_orders(InstrumentId instr) const noexcept;
 
@@ -195,6 +207,7 @@ class Books {
   struct Instr {
     LevelArray side[2];
     std::uint64_t live = 0;
+    std::uint64_t applies = 0;  // book events taken (applied_events)
   };
 
   // The order index has two tiers. The direct tier is an array indexed by the id's low bits:
@@ -215,6 +228,7 @@ class Books {
   std::size_t find_slot(OrderId id) const noexcept;       // overflow slot index or kNoSlot
   void erase_slot(std::size_t pos) noexcept;              // backward-shift delete
   std::uint32_t level_for(Instr& in, Side side, Price price, InstrumentId instr) noexcept;
+  void touch(const Level& L) noexcept;  // notes a changed level for last_apply_touched()
   void link_back(std::uint32_t oi, std::uint32_t li) noexcept;
   void unlink(std::uint32_t oi) noexcept;                 // frees the level if it empties
   void remove_level(std::uint32_t li) noexcept;
@@ -250,6 +264,7 @@ class Books {
   std::size_t live_ = 0;
   std::size_t live_levels_ = 0;
   BookCounters counters_;
+  std::array<Price, 2> touched_{};  // per side: best key changed by the last apply (see touch)
 };
 
 // Writes one LOBSTER orderbook row (ask price 1, ask size 1, bid price 1, bid size 1, ...) for
