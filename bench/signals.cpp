@@ -52,6 +52,20 @@ const std::vector<MarketEvent>& events() {
 // faults to the timed loop (each iteration starts with fresh books).
 book::BookConfig book_config() { return book::BookConfig{}; }
 
+// Fresh books and the stages after them, as the engine builds them from the default config.
+struct Stages {
+  explicit Stages(const config::Config& cfg)
+      : bs(std::make_unique<engine::BookStage>(book_config())),
+        cs(std::make_unique<engine::CleanStage>(engine::clean_config(cfg), bs->books, max_instruments())),
+        fs(std::make_unique<engine::FeatureStage>(engine::feature_config(cfg), bs->books, max_instruments())),
+        rs(std::make_unique<engine::RegimeStage>(engine::regime_config(cfg), max_instruments())) {}
+  std::size_t max_instruments() const { return bs->books.config().max_instruments; }
+  std::unique_ptr<engine::BookStage> bs;
+  std::unique_ptr<engine::CleanStage> cs;
+  std::unique_ptr<engine::FeatureStage> fs;
+  std::unique_ptr<engine::RegimeStage> rs;
+};
+
 void BM_BooksOnly(benchmark::State& state) {
   const auto& evs = events();
   if (evs.empty()) return state.SkipWithError("set HFT_BENCH_PCAP to a pcap");
@@ -84,11 +98,11 @@ void BM_BooksPlus(benchmark::State& state) {
   std::uint64_t dropped = 0;
   for (auto _ : state) {
     state.PauseTiming();
-    auto bs = std::make_unique<engine::BookStage>(book_config());
-    const std::size_t ni = bs->books.config().max_instruments;
-    auto cs = std::make_unique<engine::CleanStage>(engine::clean_config(cfg), bs->books, ni);
-    auto fs = std::make_unique<engine::FeatureStage>(engine::feature_config(cfg), bs->books, ni);
-    auto rs = std::make_unique<engine::RegimeStage>(engine::regime_config(cfg), ni);
+    Stages st(cfg);
+    engine::BookStage* bs = st.bs.get();
+    engine::CleanStage* cs = st.cs.get();
+    engine::FeatureStage* fs = st.fs.get();
+    engine::RegimeStage* rs = st.rs.get();
     n_features = fs->engine.schema().names.size();
     engine::Envelope e{};
     float sink = 0;
@@ -145,11 +159,11 @@ void BM_HotThread(benchmark::State& state) {
   const double ns_per_tick = telemetry::calibrate_tsc().ns_per_tick;
   for (auto _ : state) {
     state.PauseTiming();
-    auto bs = std::make_unique<engine::BookStage>(book_config());
-    const std::size_t ni = bs->books.config().max_instruments;
-    auto cs = std::make_unique<engine::CleanStage>(engine::clean_config(cfg), bs->books, ni);
-    auto fs = std::make_unique<engine::FeatureStage>(engine::feature_config(cfg), bs->books, ni);
-    auto rs = std::make_unique<engine::RegimeStage>(engine::regime_config(cfg), ni);
+    Stages st(cfg);
+    engine::BookStage* bs = st.bs.get();
+    engine::CleanStage* cs = st.cs.get();
+    engine::FeatureStage* fs = st.fs.get();
+    engine::RegimeStage* rs = st.rs.get();
     std::atomic<bool> stop{false};
     std::thread worker([&] {
       if (std::thread::hardware_concurrency() > 1) (void)engine::pin_current_thread(0, 0);

@@ -148,19 +148,24 @@ TEST(FeaturesReal, AaplLevel1EveryFeatureEveryEvent) {
   expect_match(compare(evs, lobster_config(5), ref::Decay::Blocked), evs.size());
 }
 
+// One instrument's generated ITCH day (full depth), written once per seed; returns its path.
+std::string generated_day(std::uint64_t seed, std::uint64_t messages) {
+  std::filesystem::create_directories(kTmp);
+  gen::GenConfig g;
+  g.seed = seed;
+  g.instruments = 1;
+  g.messages = messages;
+  g.out_path = kTmp + "/gen" + std::to_string(seed) + ".pcap";
+  gen::generate_pcap(g);
+  return g.out_path;
+}
+
 // A full-depth book (the project's generated ITCH day: one instrument, hundreds of levels), where
 // most adds and cancels are below the top N: the engine reads a side's top N only when the book
 // changed a level there, and every feature still equals the reference, which rebuilds its own
 // book on every event.
 TEST(FeaturesGenerated, FullDepthBookEveryFeatureEveryEvent) {
-  std::filesystem::create_directories(kTmp);
-  gen::GenConfig g;
-  g.seed = 11;
-  g.instruments = 1;
-  g.messages = 120'000;
-  g.out_path = kTmp + "/gen1.pcap";
-  gen::generate_pcap(g);
-  auto src = sources::open_source({"pcap", g.out_path});
+  auto src = sources::open_source({"pcap", generated_day(11, 120'000)});
   std::vector<MarketEvent> evs, buf(feed::kMaxBatch);
   std::size_t n;
   while ((n = src->next(buf)) > 0)
@@ -189,14 +194,7 @@ TEST(FeaturesGenerated, FullDepthBookEveryFeatureEveryEvent) {
 // them): the next event the features do see reads both sides again, so the depth features are
 // the book's, whatever the skipped events changed.
 TEST(FeaturesGenerated, EventsSkippedAfterTheBookDoNotLeaveAStaleTop) {
-  std::filesystem::create_directories(kTmp);
-  gen::GenConfig g;
-  g.seed = 12;
-  g.instruments = 1;
-  g.messages = 30'000;
-  g.out_path = kTmp + "/gen_skip.pcap";
-  gen::generate_pcap(g);
-  auto src = sources::open_source({"pcap", g.out_path});
+  auto src = sources::open_source({"pcap", generated_day(12, 30'000)});
   book::Books books;
   FeatureConfig c;
   FeatureEngine fe(c);
