@@ -118,8 +118,8 @@ int run(int argc, char** argv) {
               events ? secs * 1e9 / static_cast<double>(events) : 0.0,
               eo.replay_speed > 0 ? ", paced" : "");
   std::printf("peak RSS    %.1f MiB\n", static_cast<double>(peak_rss_kib()) / 1024.0);
-  std::printf("digest      %016llx (events and top of book after each, in order)\n",
-              static_cast<unsigned long long>(eng.digest()));
+  std::printf("digest      %016llx (events, top of book and quality after each, in order); regime labels %016llx\n",
+              static_cast<unsigned long long>(eng.digest()), static_cast<unsigned long long>(eng.label_digest()));
   if (eng.ring_count())
     std::printf("rings       %llu times full (policy %s), %llu events dropped\n", static_cast<unsigned long long>(fulls),
                 cfg.system.ring_full == config::RingFull::Block ? "block" : "drop", static_cast<unsigned long long>(drops));
@@ -208,6 +208,7 @@ int run(int argc, char** argv) {
     std::fprintf(f, "  \"ns_per_event\": %.2f,\n  \"peak_rss_kib\": %ld,\n  \"digest\": \"%016llx\",\n",
                  events ? secs * 1e9 / static_cast<double>(events) : 0.0, static_cast<long>(peak_rss_kib()),
                  static_cast<unsigned long long>(eng.digest()));
+    std::fprintf(f, "  \"label_digest\": \"%016llx\",\n", static_cast<unsigned long long>(eng.label_digest()));
     std::fprintf(f, "  \"ring_full\": %llu,\n  \"ring_dropped\": %llu,\n  \"latency_ns\": {",
                  static_cast<unsigned long long>(fulls), static_cast<unsigned long long>(drops));
     for (std::size_t s = 0; s <= engine::kStageCount; ++s) {

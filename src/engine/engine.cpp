@@ -151,6 +151,7 @@ Engine::Engine(const config::Config& cfg, std::unique_ptr<feed::EventSource> sou
       refits_(cfg.regimes.refit_window, cfg.regimes.refit_interval_s, book_.books.config().max_instruments),
       monitor_(book_.books.config().max_instruments) {
   if (!source_) throw std::invalid_argument("engine: no market data source");
+  regime_.wait_for_results = !source_->live();  // replays: labels independent of thread timing
   ns_per_tick_ = telemetry::calibrate_tsc().ns_per_tick;
   initial_ = settings_of(cfg);
   control_core_ = cfg.system.control_core;
@@ -226,7 +227,7 @@ void Engine::start_background(int cpu) {
     (void)pin_current_thread(cpu, 0);  // the control/learner core; unpinned if that fails
     // The hot thread needs a batch's result by the instrument's next batch, one grid interval of
     // event time later: in a live session a second, in a fast replay a few microseconds. So the
-    // thread spins while samples keep coming, and only after ~10 ms without one sleeps, in
+    // thread spins while samples keep coming, and only after ~1 ms without one sleeps, in
     // short steps (timer slack 1 us, so a step is not 50 us longer). Not sched_yield: that
     // hands the core to the refit thread until the next scheduler tick (milliseconds).
     (void)prctl(PR_SET_TIMERSLACK, 1000UL, 0UL, 0UL, 0UL);
@@ -242,7 +243,7 @@ void Engine::start_background(int cpu) {
         empty = 0;
       } else {
         if (stopping) break;
-        if (++empty < 200'000) cpu_relax();
+        if (++empty < 20'000) cpu_relax();
         else std::this_thread::sleep_for(std::chrono::microseconds(100));
       }
     }

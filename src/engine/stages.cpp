@@ -25,6 +25,12 @@ void RegimeStage::begin_batch(Channel& c) noexcept {
     const std::uint64_t want = c.sent;  // the previous batch
     std::uint64_t dl = c.done_label.load(std::memory_order_acquire);
     if ((dl >> 8) < want) [[unlikely]] {
+      if (!wait_for_results) {  // live feed: never stall on the regime thread
+        late.add();
+        if ((dl >> 8) != 0) c.label = static_cast<std::uint8_t>(dl & 0xFF);  // the newest it has
+        ++c.sent;
+        return;
+      }
       const std::uint64_t t0 = telemetry::rdtsc();
       waits.add();
       do {

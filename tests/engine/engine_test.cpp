@@ -110,7 +110,7 @@ config::ThreadLayout thread(const char* name, std::vector<std::string> stages, c
 }
 
 struct Outcome {
-  std::uint64_t digest, source_events, monitor_events;
+  std::uint64_t digest, label_digest, source_events, monitor_events;
   std::string books;
   std::array<std::uint64_t, kEventKindCount> kinds;
   std::uint64_t drops = 0;
@@ -123,6 +123,7 @@ Outcome run_engine(const config::Config& c, std::uint64_t events) {
   EXPECT_TRUE(e.finished());
   Outcome o;
   o.digest = e.digest();
+  o.label_digest = e.label_digest();
   o.source_events = e.source().stats().events;
   o.monitor_events = 0;
   for (std::size_t k = 0; k < o.kinds.size(); ++k) o.monitor_events += (o.kinds[k] = e.monitor_stage().kinds[k].get());
@@ -150,6 +151,7 @@ TEST(Engine, SplitLayoutsGiveTheFusedOutputsExactly) {
   for (const auto& l : layouts) {
     const Outcome o = run_engine(with_layout(l), kEvents);
     EXPECT_EQ(o.digest, fused.digest) << l.size() << " threads, first " << l[0].stages.size() << " stages";
+    EXPECT_EQ(o.label_digest, fused.label_digest) << l.size() << " threads: regime labels differ";
     EXPECT_EQ(o.monitor_events, kEvents);
     EXPECT_EQ(o.kinds, fused.kinds);
     EXPECT_EQ(o.books, fused.books);

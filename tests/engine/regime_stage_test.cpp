@@ -145,5 +145,33 @@ TEST(RegimeStage, AnEventShowsTheDetectorStateAfterThePreviousBatch) {
   EXPECT_GT(changed, 0u);
 }
 
+// A live feed: the hot half never waits for the regime thread. With no regime thread at all it
+// keeps going (labels stay as they were, late batches counted); once the detectors catch up,
+// labels move again.
+TEST(RegimeStage, OnALiveFeedTheHotHalfNeverWaits) {
+  const auto ticks = stream(20'000);
+  RegimeStage rs(small_config(), 8);
+  rs.wait_for_results = false;
+  const std::uint8_t fresh = RegimeStage::encode(regime::RegimeState{});
+  const std::size_t half = ticks.size() / 2;
+  for (std::size_t i = 0; i < half; ++i) {
+    Envelope e = envelope(ticks[i]);
+    rs.on_event(e);
+    ASSERT_EQ(e.regime, fresh);
+  }
+  EXPECT_GT(rs.late.get(), 100u);
+  EXPECT_EQ(rs.waits.get(), 0u);
+  EXPECT_EQ(rs.shown(ticks[0].id), nullptr);  // only the label is kept in this mode
+  while (rs.work() > 0) {}  // the detectors catch up
+  std::size_t ready = 0;
+  for (std::size_t i = half; i < ticks.size(); ++i) {
+    Envelope e = envelope(ticks[i]);
+    rs.on_event(e);
+    rs.work();
+    ready += (e.regime >> 7) & 1;
+  }
+  EXPECT_GT(ready, 0u);
+}
+
 }  // namespace
 }  // namespace hft::engine

@@ -107,6 +107,7 @@ class Engine {
   const book::Books& books() const noexcept { return book_.books; }
   const feed::EventSource& source() const noexcept { return *source_; }
   std::uint64_t digest() const noexcept { return monitor_.digest; }
+  std::uint64_t label_digest() const noexcept { return monitor_.label_digest; }
 
  private:
   struct Loop;

@@ -104,10 +104,13 @@ struct FeatureStage {
 //    few compares per event) and sends the grid samples of an event as one batch;
 //  - work() (the regime thread): runs one RegimeDetector per instrument on them and publishes the
 //    detector's state after every batch.
-// Deterministic whatever the threads' timing: when an event sends batch j of an instrument, the
-// instrument's label becomes the detector's state after batch j-1 (waiting for it if the regime
-// thread is behind, counted in waits). The label so lags one batch (one grid interval) behind
-// the samples; a regime is a slow signal. Envelope.regime carries the label (encode()).
+// Deterministic whatever the threads' timing (wait_for_results, replays): when an event sends
+// batch j of an instrument, the instrument's label becomes the detector's state after batch j-1
+// (waiting for it if the regime thread is behind, counted in waits). The label so lags one batch
+// (one grid interval) behind the samples; a regime is a slow signal. On a live feed the hot
+// thread must not stall on another thread: it then shows the newest finished batch's label
+// instead (counted in late; the lag grows only while the regime thread is behind).
+// Envelope.regime carries the label (encode()).
 // Per-instrument state is created at the instrument's first two-sided book (counted).
 struct RegimeStage {
   RegimeStage(const regime::RegimeConfig& cfg, std::size_t max_instruments, std::size_t ring_capacity = 1u << 16);
@@ -117,7 +120,6 @@ struct RegimeStage {
   bool on_event(Envelope& e) noexcept {
     const InstrumentId id = e.ev.instrument;
     if (id >= chans.size()) [[unlikely]] return true;
-    last_ts = e.ev.ts_exch;
     Channel* c = chans[id].get();
     if (e.top.bid > 0 && e.top.ask > e.top.bid) {
       if (c == nullptr) [[unlikely]] c = create(id);
@@ -140,15 +142,15 @@ struct RegimeStage {
     if (c) e.regime = c->label;
     return true;
   }
-  // The detector state the hot thread shows for an instrument (nullptr: none yet). Stable until
-  // the instrument's next batch is sent.
+  // The detector state the hot thread shows for an instrument (nullptr: none yet, or not waiting
+  // for results, when only the label is kept). Stable until the instrument's next batch is sent.
   const regime::RegimeState* shown(InstrumentId id) const noexcept {
-    if (id >= chans.size() || !chans[id]) return nullptr;
+    if (!wait_for_results || id >= chans.size() || !chans[id]) return nullptr;
     const Channel& c = *chans[id];
     return c.sent >= 2 ? &c.slot[(c.sent - 1) & 1] : &kFresh;
   }
 
-  // ---- regime thread
+  // ---- regime thread (something must call work(): the hot half waits for its results)
   // Runs the detectors on the queued samples; returns how many messages it took.
   std::size_t work() noexcept;
   void publish() noexcept;  // counters for the control thread (stressed, garch_swaps)
@@ -190,8 +192,8 @@ struct RegimeStage {
   regime::RegimeConfig cfg;
   std::vector<std::unique_ptr<Channel>> chans;                      // hot thread creates, by id
   SpscRing<Msg> ring;                                               // hot -> regime thread
-  Nanos last_ts = 0;                                                // hot: time of the last event
-  RelaxedCounter instruments, waits, wait_ticks, ring_full;         // hot thread's counters (TSC ticks)
+  bool wait_for_results = true;                                     // false on a live feed (see above)
+  RelaxedCounter instruments, waits, wait_ticks, late, ring_full;   // hot thread's counters (TSC ticks)
   // Regime thread's state.
   std::vector<std::unique_ptr<regime::RegimeDetector>> detectors;   // by instrument id
   std::vector<InstrumentId> live;                                   // ids with a detector
@@ -226,8 +228,8 @@ struct GarchRefits {
 };
 
 // End of the hot path for now (the strategy stages of later issues slot in before it): counts
-// events by kind and folds every event, the top of book it produced and the cleaning and regime
-// verdicts into a digest, so two runs (two layouts) can be compared event by event with one number.
+// events by kind and folds every event, the top of book it produced and the cleaning verdict
+// into a digest (and the regime labels into a second one), so two runs (two layouts) can be compared event by event with one number.
 struct MonitorStage {
   explicit MonitorStage(std::size_t max_instruments) : seen(max_instruments, 0) {}
   bool on_event(Envelope& e) noexcept {
@@ -243,13 +245,16 @@ struct MonitorStage {
                                 (std::uint64_t{static_cast<std::uint8_t>(v.side)} << 8) | v.flags,
                             static_cast<std::uint64_t>(e.top.bid), static_cast<std::uint64_t>(e.top.ask),
                             static_cast<std::uint64_t>(e.top.bid_qty), static_cast<std::uint64_t>(e.top.ask_qty),
-                            (std::uint64_t{e.quality} << 16) | (std::uint64_t{e.halted} << 8) | e.regime})
+                            (std::uint64_t{e.quality} << 16) | (std::uint64_t{e.halted} << 8)})
       h = (h ^ x) * 0x100000001B3ull + (h >> 29);
     digest = h;
+    label_digest = (label_digest ^ e.regime) * 0x100000001B3ull + (label_digest >> 29);
     return true;
   }
   void publish() noexcept { digest_out.set(digest); }
   std::uint64_t digest = 0xCBF29CE484222325ull;
+  // The regime labels, apart: a replay's are fixed, a live feed's depend on thread timing.
+  std::uint64_t label_digest = 0xCBF29CE484222325ull;
   std::array<RelaxedCounter, kEventKindCount> kinds;
   RelaxedCounter digest_out;
   std::vector<std::uint8_t> seen;  // instruments with market events (for the final report)
