@@ -7,11 +7,12 @@
 //    whenever a batch is queued: the whole CPU cost; the detectors' share is timed apart and
 //    reported as regime_thread_ns_per_event, so hot path = ns_per_event - that), 4 + the float
 //    feature vector read after every event (what a model evaluated on every event pays on top).
-//  BM_HotThread: steps 3 as the engine runs them, the detectors on a second thread (cpu 0):
-//    the hot thread's CPU time, net of and with the time it waited for the regime thread. In
-//    this as-fast-as-possible run the regime thread is busy all the time (on this VM the busy
-//    sibling vCPU slows the hot thread: a conservative figure); in a live feed it is a grid
-//    interval ahead and mostly asleep.
+//  BM_HotThread/ack_only:0: steps 3 as the engine runs them, the detectors on a second thread
+//    (cpu 0): the hot thread's CPU time, net of and with the time it waited for the regime
+//    thread. In this as-fast-as-possible run the regime thread is busy all the time (on this VM
+//    the busy sibling vCPU slows the hot thread: a pessimistic figure); in a live feed it is a
+//    grid interval ahead and mostly asleep. ack_only:1: the second thread only acknowledges the
+//    batches (no detectors): the hot half and the hand-off with an idle sibling.
 // Input: HFT_BENCH_PCAP (bench/run passes a converted LOBSTER day and a generated day).
 #include <benchmark/benchmark.h>
 
@@ -150,9 +151,25 @@ double thread_cpu_ns() {
   return static_cast<double>(ts.tv_sec) * 1e9 + static_cast<double>(ts.tv_nsec);
 }
 
+// A regime thread that runs no detectors: it takes the samples and marks each batch done (label
+// 0), so the hot thread's figure is its own half and the cross-core hand-off, with an idle
+// sibling (arg 1).
+std::size_t ack(engine::RegimeStage& rs) {
+  engine::RegimeStage::Msg buf[256];
+  const std::size_t n = rs.ring.pop_batch(buf, 256);
+  for (std::size_t k = 0; k < n; ++k) {
+    if (!buf[k].last) continue;
+    engine::RegimeStage::Channel& c = *rs.chans[buf[k].id];
+    c.done_label.store(++c.finished << 8, std::memory_order_release);
+  }
+  return n;
+}
+
+// arg 0: the detectors on the second thread; arg 1: acknowledgements only (see ack()).
 void BM_HotThread(benchmark::State& state) {
   const auto& evs = events();
   if (evs.empty()) return state.SkipWithError("set HFT_BENCH_PCAP to a pcap");
+  const bool ack_only = state.range(0) == 1;
   const config::Config cfg = config::default_config();
   std::uint64_t waits = 0;
   double wait_ns = 0, loop_ns = 0;  // the hot thread's CPU time in the loops (CLOCK_THREAD_CPUTIME_ID)
@@ -169,7 +186,7 @@ void BM_HotThread(benchmark::State& state) {
       if (std::thread::hardware_concurrency() > 1) (void)engine::pin_current_thread(0, 0);
       for (;;) {
         const bool stopping = stop.load(std::memory_order_acquire);
-        if (rs->work() == 0) {
+        if ((ack_only ? ack(*rs) : rs->work()) == 0) {
           if (stopping) break;
           cpu_relax();  // as the engine's regime thread: spins while samples come
         }
@@ -208,7 +225,7 @@ void BM_HotThread(benchmark::State& state) {
 
 BENCHMARK(BM_BooksOnly)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 BENCHMARK(BM_BooksPlus)->Unit(benchmark::kMillisecond)->MinTime(2.0)->DenseRange(1, 4)->ArgName("steps");
-BENCHMARK(BM_HotThread)->Unit(benchmark::kMillisecond)->MinTime(2.0);
+BENCHMARK(BM_HotThread)->Unit(benchmark::kMillisecond)->MinTime(2.0)->Arg(0)->Arg(1)->ArgName("ack_only");
 
 }  // namespace
 
