@@ -8,6 +8,9 @@
 // consecutive threads are joined by an SpscRing<Envelope>. A full ring either blocks the producer
 // or drops the event with a count (system.ring_full). Stopping: the feed stops reading, every
 // ring is drained, every thread ends; nothing in flight is lost.
+// Background threads on system.control_core when the regime stage runs: the regime thread
+// (RegimeStage::work: the detectors, fed by the hot thread's grid samples; it drains after the
+// hot threads end) and the GARCH refit thread (SCHED_IDLE).
 //
 // What the control thread may read while the engine runs: the RelaxedCounter / atomic fields of
 // ThreadState and of the stages, the histograms (single writer, atomic buckets), the ring depths,
