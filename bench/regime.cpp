@@ -11,10 +11,10 @@
 #include <random>
 #include <vector>
 
+#include "bench_events.hpp"
 #include "hft/config/config.hpp"
 #include "hft/engine/stage_config.hpp"
 #include "hft/engine/stages.hpp"
-#include "hft/feed/pcap_source.hpp"
 #include "hft/regime/bocpd.hpp"
 #include "hft/regime/detector.hpp"
 
@@ -31,22 +31,16 @@ struct Mid {
 const std::vector<Mid>& mids() {
   static const std::vector<Mid> out = [] {
     std::vector<Mid> v;
-    const char* path = std::getenv("HFT_BENCH_PCAP");
-    if (!path || !*path) return v;
-    auto src = feed::open_pcap_source(path, {});
     book::BookConfig bc;
     bc.max_orders = 1 << 22;
     bc.max_levels = 1 << 22;
     auto bs = std::make_unique<engine::BookStage>(bc);
-    std::vector<MarketEvent> buf(feed::kMaxBatch);
     engine::Envelope e{};
-    while (const auto n = src->next(buf)) {
-      for (std::size_t i = 0; i < n; ++i) {
-        e.ev = buf[i];
-        bs->on_event(e);
-        if (e.top.bid > 0 && e.top.ask > e.top.bid)
-          v.push_back({e.ev.ts_exch, 0.5 * static_cast<double>(e.top.bid + e.top.ask), e.ev.instrument});
-      }
+    for (const MarketEvent& ev : bench::day_events()) {
+      e.ev = ev;
+      bs->on_event(e);
+      if (e.top.bid > 0 && e.top.ask > e.top.bid)
+        v.push_back({e.ev.ts_exch, 0.5 * static_cast<double>(e.top.bid + e.top.ask), e.ev.instrument});
     }
     return v;
   }();

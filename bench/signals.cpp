@@ -16,39 +16,27 @@
 // Input: HFT_BENCH_PCAP (bench/run passes a converted LOBSTER day and a generated day).
 #include <benchmark/benchmark.h>
 
-#include <cstdlib>
+#include <atomic>
+#include <chrono>
 #include <ctime>
 #include <memory>
 #include <string>
-#include <chrono>
 #include <thread>
-#include <atomic>
 #include <vector>
 
+#include "bench_events.hpp"
 #include "hft/config/config.hpp"
 #include "hft/core/cpu_relax.hpp"
 #include "hft/engine/stage_config.hpp"
 #include "hft/engine/engine.hpp"
 #include "hft/engine/stages.hpp"
-#include "hft/feed/pcap_source.hpp"
 #include "hft/telemetry/tsc_clock.hpp"
 
 namespace {
 
 using namespace hft;
 
-const std::vector<MarketEvent>& events() {
-  static const std::vector<MarketEvent> evs = [] {
-    std::vector<MarketEvent> v;
-    const char* path = std::getenv("HFT_BENCH_PCAP");
-    if (!path || !*path) return v;
-    auto src = feed::open_pcap_source(path, {});
-    std::vector<MarketEvent> buf(feed::kMaxBatch);
-    while (const auto n = src->next(buf)) v.insert(v.end(), buf.begin(), buf.begin() + static_cast<long>(n));
-    return v;
-  }();
-  return evs;
-}
+const std::vector<MarketEvent>& events() { return bench::day_events(); }
 
 // The engine's default sizes: enough for these days; larger pools only add first-touch page
 // faults to the timed loop (each iteration starts with fresh books).
@@ -101,10 +89,7 @@ void BM_BooksPlus(benchmark::State& state) {
   for (auto _ : state) {
     state.PauseTiming();
     Stages st(cfg);
-    engine::BookStage* bs = st.bs.get();
-    engine::CleanStage* cs = st.cs.get();
-    engine::FeatureStage* fs = st.fs.get();
-    engine::RegimeStage* rs = st.rs.get();
+    auto& [bs, cs, fs, rs] = st;
     n_features = fs->engine.schema().names.size();
     engine::Envelope e{};
     float sink = 0;
@@ -180,10 +165,7 @@ void BM_HotThread(benchmark::State& state) {
   for (auto _ : state) {
     state.PauseTiming();
     Stages st(cfg);
-    engine::BookStage* bs = st.bs.get();
-    engine::CleanStage* cs = st.cs.get();
-    engine::FeatureStage* fs = st.fs.get();
-    engine::RegimeStage* rs = st.rs.get();
+    auto& [bs, cs, fs, rs] = st;
     std::atomic<bool> stop{false};
     std::thread worker([&] {
       if (std::thread::hardware_concurrency() > 1) (void)engine::pin_current_thread(0, 0);

@@ -155,7 +155,7 @@ int run(int argc, char** argv) {
     std::printf("%s\n", any ? "" : " none");
     const auto& fe = eng.feature_stage().engine;
     std::printf("features: %zu per vector (schema %016llx), %llu instruments, %llu events on an invalid book, "
-                "%llu non-finite values replaced\n",
+                "%llu non-finite values replaced in the values read\n",
                 fe.schema().names.size(), static_cast<unsigned long long>(fe.schema().hash),
                 static_cast<unsigned long long>(fe.counters().instruments_created),
                 static_cast<unsigned long long>(fe.counters().invalid_book),

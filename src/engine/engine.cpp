@@ -235,7 +235,9 @@ void Engine::start_background(int cpu) {
     for (unsigned k = 1;; ++k) {
       const bool stopping = regime_stop_.load(std::memory_order_acquire);
       const std::size_t n = regime_.work();
-      if (n == 0 || k % 1024 == 0) {
+      // Refits and counters when the samples run out and every 1024 rounds, not on every poll
+      // (publish walks every detector).
+      if ((n == 0 && empty == 0) || k % 1024 == 0) {
         refits_.service(regime_, regime_.work_ts);
         regime_.publish();
       }

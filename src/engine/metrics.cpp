@@ -36,7 +36,7 @@ EngineMetrics::EngineMetrics(const Engine& engine, telemetry::Registry& reg) : e
     add("hftd_clean_fired", std::string("rule=\"") + clean::Cleaner::rule_name(static_cast<clean::Rule>(r)) + "\"",
         "events on which a cleaning rule fired, by rule", cs.fired[r]);
   const FeatureStage& fs = engine.feature_stage();
-  add("hftd_features_nonfinite_replaced", "", "feature values that were NaN or infinite and were replaced by 0", fs.nonfinite);
+  add("hftd_features_nonfinite_replaced", "", "feature values that were NaN or infinite and were replaced by 0 (checked when values are read)", fs.nonfinite);
   add("hftd_features_invalid_book", "", "events after which the book was empty on a side, locked or crossed", fs.invalid_book);
   const RegimeStage& rs = engine.regime_stage();
   add("hftd_regime_instruments", "", "instruments with a regime detector", rs.instruments);

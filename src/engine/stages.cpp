@@ -1,4 +1,5 @@
-// The parts of the stages that are not per-event: creating regime detectors, GARCH refits.
+// The parts of the stages that are not per-event: the regime stage's hand-off (once per batch on
+// the hot thread, the detectors on the regime thread), GARCH refits.
 #include "hft/engine/stages.hpp"
 
 #include "hft/core/cpu_relax.hpp"
@@ -25,22 +26,20 @@ void RegimeStage::begin_batch(Channel& c) noexcept {
     const std::uint64_t want = c.sent;  // the previous batch
     std::uint64_t dl = c.done_label.load(std::memory_order_acquire);
     if ((dl >> 8) < want) [[unlikely]] {
-      if (!wait_for_results) {  // live feed: never stall on the regime thread
-        late.add();
-        if ((dl >> 8) != 0) c.label = static_cast<std::uint8_t>(dl & 0xFF);  // the newest it has
-        ++c.sent;
-        return;
+      if (!wait_for_results) {
+        late.add();  // live feed: never stall on the regime thread, show the newest it has
+      } else {
+        const std::uint64_t t0 = telemetry::rdtsc();
+        waits.add();
+        do {
+          cpu_relax();
+          dl = c.done_label.load(std::memory_order_acquire);
+        } while ((dl >> 8) < want);
+        wait_ticks.add(telemetry::rdtsc() - t0);
       }
-      const std::uint64_t t0 = telemetry::rdtsc();
-      waits.add();
-      do {
-        cpu_relax();
-        dl = c.done_label.load(std::memory_order_acquire);
-      } while ((dl >> 8) < want);
-      wait_ticks.add(telemetry::rdtsc() - t0);
     }
-    // done_label may already be past want only if batch want+1 was sent: it was not.
-    c.label = static_cast<std::uint8_t>(dl & 0xFF);
+    // done_label is never past want: batch want+1 has not been sent.
+    if ((dl >> 8) != 0) c.label = static_cast<std::uint8_t>(dl & 0xFF);
   }
   ++c.sent;
 }

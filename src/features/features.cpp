@@ -78,8 +78,6 @@ long days_from_civil(long y, unsigned m, unsigned d) noexcept {
   return era * 146097 + static_cast<long>(doe) - 719468;
 }
 
-Nanos floor_div(Nanos a, Nanos b) noexcept { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
-
 }  // namespace
 
 std::uint64_t schema_hash(const std::vector<std::string>& names) noexcept {
@@ -514,10 +512,9 @@ void FeatureEngine::update(State& s, const MarketEvent& ev, const book::Books& b
     xl[lD2] = d * d;
   }
 
-  // --- decay and add
-  // One factor per horizon (1 when dt = 0: S * 1 + x is exactly S + x).
-  // exp(-dt/tau_h) for every horizon and exp(-dt beta) for the Hawkes sums, together: one
-  // inline vector exp (glibc's exp is an out-of-line call each).
+  // --- decay and add: exp(-dt/tau_h) for every horizon and exp(-dt beta) for the Hawkes sums in
+  // one inline vector exp (glibc's is an out-of-line call each); 1 when dt = 0 (S * 1 + x is
+  // exactly S + x).
   typedef double v4d __attribute__((vector_size(32)));
   typedef std::uint64_t v4u __attribute__((vector_size(32)));
   alignas(32) std::array<double, 2 * 4> f{1, 1, 1, 1, 1, 1, 1, 1};  // [h] horizons, [n_h_] Hawkes

@@ -79,11 +79,6 @@ bool RegimeDetector::on_sample(const GridSample& g) noexcept {
   return had;
 }
 
-const RegimeCounters& RegimeDetector::counters() const noexcept {
-  static_cast<SamplerCounters&>(cnt_) = sampler_.counters();
-  return cnt_;
-}
-
 void RegimeDetector::on_return(double r) noexcept {
   returns_.push(r);
   rv_.add(r);

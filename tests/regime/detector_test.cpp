@@ -139,9 +139,9 @@ TEST(RegimeDetector, SamplingMatchesPreviousTickReference) {
   ASSERT_EQ(got.size(), ref.size());
   EXPECT_EQ(static_cast<std::size_t>(total), ref.size());
   for (std::size_t i = 0; i < ref.size(); ++i) ASSERT_DOUBLE_EQ(got[i], ref[i]) << i;
-  EXPECT_EQ(d.counters().gaps, gaps);
+  EXPECT_EQ(d.sampler_counters().gaps, gaps);
   EXPECT_GT(gaps, 0u);
-  EXPECT_GT(d.counters().filled, 0u);
+  EXPECT_GT(d.sampler_counters().filled, 0u);
   EXPECT_TRUE(d.state().ready);
 }
 
@@ -209,7 +209,7 @@ TEST(RegimeDetector, LabelsFollowSimulatedPhases) {
   EXPECT_LE(first_change_in_stress, 10);
   EXPECT_GE(first_stop, 0);
   EXPECT_LE(first_stop, 60);
-  EXPECT_EQ(d.counters().gaps, 0u);
+  EXPECT_EQ(d.sampler_counters().gaps, 0u);
   EXPECT_EQ(d.counters().garch_fit_failed, 0u);
 }
 
@@ -306,9 +306,9 @@ TEST(RegimeDetector, BadInputCountedAndIgnored) {
   EXPECT_EQ(d.on_mid(11 * kSec, -5.0), 0);
   EXPECT_EQ(d.on_mid(11 * kSec, INFINITY), 0);
   EXPECT_EQ(d.on_mid(9 * kSec, 100.0), 0);
-  EXPECT_EQ(d.counters().bad_mid, 4u);
-  EXPECT_EQ(d.counters().ts_backwards, 1u);
-  EXPECT_EQ(d.counters().mids, 1u);
+  EXPECT_EQ(d.sampler_counters().bad_mid, 4u);
+  EXPECT_EQ(d.sampler_counters().ts_backwards, 1u);
+  EXPECT_EQ(d.sampler_counters().mids, 1u);
   // Grids 10 s (the first sample: the event at 10 s is in effect at 10 s), 11 s and 12 s.
   EXPECT_EQ(d.on_mid(12 * kSec + 1, 101.0), 2);
   std::vector<double> got;

@@ -28,4 +28,9 @@ constexpr char side_char(Side s) noexcept {
   return s == Side::Buy ? 'B' : (s == Side::Sell ? 'S' : 'N');
 }
 
+// a / b rounded toward minus infinity (b != 0): the grid or day a time falls in, also before 0.
+constexpr Nanos floor_div(Nanos a, Nanos b) noexcept {
+  return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
+}
+
 }  // namespace hft

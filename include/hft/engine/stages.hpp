@@ -229,7 +229,8 @@ struct GarchRefits {
 
 // End of the hot path for now (the strategy stages of later issues slot in before it): counts
 // events by kind and folds every event, the top of book it produced and the cleaning verdict
-// into a digest (and the regime labels into a second one), so two runs (two layouts) can be compared event by event with one number.
+// into a digest (and the regime labels into a second one), so two runs (two layouts) can be
+// compared event by event with one number.
 struct MonitorStage {
   explicit MonitorStage(std::size_t max_instruments) : seen(max_instruments, 0) {}
   bool on_event(Envelope& e) noexcept {

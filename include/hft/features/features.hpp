@@ -158,7 +158,7 @@ class FeatureEngine {
 std::vector<std::string> feature_names(const FeatureConfig& cfg);
 // Converts n doubles to floats; a value that is NaN, infinite or beyond the float range becomes
 // 0 in both arrays. Returns how many were replaced. (The engine replaces the same values in its
-// doubles on every event and converts them with this when current() is read.)
+// doubles when they are computed on a read, and converts them with this in current().)
 std::size_t to_float_checked(double* v, float* out, std::size_t n) noexcept;
 // Monday = 0 .. Sunday = 6 for a civil date; -1 for an invalid one.
 int day_of_week(int yyyymmdd) noexcept;

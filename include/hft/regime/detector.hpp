@@ -110,10 +110,6 @@ class GridSampler {
   const SamplerCounters& counters() const noexcept { return cnt_; }
 
  private:
-  static Nanos floor_div(Nanos a, Nanos b) noexcept {
-    const Nanos q = a / b;
-    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-  }
   Nanos interval_;
   std::size_t max_fill_;
   bool started_ = false;
@@ -122,7 +118,7 @@ class GridSampler {
   SamplerCounters cnt_;
 };
 
-struct RegimeCounters : SamplerCounters {
+struct RegimeCounters {
   std::uint64_t garch_fit_failed = 0;  // warm-up fit failed: variance-targeting fallback used
   std::uint64_t garch_swaps = 0;       // set_garch_params accepted
   std::uint64_t garch_rejected = 0;    // set_garch_params refused (invalid parameters)
@@ -139,8 +135,9 @@ class RegimeDetector {
   bool on_sample(const GridSample& s) noexcept;
   const RegimeState& state() const noexcept { return st_; }
   Gate gate() const noexcept { return st_.gate; }
-  // Sampler counts are those of on_mid's own sampler (zero when fed by on_sample).
-  const RegimeCounters& counters() const noexcept;
+  const RegimeCounters& counters() const noexcept { return cnt_; }
+  // Those of on_mid's own sampler (zero when fed by on_sample).
+  const SamplerCounters& sampler_counters() const noexcept { return sampler_.counters(); }
   const RegimeConfig& config() const noexcept { return cfg_; }
 
   // Background refit support (call copy_returns on the owning thread, fit elsewhere, hand the
@@ -172,7 +169,7 @@ class RegimeDetector {
   double prev_sample_mid_ = 0;
   bool have_prev_sample_ = false;
   RegimeState st_;
-  mutable RegimeCounters cnt_;
+  RegimeCounters cnt_;
 };
 
 template <class Emit>
