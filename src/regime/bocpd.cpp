@@ -47,11 +47,12 @@ template <class D>
   __builtin_memcpy(p, &v, sizeof(D));
 }
 
-// Run lengths r .. r + lanes - 1: log joint into lp (see the formula above update()), grown
-// statistics in place, running maximum in m.
+// Run lengths r .. r + lanes - 1 (their indices in idx): log joint into lp (see the formula
+// above update()), grown statistics in place, running maximum in m and the first index reaching
+// it in arg (per lane).
 template <class D, class U>
 [[gnu::always_inline]] inline void grow_lanes(const Bins& b, const Tables& t, std::size_t r, double x,
-                                              D& m) noexcept {
+                                              D& m, U& arg, const U& idx) noexcept {
   D lp, mu, beta, lb, kn, an, hk, ik;
   load(lp, b.lp + r);
   load(mu, b.mu + r);
@@ -70,20 +71,34 @@ template <class D, class U>
   store(b.beta + r, nb);
   store(b.lb + r, nlb);
   store(b.lp + r, lj);
-  m = lj > m ? lj : m;
+  const auto gt = lj > m;  // strictly: the first index at the maximum stays
+  arg = gt ? idx : arg;
+  m = gt ? lj : m;
 }
 
+// The largest log joint and the first run length that has it.
+struct Max {
+  double m;
+  std::size_t arg;
+};
+
 template <class V, class VU>
-[[gnu::always_inline]] inline double grow_body(const Bins& b, const Tables& t, std::size_t n,
-                                               double x) noexcept {
+[[gnu::always_inline]] inline Max grow_body(const Bins& b, const Tables& t, std::size_t n,
+                                            double x) noexcept {
   constexpr std::size_t W = sizeof(V) / sizeof(double);
   V mv = V{} + kNegInf;
+  VU av{}, idx{};
+  for (std::size_t i = 0; i < W; ++i) idx[i] = i;
   std::size_t r = 0;
-  for (; r + W <= n; r += W) grow_lanes<V, VU>(b, t, r, x, mv);
-  double m = kNegInf;
-  for (std::size_t i = 0; i < W; ++i) m = mv[i] > m ? mv[i] : m;
-  for (; r < n; ++r) grow_lanes<double, std::uint64_t>(b, t, r, x, m);
-  return m;
+  for (; r + W <= n; r += W, idx += W) grow_lanes<V, VU>(b, t, r, x, mv, av, idx);
+  Max best{kNegInf, 0};
+  for (std::size_t i = 0; i < W; ++i) {  // lanes hold interleaved indices: compare both
+    if (mv[i] > best.m || (mv[i] == best.m && av[i] < best.arg)) best = {mv[i], av[i]};
+  }
+  std::uint64_t a = best.arg;
+  for (; r < n; ++r) grow_lanes<double, std::uint64_t>(b, t, r, x, best.m, a, r);
+  best.arg = a;
+  return best;
 }
 
 // sum_r exp(lp[r] - m)
@@ -118,11 +133,11 @@ template <class V>
   for (; r < n; ++r) lp[r] += off;
 }
 
-double grow_base(const Bins& b, const Tables& t, std::size_t n, double x) noexcept {
+Max grow_base(const Bins& b, const Tables& t, std::size_t n, double x) noexcept {
   return grow_body<v2d, v2u>(b, t, n, x);
 }
 double sum_base(const double* lp, std::size_t n, double m) noexcept { return sum_body<v2d, v2u>(lp, n, m); }
-__attribute__((target("avx2,fma"))) double grow_avx2(const Bins& b, const Tables& t, std::size_t n,
+__attribute__((target("avx2,fma"))) Max grow_avx2(const Bins& b, const Tables& t, std::size_t n,
                                                     double x) noexcept {
   return grow_body<v4d, v4u>(b, t, n, x);
 }
@@ -221,7 +236,9 @@ bool Bocpd::update(double x) noexcept {
   // 1. log joint log P(r) + log pi_r(x) of each run length (into lp), grown statistics in place.
   const Bins bins{lp, mu, beta, lb};
   const Tables tabs{kn_.data(), an_.data(), hk_.data(), ik_.data()};
-  double m = avx2_ ? grow_avx2(bins, tabs, nt, x) : grow_base(bins, tabs, nt, x);
+  const Max g = avx2_ ? grow_avx2(bins, tabs, nt, x) : grow_base(bins, tabs, nt, x);
+  double m = g.m;
+  std::size_t arg = g.arg;  // the first run length at the maximum
   if (capped) {  // the last bin's count is not its run length: its terms are computed here
     const std::size_t r = R_ - 1;
     const double n = cap_cnt_, kappa = cfg_.prior.kappa0 + n, a = cfg_.prior.alpha0 + 0.5 * n;
@@ -234,7 +251,10 @@ bool Bocpd::update(double x) noexcept {
     beta[r] = nb;
     lb[r] = nlb;
     lp[r] = lj;
-    m = lj > m ? lj : m;
+    if (lj > m) {
+      m = lj;
+      arg = r;
+    }
   }
   if (!std::isfinite(m)) {  // cannot happen with valid state; recover rather than propagate NaN
     ++rejected_;
@@ -269,9 +289,9 @@ bool Bocpd::update(double x) noexcept {
   } else if (len_ == R_ - 1) {
     cap_cnt_ = static_cast<double>(R_ - 1);  // becomes the capped bin if kept
   }
-  // The MAP among the grown bins: the first at the maximum of the log joints, or the merged bin.
-  std::size_t imax = 0;
-  while (imax + 1 < keep && lp[imax] < m) ++imax;
+  // The MAP among the grown bins: the first at the maximum of the log joints (the last kept bin
+  // if that is beyond it), or the merged bin.
+  std::size_t imax = std::min(arg, keep - 1);
   if (capped && keep == R_ - 1 && lp[R_ - 2] > lp[imax]) imax = R_ - 2;  // the merge can exceed m
   avx2_ ? add_avx2(lp, keep, off) : add_base(lp, keep, off);
   --s_;
@@ -306,7 +326,7 @@ double Bocpd::p_r0() const noexcept { return std::exp(lp_[s_]); }
 
 double Bocpd::p_recent() const noexcept {
   double s = 0;
-  for (std::size_t r = 0; r < std::min(cfg_.recent, len_); ++r) s += std::exp(lp_[s_ + r]);
+  for (std::size_t r = 0; r < std::min(cfg_.recent, len_); ++r) s += fast_exp(lp_[s_ + r]);
   return std::min(s, 1.0);
 }
 
