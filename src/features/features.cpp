@@ -3,6 +3,7 @@
 
 #include "hft/core/fastmath.hpp"
 
+#include <algorithm>
 #include <bit>
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -24,9 +25,13 @@ constexpr Price kNoAsk = std::numeric_limits<Price>::max();  // empty ask level 
 constexpr double kMinWeight = 1e-6;
 constexpr double kTwoPi = 6.283185307179586476925286766559;
 
-// Decayed streams. x per event, S <- S * exp(-dt/tau) + x. A stream is kept only at the
-// horizons its features use: every horizon, the mid horizon only, or the long one only.
-// Each set has an even count so that the decay loops are whole SIMD pairs.
+// Decayed streams, S(t) = sum_i x_i exp(-(t - t_i)/tau). Kept scaled to the instrument's base
+// time t0: U = S(t) exp((t - t0)/tau) = sum_i x_i exp((t_i - t0)/tau), so an event adds
+// x * g (g = exp((t - t0)/tau), one vector exp per event for all horizons) to the streams it
+// has an increment for and leaves the others alone (no pass over every stream), and a read
+// takes S = U / g. t0 moves to the clock (every U multiplied by 1/g, the exact decay since t0)
+// before any g exceeds e^kRebaseArg. A stream is kept only at the horizons its features use:
+// every horizon, the mid horizon only, or the long one only.
 enum Stream : std::size_t {  // at every horizon
   sOfi,      // CKS e_n at the best level
   sMlofi,    // sum over levels 1..N of e_n at level m
@@ -55,8 +60,10 @@ enum LongStream : std::size_t {  // at the long horizon only
   lRN,       // returns (count): guards the autocorrelation
   kLongStreamsUsed
 };
-constexpr std::size_t kLongStreams = (kLongStreamsUsed + 1) / 2 * 2;
-static_assert(kStreams % 2 == 0 && kMidStreams % 2 == 0);
+constexpr std::size_t kLongStreams = kLongStreamsUsed;
+// The largest exponent (t - t0)/tau of a scale factor g: e^200 = 7e86 leaves the scaled sums
+// (shares, squared ticks) far from overflow; with tau = 1 s, t0 moves every 200 s of event time.
+constexpr double kRebaseArg = 200;
 
 // |x| at or above this converts to an infinite float: 2^128 - 2^103, half way between FLT_MAX
 // and 2^128, rounds up (FLT_MAX's significand is odd).
@@ -247,6 +254,9 @@ struct FeatureEngine::State {
     unsigned cur = 0;
   };
   SideTop bid, ask;
+  // Scaled decayed sums (see Stream): S = U / g[h] at horizon h (g[n_h] for the Hawkes sums).
+  Nanos t0 = 0;                          // base time of the scaling
+  alignas(32) std::array<double, 2 * 4> g{1, 1, 1, 1, 1, 1, 1, 1};  // exp((clock - t0) * rate)
   std::array<std::array<double, kStreams>, kMaxHorizons> dec{};
   std::array<double, kMidStreams> dec_mid{};
   std::array<double, kLongStreams> dec_long{};
@@ -293,6 +303,9 @@ FeatureEngine::FeatureEngine(const FeatureConfig& cfg, std::size_t max_instrumen
     inv_tau_[h] = 1.0 / tau_[h];
   }
   mid_h_ = n_h_ > 1 ? 1 : 0;
+  for (std::size_t h = 0; h < n_h_; ++h) rates_[h] = inv_tau_[h];
+  rates_[n_h_] = cfg.hawkes_beta;
+  max_rate_ = *std::max_element(rates_.begin(), rates_.end());
   config_dow_ = cfg.date_yyyymmdd ? day_of_week(cfg.date_yyyymmdd) : -1;
   states_.resize(max_instruments);
   empty_fv_.n = static_cast<std::uint16_t>(schema_.names.size());
@@ -354,12 +367,14 @@ void FeatureEngine::update(State& s, const MarketEvent& ev, const book::Books& b
   if (!s.started) {
     s.started = true;
     s.clock = ev.ts_exch;
+    s.t0 = ev.ts_exch;
   } else if (ev.ts_exch < s.clock) {
     ++counters_.time_backwards;
   } else {
     dt = static_cast<double>(ev.ts_exch - s.clock) * 1e-9;
     s.clock = ev.ts_exch;
   }
+  if (dt > 0) advance_scale(s);
 
   // --- book now (top N; empty levels as sentinels). A side is read again only when the book's
   // last apply (this event's) changed one of its levels at or above the N-th level held here
@@ -399,10 +414,13 @@ void FeatureEngine::update(State& s, const MarketEvent& ev, const book::Books& b
   const Price* pa = s.ask.p[s.ask.cur].data();
   const Volume* qa = s.ask.q[s.ask.cur].data();
 
-  // --- per-event increments
-  std::array<double, kStreams> x{};
-  std::array<double, kMidStreams> xm{};
-  std::array<double, kLongStreams> xl{};
+  // --- per-event increments x, added as x * g to the streams that have one (see Stream)
+  const double* const g = s.g.data();
+  auto add = [&](Stream k, double x) {
+    for (std::size_t h = 0; h < n_h_; ++h) s.dec[h][k] += x * g[h];
+  };
+  auto add_mid = [&](MidStream k, double x) { s.dec_mid[k] += x * g[mid_h_]; };
+  auto add_long = [&](LongStream k, double x) { s.dec_long[k] += x * g[n_h_ - 1]; };
   // In integers (exact, as the sums of integer-valued doubles were), without branches. A side
   // not read again is the same array before and after, so its terms (q - q) are 0: skipped.
   Volume e0 = 0, ml = 0;
@@ -423,42 +441,44 @@ void FeatureEngine::update(State& s, const MarketEvent& ev, const book::Books& b
     ml += a0;
     for (std::size_t m = 1; m < N; ++m) ml += e_ask(m);
   }
-  x[sOfi] = static_cast<double>(e0);
-  x[sMlofi] = static_cast<double>(ml);
+  if (rd_b || rd_a) {
+    add(sOfi, static_cast<double>(e0));
+    add(sMlofi, static_cast<double>(ml));
+  }
   if (pb[0] != 0 && pb[0] == opb[0]) {
     const Volume d = qb[0] - oqb[0];
-    if (d < 0) xm[mDeplB] = static_cast<double>(-d);
-    if (d > 0) xm[mReplB] = static_cast<double>(d);
+    if (d < 0) add_mid(mDeplB, static_cast<double>(-d));
+    if (d > 0) add_mid(mReplB, static_cast<double>(d));
   }
   if (pa[0] != kNoAsk && pa[0] == opa[0]) {
     const Volume d = qa[0] - oqa[0];
-    if (d < 0) xm[mDeplA] = static_cast<double>(-d);
-    if (d > 0) xm[mReplA] = static_cast<double>(d);
+    if (d < 0) add_mid(mDeplA, static_cast<double>(-d));
+    if (d > 0) add_mid(mReplA, static_cast<double>(d));
   }
 
   const bool synthetic = (ev.flags & evflag::kSynthetic) != 0;
   bool mo[2] = {false, false};  // a new market order arrived: [0] buy, [1] sell aggressor
   if ((ev.kind == EventKind::Execute || ev.kind == EventKind::Trade) && ev.qty > 0) {
     const double qd = static_cast<double>(ev.qty);
-    x[sTrades] = 1;
-    x[sVol] = qd;
+    add(sTrades, 1);
+    add(sVol, qd);
     if (ev.price > 0) {
       s.pq += static_cast<double>(ev.price) * qd;
       s.q += qd;
     }
     if (ev.side == Side::Buy || ev.side == Side::Sell) {
       const int a = ev.side == Side::Sell ? 0 : 1;  // resting sell -> buyer-initiated
-      x[sSvol] = a == 0 ? qd : -qd;
-      x[a == 0 ? sBuyVol : sSellVol] = qd;
-      x[sSignedN] = 1;
+      add(sSvol, a == 0 ? qd : -qd);
+      add(a == 0 ? sBuyVol : sSellVol, qd);
+      add(sSignedN, 1);
       // Executions at one timestamp on one aggressor side are one market order.
       if (!s.has_exec[a] || s.last_exec[a] != ev.ts_exch) mo[a] = true;
       s.has_exec[a] = true;
       s.last_exec[a] = ev.ts_exch;
     }
   } else if (!synthetic && ev.kind == EventKind::Add) {
-    if (ev.side == Side::Buy) xm[mAddB] = 1;
-    if (ev.side == Side::Sell) xm[mAddA] = 1;
+    if (ev.side == Side::Buy) add_mid(mAddB, 1);
+    if (ev.side == Side::Sell) add_mid(mAddA, 1);
   } else if (!synthetic && (ev.kind == EventKind::Cancel || ev.kind == EventKind::Delete)) {
     Side sd = ev.side;
     if (sd != Side::Buy && sd != Side::Sell) {
@@ -472,8 +492,8 @@ void FeatureEngine::update(State& s, const MarketEvent& ev, const book::Books& b
       }
       sd = nb < ob ? Side::Buy : (na < oa ? Side::Sell : Side::None);
     }
-    if (sd == Side::Buy) xm[mCxlB] = 1;
-    if (sd == Side::Sell) xm[mCxlA] = 1;
+    if (sd == Side::Buy) add_mid(mCxlB, 1);
+    if (sd == Side::Sell) add_mid(mCxlA, 1);
   } else if (ev.kind == EventKind::Status) {
     s.trading = ev.aux;
   }
@@ -495,10 +515,10 @@ void FeatureEngine::update(State& s, const MarketEvent& ev, const book::Books& b
       s.hi = s.lo = midp;
     } else if (midp != s.last_midp) {
       const double r = std::log(midp / s.last_midp);
-      x[sR] = r;
-      x[sR2] = r * r;
-      xl[lRN] = 1;
-      if (s.has_ret) xl[lRR] = r * s.prev_ret;
+      add(sR, r);
+      add(sR2, r * r);
+      add_long(lRN, 1);
+      if (s.has_ret) add_long(lRR, r * s.prev_ret);
       s.prev_ret = r;
       s.has_ret = true;
     }
@@ -507,41 +527,14 @@ void FeatureEngine::update(State& s, const MarketEvent& ev, const book::Books& b
     s.has_mid = true;
     s.last_midp = midp;
     const double d = (midp - s.anchor) / static_cast<double>(cfg_.tick);
-    xl[lW] = 1;
-    xl[lD] = d;
-    xl[lD2] = d * d;
+    add_long(lW, 1);
+    add_long(lD, d);
+    add_long(lD2, d * d);
   }
 
-  // --- decay and add: exp(-dt/tau_h) for every horizon and exp(-dt beta) for the Hawkes sums in
-  // one inline vector exp (glibc's is an out-of-line call each); 1 when dt = 0 (S * 1 + x is
-  // exactly S + x).
-  typedef double v4d __attribute__((vector_size(32)));
-  typedef std::uint64_t v4u __attribute__((vector_size(32)));
-  alignas(32) std::array<double, 2 * 4> f{1, 1, 1, 1, 1, 1, 1, 1};  // [h] horizons, [n_h_] Hawkes
-  if (dt > 0) {
-    for (std::size_t h = 0; h < n_h_; ++h) f[h] = -dt * inv_tau_[h];
-    f[n_h_] = -dt * cfg_.hawkes_beta;
-    for (std::size_t i = 0; i <= n_h_; i += 4) {
-      v4d a;
-      __builtin_memcpy(&a, f.data() + i, sizeof a);
-      exp_inplace<v4d, v4u>(a);
-      __builtin_memcpy(f.data() + i, &a, sizeof a);
-    }
-  }
-  for (std::size_t h = 0; h < n_h_; ++h) {
-    auto& S = s.dec[h];
-    const double fh = f[h];
-    for (std::size_t k = 0; k < kStreams; ++k) S[k] = S[k] * fh + x[k];
-  }
-  {
-    const double fm = f[mid_h_], fl = f[n_h_ - 1];
-    for (std::size_t k = 0; k < kMidStreams; ++k) s.dec_mid[k] = s.dec_mid[k] * fm + xm[k];
-    for (std::size_t k = 0; k < kLongStreams; ++k) s.dec_long[k] = s.dec_long[k] * fl + xl[k];
-  }
-  s.hawkes[0] *= f[n_h_];
-  s.hawkes[1] *= f[n_h_];
-  if (mo[0]) s.hawkes[0] += 1;
-  if (mo[1]) s.hawkes[1] += 1;
+  // Market orders excite the Hawkes sums.
+  if (mo[0]) s.hawkes[0] += g[n_h_];
+  if (mo[1]) s.hawkes[1] += g[n_h_];
 
   s.midp = midp;
   s.valid = valid;
@@ -550,6 +543,35 @@ void FeatureEngine::update(State& s, const MarketEvent& ev, const book::Books& b
   s.vals_stale = true;
   s.fv_stale = true;
   s.fv.ts = ev.ts_exch;
+}
+
+// The scale factors g at the instrument's clock, which just advanced (see Stream): one inline
+// vector exp for every horizon and the Hawkes rate (glibc's exp is an out-of-line call each).
+// First moves t0 to the clock when an exponent would pass kRebaseArg: every scaled sum times
+// 1/g, the exact decay since t0 (0 below e^-700: a sum that old is gone).
+void FeatureEngine::advance_scale(State& s) const noexcept {
+  typedef double v4d __attribute__((vector_size(32)));
+  typedef std::uint64_t v4u __attribute__((vector_size(32)));
+  const double el = static_cast<double>(s.clock - s.t0) * 1e-9;  // seconds since t0
+  if (el * max_rate_ > kRebaseArg) [[unlikely]] {
+    std::array<double, 2 * 4> f{};
+    for (std::size_t i = 0; i <= n_h_; ++i) f[i] = el * rates_[i] > 700 ? 0.0 : std::exp(-el * rates_[i]);
+    for (std::size_t h = 0; h < n_h_; ++h)
+      for (double& u : s.dec[h]) u *= f[h];
+    for (double& u : s.dec_mid) u *= f[mid_h_];
+    for (double& u : s.dec_long) u *= f[n_h_ - 1];
+    for (double& u : s.hawkes) u *= f[n_h_];
+    s.t0 = s.clock;
+    s.g.fill(1.0);
+    return;
+  }
+  for (std::size_t i = 0; i <= n_h_; i += 4) {  // lanes past n_h_ have rate 0: g = 1
+    v4d a;
+    __builtin_memcpy(&a, rates_.data() + i, sizeof a);
+    a *= el;
+    exp_inplace<v4d, v4u>(a);
+    __builtin_memcpy(s.g.data() + i, &a, sizeof a);
+  }
 }
 
 // The outputs from the state update() left: O(features), on read only.
@@ -570,6 +592,21 @@ void FeatureEngine::materialize(State& s) const noexcept {
   const bool has_b = pb[0] != 0, has_a = pa[0] != kNoAsk;
   const bool valid = s.valid;
   const double midp = s.midp;
+  // The decayed sums at the clock, S = U / g (see Stream).
+  std::array<std::array<double, kStreams>, kMaxHorizons> dec;
+  std::array<double, kMidStreams> dec_mid;
+  std::array<double, kLongStreams> dec_long;
+  std::array<double, 2> hawkes;
+  for (std::size_t h = 0; h < n_h_; ++h) {
+    const double ig = 1.0 / s.g[h];
+    for (std::size_t k = 0; k < kStreams; ++k) dec[h][k] = s.dec[h][k] * ig;
+  }
+  {
+    const double im = 1.0 / s.g[mid_h_], il = 1.0 / s.g[n_h_ - 1], ih = 1.0 / s.g[n_h_];
+    for (std::size_t k = 0; k < kMidStreams; ++k) dec_mid[k] = s.dec_mid[k] * im;
+    for (std::size_t k = 0; k < kLongStreams; ++k) dec_long[k] = s.dec_long[k] * il;
+    for (std::size_t k = 0; k < 2; ++k) hawkes[k] = s.hawkes[k] * ih;
+  }
 
   // --- output
   double* v = s.vals.data();
@@ -601,9 +638,9 @@ void FeatureEngine::materialize(State& s) const noexcept {
       const Volume t = cb[i] + ca[i];
       v[j++] = t > 0 ? static_cast<double>(cb[i] - ca[i]) / static_cast<double>(t) : 0.0;
     }
-    for (std::size_t h = 0; h < n_h_; ++h) v[j++] = s.dec[h][sOfi];
-    for (std::size_t h = 0; h < n_h_; ++h) v[j++] = s.dec[h][sMlofi];
-    const auto& M = s.dec_mid;
+    for (std::size_t h = 0; h < n_h_; ++h) v[j++] = dec[h][sOfi];
+    for (std::size_t h = 0; h < n_h_; ++h) v[j++] = dec[h][sMlofi];
+    const auto& M = dec_mid;
     const double im = inv_tau_[mid_h_];
     v[j++] = M[mDeplB] * im;
     v[j++] = M[mReplB] * im;
@@ -611,26 +648,26 @@ void FeatureEngine::materialize(State& s) const noexcept {
     v[j++] = M[mReplA] * im;
   }
   if (cfg_.flow) {
-    for (std::size_t h = 0; h < n_h_; ++h) v[j++] = s.dec[h][sSvol];
+    for (std::size_t h = 0; h < n_h_; ++h) v[j++] = dec[h][sSvol];
     for (std::size_t h = 0; h < n_h_; ++h) {
-      const double t = s.dec[h][sBuyVol] + s.dec[h][sSellVol];
-      v[j++] = s.dec[h][sSignedN] >= kMinWeight && t > 0 ? (s.dec[h][sBuyVol] - s.dec[h][sSellVol]) / t : 0.0;
+      const double t = dec[h][sBuyVol] + dec[h][sSellVol];
+      v[j++] = dec[h][sSignedN] >= kMinWeight && t > 0 ? (dec[h][sBuyVol] - dec[h][sSellVol]) / t : 0.0;
     }
-    for (std::size_t h = 0; h < n_h_; ++h) v[j++] = s.dec[h][sTrades] * inv_tau_[h];
-    const auto& M = s.dec_mid;
+    for (std::size_t h = 0; h < n_h_; ++h) v[j++] = dec[h][sTrades] * inv_tau_[h];
+    const auto& M = dec_mid;
     const double im = inv_tau_[mid_h_];
     v[j++] = M[mAddB] * im;
     v[j++] = M[mAddA] * im;
     v[j++] = M[mCxlB] * im;
     v[j++] = M[mCxlA] * im;
-    v[j++] = cfg_.hawkes_mu + cfg_.hawkes_alpha * s.hawkes[0];
-    v[j++] = cfg_.hawkes_mu + cfg_.hawkes_alpha * s.hawkes[1];
+    v[j++] = cfg_.hawkes_mu + cfg_.hawkes_alpha * hawkes[0];
+    v[j++] = cfg_.hawkes_mu + cfg_.hawkes_alpha * hawkes[1];
   }
   if (cfg_.stat) {
-    for (std::size_t h = 0; h < n_h_; ++h) v[j++] = std::sqrt(s.dec[h][sR2]);
-    for (std::size_t h = 0; h < n_h_; ++h) v[j++] = s.dec[h][sR];
-    const auto& L = s.dec_long;
-    const double lr2 = s.dec[n_h_ - 1][sR2];
+    for (std::size_t h = 0; h < n_h_; ++h) v[j++] = std::sqrt(dec[h][sR2]);
+    for (std::size_t h = 0; h < n_h_; ++h) v[j++] = dec[h][sR];
+    const auto& L = dec_long;
+    const double lr2 = dec[n_h_ - 1][sR2];
     v[j++] = L[lRN] >= kMinWeight && lr2 > 0 ? L[lRR] / lr2 : 0.0;
     double z = 0;
     if (s.has_mid && L[lW] >= kMinWeight) {
@@ -647,7 +684,7 @@ void FeatureEngine::materialize(State& s) const noexcept {
     v[j++] = vwapp > 0 && midp > 0 ? (midp - vwapp) / vwapp * 1e4 : 0.0;
     // The same inputs give the same log: skipped while both volume sums stand still (dt = 0, no
     // execution).
-    const double vf = s.dec[0][sVol], vl = s.dec[n_h_ - 1][sVol];
+    const double vf = dec[0][sVol], vl = dec[n_h_ - 1][sVol];
     if (!s.has_vol_mom || vf != s.vol_mom_in[0] || vl != s.vol_mom_in[1]) {
       s.vol_mom = std::log((1.0 + vf * inv_tau_[0]) / (1.0 + vl * inv_tau_[n_h_ - 1]));
       s.vol_mom_in = {vf, vl};

@@ -3,7 +3,7 @@
 //
 // Tolerances: features the reference marks exact (book levels, mid, micro-price, spread,
 // imbalance, VWAP, range, time) must agree to 1e-12 relative (the same arithmetic by another
-// path; most agree bit for bit). Time-decayed features (recursion in the engine, explicit
+// path; most agree bit for bit). Time-decayed features (scaled sums in the engine, explicit
 // summation in the reference) must agree to 1e-9 of their scale: the decayed sum of |x| for
 // signed sums (their condition), 1 for ratios bounded by 1; the z-score, built from
 // E[d^2] - E[d]^2, to 1e-6 of max(1, |z|). Differences below 1e-290 (subnormal range) pass.

@@ -140,6 +140,7 @@ class FeatureEngine {
  private:
   void update(State& s, const MarketEvent& ev, const book::Books& books) noexcept;
   void materialize(State& s) const noexcept;
+  void advance_scale(State& s) const noexcept;
 
   FeatureConfig cfg_;
   FeatureSchema schema_;
@@ -147,6 +148,9 @@ class FeatureEngine {
   std::array<double, kMaxHorizons> tau_{};
   std::array<double, kMaxHorizons> inv_tau_{};
   std::size_t mid_h_ = 0;  // horizon used by single-horizon rates
+  // Decay rates of the scale factors: 1/tau per horizon, then the Hawkes beta, then 0.
+  alignas(32) std::array<double, 2 * kMaxHorizons> rates_{};
+  double max_rate_ = 0;
   int config_dow_ = -1;
   std::vector<std::unique_ptr<State>> states_;
   FeatureVector empty_fv_{};
