@@ -1,6 +1,6 @@
 // Cost of the regime stage's parts. BM_DetectorDay: a RegimeDetector (engine default config) fed
 // every mid of a recorded day (HFT_BENCH_PCAP, mids taken from the L3 books once, outside the
-// timing): ns per mid, mean live BOCPD run lengths; arg: BOCPD R_max (0: the config's, 512). BM_BocpdUpdate:
+// timing): ns per mid, mean live BOCPD run lengths; arg: BOCPD R_max (0: the config's, 64). BM_BocpdUpdate:
 // Bocpd::update alone on simulated unit-scale series: arg 0 stationary (nothing to prune: the
 // worst case, all R_max bins live once the series is long), arg 1 segments of 100..300
 // observations with shifts (pruning drops the old segment's run lengths).
@@ -97,7 +97,7 @@ std::vector<double> series(int kind, std::size_t n) {
 
 void BM_BocpdUpdate(benchmark::State& state) {
   const std::vector<double> x = series(static_cast<int>(state.range(0)), 20000);
-  regime::BocpdConfig cfg;  // R_max 512, hazard 1/500, as the engine's default
+  regime::BocpdConfig cfg;  // the library's defaults (hazard 1/500); R_max from the arg
   cfg.max_run = static_cast<std::size_t>(state.range(1));
   regime::Bocpd b(cfg);
   for (std::size_t i = 0; i < 2000; ++i) b.update(x[i]);  // past the start-up

@@ -195,7 +195,7 @@ struct Config {
     std::size_t vr_q = 5;               // variance-ratio horizon
     std::size_t ar_window = 300;        // rolling AR(1) window, returns
     double trend_z = 1.96;              // |VR z| for a trend / mean-reversion label
-    std::size_t cp_max_run = 128;       // BOCPD run-length bound (cost per sample grows with it)
+    std::size_t cp_max_run = 64;        // BOCPD run-length bound (cost per sample grows with it)
     double cp_hazard = 0.002;           // BOCPD constant hazard
     std::size_t refit_window = 3600;    // returns a background GARCH fit uses
     double refit_interval_s = 300;      // event time between fits of one instrument
