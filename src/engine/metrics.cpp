@@ -44,7 +44,7 @@ EngineMetrics::EngineMetrics(const Engine& engine, telemetry::Registry& reg) : e
                 [&rs] { return static_cast<std::int64_t>(rs.stressed.get()); });
   add("hftd_regime_waits", "", "grid batches for which the hot thread waited for the regime thread's previous result", rs.waits);
   add("hftd_regime_late", "", "grid batches after which a live feed's label stayed older because the regime thread was behind", rs.late);
-  add("hftd_regime_ring_full", "", "grid samples that waited for room in the ring to the regime thread", rs.ring_full);
+  add("hftd_regime_ring_full", "", "grid samples that found the ring to the regime thread full (replay: waited; live feed: dropped)", rs.ring_full);
   add("hftd_regime_garch_swaps", "", "GARCH parameter sets swapped into regime detectors", rs.garch_swaps);
   add("hftd_regime_garch_fits", "", "background GARCH maximum-likelihood fits that converged", engine.garch_refits().fitted);
   add("hftd_regime_garch_fit_failures", "", "background GARCH fits that did not converge (parameters kept)",

@@ -44,10 +44,22 @@ void RegimeStage::begin_batch(Channel& c) noexcept {
   ++c.sent;
 }
 
-void RegimeStage::send(const Msg& m) noexcept {
-  if (ring.try_push(m)) [[likely]] return;
-  ring_full.add();  // the regime thread always drains: wait for room
-  while (!ring.try_push(m)) cpu_relax();
+void RegimeStage::send(Channel& c, Msg m) noexcept {
+  if (c.gap) [[unlikely]] m.restart = true;
+  if (!ring.try_push(m)) [[unlikely]] {
+    ring_full.add();
+    if (!wait_for_results) {
+      // Live feed: the hot thread never stalls on the regime thread. The sample is lost
+      // (counted): the instrument's next sample starts a new return chain (no return across the
+      // hole), and a lost end-of-batch mark merges the batch into the next one (its count taken
+      // back), so that the regime thread's count of finished batches still meets the hot side's.
+      c.gap = true;
+      if (m.last) --c.sent;
+      return;
+    }
+    while (!ring.try_push(m)) cpu_relax();  // replay: the regime thread always drains
+  }
+  c.gap = false;
 }
 
 std::size_t RegimeStage::work() noexcept {

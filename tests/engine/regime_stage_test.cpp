@@ -173,5 +173,35 @@ TEST(RegimeStage, OnALiveFeedTheHotHalfNeverWaits) {
   EXPECT_GT(ready, 0u);
 }
 
+// A live feed whose regime thread stalls until the ring fills: the hot half drops the samples
+// that find no room (counted) instead of waiting; once the detectors run again the labels move
+// and batches stop being late (a batch whose end mark was lost merged into the next one).
+TEST(RegimeStage, OnALiveFeedAFullRingDropsSamplesAndRecovers) {
+  const auto ticks = stream(20'000);
+  RegimeStage rs(small_config(), 8, 16);  // 16 samples of room
+  rs.wait_for_results = false;
+  const std::size_t half = ticks.size() / 2;
+  for (std::size_t i = 0; i < half; ++i) {  // no regime thread at all
+    Envelope e = envelope(ticks[i]);
+    rs.on_event(e);
+  }
+  EXPECT_GT(rs.ring_full.get(), 1000u);
+  EXPECT_EQ(rs.waits.get(), 0u);
+  while (rs.work() > 0) {}
+  rs.work();
+  std::size_t ready = 0;
+  const std::uint64_t late_before = rs.late.get(), full_before = rs.ring_full.get();
+  for (std::size_t i = half; i < ticks.size(); ++i) {
+    Envelope e = envelope(ticks[i]);
+    rs.on_event(e);
+    rs.work();
+    ready += (e.regime >> 7) & 1;
+  }
+  EXPECT_GT(ready, 0u);
+  EXPECT_EQ(rs.ring_full.get(), full_before);
+  // At most the first batch of each instrument after the stall finds its predecessor unfinished.
+  EXPECT_LE(rs.late.get() - late_before, 3u);
+}
+
 }  // namespace
 }  // namespace hft::engine

@@ -129,14 +129,14 @@ struct RegimeStage {
       Msg held{};
       bool holding = false;
       c->sampler.on_mid(e.ev.ts_exch, mid, [&](const regime::GridSample& g) {
-        if (holding) send(held);
+        if (holding) send(*c, held);
         else begin_batch(*c);
         held = Msg{g.grid, g.mid, id, g.restart, false};
         holding = true;
       });
       if (holding) {
         held.last = true;
-        send(held);
+        send(*c, held);
       }
     }
     if (c) e.regime = c->label;
@@ -178,6 +178,7 @@ struct RegimeStage {
     Channel(Nanos interval, std::size_t max_fill) : sampler(interval, max_fill) {}
     regime::GridSampler sampler;
     std::uint64_t sent = 0;   // batches sent
+    bool gap = false;         // a sample was dropped (live, ring full): the next one restarts
     std::uint8_t label = encode(regime::RegimeState{});
     alignas(64) std::atomic<std::uint64_t> done_label{0};
     std::uint64_t finished = 0;  // regime thread's own count of batches
@@ -187,13 +188,15 @@ struct RegimeStage {
 
   Channel* create(InstrumentId id);
   void begin_batch(Channel& c) noexcept;
-  void send(const Msg& m) noexcept;
+  void send(Channel& c, Msg m) noexcept;
 
   regime::RegimeConfig cfg;
   std::vector<std::unique_ptr<Channel>> chans;                      // hot thread creates, by id
   SpscRing<Msg> ring;                                               // hot -> regime thread
   bool wait_for_results = true;                                     // false on a live feed (see above)
-  RelaxedCounter instruments, waits, wait_ticks, late, ring_full;   // hot thread's counters (TSC ticks)
+  // Hot thread's counters: ring_full = samples that found the ring full (replay: waited for room;
+  // live feed: dropped), wait_ticks in TSC ticks.
+  RelaxedCounter instruments, waits, wait_ticks, late, ring_full;
   // Regime thread's state.
   std::vector<std::unique_ptr<regime::RegimeDetector>> detectors;   // by instrument id
   std::vector<InstrumentId> live;                                   // ids with a detector

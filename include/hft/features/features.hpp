@@ -8,11 +8,12 @@
 // May touch: core/, book/ (reads Books only).
 //
 // Time decay (exactly): every decayed quantity is S(t) = sum over contributing events i with
-// t_i <= t of x_i * exp(-(t - t_i) / tau), t = ev.ts_exch in seconds. Updated at each event of
-// the instrument by S <- S * exp(-dt / tau) + x (dt = time since the instrument's previous
-// event; a timestamp that goes backwards is counted and treated as dt = 0, i.e. the clock is
-// the running maximum of ts_exch). Rates are S / tau (per second). This is exact for irregular
-// arrivals: it equals the direct sum over past events.
+// t_i <= t of x_i * exp(-(t - t_i) / tau), t = the instrument's clock in seconds: the running
+// maximum of ev.ts_exch (a timestamp that goes backwards is counted and taken as the clock).
+// Kept as U = S(t) exp((t - t0) / tau) for a per-instrument base time t0, so that an event adds
+// x exp((t - t0) / tau) to the sums it contributes to and touches no other; a read gives U times
+// exp(-(t - t0) / tau); t0 moves up to the clock every ~200 tau. Rates are S / tau (per second).
+// Exact for irregular arrivals: it equals the direct sum over past events (tests).
 //
 // Book validity: book_valid = 1 when both sides have a level and best bid < best ask. Else
 // (empty side, locked or crossed book) mid = the last valid mid (or the one present best price,
