@@ -170,12 +170,13 @@ int run(int argc, char** argv) {
       reverting += rst.ready && rst.trend == regime::TrendRegime::MeanReverting;
     }
     std::printf("regimes: %zu instruments (%zu past warm-up; at the end %zu stressed, %zu trending, %zu mean-reverting), "
-                "GARCH fits %llu (+%llu failed), swapped in %llu; hot thread waited for the regime thread "
-                "%llu times\n",
+                "GARCH fits %llu (+%llu failed), swapped in %llu (in event time; %llu swaps waited for their fit); "
+                "hot thread waited for the regime thread %llu times\n",
                 rs.live.size(), ready, stressed, trending, reverting,
                 static_cast<unsigned long long>(eng.garch_refits().fitted.get()),
                 static_cast<unsigned long long>(eng.garch_refits().failed.get()),
                 static_cast<unsigned long long>(rs.garch_swaps.get()),
+                static_cast<unsigned long long>(eng.garch_refits().waited.get()),
                 static_cast<unsigned long long>(rs.waits.get()));
   }
   std::printf("\nevents by kind (end of the hot path):\n");

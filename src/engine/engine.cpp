@@ -152,6 +152,7 @@ Engine::Engine(const config::Config& cfg, std::unique_ptr<feed::EventSource> sou
       monitor_(book_.books.config().max_instruments) {
   if (!source_) throw std::invalid_argument("engine: no market data source");
   regime_.wait_for_results = !source_->live();  // replays: labels independent of thread timing
+  if (regime_.wait_for_results) regime_.refits = &refits_;  // and GARCH refits in event time
   ns_per_tick_ = telemetry::calibrate_tsc().ns_per_tick;
   initial_ = settings_of(cfg);
   control_core_ = cfg.system.control_core;
@@ -238,7 +239,7 @@ void Engine::start_background(int cpu) {
       // Refits and counters when the samples run out and every 1024 rounds, not on every poll
       // (publish walks every detector).
       if ((n == 0 && empty == 0) || k % 1024 == 0) {
-        refits_.service(regime_, regime_.work_ts);
+        if (regime_.refits == nullptr) refits_.service(regime_, regime_.work_ts);  // live schedule
         regime_.publish();
       }
       if (n > 0) {

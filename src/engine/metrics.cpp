@@ -49,6 +49,8 @@ EngineMetrics::EngineMetrics(const Engine& engine, telemetry::Registry& reg) : e
   add("hftd_regime_garch_fits", "", "background GARCH maximum-likelihood fits that converged", engine.garch_refits().fitted);
   add("hftd_regime_garch_fit_failures", "", "background GARCH fits that did not converge (parameters kept)",
       engine.garch_refits().failed);
+  add("hftd_regime_garch_swap_waits", "", "replays: GARCH swaps whose fit was not done at its event time (waited)",
+      engine.garch_refits().waited);
   add("hftd_source_decoded_events", "", "events produced by the market data source", engine.source_counters().events);
   for (const auto& tp : engine.threads()) {
     const ThreadState& t = *tp;

@@ -175,8 +175,21 @@ GarchFit fit_garch(std::span<const double> returns, const FitOptions& opt) {
   // Starting points (persistence, alpha share), with variance targeting for omega.
   static constexpr std::array<std::array<double, 2>, 6> starts{
       {{0.95, 0.08}, {0.80, 0.20}, {0.99, 0.05}, {0.50, 0.30}, {0.90, 0.40}, {0.995, 0.02}}};
-  const int nstarts = std::clamp(opt.starts, 1, 6);
+  const bool warm = opt.warm && garch_valid(opt.warm_start) && opt.warm_start.alpha > 0 &&
+                    std::isfinite(opt.warm_start.mu);
+  const int nstarts = std::clamp(opt.starts, warm ? 0 : 1, 6);
   BfgsResult best{Vec(), kInf, 0, false};
+  if (warm) {  // in the scaled units: omega / var, mu / sd
+    const GarchParams& w = opt.warm_start;
+    const double pers = w.alpha + w.beta;
+    Vec x0(k);
+    x0[0] = std::log(w.omega / var);
+    x0[1] = logit(pers);
+    x0[2] = logit(std::clamp(w.alpha / pers, 1e-9, 1 - 1e-9));
+    if (opt.fit_mean) x0[3] = w.mu / sd;
+    BfgsResult r = bfgs(pb, x0, opt.max_iter, opt.grad_tol);
+    if (std::isfinite(r.f)) best = std::move(r);
+  }
   for (int s = 0; s < nstarts; ++s) {
     Vec x0(k);
     const double pers = starts[static_cast<std::size_t>(s)][0];

@@ -112,6 +112,8 @@ struct FeatureStage {
 // instead (counted in late; the lag grows only while the regime thread is behind).
 // Envelope.regime carries the label (encode()).
 // Per-instrument state is created at the instrument's first two-sided book (counted).
+struct GarchRefits;
+
 struct RegimeStage {
   RegimeStage(const regime::RegimeConfig& cfg, std::size_t max_instruments, std::size_t ring_capacity = 1u << 16);
   ~RegimeStage();
@@ -201,33 +203,54 @@ struct RegimeStage {
   std::vector<std::unique_ptr<regime::RegimeDetector>> detectors;   // by instrument id
   std::vector<InstrumentId> live;                                   // ids with a detector
   Nanos work_ts = 0;                                                // grid time of the last sample
+  GarchRefits* refits = nullptr;  // set: refits in event time after every sample (GarchRefits)
   RelaxedCounter stressed, garch_swaps;
 };
 
 // Background GARCH refits: a small pool of job slots handed between the regime thread (which
 // copies an instrument's returns into a free slot and later swaps the fitted parameters in, both
-// between batches) and a refit thread (which fits). Each slot's state is an atomic with one writer
-// per transition, so neither side locks or waits; the return buffers are reserved up front.
+// between samples) and a refit thread (which fits). Each slot's state is an atomic with one writer
+// per transition, so neither side locks; the return buffers are reserved up front.
+// Two schedules:
+//  - live feed (service(), when the regime thread runs out of samples and every 1024 rounds): a
+//    fit is requested when an instrument is due and swapped in as soon as it is done: never waits;
+//    which samples see which parameters depends on timing.
+//  - replays (deterministic: RegimeStage::refits set, on_sample() after every sample): in event
+//    time. An instrument is due refit_interval after its last request; the request is made at its
+//    first sample at or after that (if a slot is free, which is itself decided in event time), and
+//    the parameters are swapped in at its first sample swap_lag later, waiting for the fit if it is
+//    not done (fitting it there if the refit thread has not started it). The GARCH scores of a
+//    replay are then the same on every run, whatever the threads' timing.
 struct GarchRefits {
-  enum State : int { kFree, kRequested, kDone };
+  enum State : int { kFree, kRequested, kRunning, kDone };
   struct Slot {
     std::atomic<int> state{kFree};
     InstrumentId id = 0;
+    Nanos swap_at = 0;  // replays: event time of the swap
+    regime::GarchParams in_use{0, 0, 0, 0};  // the detector's at the request: the fit's warm start
     std::vector<double> returns;
     regime::GarchFit fit;
   };
   // max_instruments: the regime stage's (next_due is indexed like its detectors).
   GarchRefits(std::size_t window, double interval_s, std::size_t max_instruments);
-  // Regime thread, between batches: swap in finished fits, hand out one due instrument.
+  // Regime thread, live schedule: swap in finished fits, hand out one due instrument.
   void service(RegimeStage& rs, Nanos now_event_time) noexcept;
+  // Regime thread, replay schedule: after instrument id's sample at grid time t.
+  void on_sample(RegimeStage& rs, InstrumentId id, Nanos t) noexcept;
   // Refit thread: fits every requested slot; returns how many it fitted.
   std::size_t work();
 
   std::array<Slot, 4> slots;
   Nanos interval;
+  Nanos swap_lag;                // replays: event time from a request to its swap (<= interval)
   std::vector<Nanos> next_due;  // per instrument id (event time)
   std::size_t cursor = 0;       // round robin over RegimeStage::live
-  RelaxedCounter fitted, failed;
+  RelaxedCounter fitted, failed, waited;  // waited: replay swaps that found the fit unfinished
+
+ private:
+  bool fit(Slot& s);  // kRequested -> kRunning -> kDone; false if another thread took it
+  void swap_in(RegimeStage& rs, Slot& s) noexcept;
+  bool request(RegimeStage& rs, InstrumentId id, Nanos now) noexcept;
 };
 
 // End of the hot path for now (the strategy stages of later issues slot in before it): counts

@@ -34,6 +34,10 @@ struct FitOptions {
   int starts = 4;             // starting points tried (1..6); the best optimum is kept
   double grad_tol = 1e-7;     // converged when the largest |gradient| of -loglik/n is below
   bool standard_errors = true;  // from the inverse numerical Hessian of -loglik
+  // Tried first when valid (a refit starts from the parameters in use, near the new optimum);
+  // then `starts` of the fixed starting points (0: none).
+  bool warm = false;
+  GarchParams warm_start{0, 0, 0, 0};
 };
 
 struct GarchFit {
@@ -51,7 +55,8 @@ struct GarchFit {
 // Maximum likelihood. Parameters are optimised through transforms that keep them valid:
 // omega = exp(x0), alpha + beta = logistic(x1), alpha / (alpha + beta) = logistic(x2), mu = x3,
 // on returns scaled to unit variance (so omega's scale does not hurt the conditioning), by BFGS
-// with central-difference gradients and a backtracking (Armijo) line search, from several starts.
+// with central-difference gradients and a backtracking (Armijo) line search, from several starts
+// (and a warm start when given).
 // Needs at least 50 finite returns with positive variance; otherwise error says why.
 GarchFit fit_garch(std::span<const double> returns, const FitOptions& opt = {});
 
