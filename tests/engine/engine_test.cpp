@@ -205,16 +205,21 @@ TEST(Engine, ReloadReachesEveryThreadAndStopDrainsTheRings) {
   EXPECT_EQ(e.threads()[1]->events.get(), e.source().stats().events);
 }
 
-// GARCH refits: the hot thread hands an instrument's returns to the refit thread at a publish
-// point, the refit thread fits, the hot thread swaps the parameters in at a later one.
-TEST(Engine, RegimeGarchRefitsRunInTheBackgroundAndAreSwappedIn) {
-  config::Config c = with_layout({thread("hot", {"feed", "book", "regime", "monitor"})});
+// Regime windows small enough for a short synthetic run, a refit every 30 s of event time.
+config::Config with_small_regimes(config::Config c) {
   c.regimes.warmup = 120;
   c.regimes.rv_window = 20;
   c.regimes.vr_window = 60;
   c.regimes.ar_window = 60;
   c.regimes.refit_window = 200;
   c.regimes.refit_interval_s = 30;
+  return c;
+}
+
+// GARCH refits: the hot thread hands an instrument's returns to the refit thread at a publish
+// point, the refit thread fits, the hot thread swaps the parameters in at a later one.
+TEST(Engine, RegimeGarchRefitsRunInTheBackgroundAndAreSwappedIn) {
+  config::Config c = with_small_regimes(with_layout({thread("hot", {"feed", "book", "regime", "monitor"})}));
   c.telemetry.publish_interval_ms = 0.01;  // a publish point after (nearly) every batch
   engine::Engine e(c, std::make_unique<SyntheticSource>(0, true, 20'000'000));  // 20 ms of event time per event
   e.start();
@@ -237,13 +242,7 @@ TEST(Engine, RegimeGarchRefitsRunInTheBackgroundAndAreSwappedIn) {
 // parameters and scores are the same on every run and in every thread layout, whatever the
 // threads' timing (the live schedule above would give each run its own).
 TEST(Engine, ReplayGarchRefitsAreTheSameOnEveryRun) {
-  config::Config c = with_layout({thread("hot", {"feed", "book", "regime", "monitor"})});
-  c.regimes.warmup = 120;
-  c.regimes.rv_window = 20;
-  c.regimes.vr_window = 60;
-  c.regimes.ar_window = 60;
-  c.regimes.refit_window = 200;
-  c.regimes.refit_interval_s = 30;
+  config::Config c = with_small_regimes(with_layout({thread("hot", {"feed", "book", "regime", "monitor"})}));
   c.telemetry.publish_interval_ms = 0.01;
   struct Run {
     std::vector<std::uint64_t> values;  // per instrument: GARCH parameters and sigma at the end, bits

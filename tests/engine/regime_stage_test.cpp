@@ -145,6 +145,19 @@ TEST(RegimeStage, AnEventShowsTheDetectorStateAfterThePreviousBatch) {
   EXPECT_GT(changed, 0u);
 }
 
+// Feeds ticks[from..] with the detectors run after every event; returns how many events carried
+// a label past warm-up.
+std::size_t run_with_detectors(RegimeStage& rs, const std::vector<Tick>& ticks, std::size_t from) {
+  std::size_t ready = 0;
+  for (std::size_t i = from; i < ticks.size(); ++i) {
+    Envelope e = envelope(ticks[i]);
+    rs.on_event(e);
+    rs.work();
+    ready += (e.regime >> 7) & 1;
+  }
+  return ready;
+}
+
 // A live feed: the hot half never waits for the regime thread. With no regime thread at all it
 // keeps going (labels stay as they were, late batches counted); once the detectors catch up,
 // labels move again.
@@ -163,14 +176,7 @@ TEST(RegimeStage, OnALiveFeedTheHotHalfNeverWaits) {
   EXPECT_EQ(rs.waits.get(), 0u);
   EXPECT_EQ(rs.shown(ticks[0].id), nullptr);  // only the label is kept in this mode
   while (rs.work() > 0) {}  // the detectors catch up
-  std::size_t ready = 0;
-  for (std::size_t i = half; i < ticks.size(); ++i) {
-    Envelope e = envelope(ticks[i]);
-    rs.on_event(e);
-    rs.work();
-    ready += (e.regime >> 7) & 1;
-  }
-  EXPECT_GT(ready, 0u);
+  EXPECT_GT(run_with_detectors(rs, ticks, half), 0u);
 }
 
 // A live feed whose regime thread stalls until the ring fills: the hot half drops the samples
@@ -189,15 +195,8 @@ TEST(RegimeStage, OnALiveFeedAFullRingDropsSamplesAndRecovers) {
   EXPECT_EQ(rs.waits.get(), 0u);
   while (rs.work() > 0) {}
   rs.work();
-  std::size_t ready = 0;
   const std::uint64_t late_before = rs.late.get(), full_before = rs.ring_full.get();
-  for (std::size_t i = half; i < ticks.size(); ++i) {
-    Envelope e = envelope(ticks[i]);
-    rs.on_event(e);
-    rs.work();
-    ready += (e.regime >> 7) & 1;
-  }
-  EXPECT_GT(ready, 0u);
+  EXPECT_GT(run_with_detectors(rs, ticks, half), 0u);
   EXPECT_EQ(rs.ring_full.get(), full_before);
   // At most the first batch of each instrument after the stall finds its predecessor unfinished.
   EXPECT_LE(rs.late.get() - late_before, 3u);
