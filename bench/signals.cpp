@@ -174,7 +174,7 @@ void BM_HotThread(benchmark::State& state) {
         if ((ack_only ? ack(*rs) : rs->work()) == 0) {
           if (stopping) break;
           if (napping) std::this_thread::sleep_for(std::chrono::microseconds(50));
-          else cpu_relax();  // as the engine's regime thread: spins while samples come
+          else cpu_relax(engine::RegimeStage::kIdlePollPauses);  // as the engine's regime thread
         }
       }
     });

@@ -36,7 +36,7 @@ void RegimeStage::begin_batch(Channel& c) noexcept {
         const std::uint64_t t0 = telemetry::rdtsc();
         waits.add();
         do {
-          cpu_relax();
+          cpu_relax(kWaitPollPauses);
           dl = c.done_label.load(std::memory_order_acquire);
         } while ((dl >> 8) < want);
         wait_ticks.add(telemetry::rdtsc() - t0);

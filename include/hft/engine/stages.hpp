@@ -152,6 +152,13 @@ struct RegimeStage {
     return c.sent >= 2 ? &c.slot[(c.sent - 1) & 1] : &kFresh;
   }
 
+  // Polls of the other side space out PAUSEs (cpu_relax(n)): the regime thread's polls of an
+  // empty ring and the hot thread's waits for a batch. A poll after every PAUSE makes the other
+  // vCPU's thread run several times slower on this VM; a sample is picked up a few hundred ns
+  // later instead, well within the grid interval the labels lag anyway.
+  static constexpr unsigned kIdlePollPauses = 64;  // regime thread, ring empty (~1.3 us)
+  static constexpr unsigned kWaitPollPauses = 4;   // hot thread, waiting for a batch's result
+
   // ---- regime thread (something must call work(): the hot half waits for its results)
   // Runs the detectors on the queued samples; returns how many messages it took.
   std::size_t work() noexcept;
