@@ -110,13 +110,18 @@ GarchRefits::GarchRefits(std::size_t window, double interval_s, std::size_t max_
 
 void GarchRefits::swap_in(RegimeStage& rs, Slot& s) noexcept {
   if (s.fit.converged && rs.detectors[s.id]) rs.detectors[s.id]->set_garch_params(s.fit.params);
+  s.pending = false;
   s.state.store(kFree, std::memory_order_release);
 }
 
 bool GarchRefits::request(RegimeStage& rs, InstrumentId id, Nanos now) noexcept {
+  std::size_t pending = 0;
+  for (const auto& s : slots) pending += s.pending;
+  if (pending >= kPending) return false;
   for (auto& s : slots) {
     if (s.state.load(std::memory_order_acquire) != kFree) continue;
     s.id = id;
+    s.pending = true;
     s.swap_at = now + swap_lag;
     rs.detectors[id]->copy_returns(s.returns);  // within the reserved capacity: no allocation
     s.in_use = rs.detectors[id]->garch_params();
@@ -146,39 +151,59 @@ void GarchRefits::service(RegimeStage& rs, Nanos now) noexcept {
 void GarchRefits::on_sample(RegimeStage& rs, InstrumentId id, Nanos t) noexcept {
   for (auto& s : slots) {
     const int st = s.state.load(std::memory_order_acquire);
-    if (st == kFree || s.id != id || t < s.swap_at) continue;
-    if (st != kDone) {
-      waited.add();
-      // Fit it here unless the refit thread already is; then wait, sleeping: the refit thread
-      // may share this core at SCHED_IDLE and runs only while this one sleeps.
-      if (st != kRequested || !fit(s))
-        while (s.state.load(std::memory_order_acquire) != kDone)
-          std::this_thread::sleep_for(std::chrono::microseconds(50));
+    if (st == kFree) continue;
+    if (s.orphan) {  // its parameters went in from a copy: free it once the refit thread is done
+      if (st == kDone) {
+        s.orphan = false;
+        s.state.store(kFree, std::memory_order_release);
+      }
+      continue;
     }
-    swap_in(rs, s);
+    if (s.id != id || t < s.swap_at) continue;
+    if (st == kDone || (st == kRequested && fit(s))) {
+      if (st != kDone) waited.add();
+      swap_in(rs, s);
+      continue;
+    }
+    // The refit thread is on it (or was preempted on it): fit a copy here, same result.
+    waited.add();
+    regime::GarchFit f;
+    try {
+      f = run_fit(s);
+    } catch (...) {  // out of memory: no parameters this time
+      f.converged = false;
+    }
+    if (f.converged && rs.detectors[s.id]) rs.detectors[s.id]->set_garch_params(f.params);
+    s.pending = false;
+    s.orphan = true;
   }
   if (rs.detectors[id]->state().ready && t >= next_due[id]) request(rs, id, t);
+}
+
+regime::GarchFit GarchRefits::run_fit(const Slot& s) {
+  // From the parameters in use alone (the last fit's, on a window that mostly overlaps this
+  // one: it reaches the cold multi-start optimum, tests; fit_garch falls back to a fixed start
+  // if they are not valid); no standard errors (not used here). About a tenth of the time of a
+  // cold four-start fit with standard errors (AMZN day: 76 refits, 1.9 s -> 0.2 s).
+  regime::FitOptions o;
+  o.warm = true;
+  o.warm_start = s.in_use;
+  o.starts = 0;
+  o.standard_errors = false;
+  regime::GarchFit f = regime::fit_garch(s.returns, o);
+  (f.converged ? fitted : failed).add();
+  return f;
 }
 
 bool GarchRefits::fit(Slot& s) {
   int want = kRequested;
   if (!s.state.compare_exchange_strong(want, kRunning, std::memory_order_acq_rel)) return false;
   try {
-    // From the parameters in use alone (the last fit's, on a window that mostly overlaps this
-    // one: it reaches the cold multi-start optimum, tests; fit_garch falls back to a fixed start
-    // if they are not valid); no standard errors (not used here). About a tenth of the time of a
-    // cold four-start fit with standard errors (AMZN day: 76 refits, 1.9 s -> 0.2 s).
-    regime::FitOptions o;
-    o.warm = true;
-    o.warm_start = s.in_use;
-    o.starts = 0;
-    o.standard_errors = false;
-    s.fit = regime::fit_garch(s.returns, o);
+    s.fit = run_fit(s);
   } catch (...) {  // out of memory: no parameters this time
     s.fit = regime::GarchFit{};
     s.fit.converged = false;
   }
-  (s.fit.converged ? fitted : failed).add();
   s.state.store(kDone, std::memory_order_release);
   return true;
 }

@@ -225,9 +225,12 @@ struct RegimeStage {
 //  - replays (deterministic: RegimeStage::refits set, on_sample() after every sample): in event
 //    time. An instrument is due refit_interval after its last request; the request is made at its
 //    first sample at or after that (if a slot is free, which is itself decided in event time), and
-//    the parameters are swapped in at its first sample swap_lag later, waiting for the fit if it is
-//    not done (fitting it there if the refit thread has not started it). The GARCH scores of a
-//    replay are then the same on every run, whatever the threads' timing.
+//    the parameters are swapped in at its first sample swap_lag later. A fit not done by then is
+//    made there, on the regime thread: the slot's own if the refit thread has not started it,
+//    else a copy (the fit is a pure function of the returns and the warm start, so the same
+//    parameters), rather than waiting: the refit thread shares the control core at SCHED_IDLE and
+//    a busy thread there (a spinning feed thread in a split layout) can starve it for seconds.
+//    The GARCH scores of a replay are then the same on every run, whatever the threads' timing.
 struct GarchRefits {
   enum State : int { kFree, kRequested, kRunning, kDone };
   struct Slot {
@@ -235,6 +238,8 @@ struct GarchRefits {
     InstrumentId id = 0;
     Nanos swap_at = 0;  // replays: event time of the swap
     regime::GarchParams in_use{0, 0, 0, 0};  // the detector's at the request: the fit's warm start
+    bool pending = false;  // a request not yet swapped in (regime thread's view)
+    bool orphan = false;   // replays: swapped in from the regime thread's own fit; freed when done
     std::vector<double> returns;
     regime::GarchFit fit;
   };
@@ -247,15 +252,22 @@ struct GarchRefits {
   // Refit thread: fits every requested slot; returns how many it fitted.
   std::size_t work();
 
-  std::array<Slot, 4> slots;
+  // At most kPending requests wait for their swap (decided in event time); two more slots are
+  // for orphans (a copy swapped in while the refit thread still works on the slot: it works on
+  // one at a time, and a finished orphan is freed at the next sample), so a request that finds
+  // fewer than kPending pending always finds a free slot, whatever the refit thread's timing.
+  static constexpr std::size_t kPending = 4;
+  std::array<Slot, kPending + 2> slots;
   Nanos interval;
   Nanos swap_lag;                // replays: event time from a request to its swap (<= interval)
   std::vector<Nanos> next_due;  // per instrument id (event time)
   std::size_t cursor = 0;       // round robin over RegimeStage::live
   RelaxedCounter fitted, failed, waited;  // waited: replay swaps that found the fit unfinished
+                                          // (and fitted it on the regime thread)
 
  private:
   bool fit(Slot& s);  // kRequested -> kRunning -> kDone; false if another thread took it
+  regime::GarchFit run_fit(const Slot& s);  // the fit itself (counted), from the slot's inputs
   void swap_in(RegimeStage& rs, Slot& s) noexcept;
   bool request(RegimeStage& rs, InstrumentId id, Nanos now) noexcept;
 };
