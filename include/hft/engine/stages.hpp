@@ -224,7 +224,7 @@ struct RegimeStage {
 //    which samples see which parameters depends on timing.
 //  - replays (deterministic: RegimeStage::refits set, on_sample() after every sample): in event
 //    time. An instrument is due refit_interval after its last request; the request is made at its
-//    first sample at or after that (if a slot is free, which is itself decided in event time), and
+//    first sample at or after that (if fewer than kPending requests are pending: event time), and
 //    the parameters are swapped in at its first sample swap_lag later. A fit not done by then is
 //    made there, on the regime thread: the slot's own if the refit thread has not started it,
 //    else a copy (the fit is a pure function of the returns and the warm start, so the same
