@@ -229,7 +229,7 @@ void Engine::start_background(int cpu) {
     // The hot thread needs a batch's result by the instrument's next batch, one grid interval of
     // event time later: in a live session a second, in a fast replay a few microseconds. So the
     // thread spins while samples keep coming (a poll every kIdlePollPauses PAUSEs, ~1.3 us: see
-    // RegimeStage), and only after ~1 ms without one sleeps, in
+    // RegimeStage), and only after ~0.3 ms without one sleeps, in
     // short steps (timer slack 1 us, so a step is not 50 us longer). Not sched_yield: that
     // hands the core to the refit thread until the next scheduler tick (milliseconds).
     (void)prctl(PR_SET_TIMERSLACK, 1000UL, 0UL, 0UL, 0UL);

@@ -108,9 +108,13 @@ GarchRefits::GarchRefits(std::size_t window, double interval_s, std::size_t max_
   for (auto& s : slots) s.returns.reserve(window);
 }
 
-void GarchRefits::swap_in(RegimeStage& rs, Slot& s) noexcept {
-  if (s.fit.converged && rs.detectors[s.id]) rs.detectors[s.id]->set_garch_params(s.fit.params);
+void GarchRefits::apply(RegimeStage& rs, Slot& s, const regime::GarchFit& f) noexcept {
+  if (f.converged && rs.detectors[s.id]) rs.detectors[s.id]->set_garch_params(f.params);
   s.pending = false;
+}
+
+void GarchRefits::swap_in(RegimeStage& rs, Slot& s) noexcept {
+  apply(rs, s, s.fit);
   s.state.store(kFree, std::memory_order_release);
 }
 
@@ -167,20 +171,13 @@ void GarchRefits::on_sample(RegimeStage& rs, InstrumentId id, Nanos t) noexcept 
     }
     // The refit thread is on it (or was preempted on it): fit a copy here, same result.
     waited.add();
-    regime::GarchFit f;
-    try {
-      f = run_fit(s);
-    } catch (...) {  // out of memory: no parameters this time
-      f.converged = false;
-    }
-    if (f.converged && rs.detectors[s.id]) rs.detectors[s.id]->set_garch_params(f.params);
-    s.pending = false;
+    apply(rs, s, run_fit(s));
     s.orphan = true;
   }
   if (rs.detectors[id]->state().ready && t >= next_due[id]) request(rs, id, t);
 }
 
-regime::GarchFit GarchRefits::run_fit(const Slot& s) {
+regime::GarchFit GarchRefits::run_fit(const Slot& s) noexcept {
   // From the parameters in use alone (the last fit's, on a window that mostly overlaps this
   // one: it reaches the cold multi-start optimum, tests; fit_garch falls back to a fixed start
   // if they are not valid); no standard errors (not used here). About a tenth of the time of a
@@ -190,7 +187,11 @@ regime::GarchFit GarchRefits::run_fit(const Slot& s) {
   o.warm_start = s.in_use;
   o.starts = 0;
   o.standard_errors = false;
-  regime::GarchFit f = regime::fit_garch(s.returns, o);
+  regime::GarchFit f;
+  try {
+    f = regime::fit_garch(s.returns, o);
+  } catch (...) {  // out of memory: f stays unconverged, no parameters this time
+  }
   (f.converged ? fitted : failed).add();
   return f;
 }
@@ -198,12 +199,7 @@ regime::GarchFit GarchRefits::run_fit(const Slot& s) {
 bool GarchRefits::fit(Slot& s) {
   int want = kRequested;
   if (!s.state.compare_exchange_strong(want, kRunning, std::memory_order_acq_rel)) return false;
-  try {
-    s.fit = run_fit(s);
-  } catch (...) {  // out of memory: no parameters this time
-    s.fit = regime::GarchFit{};
-    s.fit.converged = false;
-  }
+  s.fit = run_fit(s);
   s.state.store(kDone, std::memory_order_release);
   return true;
 }

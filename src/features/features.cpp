@@ -64,6 +64,9 @@ constexpr std::size_t kLongStreams = kLongStreamsUsed;
 // The largest exponent (t - t0)/tau of a scale factor g: e^200 = 7e86 leaves the scaled sums
 // (shares, squared ticks) far from overflow; with tau = 1 s, t0 moves every 200 s of event time.
 constexpr double kRebaseArg = 200;
+// Scale factors per instrument: one per horizon and the Hawkes rate, in whole 4-lane vectors.
+constexpr std::size_t kScaleLanes = 2 * kMaxHorizons;
+static_assert(kMaxHorizons + 1 <= kScaleLanes && kScaleLanes % 4 == 0);
 
 // |x| at or above this converts to an infinite float: 2^128 - 2^103, half way between FLT_MAX
 // and 2^128, rounds up (FLT_MAX's significand is odd).
@@ -256,7 +259,7 @@ struct FeatureEngine::State {
   SideTop bid, ask;
   // Scaled decayed sums (see Stream): S = U / g[h] at horizon h (g[n_h] for the Hawkes sums).
   Nanos t0 = 0;                          // base time of the scaling
-  alignas(32) std::array<double, 2 * 4> g{1, 1, 1, 1, 1, 1, 1, 1};  // exp((clock - t0) * rate)
+  alignas(32) std::array<double, kScaleLanes> g{1, 1, 1, 1, 1, 1, 1, 1};  // exp((clock - t0) * rate)
   std::array<std::array<double, kStreams>, kMaxHorizons> dec{};
   std::array<double, kMidStreams> dec_mid{};
   std::array<double, kLongStreams> dec_long{};
@@ -362,19 +365,17 @@ void FeatureEngine::update(State& s, const MarketEvent& ev, const book::Books& b
   const std::size_t N = cfg_.levels;
   const InstrumentId in = ev.instrument;
 
-  // --- clock and decay factors
-  double dt = 0;
+  // --- clock and the decay scale factors at it
   if (!s.started) {
     s.started = true;
     s.clock = ev.ts_exch;
     s.t0 = ev.ts_exch;
   } else if (ev.ts_exch < s.clock) {
     ++counters_.time_backwards;
-  } else {
-    dt = static_cast<double>(ev.ts_exch - s.clock) * 1e-9;
+  } else if (ev.ts_exch > s.clock) {
     s.clock = ev.ts_exch;
+    advance_scale(s);
   }
-  if (dt > 0) advance_scale(s);
 
   // --- book now (top N; empty levels as sentinels). A side is read again only when the book's
   // last apply (this event's) changed one of its levels at or above the N-th level held here
@@ -554,7 +555,7 @@ void FeatureEngine::advance_scale(State& s) const noexcept {
   typedef std::uint64_t v4u __attribute__((vector_size(32)));
   const double el = static_cast<double>(s.clock - s.t0) * 1e-9;  // seconds since t0
   if (el * max_rate_ > kRebaseArg) [[unlikely]] {
-    std::array<double, 2 * 4> f{};
+    std::array<double, kScaleLanes> f{};
     for (std::size_t i = 0; i <= n_h_; ++i) f[i] = el * rates_[i] > 700 ? 0.0 : std::exp(-el * rates_[i]);
     for (std::size_t h = 0; h < n_h_; ++h)
       for (double& u : s.dec[h]) u *= f[h];

@@ -95,9 +95,7 @@ template <class V, class VU>
   for (std::size_t i = 0; i < W; ++i) {  // lanes hold interleaved indices: compare both
     if (mv[i] > best.m || (mv[i] == best.m && av[i] < best.arg)) best = {mv[i], av[i]};
   }
-  std::uint64_t a = best.arg;
-  for (; r < n; ++r) grow_lanes<double, std::uint64_t>(b, t, r, x, best.m, a, r);
-  best.arg = a;
+  for (; r < n; ++r) grow_lanes<double, std::size_t>(b, t, r, x, best.m, best.arg, r);
   return best;
 }
 

@@ -267,8 +267,9 @@ struct GarchRefits {
 
  private:
   bool fit(Slot& s);  // kRequested -> kRunning -> kDone; false if another thread took it
-  regime::GarchFit run_fit(const Slot& s);  // the fit itself (counted), from the slot's inputs
-  void swap_in(RegimeStage& rs, Slot& s) noexcept;
+  regime::GarchFit run_fit(const Slot& s) noexcept;  // the fit itself (counted), from the slot's inputs
+  void apply(RegimeStage& rs, Slot& s, const regime::GarchFit& f) noexcept;  // params in, not pending
+  void swap_in(RegimeStage& rs, Slot& s) noexcept;  // apply the slot's fit, free the slot
   bool request(RegimeStage& rs, InstrumentId id, Nanos now) noexcept;
 };
 

@@ -150,7 +150,7 @@ class FeatureEngine {
   std::array<double, kMaxHorizons> inv_tau_{};
   std::size_t mid_h_ = 0;  // horizon used by single-horizon rates
   // Decay rates of the scale factors: 1/tau per horizon, then the Hawkes beta, then 0.
-  alignas(32) std::array<double, 2 * kMaxHorizons> rates_{};
+  alignas(32) std::array<double, 2 * kMaxHorizons> rates_{};  // as many as State::g
   double max_rate_ = 0;
   int config_dow_ = -1;
   std::vector<std::unique_ptr<State>> states_;
