@@ -29,6 +29,8 @@ const char* const kUsage =
     "  --layout L          fused (every stage on one thread) or split (feed | book, clean, features,\n"
     "                      regime, monitor: a ring between them); overrides system.layout\n"
     "  --speed N           replay at N x the recorded pace (by exchange time); default: as fast as possible\n"
+    "  --max-gap S         paced replays: a gap in exchange time longer than S seconds is waited as S\n"
+    "                      (a weekend or a snapshot's old times cost nothing); default 1\n"
     "  --json FILE         also write the report as JSON\n"
     "  --top N             instruments listed in the final books (default 10)\n"
     "  --max-orders N      order pool size (default feed.max_orders, 4194304)\n"
@@ -72,7 +74,7 @@ std::string json_map(const std::map<std::string, std::uint64_t>& m) {
 
 int run(int argc, char** argv) {
   const Options o(argc, argv,
-                  {"--input", "--json", "--top", "--max-orders", "--dst", "--config", "--layout", "--speed"});
+                  {"--input", "--json", "--top", "--max-orders", "--dst", "--config", "--layout", "--speed", "--max-gap"});
   const std::string input = o.required("--input");
   const auto top = static_cast<std::size_t>(o.integer("--top", 10, 0, 1 << 20));
 
@@ -87,6 +89,9 @@ int run(int argc, char** argv) {
   engine::EngineOptions eo;
   eo.replay_speed = o.real("--speed", 0);
   if (eo.replay_speed < 0) throw UsageError("--speed must be positive");
+  const double max_gap_s = o.real("--max-gap", 1.0);
+  if (!(max_gap_s >= 0 && max_gap_s <= 86400.0 * 365)) throw UsageError("--max-gap must be in 0..31536000 seconds");
+  eo.max_gap = static_cast<Nanos>(max_gap_s * 1e9);
 
   engine::Engine eng(cfg, sources::open_source(sources::parse_source_spec(input), fo), eo);
   const auto t0 = std::chrono::steady_clock::now();
@@ -97,10 +102,10 @@ int run(int argc, char** argv) {
   const auto& st = eng.source().stats();
   const auto& bc = eng.books().counters();
   const std::uint64_t events = st.events;
-  const auto sums = engine::summarize_books(eng.books(), eng.source().instruments(), eng.monitor_stage().seen);
+  const auto sums = engine::summarize_books(eng.books(), eng.source().instruments(), eng.stage<engine::MonitorStage>().seen);
   std::map<std::string, std::uint64_t> kinds, book_errors, threads;
   for (int k = 0; k < kEventKindCount; ++k)
-    if (const auto v = eng.monitor_stage().kinds[static_cast<std::size_t>(k)].get())
+    if (const auto v = eng.stage<engine::MonitorStage>().kinds[static_cast<std::size_t>(k)].get())
       kinds[event_kind_name(static_cast<EventKind>(k))] = v;
   for (int e = 1; e < book::kBookErrorCount; ++e)
     if (bc.errors[static_cast<std::size_t>(e)])
@@ -119,7 +124,7 @@ int run(int argc, char** argv) {
               eo.replay_speed > 0 ? ", paced" : "");
   std::printf("peak RSS    %.1f MiB\n", static_cast<double>(peak_rss_kib()) / 1024.0);
   std::printf("digest      %016llx (events, top of book and quality after each, in order); regime labels %016llx\n",
-              static_cast<unsigned long long>(eng.digest()), static_cast<unsigned long long>(eng.label_digest()));
+              static_cast<unsigned long long>(eng.stage<engine::MonitorStage>().digest), static_cast<unsigned long long>(eng.stage<engine::MonitorStage>().label_digest));
   if (eng.ring_count())
     std::printf("rings       %llu times full (policy %s), %llu events dropped\n", static_cast<unsigned long long>(fulls),
                 cfg.system.ring_full == config::RingFull::Block ? "block" : "drop", static_cast<unsigned long long>(drops));
@@ -134,16 +139,16 @@ int run(int argc, char** argv) {
   const char* stage_desc[] = {"feed (read + decode, per event over its batch)", "book (apply + top of book)",
                               "clean (rules, quality flags)", "features (feature vector)", "regime (label, scores)",
                               "monitor (count + digest)"};
-  static_assert(std::size(stage_desc) == engine::kStageCount);
-  std::array<engine::LatencySummary, engine::kStageCount> stage_lat;
-  for (std::size_t s = 0; s < engine::kStageCount; ++s) {
+  static_assert(std::size(stage_desc) == engine::Engine::kStages + 1);
+  std::array<engine::LatencySummary, engine::Engine::kStages + 1> stage_lat;
+  for (std::size_t s = 0; s <= engine::Engine::kStages; ++s) {
     stage_lat[s] = engine::summarize(eng.stage_latency(s));
     if (stage_lat[s].count) lat_line(stage_desc[s], stage_lat[s]);
   }
   const auto e2e = engine::summarize(eng.end_to_end_latency());
   lat_line("end to end (feed release -> end of hot path)", e2e);
   {  // steps 1-3, when their stages ran
-    const auto& cl = eng.clean_stage().cleaner;
+    const auto& cl = eng.stage<engine::CleanStage>().cleaner;
     std::printf("\ncleaning rules fired:");
     bool any = false;
     for (std::size_t r = 0; r < clean::kRuleCount; ++r)
@@ -153,14 +158,14 @@ int run(int argc, char** argv) {
         any = true;
       }
     std::printf("%s\n", any ? "" : " none");
-    const auto& fe = eng.feature_stage().engine;
+    const auto& fe = eng.stage<engine::FeatureStage>().engine;
     std::printf("features: %zu per vector (schema %016llx), %llu instruments, %llu events on an invalid book, "
                 "%llu non-finite values replaced in the values read\n",
                 fe.schema().names.size(), static_cast<unsigned long long>(fe.schema().hash),
                 static_cast<unsigned long long>(fe.counters().instruments_created),
                 static_cast<unsigned long long>(fe.counters().invalid_book),
                 static_cast<unsigned long long>(fe.counters().nonfinite_replaced));
-    const auto& rs = eng.regime_stage();
+    const auto& rs = eng.stage<engine::RegimeStage>();
     std::size_t ready = 0, stressed = 0, trending = 0, reverting = 0;
     for (InstrumentId id : rs.live) {
       const auto& rst = rs.detectors[id]->state();
@@ -170,14 +175,13 @@ int run(int argc, char** argv) {
       reverting += rst.ready && rst.trend == regime::TrendRegime::MeanReverting;
     }
     std::printf("regimes: %zu instruments (%zu past warm-up; at the end %zu stressed, %zu trending, %zu mean-reverting), "
-                "GARCH fits %llu (+%llu failed), swapped in %llu (in event time; %llu swaps waited for their fit); "
-                "hot thread waited for the regime thread %llu times\n",
+                "GARCH fits %llu (+%llu failed), swapped in %llu (in event time; %llu fitted at their swap time)%s\n",
                 rs.live.size(), ready, stressed, trending, reverting,
-                static_cast<unsigned long long>(eng.garch_refits().fitted.get()),
-                static_cast<unsigned long long>(eng.garch_refits().failed.get()),
+                static_cast<unsigned long long>(rs.refits->fitted()),
+                static_cast<unsigned long long>(rs.refits->failed()),
                 static_cast<unsigned long long>(rs.garch_swaps.get()),
-                static_cast<unsigned long long>(eng.garch_refits().waited.get()),
-                static_cast<unsigned long long>(rs.waits.get()));
+                static_cast<unsigned long long>(rs.refits->waited.get()),
+                rs.over_capacity.get() ? (", " + std::to_string(rs.over_capacity.get()) + " instruments over system.max_instruments").c_str() : "");
   }
   std::printf("\nevents by kind (end of the hot path):\n");
   for (const auto& [k, v] : kinds) std::printf("  %-22s %12llu\n", k.c_str(), static_cast<unsigned long long>(v));
@@ -208,14 +212,15 @@ int run(int argc, char** argv) {
                  input.c_str(), layout_str(cfg.system.layout).c_str(), static_cast<unsigned long long>(events), secs);
     std::fprintf(f, "  \"ns_per_event\": %.2f,\n  \"peak_rss_kib\": %ld,\n  \"digest\": \"%016llx\",\n",
                  events ? secs * 1e9 / static_cast<double>(events) : 0.0, static_cast<long>(peak_rss_kib()),
-                 static_cast<unsigned long long>(eng.digest()));
-    std::fprintf(f, "  \"label_digest\": \"%016llx\",\n", static_cast<unsigned long long>(eng.label_digest()));
+                 static_cast<unsigned long long>(eng.stage<engine::MonitorStage>().digest));
+    std::fprintf(f, "  \"label_digest\": \"%016llx\",\n", static_cast<unsigned long long>(eng.stage<engine::MonitorStage>().label_digest));
     std::fprintf(f, "  \"ring_full\": %llu,\n  \"ring_dropped\": %llu,\n  \"latency_ns\": {",
                  static_cast<unsigned long long>(fulls), static_cast<unsigned long long>(drops));
-    for (std::size_t s = 0; s <= engine::kStageCount; ++s) {
-      const auto& l = s < engine::kStageCount ? stage_lat[s] : e2e;
+    constexpr std::size_t kN = engine::Engine::kStages + 1;
+    for (std::size_t s = 0; s <= kN; ++s) {
+      const auto& l = s < kN ? stage_lat[s] : e2e;
       std::fprintf(f, "%s\n    \"%s\": {\"count\": %llu, \"p50\": %.0f, \"p99\": %.0f, \"p99.9\": %.0f, \"max\": %.0f}",
-                   s ? "," : "", s < engine::kStageCount ? std::string(config::kPipelineStages[s]).c_str() : "end_to_end",
+                   s ? "," : "", s < kN ? std::string(engine::Engine::stage_name(s)).c_str() : "end_to_end",
                    static_cast<unsigned long long>(l.count), l.p50, l.p99, l.p999, l.max);
     }
     std::fprintf(f, "\n  },\n  \"source_counts\": %s,\n  \"source_errors\": %s,\n", json_map(st.counts).c_str(),

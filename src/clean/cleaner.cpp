@@ -152,6 +152,19 @@ void Cleaner::apply(const CleanConfig& cfg) {
   for (Inst& in : inst_) in.halt_mask &= may_halt;
 }
 
+void Cleaner::apply_rules(CleanConfig cfg) noexcept {
+  cfg.jump_window = cfg_.jump_window;
+  cfg.jump_max_instruments = cfg_.jump_max_instruments;
+  cfg.jump_series = cfg_.jump_series;
+  cfg_ = cfg;
+  std::uint32_t may_halt = 0;
+  for (int r = 0; r < kRuleCount; ++r) {
+    const RuleConfig& rc = cfg_.rules[static_cast<std::size_t>(r)];
+    if (rc.enabled && rc.action == Action::Halt) may_halt |= bit(static_cast<Rule>(r));
+  }
+  for (Inst& in : inst_) in.halt_mask &= may_halt;
+}
+
 MadWindow* Cleaner::window_for(Inst& in) noexcept {
   if (in.window == kNoWindow) {
     if (windows_used_ == windows_.size()) return nullptr;

@@ -253,6 +253,8 @@ void visit_config(V& v, C& c, std::int64_t max_core) {
       v.integer("fifo_priority", t.fifo_priority, {0, 99}, kRestart);
     });
     v.integer("control_core", s.control_core, {-1, max_core}, kRestart);
+    v.integer("max_instruments", s.max_instruments, {1, 1 << 16}, kRestart);
+    v.integer("scheduler_capacity", s.scheduler_capacity, {16, 1 << 24}, kRestart);
     v.text("log_level", s.log_level, kReload, log_level);
     v.text("log_file", s.log_file, kRestart);
     v.integer("log_queue", s.log_queue, {64, 1 << 20}, kRestart, power_of_two);
@@ -348,7 +350,7 @@ void visit_config(V& v, C& c, std::int64_t max_core) {
     });
     v.boolean("book_check_group_end_only", k.book_check_group_end_only, kReload);
     v.integer("max_backwards_ns", k.max_backwards_ns, {0, 86'400'000'000'000}, kReload);
-    v.integer("jump_window", k.jump_window, {3, 1024}, kReload);
+    v.integer("jump_window", k.jump_window, {3, 1024}, kRestart);  // sizes the price windows
     v.integer("jump_min_samples", k.jump_min_samples, {1, 1024}, kReload);
     v.real("jump_k", k.jump_k, positive(1e6), kReload);
     v.real("jump_min_bps", k.jump_min_bps, {0, 1e5}, kReload);

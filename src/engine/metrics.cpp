@@ -19,11 +19,11 @@ EngineMetrics::EngineMetrics(const Engine& engine, telemetry::Registry& reg) : e
   auto add = [&](std::string_view family, const std::string& labels, std::string_view help, const RelaxedCounter& c) {
     counters_.emplace_back(&reg_.counter(family, labels, help), &c);
   };
-  const MonitorStage& mon = engine.monitor_stage();
+  const MonitorStage& mon = engine.stage<MonitorStage>();
   for (int k = 0; k < kEventKindCount; ++k)
     add("hftd_events", std::string("kind=\"") + event_kind_name(static_cast<EventKind>(k)) + "\"",
         "market events that reached the end of the hot path, by kind", mon.kinds[static_cast<std::size_t>(k)]);
-  const BookStage& bs = engine.book_stage();
+  const BookStage& bs = engine.stage<BookStage>();
   for (int e = 1; e < book::kBookErrorCount; ++e)
     add("hftd_book_errors", std::string("reason=\"") + book::book_error_name(static_cast<book::BookError>(e)) + "\"",
         "events the book could not apply as they stand, by reason", bs.errors[static_cast<std::size_t>(e)]);
@@ -31,26 +31,37 @@ EngineMetrics::EngineMetrics(const Engine& engine, telemetry::Registry& reg) : e
   add("hftd_book_locked", "", "adds that left a book locked", bs.locked);
   reg_.gauge_fn("hftd_book_live_orders", "", "live orders in all books",
                 [&bs] { return static_cast<std::int64_t>(bs.live_orders.get()); });
-  const CleanStage& cs = engine.clean_stage();
+  const CleanStage& cs = engine.stage<CleanStage>();
   for (std::size_t r = 0; r < clean::kRuleCount; ++r)
     add("hftd_clean_fired", std::string("rule=\"") + clean::Cleaner::rule_name(static_cast<clean::Rule>(r)) + "\"",
         "events on which a cleaning rule fired, by rule", cs.fired[r]);
-  const FeatureStage& fs = engine.feature_stage();
+  const FeatureStage& fs = engine.stage<FeatureStage>();
   add("hftd_features_nonfinite_replaced", "", "feature values that were NaN or infinite and were replaced by 0 (checked when values are read)", fs.nonfinite);
   add("hftd_features_invalid_book", "", "events after which the book was empty on a side, locked or crossed", fs.invalid_book);
-  const RegimeStage& rs = engine.regime_stage();
+  const RegimeStage& rs = engine.stage<RegimeStage>();
   add("hftd_regime_instruments", "", "instruments with a regime detector", rs.instruments);
   reg_.gauge_fn("hftd_regime_stressed_instruments", "", "instruments whose volatility regime is stressed",
                 [&rs] { return static_cast<std::int64_t>(rs.stressed.get()); });
-  add("hftd_regime_waits", "", "grid batches for which the hot thread waited for the regime thread's previous result", rs.waits);
+  add("hftd_regime_over_capacity", "", "instruments past system.max_instruments (no regime state, unlabelled)", rs.over_capacity);
   add("hftd_regime_late", "", "grid batches after which a live feed's label stayed older because the regime thread was behind", rs.late);
-  add("hftd_regime_ring_full", "", "grid samples that found the ring to the regime thread full (replay: waited; live feed: dropped)", rs.ring_full);
+  add("hftd_regime_ring_full", "", "live feed: grid samples dropped because the ring to the regime thread was full", rs.ring_full);
   add("hftd_regime_garch_swaps", "", "GARCH parameter sets swapped into regime detectors", rs.garch_swaps);
-  add("hftd_regime_garch_fits", "", "background GARCH maximum-likelihood fits that converged", engine.garch_refits().fitted);
-  add("hftd_regime_garch_fit_failures", "", "background GARCH fits that did not converge (parameters kept)",
-      engine.garch_refits().failed);
-  add("hftd_regime_garch_swap_waits", "", "replays: GARCH swaps whose fit was not done at its event time (waited)",
-      engine.garch_refits().waited);
+  const GarchRefits& gr = *rs.refits;
+  for (const auto* fc : {&gr.bg, &gr.fg}) {
+    const std::string l = fc == &gr.bg ? "thread=\"refit\"" : "thread=\"regime\"";
+    add("hftd_regime_garch_fits", l, "GARCH maximum-likelihood refits that converged, by the thread that fitted", fc->fitted);
+    add("hftd_regime_garch_fit_failures", l, "GARCH refits that did not converge or were refused (parameters kept)", fc->failed);
+  }
+  add("hftd_regime_garch_swap_waits", "", "replays: GARCH swaps whose fit was not done at its event time (fitted at the swap)",
+      gr.waited);
+  const OrderMirror& om = engine.order_counters();
+  add("hftd_orders_sent", "", "order intents from the strategy stages", om.sent);
+  add("hftd_orders_accepted", "", "order intents that passed the risk gate and went to the order sink", om.accepted);
+  add("hftd_orders_rejected", "", "order intents rejected by the risk gate or the router", om.rejected);
+  add("hftd_exec_reports", "", "execution reports delivered to the stages", om.reports);
+  add("hftd_timers_fired", "", "timers and execution reports the scheduler delivered", om.timers_fired);
+  add("hftd_scheduler_full", "", "timers or reports refused because the scheduler was full", om.scheduler_full);
+  add("hftd_clock_backwards", "", "market events older than the clock (time not followed back)", om.clock_backwards);
   add("hftd_source_decoded_events", "", "events produced by the market data source", engine.source_counters().events);
   for (const auto& tp : engine.threads()) {
     const ThreadState& t = *tp;
@@ -73,8 +84,8 @@ EngineMetrics::EngineMetrics(const Engine& engine, telemetry::Registry& reg) : e
     reg_.gauge_fn("hftd_ring_capacity", l, "slots of a ring between threads",
                   [&engine, i] { return static_cast<std::int64_t>(engine.ring_capacity(i)); });
   }
-  for (std::size_t s = 0; s < kStageCount; ++s)
-    reg_.histogram("hftd_stage_latency", "stage=\"" + std::string(config::kPipelineStages[s]) + "\"",
+  for (std::size_t s = 0; s <= Engine::kStages; ++s)
+    reg_.histogram("hftd_stage_latency", "stage=\"" + std::string(Engine::stage_name(s)) + "\"",
                    &engine.stage_latency(s), "time spent in a stage per event (feed: per event, amortised over its batch)");
   reg_.histogram("hftd_end_to_end_latency", "", &engine.end_to_end_latency(),
                  "from the feed releasing an event to the end of the hot path");

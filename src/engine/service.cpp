@@ -251,7 +251,7 @@ class Service {
     log_info("summary: events {} ({:.0f}/s), live orders {}, e2e p50 {:.0f} ns p99 {:.0f} ns, source errors {}, "
              "ring drops {}, rss {} MiB, config {}",
              events, secs > 0 ? static_cast<double>(events - last_summary_events_) / secs : 0.0,
-             engine_->book_stage().live_orders.get(), e2e.p50, e2e.p99, errors, drops, resident_bytes() >> 20,
+             engine_->stage<BookStage>().live_orders.get(), e2e.p50, e2e.p99, errors, drops, resident_bytes() >> 20,
              config::version_string(in_force_));
     last_summary_events_ = events;
     last_summary_events_t_ = Clock::now();
@@ -284,6 +284,13 @@ class Service {
       }
     }
     auto next = std::make_shared<const config::Config>(config::apply_reloadable(*running_, *loaded.config));
+    try {
+      engine_->offer_config(next);  // the stages' settings are built here, on the control thread
+    } catch (const std::exception& e) {
+      last_reload_error_ = e.what();
+      log_error("config reload ({}) rejected by a stage: {}; the running configuration is kept", why, e.what());
+      return;
+    }
     notify_.send("RELOADING=1\nMONOTONIC_USEC=" + std::to_string(monotonic_usec()));
     if (auto l = telemetry::parse_level(next->system.log_level)) telemetry::set_level(*l);
     running_ = next;
@@ -292,7 +299,6 @@ class Service {
     pending_ = true;
     pending_version_ = next->version;
     status_ = "reloading";
-    engine_->offer_config(next);
     log_info("config reload ({}): version {} offered to the hot threads", why, config::version_string(next->version));
   }
 
@@ -312,7 +318,7 @@ class Service {
   }
 
   void write_final_state() {
-    const auto books = summarize_books(engine_->books(), engine_->source().instruments(), engine_->monitor_stage().seen);
+    const auto books = summarize_books(engine_->books(), engine_->source().instruments(), engine_->stage<MonitorStage>().seen);
     const std::string file = running_->system.state_dir + "/books.json";
     std::FILE* f = std::fopen(file.c_str(), "w");
     if (!f) {
@@ -322,7 +328,7 @@ class Service {
     }
     std::fprintf(f, "{\n  \"events\": %llu,\n  \"digest\": \"%016llx\",\n  \"books\": %s\n}\n",
                  static_cast<unsigned long long>(engine_->source().stats().events),
-                 static_cast<unsigned long long>(engine_->digest()), books_json(books).c_str());
+                 static_cast<unsigned long long>(engine_->stage<MonitorStage>().digest), books_json(books).c_str());
     std::fclose(f);
     log_info("final books written to {} ({} instruments)", file, books.size());
   }
@@ -353,7 +359,7 @@ class Service {
     for (std::size_t i = 0; i < restart_required_.size(); ++i) o << (i ? ", " : "") << '"' << restart_required_[i] << '"';
     o << "],\n  \"uptime_s\": " << std::chrono::duration<double>(Clock::now() - started_).count() << ",\n"
       << "  \"events\": " << engine_->source_counters().events.get() << ",\n"
-      << "  \"live_orders\": " << engine_->book_stage().live_orders.get() << ",\n  \"threads\": [";
+      << "  \"live_orders\": " << engine_->stage<BookStage>().live_orders.get() << ",\n  \"threads\": [";
     const auto& ts = engine_->threads();
     for (std::size_t i = 0; i < ts.size(); ++i) {
       const ThreadState& t = *ts[i];

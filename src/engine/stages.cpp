@@ -1,48 +1,101 @@
-// The parts of the stages that are not per-event: the regime stage's hand-off (once per batch on
-// the hot thread, the detectors on the regime thread), GARCH refits.
+// The parts of the stages that are not per-event: construction from the config, the regime
+// stage's sampling paths, its background threads (live), GARCH refits.
 #include "hft/engine/stages.hpp"
+
+#include <pthread.h>
+#include <sched.h>
+#include <sys/prctl.h>
 
 #include <algorithm>
 #include <chrono>
+#include <stdexcept>
 #include <thread>
 
 #include "hft/core/cpu_relax.hpp"
+#include "hft/engine/stage_config.hpp"
 #include "hft/telemetry/tsc_clock.hpp"
 
 namespace hft::engine {
 
-RegimeStage::RegimeStage(const regime::RegimeConfig& c, std::size_t max_instruments, std::size_t ring_capacity)
-    : cfg(c), chans(max_instruments), ring(ring_capacity), detectors(max_instruments) {
-  cfg.fit_garch_at_warmup = false;  // fits run on the refit thread, never on the hot path
-  live.reserve(max_instruments);
+std::string pin_current_thread(int cpu, int fifo_priority);  // engine.cpp
+
+CleanStage::Settings CleanStage::settings(const config::Config& c) {
+  Settings s = clean_config(c);
+  if (const std::string e = clean::validate(s); !e.empty()) throw std::invalid_argument("clean: " + e);
+  return s;
 }
 
-RegimeStage::~RegimeStage() = default;
+CleanStage::CleanStage(StageEnv& env) : cleaner(settings(env.cfg), env.max_instruments) {}
 
-RegimeStage::Channel* RegimeStage::create(InstrumentId id) {
-  chans[id] = std::make_unique<Channel>(cfg.interval, cfg.max_fill);  // once per instrument, counted
+FeatureStage::FeatureStage(StageEnv& env)
+    : engine(feature_config(env.cfg), env.max_instruments), books(*env.books) {}
+
+RegimeStage::RegimeStage(StageEnv& env)
+    : RegimeStage(regime_config(env.cfg), env.max_instruments, env.live, env.cfg.system.max_instruments,
+                  1u << 16, env.cfg.regimes.refit_interval_s) {}
+
+RegimeStage::RegimeStage(const regime::RegimeConfig& c, std::size_t max_instruments, bool thr,
+                         std::size_t max_active, std::size_t ring_capacity, double refit_interval_s)
+    : cfg(c), threaded(thr), chans(max_instruments, nullptr), chan_pool(new Channel[max_active]),
+      ring(thr ? ring_capacity : 2), detectors(max_instruments, nullptr),
+      refits(std::make_unique<GarchRefits>(c.refit_window, refit_interval_s, max_instruments)) {
+  cfg.fit_garch_at_warmup = false;  // fits run on the refit thread (or at their swap point)
+  det_pool.reserve(max_active);
+  for (std::size_t i = 0; i < max_active; ++i) {
+    det_pool.push_back(std::make_unique<regime::RegimeDetector>(cfg));
+    chan_pool[i].sampler = regime::GridSampler(cfg.interval, cfg.max_fill);
+  }
+  live.reserve(max_active);
+}
+
+RegimeStage::~RegimeStage() { stop_background(); }
+
+RegimeStage::Channel* RegimeStage::create(InstrumentId id) noexcept {
+  if (used == det_pool.size()) {
+    over_capacity.add();
+    return nullptr;
+  }
+  Channel* c = &chan_pool[used];
+  detectors[id] = det_pool[used].get();  // live: published to the regime thread by the ring push
+  ++used;
+  chans[id] = c;
   instruments.add();
-  return chans[id].get();
+  if (!threaded) live.push_back(id);
+  return c;
+}
+
+void RegimeStage::sample_inline(Channel& c, InstrumentId id, Nanos ts, double mid) noexcept {
+  regime::RegimeDetector& d = *detectors[id];
+  const int n = c.sampler.on_mid(ts, mid, [&](const regime::GridSample& g) {
+    d.on_sample(g);
+    work_ts = g.grid;
+    refits->on_sample(*this, id, g.grid);
+  });
+  if (n > 0) c.label = encode(d.state());
+}
+
+void RegimeStage::sample_threaded(Channel& c, InstrumentId id, Nanos ts, double mid) noexcept {
+  // The samples of this event, sent as they come but one behind, so that the last can carry the
+  // end-of-batch mark.
+  Msg held{};
+  bool holding = false;
+  c.sampler.on_mid(ts, mid, [&](const regime::GridSample& g) {
+    if (holding) send(c, held);
+    else begin_batch(c);
+    held = Msg{g.grid, g.mid, id, g.restart, false};
+    holding = true;
+  });
+  if (holding) {
+    held.last = true;
+    send(c, held);
+  }
 }
 
 void RegimeStage::begin_batch(Channel& c) noexcept {
+  // Live: never wait for the regime thread; show the newest label it has finished.
   if (c.sent > 0) {
-    const std::uint64_t want = c.sent;  // the previous batch
-    std::uint64_t dl = c.done_label.load(std::memory_order_acquire);
-    if ((dl >> 8) < want) [[unlikely]] {
-      if (!wait_for_results) {
-        late.add();  // live feed: never stall on the regime thread, show the newest it has
-      } else {
-        const std::uint64_t t0 = telemetry::rdtsc();
-        waits.add();
-        do {
-          cpu_relax(kWaitPollPauses);
-          dl = c.done_label.load(std::memory_order_acquire);
-        } while ((dl >> 8) < want);
-        wait_ticks.add(telemetry::rdtsc() - t0);
-      }
-    }
-    // done_label is never past want: batch want+1 has not been sent.
+    const std::uint64_t dl = c.done_label.load(std::memory_order_acquire);
+    if ((dl >> 8) < c.sent) late.add();
     if ((dl >> 8) != 0) c.label = static_cast<std::uint8_t>(dl & 0xFF);
   }
   ++c.sent;
@@ -51,17 +104,14 @@ void RegimeStage::begin_batch(Channel& c) noexcept {
 void RegimeStage::send(Channel& c, Msg m) noexcept {
   if (c.gap) [[unlikely]] m.restart = true;
   if (!ring.try_push(m)) [[unlikely]] {
+    // The sample is lost (counted): the instrument's next sample starts a new return chain (no
+    // return across the hole), and a lost end-of-batch mark merges the batch into the next one
+    // (its count taken back), so that the regime thread's count of finished batches still meets
+    // the hot side's.
     ring_full.add();
-    if (!wait_for_results) {
-      // Live feed: the hot thread never stalls on the regime thread. The sample is lost
-      // (counted): the instrument's next sample starts a new return chain (no return across the
-      // hole), and a lost end-of-batch mark merges the batch into the next one (its count taken
-      // back), so that the regime thread's count of finished batches still meets the hot side's.
-      c.gap = true;
-      if (m.last) --c.sent;
-      return;
-    }
-    while (!ring.try_push(m)) cpu_relax();  // replay: the regime thread always drains
+    c.gap = true;
+    if (m.last) --c.sent;
+    return;
   }
   c.gap = false;
 }
@@ -71,26 +121,34 @@ std::size_t RegimeStage::work() noexcept {
   const std::size_t n = ring.pop_batch(buf, 256);
   for (std::size_t k = 0; k < n; ++k) {
     const Msg& m = buf[k];
-    regime::RegimeDetector* d = detectors[m.id].get();
-    if (d == nullptr) [[unlikely]] {
-      detectors[m.id] = std::make_unique<regime::RegimeDetector>(cfg);  // once per instrument
-      live.push_back(m.id);
-      d = detectors[m.id].get();
-    }
+    regime::RegimeDetector* d = detectors[m.id];  // set by the hot thread before the first push
+    if (d->state().returns == 0 && std::find(live.begin(), live.end(), m.id) == live.end())
+      live.push_back(m.id);  // within the reserved capacity
     d->on_sample(regime::GridSample{m.grid, m.mid, m.restart});
     work_ts = m.grid;
-    if (refits != nullptr) refits->on_sample(*this, m.id, m.grid);
     if (m.last) {
-      Channel& c = *chans[m.id];  // created before its first message was sent
+      Channel& c = *chans[m.id];
       const std::uint64_t b = ++c.finished;
-      c.slot[b & 1] = d->state();
-      c.done_label.store(b << 8 | encode(c.slot[b & 1]), std::memory_order_release);
+      c.done_label.store(b << 8 | encode(d->state()), std::memory_order_release);
     }
   }
   return n;
 }
 
-void RegimeStage::publish() noexcept {
+regime::SamplerCounters RegimeStage::sampler_totals() const noexcept {
+  regime::SamplerCounters t{};
+  for (std::size_t i = 0; i < used; ++i) {
+    const regime::SamplerCounters& c = chan_pool[i].sampler.counters();
+    t.mids += c.mids;
+    t.bad_mid += c.bad_mid;
+    t.ts_backwards += c.ts_backwards;
+    t.filled += c.filled;
+    t.gaps += c.gaps;
+  }
+  return t;
+}
+
+void RegimeStage::publish_state() noexcept {
   std::uint64_t n = 0, swaps = 0;
   for (InstrumentId id : live) {
     const auto& d = *detectors[id];
@@ -99,6 +157,56 @@ void RegimeStage::publish() noexcept {
   }
   stressed.set(n);
   garch_swaps.set(swaps);
+}
+
+void RegimeStage::start_background(int cpu) {
+  if (threaded) {
+    // The regime thread (live): runs the detectors on the hot thread's grid samples, drains them
+    // all at the stop (the hot threads have ended by then), hands returns to the refit thread
+    // and swaps fitted parameters in between batches. It spins while samples keep coming (a poll
+    // every kIdlePollPauses PAUSEs: a poll after every PAUSE slows the other vCPU's thread
+    // several times on this VM) and after ~0.3 ms without one sleeps in short steps (timer
+    // slack 1 us). Not sched_yield: that hands the core to the refit thread until the next
+    // scheduler tick.
+    regime_thread = std::thread([this, cpu] {
+      (void)pin_current_thread(cpu, 0);  // the control/learner core; unpinned if that fails
+      (void)prctl(PR_SET_TIMERSLACK, 1000UL, 0UL, 0UL, 0UL);
+      constexpr unsigned kIdlePollPauses = 64;
+      unsigned empty = 0;
+      for (unsigned k = 1;; ++k) {
+        const bool stopping = regime_stop.load(std::memory_order_acquire);
+        const std::size_t n = work();
+        if ((n == 0 && empty == 0) || k % 1024 == 0) {  // refits and counters, not on every poll
+          refits->service(*this, work_ts);
+          publish_state();
+        }
+        if (n > 0) {
+          empty = 0;
+        } else {
+          if (stopping) break;
+          if (++empty < 250) cpu_relax(kIdlePollPauses);
+          else std::this_thread::sleep_for(std::chrono::microseconds(100));
+        }
+      }
+      publish_state();
+    });
+  }
+  refit_thread = std::thread([this, cpu] {
+    (void)pin_current_thread(cpu, 0);
+    // A fit takes milliseconds: it must never hold the core while the regime or control thread
+    // has work (SCHED_IDLE: it runs only when they sleep).
+    sched_param sp{};
+    (void)pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp);
+    while (!refit_stop.load(std::memory_order_acquire))
+      if (refits->work() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  });
+}
+
+void RegimeStage::stop_background() {
+  regime_stop.store(true, std::memory_order_release);  // after the hot threads: nothing more is sent
+  if (regime_thread.joinable()) regime_thread.join();
+  refit_stop.store(true, std::memory_order_release);
+  if (refit_thread.joinable()) refit_thread.join();
 }
 
 GarchRefits::GarchRefits(std::size_t window, double interval_s, std::size_t max_instruments)
@@ -164,20 +272,20 @@ void GarchRefits::on_sample(RegimeStage& rs, InstrumentId id, Nanos t) noexcept 
       continue;
     }
     if (s.id != id || t < s.swap_at) continue;
-    if (st == kDone || (st == kRequested && fit(s))) {
+    if (st == kDone || (st == kRequested && fit(s, fg))) {
       if (st != kDone) waited.add();
       swap_in(rs, s);
       continue;
     }
     // The refit thread is on it (or was preempted on it): fit a copy here, same result.
     waited.add();
-    apply(rs, s, run_fit(s));
+    apply(rs, s, run_fit(s, fg));
     s.orphan = true;
   }
   if (rs.detectors[id]->state().ready && t >= next_due[id]) request(rs, id, t);
 }
 
-regime::GarchFit GarchRefits::run_fit(const Slot& s) noexcept {
+regime::GarchFit GarchRefits::run_fit(const Slot& s, FitCounts& c) noexcept {
   // From the parameters in use alone (the last fit's, on a window that mostly overlaps this
   // one: it reaches the cold multi-start optimum, tests; fit_garch falls back to a fixed start
   // if they are not valid); no standard errors (not used here). About a tenth of the time of a
@@ -192,14 +300,14 @@ regime::GarchFit GarchRefits::run_fit(const Slot& s) noexcept {
     f = regime::fit_garch(s.returns, o);
   } catch (...) {  // out of memory: f stays unconverged, no parameters this time
   }
-  (f.converged ? fitted : failed).add();
+  (f.converged ? c.fitted : c.failed).add();
   return f;
 }
 
-bool GarchRefits::fit(Slot& s) {
+bool GarchRefits::fit(Slot& s, FitCounts& c) {
   int want = kRequested;
   if (!s.state.compare_exchange_strong(want, kRunning, std::memory_order_acq_rel)) return false;
-  s.fit = run_fit(s);
+  s.fit = run_fit(s, c);
   s.state.store(kDone, std::memory_order_release);
   return true;
 }
@@ -207,7 +315,7 @@ bool GarchRefits::fit(Slot& s) {
 std::size_t GarchRefits::work() {
   std::size_t n = 0;
   for (auto& s : slots)
-    if (s.state.load(std::memory_order_acquire) == kRequested && fit(s)) ++n;
+    if (s.state.load(std::memory_order_acquire) == kRequested && fit(s, bg)) ++n;
   return n;
 }
 

@@ -124,13 +124,13 @@ Outcome run_engine(const config::Config& c, std::uint64_t events) {
   e.join();
   EXPECT_TRUE(e.finished());
   Outcome o;
-  o.digest = e.digest();
-  o.label_digest = e.label_digest();
+  o.digest = e.stage<engine::MonitorStage>().digest;
+  o.label_digest = e.stage<engine::MonitorStage>().label_digest;
   o.source_events = e.source().stats().events;
   o.monitor_events = 0;
-  for (std::size_t k = 0; k < o.kinds.size(); ++k) o.monitor_events += (o.kinds[k] = e.monitor_stage().kinds[k].get());
+  for (std::size_t k = 0; k < o.kinds.size(); ++k) o.monitor_events += (o.kinds[k] = e.stage<engine::MonitorStage>().kinds[k].get());
   for (const auto& t : e.threads()) o.drops += t->ring_drops.get();
-  o.books = engine::books_json(engine::summarize_books(e.books(), e.source().instruments(), e.monitor_stage().seen));
+  o.books = engine::books_json(engine::summarize_books(e.books(), e.source().instruments(), e.stage<engine::MonitorStage>().seen));
   EXPECT_EQ(e.books().check_invariants(), "");
   return o;
 }
@@ -184,7 +184,7 @@ TEST(Engine, ReloadReachesEveryThreadAndStopDrainsTheRings) {
     return pred();
   };
   ASSERT_TRUE(e.runs_version(1));
-  ASSERT_TRUE(wait([&] { return e.monitor_stage().kinds[static_cast<int>(EventKind::Add)].get() > 1000; }));
+  ASSERT_TRUE(wait([&] { return e.stage<engine::MonitorStage>().kinds[static_cast<int>(EventKind::Add)].get() > 1000; }));
 
   for (std::uint64_t v = 2; v <= 5; ++v) {  // several reloads in a row, the last one wins
     auto next = std::make_shared<config::Config>(c);
@@ -200,7 +200,7 @@ TEST(Engine, ReloadReachesEveryThreadAndStopDrainsTheRings) {
   ASSERT_TRUE(wait([&] { return e.finished(); }));
   e.join();
   std::uint64_t arrived = 0;
-  for (const auto& k : e.monitor_stage().kinds) arrived += k.get();
+  for (const auto& k : e.stage<engine::MonitorStage>().kinds) arrived += k.get();
   EXPECT_EQ(arrived, e.source().stats().events) << "events in flight at the stop were lost";
   EXPECT_EQ(e.threads()[1]->events.get(), e.source().stats().events);
 }
@@ -216,8 +216,8 @@ config::Config with_small_regimes(config::Config c) {
   return c;
 }
 
-// GARCH refits: the hot thread hands an instrument's returns to the refit thread at a publish
-// point, the refit thread fits, the hot thread swaps the parameters in at a later one.
+// GARCH refits on a live feed: the regime thread hands an instrument's returns to the refit
+// thread, the refit thread fits, the regime thread swaps the parameters in when it is done.
 TEST(Engine, RegimeGarchRefitsRunInTheBackgroundAndAreSwappedIn) {
   config::Config c = with_small_regimes(with_layout({thread("hot", {"feed", "book", "regime", "monitor"})}));
   c.telemetry.publish_interval_ms = 0.01;  // a publish point after (nearly) every batch
@@ -225,20 +225,20 @@ TEST(Engine, RegimeGarchRefitsRunInTheBackgroundAndAreSwappedIn) {
   e.start();
   const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   while (std::chrono::steady_clock::now() < end &&
-         !(e.garch_refits().fitted.get() + e.garch_refits().failed.get() >= 2 && e.regime_stage().garch_swaps.get() >= 1))
+         !(e.stage<engine::RegimeStage>().refits->fitted() + e.stage<engine::RegimeStage>().refits->failed() >= 2 && e.stage<engine::RegimeStage>().garch_swaps.get() >= 1))
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   e.request_stop();
   e.join();
-  EXPECT_GE(e.garch_refits().fitted.get() + e.garch_refits().failed.get(), 2u);
-  EXPECT_GE(e.regime_stage().garch_swaps.get(), 1u);
-  EXPECT_GE(e.regime_stage().instruments.get(), 1u);
+  EXPECT_GE(e.stage<engine::RegimeStage>().refits->fitted() + e.stage<engine::RegimeStage>().refits->failed(), 2u);
+  EXPECT_GE(e.stage<engine::RegimeStage>().garch_swaps.get(), 1u);
+  EXPECT_GE(e.stage<engine::RegimeStage>().instruments.get(), 1u);
   bool labelled = false;
-  for (InstrumentId id : e.regime_stage().live) labelled = labelled || e.regime_stage().detectors[id]->state().ready;
+  for (InstrumentId id : e.stage<engine::RegimeStage>().live) labelled = labelled || e.stage<engine::RegimeStage>().detectors[id]->state().ready;
   EXPECT_TRUE(labelled) << "no detector finished its warm-up";
 }
 
 // In a replay the refits run in event time: requested at an instrument's first sample past its
-// due time, swapped in a fixed event time later (waiting for the fit if need be). So the GARCH
+// due time, swapped in a fixed event time later (fitted there if the refit thread has not). So the GARCH
 // parameters and scores are the same on every run and in every thread layout, whatever the
 // threads' timing (the live schedule above would give each run its own).
 TEST(Engine, ReplayGarchRefitsAreTheSameOnEveryRun) {
@@ -253,7 +253,7 @@ TEST(Engine, ReplayGarchRefitsAreTheSameOnEveryRun) {
     e.start();
     e.join();
     Run r;
-    const auto& rs = e.regime_stage();
+    const auto& rs = e.stage<engine::RegimeStage>();
     for (InstrumentId id = 0; id < 8; ++id) {
       if (id >= rs.detectors.size() || !rs.detectors[id]) continue;
       const auto& d = *rs.detectors[id];
@@ -262,7 +262,7 @@ TEST(Engine, ReplayGarchRefitsAreTheSameOnEveryRun) {
         r.values.push_back(std::bit_cast<std::uint64_t>(v));
     }
     r.swaps = rs.garch_swaps.get();
-    r.fits = e.garch_refits().fitted.get() + e.garch_refits().failed.get();
+    r.fits = e.stage<engine::RegimeStage>().refits->fitted() + e.stage<engine::RegimeStage>().refits->failed();
     return r;
   };
   const Run a = run(c);
@@ -281,7 +281,7 @@ TEST(Engine, ReplayGarchRefitsAreTheSameOnEveryRun) {
 }
 
 TEST(Engine, RejectsALayoutThatDoesNotCoverThePipelineInOrder) {
-  EXPECT_THROW(engine::Engine(with_layout({thread("a", {"feed", "book"})}), std::make_unique<SyntheticSource>(1, false)),
+  EXPECT_THROW(engine::Engine(with_layout({thread("a", {"feed", "monitor"})}), std::make_unique<SyntheticSource>(1, false)),
                std::invalid_argument);
   EXPECT_THROW(engine::Engine(with_layout({thread("a", {"book", "feed", "monitor"})}),
                               std::make_unique<SyntheticSource>(1, false)),

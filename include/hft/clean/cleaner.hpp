@@ -207,6 +207,10 @@ class Cleaner {
   // jump_max_instruments empties the price windows (reallocates). Halts held by a rule that
   // is now disabled or no longer Halt are released.
   void apply(const CleanConfig& cfg);
+  // The same for a config already validated (on another thread), at a safe point of the hot
+  // thread: never allocates or throws. The window sizing (jump_window, jump_max_instruments,
+  // jump_series) keeps its running value: it needs a restart.
+  void apply_rules(CleanConfig cfg) noexcept;
 
  private:
   template <class BestLevels>

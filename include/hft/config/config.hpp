@@ -63,6 +63,8 @@ struct Config {
     RingFull ring_full = RingFull::Block;
     std::vector<ThreadLayout> layout;   // default_config(): one thread "hot" on core 1
     int control_core = 0;               // -1 = not pinned
+    std::size_t max_instruments = 1024; // per-instrument state of the later stages, built at start
+    std::size_t scheduler_capacity = 65536;  // timers and execution reports pending at once
     std::string log_level = "info";
     std::string log_file;               // "" = stderr
     std::size_t log_queue = 8192;       // log records in flight, power of two 64..2^20

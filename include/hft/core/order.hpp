@@ -1,0 +1,98 @@
+// Typed order messages beside the market events: an order intent goes out of a strategy stage,
+// through the risk gate, to an order sink (the simulated exchange in replays and paper trading, a
+// gateway live); execution reports come back into the pipeline at their exchange time. Small,
+// trivially copyable, integer prices and quantities like MarketEvent.
+// May touch: nothing (types only).
+#pragma once
+#include <cstdint>
+#include <type_traits>
+
+#include "hft/core/types.hpp"
+
+namespace hft {
+
+using ClientOrderId = std::uint64_t;  // unique per engine run, given by the router
+
+enum class IntentKind : std::uint8_t { New = 0, Cancel, Replace };
+enum class TimeInForce : std::uint8_t { Day = 0, IOC };
+
+struct OrderIntent {
+  IntentKind kind = IntentKind::New;
+  Side side = Side::None;
+  TimeInForce tif = TimeInForce::Day;
+  std::uint16_t strategy = 0;        // who sent it (index in the strategy manager; tests: any)
+  InstrumentId instrument = 0;
+  ClientOrderId id = 0;              // New: 0 = the router assigns one; Cancel/Replace: the order
+  Price price = 0;                   // New / Replace: limit price
+  Qty qty = 0;                       // New / Replace: quantity
+  Nanos ts = 0;                      // event time it was sent (set by the router)
+};
+static_assert(std::is_trivially_copyable_v<OrderIntent>);
+
+enum class ExecKind : std::uint8_t { Ack = 0, Reject, Fill, Cancelled, Replaced, Count_ };
+inline constexpr int kExecKindCount = static_cast<int>(ExecKind::Count_);
+
+// Why an intent was rejected (by the risk gate, the router or the venue).
+enum class RejectReason : std::uint8_t {
+  None = 0,
+  NoVenue,         // no order sink configured
+  BadInstrument,   // instrument id outside the configured range
+  BadSide,
+  BadQty,          // zero, or above the gate's maximum order quantity
+  BadPrice,        // not positive
+  RateLimit,       // more orders in the last second of event time than allowed
+  KillSwitch,      // trading stopped by the kill switch
+  QueueFull,       // the scheduler had no room for the reports (counted, the order is not sent)
+  UnknownOrder,    // cancel / replace of an order the venue does not know
+  Venue,           // any other venue reject
+  Count_
+};
+inline constexpr int kRejectReasonCount = static_cast<int>(RejectReason::Count_);
+const char* reject_reason_name(RejectReason r) noexcept;
+const char* exec_kind_name(ExecKind k) noexcept;
+
+struct ExecReport {
+  ExecKind kind = ExecKind::Ack;
+  Side side = Side::None;
+  RejectReason reason = RejectReason::None;
+  std::uint16_t strategy = 0;
+  InstrumentId instrument = 0;
+  ClientOrderId id = 0;
+  Price price = 0;                   // Fill: execution price; otherwise the order's price
+  Qty qty = 0;                       // Fill: quantity filled now
+  Qty leaves = 0;                    // quantity still working after this report
+  Nanos ts = 0;                      // exchange time of the report
+};
+static_assert(std::is_trivially_copyable_v<ExecReport>);
+
+inline const char* exec_kind_name(ExecKind k) noexcept {
+  switch (k) {
+    case ExecKind::Ack: return "ack";
+    case ExecKind::Reject: return "reject";
+    case ExecKind::Fill: return "fill";
+    case ExecKind::Cancelled: return "cancelled";
+    case ExecKind::Replaced: return "replaced";
+    case ExecKind::Count_: break;
+  }
+  return "?";
+}
+
+inline const char* reject_reason_name(RejectReason r) noexcept {
+  switch (r) {
+    case RejectReason::None: return "none";
+    case RejectReason::NoVenue: return "no_venue";
+    case RejectReason::BadInstrument: return "bad_instrument";
+    case RejectReason::BadSide: return "bad_side";
+    case RejectReason::BadQty: return "bad_qty";
+    case RejectReason::BadPrice: return "bad_price";
+    case RejectReason::RateLimit: return "rate_limit";
+    case RejectReason::KillSwitch: return "kill_switch";
+    case RejectReason::QueueFull: return "queue_full";
+    case RejectReason::UnknownOrder: return "unknown_order";
+    case RejectReason::Venue: return "venue";
+    case RejectReason::Count_: break;
+  }
+  return "?";
+}
+
+}  // namespace hft
