@@ -37,6 +37,10 @@ struct Clock {
     event_now = ts;
     anchor_tick = tick;
   }
+  // A scheduled item due at t is delivered: the clock reads t meanwhile (never backwards).
+  void advance_to(Nanos t) noexcept {
+    if (t > event_now) event_now = t;
+  }
   // Exchange time now. Live: extrapolated from the newest event by the cycle counter.
   Nanos now(std::uint64_t tick = 0) const noexcept {
     if (!live || !started || tick <= anchor_tick) return event_now;

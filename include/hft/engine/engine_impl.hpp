@@ -266,22 +266,22 @@ struct BasicEngine<P>::Loop {
   }
 
   // The order thread: deliver reports and timers due at or before t, then move the clock.
-  void advance(Nanos ts, std::uint64_t tick) noexcept {
-    if (!last) return;
+  // (The clock reads an item's due time while it is delivered.)
+  void deliver_until(Nanos ts) noexcept {
     eng.sched_.run_until(ts, [this](const Scheduled& s) {
+      eng.clock_.advance_to(s.due);
       if (s.what == Scheduled::kExec) eng.router_.count_report(s.exec);
       eng.pipe_->deliver(s, t.mask);
     });
+  }
+  void advance(Nanos ts, std::uint64_t tick) noexcept {
+    if (eng.sched_.next_due() <= ts) deliver_until(ts);
     eng.clock_.on_event(ts, tick);
   }
   // Live: timers and reports due by the live clock, between events.
   void advance_live() noexcept {
     if (!last || !eng.clock_.live || eng.sched_.size() == 0) return;
-    const Nanos now = eng.clock_.now(telemetry::rdtsc());
-    eng.sched_.run_until(now, [this](const Scheduled& s) {
-      if (s.what == Scheduled::kExec) eng.router_.count_report(s.exec);
-      eng.pipe_->deliver(s, t.mask);
-    });
+    deliver_until(eng.clock_.now(telemetry::rdtsc()));
   }
 
   // Runs this thread's stages on env[0, n) in place; returns how many go on (compacted to the
@@ -317,7 +317,7 @@ struct BasicEngine<P>::Loop {
   }
   // End of input (replays): what is still scheduled fires, in order, after the last event.
   void finish() noexcept {
-    if (last && !eng.clock_.live) advance(Scheduler::kNever - 1, 0);
+    if (last && !eng.clock_.live) deliver_until(Scheduler::kNever);
   }
   void maybe_publish() noexcept {
     if (telemetry::rdtsc() - last_pub < hs.publish_ticks) return;
