@@ -114,7 +114,8 @@ void RegimeDetector::finish_warmup() {
     if (cfg_.fit_garch_at_warmup) {
       try {
         const GarchFit fit = fit_garch(warm_, cfg_.garch_fit);  // once, allocates
-        if (fit.error.empty() && fit.converged && garch_valid(fit.params)) {
+        ++cnt_.garch_fit[static_cast<std::size_t>(fit.status)];
+        if (fit.usable()) {  // the refits' rule: converged, interior, positive variance
           p = fit.params;
           ok = true;
         }
@@ -162,6 +163,12 @@ void RegimeDetector::update_state() noexcept {
 }
 
 bool RegimeDetector::set_garch_params(const GarchParams& p) noexcept {
+  // A boundary optimum is no model (fit_garch reports it as not usable): refused here too, so a
+  // caller that swaps in on `converged` alone cannot install one.
+  if (garch_valid(p) && garch_boundary(p)) {
+    ++cnt_.garch_rejected;
+    return false;
+  }
   if (!garch_.set_params(p)) {
     ++cnt_.garch_rejected;
     return false;

@@ -119,9 +119,10 @@ class GridSampler {
 };
 
 struct RegimeCounters {
-  std::uint64_t garch_fit_failed = 0;  // warm-up fit failed: variance-targeting fallback used
+  std::uint64_t garch_fit_failed = 0;  // warm-up fit not usable: variance-targeting fallback used
+  std::array<std::uint64_t, kFitStatusCount> garch_fit{};  // warm-up fits by FitStatus (the reason)
   std::uint64_t garch_swaps = 0;       // set_garch_params accepted
-  std::uint64_t garch_rejected = 0;    // set_garch_params refused (invalid parameters)
+  std::uint64_t garch_rejected = 0;    // set_garch_params refused (invalid or boundary parameters)
 };
 
 class RegimeDetector {
