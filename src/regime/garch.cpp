@@ -121,11 +121,17 @@ BfgsResult bfgs(const Problem& pb, Vec x, int max_iter, double grad_tol) {
 }
 
 // Converged and usable, or why not: an unconverged stop, a variance that underflowed to zero
-// (omega * var below the smallest double), or a boundary optimum.
+// (omega * var below the smallest double), or a boundary optimum. The last includes a long-run
+// variance omega / (1 - alpha - beta) more than 10x away from the window's own variance
+// (sigma2_0): near alpha + beta = 1 omega is not identified and that ratio can be anything
+// (seen on a generated day: alpha + beta = 0.9988 on 521 returns, just inside the persistence
+// bound); an order of magnitude is far outside the sampling error of a window's variance.
 FitStatus fit_verdict(const GarchFit& f) noexcept {
   if (!f.converged) return FitStatus::NotConverged;
   if (!(f.params.omega > 0) || !std::isfinite(f.params.omega)) return FitStatus::ZeroVariance;
   if (garch_boundary(f.params)) return FitStatus::Boundary;
+  const double uv = garch_unconditional_variance(f.params);
+  if (!(uv > f.sigma2_0 / 10 && uv < f.sigma2_0 * 10)) return FitStatus::Boundary;
   return FitStatus::Ok;
 }
 

@@ -71,7 +71,8 @@ enum class FitStatus : std::uint8_t {
   TooFewMoves,    // "too_few_moves": fewer than FitOptions::min_moves non-zero returns
   NoLikelihood,   // "no_likelihood": likelihood not finite from any starting point
   NotConverged,   // "not_converged": the optimiser stopped without converging
-  Boundary,       // "boundary": converged, but on the edge (garch_boundary)
+  Boundary,       // "boundary": converged, but on the edge (garch_boundary, or a long-run
+                  //   variance 10x or more away from the window's: see garch.cpp)
 };
 inline constexpr std::size_t kFitStatusCount = 8;
 // The snake_case names above (metric labels); "?" for a value out of range.
