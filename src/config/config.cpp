@@ -196,6 +196,8 @@ std::string one_of(std::string_view s, const std::array<std::string_view, N>& na
 std::string log_level(std::string_view s) { return one_of(s, kLogLevels); }
 constexpr std::array<std::string_view, 2> kFeedModes = {"udp", "replay"};
 std::string feed_mode(std::string_view s) { return one_of(s, kFeedModes); }
+constexpr std::array<std::string_view, 2> kSampleOn = {"change", "grid"};
+std::string sample_on(std::string_view s) { return one_of(s, kSampleOn); }
 
 std::string thread_name(std::string_view s) {
   if (s.empty()) return "must not be empty";
@@ -372,7 +374,9 @@ void visit_config(V& v, C& c, std::int64_t max_core) {
   v.section("regimes", kRestart, [&] {
     auto& r = c.regimes;
     v.real("interval_ms", r.interval_ms, positive(3.6e6), kRestart);
+    v.text("sample_on", r.sample_on, kRestart, sample_on);
     v.integer("warmup", r.warmup, {10, 1'000'000}, kRestart);
+    v.integer("min_moves", r.min_moves, {1, 1'000'000}, kRestart);
     v.integer("rv_window", r.rv_window, {2, 100'000}, kRestart);
     v.integer("vr_window", r.vr_window, {4, 100'000}, kRestart);
     v.integer("vr_q", r.vr_q, {2, 1000}, kRestart);
@@ -909,6 +913,14 @@ void cross_check(const Config& c, unsigned cpus, Errors& errors) {
     errors.add("features.horizon_mid_s", "horizons must increase: horizon_short_s < horizon_mid_s < horizon_long_s");
   if (errors.clean("regimes.vr_q") && errors.clean("regimes.vr_window") && c.regimes.vr_q * 2 > c.regimes.vr_window)
     errors.add("regimes.vr_q", "must be at most half of regimes.vr_window (" + std::to_string(c.regimes.vr_window) + ")");
+  // More moves than the warm-up (or a refit's window) holds could never be met: no labels, no fits.
+  if (errors.clean("regimes.min_moves") && errors.clean("regimes.warmup") && c.regimes.min_moves > c.regimes.warmup)
+    errors.add("regimes.min_moves", "must not exceed regimes.warmup (" + std::to_string(c.regimes.warmup) + "), got " +
+                                        std::to_string(c.regimes.min_moves));
+  else if (errors.clean("regimes.min_moves") && errors.clean("regimes.refit_window") &&
+           c.regimes.min_moves > c.regimes.refit_window)
+    errors.add("regimes.min_moves", "must not exceed regimes.refit_window (" + std::to_string(c.regimes.refit_window) +
+                                        "), got " + std::to_string(c.regimes.min_moves));
 
   if (c.feed.mode == "replay" && c.feed.input.empty() && errors.clean("feed.mode") && errors.clean("feed.input"))
     errors.add("feed.input", "required when feed.mode is replay (a SOURCE, e.g. pcap:day.pcap)");

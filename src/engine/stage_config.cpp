@@ -50,7 +50,10 @@ regime::RegimeConfig regime_config(const config::Config& c) {
   const auto& r = c.regimes;
   regime::RegimeConfig out;
   out.interval = static_cast<Nanos>(r.interval_ms * 1e6);
+  out.sample_on = r.sample_on == "grid" ? regime::SampleOn::Grid : regime::SampleOn::Change;  // validated
   out.warmup = r.warmup;
+  out.min_moves = r.min_moves;
+  out.garch_fit.min_moves = r.min_moves;
   out.rv_window = r.rv_window;
   out.vr_window = r.vr_window;
   out.vr_q = r.vr_q;

@@ -18,6 +18,9 @@ RegimeConfig sanitize(RegimeConfig c) {
   // of the warm-up.
   c.warmup = std::max({c.warmup, c.rv_window + 29, c.vr_window, c.ar_window + 1, std::size_t{50}});
   c.refit_window = std::max<std::size_t>(c.refit_window, 50);
+  // More moves than the warm-up holds could never be met: the warm-up would never end.
+  c.min_moves = std::min(c.min_moves, c.warmup);
+  c.garch_fit.min_moves = c.min_moves;  // the warm-up fit's window is the warm-up
   if (!(c.trend_z > 0)) c.trend_z = 1.96;
   return c;
 }
@@ -40,6 +43,13 @@ const char* to_string(TrendRegime v) noexcept {
   }
   return "?";
 }
+const char* to_string(SampleOn v) noexcept {
+  switch (v) {
+    case SampleOn::Change: return "change";
+    case SampleOn::Grid: return "grid";
+  }
+  return "?";
+}
 const char* to_string(Gate v) noexcept {
   switch (v) {
     case Gate::Normal: return "normal";
@@ -57,8 +67,9 @@ RegimeDetector::RegimeDetector(const RegimeConfig& cfg)
       ar_(cfg_.ar_window),
       bocpd_(cfg_.bocpd),
       returns_(cfg_.refit_window),
-      sampler_(cfg_.interval, cfg_.max_fill) {
-  warm_.reserve(cfg_.warmup);
+      warm_(cfg_.warmup),
+      sampler_(cfg_) {
+  warm_buf_.reserve(cfg_.warmup);
   constexpr double nan = std::numeric_limits<double>::quiet_NaN();
   st_.scores = RegimeScores{nan, nan, nan, nan, nan, nan, nan, nan};
 }
@@ -86,9 +97,8 @@ void RegimeDetector::on_return(double r) noexcept {
   ar_.add(r);
   ++st_.returns;
   if (!st_.ready) {
-    warm_.push_back(r);  // within the capacity reserved at construction
-    if (rv_.ready()) vq_.add_warmup(rv_.value());
-    if (warm_.size() >= cfg_.warmup) finish_warmup();
+    warm_push(r);
+    if (warm_.full() && --warm_wait_ == 0) try_finish_warmup();
     return;
   }
   garch_.update(r);
@@ -96,13 +106,58 @@ void RegimeDetector::on_return(double r) noexcept {
   update_state();
 }
 
+void RegimeDetector::warm_push(double r) noexcept {
+  if (warm_.full()) warm_moves_ -= warm_.back(warm_.size() - 1) != 0;  // the oldest leaves
+  warm_.push(r);
+  warm_moves_ += r != 0;
+}
+
+void RegimeDetector::try_finish_warmup() {
+  // Tried when the window is first full, then every rv_window returns (the tercile sample is
+  // O(warmup log warmup) to rebuild, and changes little from one return to the next).
+  warm_wait_ = cfg_.rv_window;
+  if (warm_moves_ < cfg_.min_moves) {
+    ++cnt_.warmup_too_few_moves;
+    return;
+  }
+  if (!learn_terciles()) {
+    ++cnt_.warmup_flat_vol;
+    return;
+  }
+  finish_warmup();
+}
+
+bool RegimeDetector::learn_terciles() {
+  // The realised volatility of every full rv_window within the warm-up, oldest first (the
+  // values a rolling RV would have given along the way).
+  vq_.reset();
+  const std::size_t n = warm_.size(), w = cfg_.rv_window;
+  double ss = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double v = warm_.back(n - 1 - i);
+    ss += v * v;
+    if (i >= w) {
+      const double old = warm_.back(n - 1 - (i - w));
+      ss -= old * old;
+    }
+    if (i + 1 >= w) vq_.add_warmup(std::sqrt(std::max(ss, 0.0) / static_cast<double>(w)));
+  }
+  // A cut point at 0 is a degenerate sample: the lower one means calm can never be given, the
+  // upper one that every move is stressed (all-zero RV sets both).
+  for (double c : vq_.cuts())
+    if (!(c > 0)) return false;
+  return vq_.ready();
+}
+
 void RegimeDetector::finish_warmup() {
-  const double n = static_cast<double>(warm_.size());
+  warm_.copy_to(warm_buf_);  // within the capacity reserved at construction
+  const std::vector<double>& warm = warm_buf_;
+  const double n = static_cast<double>(warm.size());
   double mean = 0;
-  for (double v : warm_) mean += v;
+  for (double v : warm) mean += v;
   mean /= n;
   double var = 0;
-  for (double v : warm_) var += (v - mean) * (v - mean);
+  for (double v : warm) var += (v - mean) * (v - mean);
   var /= n;
   // A warm-up without a single price move leaves no scale: fall back to one basis point.
   scale_ = var > 0 ? std::sqrt(var) : 1e-4;
@@ -113,8 +168,9 @@ void RegimeDetector::finish_warmup() {
     bool ok = false;
     if (cfg_.fit_garch_at_warmup) {
       try {
-        const GarchFit fit = fit_garch(warm_, cfg_.garch_fit);  // once, allocates
-        if (fit.error.empty() && fit.converged && garch_valid(fit.params)) {
+        const GarchFit fit = fit_garch(warm, cfg_.garch_fit);  // once, allocates
+        ++cnt_.garch_fit[static_cast<std::size_t>(fit.status)];
+        if (fit.usable()) {  // the refits' rule: converged, interior, positive variance
           p = fit.params;
           ok = true;
         }
@@ -128,8 +184,8 @@ void RegimeDetector::finish_warmup() {
     }
   }
   garch_.reset(p, var0);
-  for (double v : warm_) garch_.update(v);
-  for (double v : warm_) bocpd_.update(v / scale_);
+  for (double v : warm) garch_.update(v);
+  for (double v : warm) bocpd_.update(v / scale_);
   st_.ready = true;
   update_state();
 }
@@ -162,6 +218,12 @@ void RegimeDetector::update_state() noexcept {
 }
 
 bool RegimeDetector::set_garch_params(const GarchParams& p) noexcept {
+  // A boundary optimum is no model (fit_garch reports it as not usable): refused here too, so a
+  // caller that swaps in on `converged` alone cannot install one.
+  if (garch_valid(p) && garch_boundary(p)) {
+    ++cnt_.garch_rejected;
+    return false;
+  }
   if (!garch_.set_params(p)) {
     ++cnt_.garch_rejected;
     return false;

@@ -120,11 +120,44 @@ BfgsResult bfgs(const Problem& pb, Vec x, int max_iter, double grad_tol) {
   return {x, fx, max_iter, g.lpNorm<Eigen::Infinity>() < grad_tol};
 }
 
+// Converged and usable, or why not: an unconverged stop, a variance that underflowed to zero
+// (omega * var below the smallest double), or a boundary optimum. The last includes a long-run
+// variance omega / (1 - alpha - beta) more than 10x away from the window's own variance
+// (sigma2_0): near alpha + beta = 1 omega is not identified and that ratio can be anything
+// (seen on a generated day: alpha + beta = 0.9988 on 521 returns, just inside the persistence
+// bound); an order of magnitude is far outside the sampling error of a window's variance.
+FitStatus fit_verdict(const GarchFit& f) noexcept {
+  if (!f.converged) return FitStatus::NotConverged;
+  if (!(f.params.omega > 0) || !std::isfinite(f.params.omega)) return FitStatus::ZeroVariance;
+  if (garch_boundary(f.params)) return FitStatus::Boundary;
+  const double uv = garch_unconditional_variance(f.params);
+  if (!(uv > f.sigma2_0 / 10 && uv < f.sigma2_0 * 10)) return FitStatus::Boundary;
+  return FitStatus::Ok;
+}
+
 }  // namespace
 
 bool garch_valid(const GarchParams& p) noexcept {
   return std::isfinite(p.omega) && std::isfinite(p.alpha) && std::isfinite(p.beta) &&
          std::isfinite(p.mu) && p.omega > 0 && p.alpha >= 0 && p.beta >= 0 && p.alpha + p.beta < 1;
+}
+
+bool garch_boundary(const GarchParams& p) noexcept {
+  return p.alpha + p.beta >= kGarchMaxPersistence || p.alpha < kGarchMinAlpha || p.beta < kGarchMinBeta;
+}
+
+const char* fit_status_name(FitStatus s) noexcept {
+  switch (s) {
+    case FitStatus::Ok: return "ok";
+    case FitStatus::TooFewReturns: return "too_few_returns";
+    case FitStatus::NonFinite: return "non_finite";
+    case FitStatus::ZeroVariance: return "zero_variance";
+    case FitStatus::TooFewMoves: return "too_few_moves";
+    case FitStatus::NoLikelihood: return "no_likelihood";
+    case FitStatus::NotConverged: return "not_converged";
+    case FitStatus::Boundary: return "boundary";
+  }
+  return "?";
 }
 
 double garch_unconditional_variance(const GarchParams& p) noexcept {
@@ -148,15 +181,19 @@ GarchFit fit_garch(std::span<const double> returns, const FitOptions& opt) {
   const std::size_t n = returns.size();
   if (n < 50) {
     out.error = "fit_garch: need at least 50 returns, got " + std::to_string(n);
+    out.status = FitStatus::TooFewReturns;
     return out;
   }
   double mean = 0;
+  std::size_t moves = 0;
   for (double v : returns) {
     if (!std::isfinite(v)) {
       out.error = "fit_garch: non-finite return in input";
+      out.status = FitStatus::NonFinite;
       return out;
     }
     mean += v;
+    moves += v != 0;
   }
   mean /= static_cast<double>(n);
   double var = 0;
@@ -164,6 +201,12 @@ GarchFit fit_garch(std::span<const double> returns, const FitOptions& opt) {
   var /= static_cast<double>(n);
   if (!(var > 0) || !std::isfinite(var)) {
     out.error = "fit_garch: returns have zero variance";
+    out.status = FitStatus::ZeroVariance;
+    return out;
+  }
+  if (moves < opt.min_moves) {
+    out.error = "fit_garch: " + std::to_string(moves) + " non-zero returns, need " + std::to_string(opt.min_moves);
+    out.status = FitStatus::TooFewMoves;
     return out;
   }
   const double sd = std::sqrt(var);
@@ -202,6 +245,7 @@ GarchFit fit_garch(std::span<const double> returns, const FitOptions& opt) {
   }
   if (!std::isfinite(best.f)) {
     out.error = "fit_garch: likelihood not finite at any starting point";
+    out.status = FitStatus::NoLikelihood;
     return out;
   }
   const GarchParams ps = pb.params(best.x);
@@ -210,6 +254,7 @@ GarchFit fit_garch(std::span<const double> returns, const FitOptions& opt) {
   out.loglik = garch_loglik(returns, out.params, var);
   out.iterations = best.iters;
   out.converged = best.converged;
+  out.status = fit_verdict(out);
 
   if (opt.standard_errors) {
     // Numerical Hessian of -loglik in the natural (scaled) parameters theta = (omega, alpha,

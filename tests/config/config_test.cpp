@@ -410,6 +410,46 @@ TEST(Config, DiffMarksRestartOnlyAndReloadableSettings) {
   EXPECT_TRUE(diff(a, c).empty());
 }
 
+// The regime sampling keys: read when valid, each invalid value named with its reason, and both
+// restart-only like the rest of regimes.
+TEST(Config, RegimeSamplingKeys) {
+  const auto ok = parse("regimes: {sample_on: grid, min_moves: 250, warmup: 600}\n");
+  ASSERT_TRUE(ok.config) << dump(ok.errors);
+  EXPECT_EQ(ok.config->regimes.sample_on, "grid");
+  EXPECT_EQ(ok.config->regimes.min_moves, 250u);
+  EXPECT_EQ(default_config().regimes.sample_on, "change");
+  EXPECT_EQ(default_config().regimes.min_moves, 100u);
+
+  const auto bad = parse("regimes: {sample_on: changes, min_moves: 0}\n");
+  EXPECT_FALSE(bad.config);
+  EXPECT_EQ(reason_at(bad, "regimes.sample_on"), "expected one of change, grid, got 'changes' (did you mean change?)");
+  EXPECT_EQ(reason_at(bad, "regimes.min_moves"), "must be in 1..1000000, got 0");
+  EXPECT_EQ(bad.errors.size(), 2u) << dump(bad.errors);
+  EXPECT_EQ(reason_at(parse("regimes: {min_moves: -5}\n"), "regimes.min_moves"), "must be in 1..1000000, got -5");
+  EXPECT_TRUE(has_path(parse("regimes: {sample_on: 3}\n"), "regimes.sample_on"));
+  EXPECT_TRUE(has_path(parse("regimes: {min_moves: many}\n"), "regimes.min_moves"));
+
+  // More moves than the warm-up or a refit window holds could never be met.
+  const auto over = parse("regimes: {warmup: 500, min_moves: 501}\n");
+  EXPECT_EQ(reason_at(over, "regimes.min_moves"), "must not exceed regimes.warmup (500), got 501");
+  EXPECT_EQ(over.errors.size(), 1u) << dump(over.errors);
+  const auto over_refit = parse("regimes: {warmup: 5000, refit_window: 3000, min_moves: 4000}\n");
+  EXPECT_EQ(reason_at(over_refit, "regimes.min_moves"), "must not exceed regimes.refit_window (3000), got 4000");
+  EXPECT_TRUE(parse("regimes: {warmup: 500, min_moves: 500}\n").config);
+  // A bad warm-up is reported by itself, not as a min_moves error too.
+  const auto bad_warm = parse("regimes: {warmup: 5, min_moves: 100}\n");
+  EXPECT_TRUE(has_path(bad_warm, "regimes.warmup"));
+  EXPECT_FALSE(has_path(bad_warm, "regimes.min_moves"));
+
+  Config b = default_config();
+  b.regimes.sample_on = "grid";
+  b.regimes.min_moves = 50;
+  const auto changes = diff(default_config(), b);
+  EXPECT_TRUE(has_change(changes, "regimes.sample_on", true));
+  EXPECT_TRUE(has_change(changes, "regimes.min_moves", true));
+  EXPECT_EQ(changes.size(), 2u);
+}
+
 // A configuration in which every setting differs from the defaults (and is still valid).
 Config everything_changed() {
   Config c = default_config();

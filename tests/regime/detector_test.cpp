@@ -129,6 +129,7 @@ TEST(RegimeDetector, SamplingMatchesPreviousTickReference) {
   }
   RegimeConfig cfg = test_config();
   cfg.refit_window = 100000;
+  cfg.sample_on = SampleOn::Grid;
   RegimeDetector d(cfg);
   int total = 0;
   for (const Event& e : ev) total += d.on_mid(e.ts, e.mid);
@@ -210,7 +211,11 @@ TEST(RegimeDetector, LabelsFollowSimulatedPhases) {
   EXPECT_GE(first_stop, 0);
   EXPECT_LE(first_stop, 60);
   EXPECT_EQ(d.sampler_counters().gaps, 0u);
-  EXPECT_EQ(d.counters().garch_fit_failed, 0u);
+  // The warm-up switches between two volatility levels every 200 s: GARCH(1,1) sees that as
+  // integrated variance, a boundary optimum, which must be refused and counted as such.
+  EXPECT_EQ(d.counters().garch_fit[static_cast<std::size_t>(FitStatus::Boundary)], 1u);
+  EXPECT_EQ(d.counters().garch_fit_failed, 1u);
+  EXPECT_DOUBLE_EQ(d.garch_params().alpha, 0.05);  // the variance-targeting fallback
 }
 
 TEST(RegimeDetector, ScoresMatchBatchRecomputation) {
@@ -252,12 +257,20 @@ TEST(RegimeDetector, ScoresMatchBatchRecomputation) {
   double s2 = d.return_scale() * d.return_scale();
   for (double v : ret) s2 = p.omega + p.alpha * (v - p.mu) * (v - p.mu) + p.beta * s2;
   EXPECT_NEAR(d.state().scores.garch_sigma, std::sqrt(s2), 1e-9 * std::sqrt(s2));
-  // The parameters are the maximum-likelihood fit of the warm-up returns.
+  // The parameters are the maximum-likelihood fit of the warm-up returns when it is usable, else
+  // the variance-targeting fallback, the failure counted under the fit's reason.
   const GarchFit ref = fit_garch(std::span<const double>(ret.data(), cfg.warmup), cfg.garch_fit);
   ASSERT_TRUE(ref.error.empty());
-  EXPECT_DOUBLE_EQ(p.omega, ref.params.omega);
-  EXPECT_DOUBLE_EQ(p.alpha, ref.params.alpha);
-  EXPECT_DOUBLE_EQ(p.beta, ref.params.beta);
+  EXPECT_EQ(d.counters().garch_fit[static_cast<std::size_t>(ref.status)], 1u);
+  if (ref.usable()) {
+    EXPECT_DOUBLE_EQ(p.omega, ref.params.omega);
+    EXPECT_DOUBLE_EQ(p.alpha, ref.params.alpha);
+    EXPECT_DOUBLE_EQ(p.beta, ref.params.beta);
+  } else {
+    EXPECT_EQ(d.counters().garch_fit_failed, 1u);
+    EXPECT_DOUBLE_EQ(p.alpha, 0.05);
+    EXPECT_DOUBLE_EQ(p.beta, 0.90);
+  }
 }
 
 TEST(RegimeDetector, BackgroundRefitIsSwappedIn) {
@@ -299,7 +312,9 @@ TEST(RegimeDetector, BackgroundRefitIsSwappedIn) {
 }
 
 TEST(RegimeDetector, BadInputCountedAndIgnored) {
-  RegimeDetector d(test_config());
+  RegimeConfig cfg = test_config();
+  cfg.sample_on = SampleOn::Grid;  // the zero returns below are the grid's
+  RegimeDetector d(cfg);
   EXPECT_EQ(d.on_mid(10 * kSec, 100.0), 0);
   EXPECT_EQ(d.on_mid(11 * kSec, NAN), 0);
   EXPECT_EQ(d.on_mid(11 * kSec, 0.0), 0);
@@ -321,17 +336,177 @@ TEST(RegimeDetector, BadInputCountedAndIgnored) {
   EXPECT_DOUBLE_EQ(got.back(), std::log(101.0 / 100.0));
 }
 
-TEST(RegimeDetector, FlatWarmupFallsBackWithoutCrashing) {
+// A mid that never moves: on the grid the warm-up fills with zero returns and must not end
+// (too few moves, counted at every try); sampling on change it gets no returns at all.
+TEST(RegimeDetector, FlatWarmupDoesNotEnd) {
   RegimeConfig cfg = test_config();
+  cfg.sample_on = SampleOn::Grid;
+  RegimeDetector g(cfg);
+  RegimeDetector c(test_config());
+  for (int i = 0; i < 3000; ++i) {
+    g.on_mid(static_cast<Nanos>(i) * kSec, 42.0);
+    c.on_mid(static_cast<Nanos>(i) * kSec, 42.0);
+  }
+  EXPECT_FALSE(g.state().ready);
+  EXPECT_EQ(g.gate(), Gate::Widen);
+  EXPECT_EQ(g.state().returns, 2998u);
+  // Full at 1200 returns, then a try every rv_window (60) returns: 1 + (2998 - 1200) / 60.
+  EXPECT_EQ(g.counters().warmup_too_few_moves, 1u + (2998u - 1200u) / 60u);
+  EXPECT_EQ(g.counters().warmup_flat_vol, 0u);
+  EXPECT_EQ(g.counters().garch_fit_failed, 0u);  // no fit was tried
+  EXPECT_FALSE(c.state().ready);
+  EXPECT_EQ(c.state().returns, 0u);
+  EXPECT_EQ(c.sampler_counters().flat, 2998u);  // grid points 1..2998 s (0 s was emitted)
+}
+
+// Grid sampling of a sparse instrument: a move every 200 s gives 6 moves in a 1200-return
+// warm-up (fewer than min_moves = 100: refused); then 150 moves in a burst, enough moves but
+// most 60-return windows outside the burst hold no move, so the lower tercile cut is 0
+// (refused as a degenerate volatility sample); then a move every 2 s, after which the warm-up
+// ends with positive cut points and the labels are not all one bucket.
+TEST(RegimeDetector, SparseGridWarmupWaitsForMovesAndAVolatilitySample) {
+  RegimeConfig cfg = test_config();
+  cfg.sample_on = SampleOn::Grid;
   RegimeDetector d(cfg);
-  for (int i = 0; i < 1300; ++i) d.on_mid(static_cast<Nanos>(i) * kSec, 42.0);
-  EXPECT_TRUE(d.state().ready);
-  EXPECT_EQ(d.counters().garch_fit_failed, 1u);
-  EXPECT_DOUBLE_EQ(d.return_scale(), 1e-4);
-  EXPECT_TRUE(std::isfinite(d.state().scores.garch_sigma));
-  d.on_mid(1300 * kSec, 42.5);
-  d.on_mid(1301 * kSec, 42.5);
-  EXPECT_TRUE(std::isfinite(d.state().scores.garch_sigma));
+  std::mt19937_64 rng(3);
+  std::normal_distribution<double> z(0.0, 2e-4);
+  double mid = 100.0;
+  Nanos t = 0;
+  auto step = [&](bool move) {
+    if (move) mid *= std::exp(z(rng));
+    d.on_mid(t, mid);
+    t += kSec;
+  };
+  for (int i = 0; i < 1500; ++i) step(i % 200 == 0);
+  EXPECT_FALSE(d.state().ready);
+  EXPECT_GT(d.counters().warmup_too_few_moves, 0u);
+  EXPECT_EQ(d.counters().warmup_flat_vol, 0u);
+  for (int i = 0; i < 150; ++i) step(true);
+  for (int i = 0; i < 200; ++i) step(false);
+  EXPECT_FALSE(d.state().ready);
+  EXPECT_GT(d.counters().warmup_flat_vol, 0u);
+  int calm = 0, stressed = 0, ready = 0;
+  for (int i = 0; i < 3000; ++i) {
+    step(i % 2 == 0 || (i > 2000 && i < 2200));  // a busier spell late on
+    if (d.state().ready) {
+      ++ready;
+      calm += d.state().vol == VolRegime::Calm;
+      stressed += d.state().vol == VolRegime::Stressed;
+    }
+  }
+  std::printf("sparse grid: ready for %d samples, calm %d, stressed %d; refused %llu x too few moves, "
+              "%llu x flat volatility\n", ready, calm, stressed,
+              static_cast<unsigned long long>(d.counters().warmup_too_few_moves),
+              static_cast<unsigned long long>(d.counters().warmup_flat_vol));
+  ASSERT_TRUE(d.state().ready);
+  // The warm-up that ended still held the sparse tail (small but positive RVs), so the steady
+  // phase after it reads normal rather than calm; the busier spell reads stressed.
+  EXPECT_GT(ready - stressed - calm, 0);  // normal
+  EXPECT_GT(stressed, 0);
+  EXPECT_LT(stressed, ready * 6 / 10);
+}
+
+// Change sampling against a reference written here: grid points whose mid equals the last
+// emitted one are skipped; before a gap longer than max_fill a pending move is still emitted,
+// then the gap's last grid point restarts the chain. Tick-rounded mids, so that most events
+// leave the mid unchanged; never more than two samples per event.
+TEST(RegimeDetector, ChangeSamplingMatchesReference) {
+  std::mt19937_64 rng(29);
+  std::exponential_distribution<double> gap(1.0 / 0.7);
+  std::vector<Event> ev;
+  Nanos t = 5 * kSec + 77;
+  long ticks = 40000;  // mid in quarter ticks of 0.0025
+  for (int i = 0; i < 30000; ++i) {
+    double g = gap(rng);
+    if (i % 4000 == 3999) g = 300.0;  // longer than max_fill (60 intervals)
+    if (i % 900 == 450) g = 45.0;     // long but within max_fill
+    t += static_cast<Nanos>(g * 1e9);
+    if (rng() % 4 == 0) ticks += (rng() % 2 ? 1 : -1);
+    ev.push_back({t, static_cast<double>(ticks) * 0.0025});
+  }
+  const std::size_t max_fill = 60;
+  // Reference: walk the grid points between consecutive events.
+  std::vector<double> ref;
+  std::size_t gaps = 0, flat = 0, grid_points = 0;
+  double last = NAN;  // last emitted mid
+  bool chain = false;
+  for (std::size_t i = 0; i + 1 < ev.size(); ++i) {
+    Nanos first = (ev[i].ts / kSec) * kSec;
+    if (first < ev[i].ts) first += kSec;
+    std::size_t k = 0;
+    for (Nanos g = first; g < ev[i + 1].ts; g += kSec) ++k;
+    if (k == 0) continue;
+    grid_points += k;
+    const double m = ev[i].mid;
+    const bool moved = !(m == last);
+    if (moved) {
+      if (chain) ref.push_back(std::log(m / last));
+      last = m;
+      chain = true;
+    }
+    if (k - 1 > max_fill) {
+      ++gaps;
+      last = m;  // a new chain from the gap's last grid point
+    } else {
+      flat += k - (moved ? 1 : 0);
+    }
+  }
+  RegimeConfig cfg = test_config();
+  cfg.refit_window = 100000;
+  ASSERT_EQ(cfg.sample_on, SampleOn::Change);  // the default
+  RegimeDetector d(cfg);
+  GridSampler s(cfg);
+  int most = 0;
+  for (const Event& e : ev) {
+    d.on_mid(e.ts, e.mid);
+    most = std::max(most, s.on_mid(e.ts, e.mid, [](const GridSample&) {}));
+  }
+  std::vector<double> got;
+  d.copy_returns(got);
+  ASSERT_EQ(got.size(), ref.size());
+  for (std::size_t i = 0; i < ref.size(); ++i) {
+    ASSERT_DOUBLE_EQ(got[i], ref[i]) << i;
+    ASSERT_NE(got[i], 0.0) << i;
+  }
+  std::printf("change sampling: %zu grid points, %zu returns, %zu flat skipped, %zu gaps\n",
+              grid_points, ref.size(), flat, gaps);
+  EXPECT_EQ(d.sampler_counters().flat, flat);
+  EXPECT_EQ(d.sampler_counters().gaps, gaps);
+  EXPECT_EQ(d.sampler_counters().filled, 0u);
+  EXPECT_GT(gaps, 0u);
+  EXPECT_GT(flat, ref.size());  // most grid points did not move
+  EXPECT_LE(most, 2);
+  EXPECT_EQ(most, 2);  // a move before a gap, then the restart
+  EXPECT_EQ(s.counters().flat, flat);
+}
+
+// Returns simulated from a GARCH(1,1): the warm-up fit is usable and is the reference fit.
+TEST(RegimeDetector, UsableWarmupFitIsKept) {
+  const GarchParams truth{1e-8, 0.1, 0.85, 0.0};
+  std::mt19937_64 rng(7);
+  std::normal_distribution<double> z(0.0, 1.0);
+  double s2 = truth.omega / (1 - truth.alpha - truth.beta), mid = 100.0;
+  RegimeConfig cfg = test_config();
+  cfg.warmup = 3000;
+  RegimeDetector d(cfg);
+  d.on_mid(0, mid);
+  std::vector<double> r;
+  for (int i = 1; i <= 3001; ++i) {
+    const double e = std::sqrt(s2) * z(rng);
+    s2 = truth.omega + truth.alpha * e * e + truth.beta * s2;
+    mid *= std::exp(e);
+    d.on_mid(static_cast<Nanos>(i) * kSec, mid);
+  }
+  ASSERT_TRUE(d.state().ready);
+  std::vector<double> ret;
+  d.copy_returns(ret);
+  const GarchFit ref = fit_garch(std::span<const double>(ret.data(), 3000), cfg.garch_fit);
+  ASSERT_TRUE(ref.usable()) << fit_status_name(ref.status);
+  EXPECT_EQ(d.counters().garch_fit[0], 1u);
+  EXPECT_EQ(d.counters().garch_fit_failed, 0u);
+  EXPECT_DOUBLE_EQ(d.garch_params().alpha, ref.params.alpha);
+  EXPECT_DOUBLE_EQ(d.garch_params().beta, ref.params.beta);
+  EXPECT_NEAR(d.garch_params().alpha, truth.alpha, 0.05);
 }
 
 TEST(RegimeDetector, NoAllocationAfterWarmup) {

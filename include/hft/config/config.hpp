@@ -191,7 +191,9 @@ struct Config {
   // Step 3: regime detection (regime stage).
   struct Regimes {
     double interval_ms = 1000;          // sampling grid of the mid, event time
+    std::string sample_on = "change";   // change: a grid point only when the mid moved; grid: every one
     std::size_t warmup = 600;           // returns before labels are given
+    std::size_t min_moves = 100;        // non-zero returns before the warm-up ends / a GARCH fit is made
     std::size_t rv_window = 60;         // realised volatility window, returns
     std::size_t vr_window = 300;        // variance-ratio window, returns
     std::size_t vr_q = 5;               // variance-ratio horizon

@@ -5,19 +5,32 @@
 //
 // Sampling: the mid of grid time g is the last mid with timestamp <= g (previous tick), so a
 // sample never uses an event after its grid time; grid g's sample is taken when the first event
-// after g arrives. Gaps up to max_fill intervals are filled with the unchanged mid (zero
-// returns); a longer gap restarts the return chain without a return across it (counted).
+// after g arrives. Two modes (RegimeConfig::sample_on):
+//  - change (default): a grid point is emitted only when its mid differs from the last emitted
+//    sample's, so returns run between successive mid changes and runs of zero returns are
+//    skipped (counted in SamplerCounters::flat). On a sparse instrument a fixed grid is mostly
+//    zero returns, which collapse the volatility terciles to 0 and push GARCH to a boundary
+//    optimum; the sizes of actual moves are what the detectors can use. At most two samples per
+//    event (a move before a gap, and the gap's restart), whatever the gap.
+//  - grid: every grid point is emitted; gaps up to max_fill intervals are filled with the
+//    unchanged mid (zero returns), up to max_fill + 1 samples per event.
+// In both, a gap of more than max_fill intervals without an event restarts the return chain
+// without a return across it (counted).
 //
-// Warm-up: the first `warmup` returns are kept; then the volatility terciles are learned on the
-// warm-up realised volatilities, the return scale for BOCPD is fixed, and (unless parameters were
-// already given) GARCH is fitted once on the warm-up returns. That fit allocates and costs a few
-// milliseconds once; refits belong on a background thread: copy_returns() -> fit_garch() ->
+// Warm-up: the last `warmup` returns are kept; the warm-up ends when they hold at least
+// min_moves non-zero returns and their realised volatilities give positive tercile cut points
+// (else it slides on and tries again every rv_window returns; each refusal counted by reason).
+// Then the volatility terciles are fixed, the return scale for BOCPD is fixed, and (unless
+// parameters were already given) GARCH is fitted once on the warm-up returns, kept only when
+// usable (GarchFit::usable, the refits' rule). That fit allocates and costs a few milliseconds
+// once; refits belong on a background thread: copy_returns() -> fit_garch() ->
 // set_garch_params(). After warm-up on_mid() does not allocate.
 #pragma once
 #include <array>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "hft/core/types.hpp"
@@ -37,10 +50,22 @@ const char* to_string(VolRegime v) noexcept;
 const char* to_string(TrendRegime v) noexcept;
 const char* to_string(Gate v) noexcept;
 
+// Which grid points become samples (see the top of this file).
+enum class SampleOn : std::uint8_t { Change = 0, Grid = 1 };
+const char* to_string(SampleOn v) noexcept;
+
 struct RegimeConfig {
   Nanos interval = 1'000'000'000;  // sampling grid (event time)
-  std::size_t max_fill = 60;       // longest gap (in intervals) filled with zero returns
+  std::size_t max_fill = 60;       // longest gap (in intervals) without a restart (grid: filled
+                                   // with zero returns)
+  SampleOn sample_on = SampleOn::Change;
   std::size_t warmup = 600;        // returns before labels; raised to fit the windows below
+  // Non-zero returns the warm-up must hold before it may end, and a GARCH fit's window before
+  // it is made (FitOptions::min_moves). 100: GARCH estimates four parameters from the sizes of
+  // moves, and the variance of 100 moves is known to about +-15% (sqrt(2/100)) even for
+  // Gaussian moves; far fewer leave the tercile cut points and the fit to a handful of moves.
+  // Small beside the 600-return warm-up, so it does not delay a liquid instrument.
+  std::size_t min_moves = 100;
   std::size_t rv_window = 60;      // realised volatility
   std::size_t vr_window = 300;     // variance ratio window and horizon q
   std::size_t vr_q = 5;
@@ -89,6 +114,7 @@ struct SamplerCounters {
   std::uint64_t ts_backwards = 0;  // timestamp before the previous one (ignored)
   std::uint64_t filled = 0;        // grid intervals filled with the unchanged mid
   std::uint64_t gaps = 0;          // gaps longer than max_fill (return chain restarted)
+  std::uint64_t flat = 0;          // change mode: grid points skipped, mid as last emitted
 };
 
 // One grid point's mid. restart: no return from the previous sample (a gap longer than
@@ -103,25 +129,38 @@ struct GridSample {
 // the hot thread while the detector runs elsewhere (engine::RegimeStage). Touches only itself.
 class GridSampler {
  public:
-  GridSampler(Nanos interval, std::size_t max_fill) noexcept : interval_(interval), max_fill_(max_fill) {}
-  // Calls emit(GridSample) for every grid point that ts passes; returns how many.
+  GridSampler(Nanos interval, std::size_t max_fill, SampleOn on = SampleOn::Change) noexcept
+      : interval_(interval), max_fill_(max_fill), on_(on) {}
+  explicit GridSampler(const RegimeConfig& c) noexcept : GridSampler(c.interval, c.max_fill, c.sample_on) {}
+  // Calls emit(GridSample) for the grid points that ts passes (change mode: only those whose
+  // mid moved, at most two); returns how many.
   template <class Emit>
   int on_mid(Nanos ts, double mid, Emit&& emit) noexcept;
   const SamplerCounters& counters() const noexcept { return cnt_; }
+  SampleOn mode() const noexcept { return on_; }
 
  private:
+  template <class Emit>
+  int on_grid_points(Nanos k, Emit& emit) noexcept;  // k >= 1 grid points carrying last_mid_
+
   Nanos interval_;
   std::size_t max_fill_;
+  SampleOn on_;
   bool started_ = false;
   Nanos last_ts_ = 0, next_grid_ = 0;
   double last_mid_ = 0;
+  double emitted_mid_ = std::numeric_limits<double>::quiet_NaN();  // NaN: nothing emitted yet
   SamplerCounters cnt_;
 };
 
 struct RegimeCounters {
-  std::uint64_t garch_fit_failed = 0;  // warm-up fit failed: variance-targeting fallback used
+  std::uint64_t garch_fit_failed = 0;  // warm-up fit not usable: variance-targeting fallback used
+  std::array<std::uint64_t, kFitStatusCount> garch_fit{};  // warm-up fits by FitStatus (the reason)
+  // Warm-up end refused (tried when the window is full, then every rv_window returns):
+  std::uint64_t warmup_too_few_moves = 0;  // fewer than min_moves non-zero returns in it
+  std::uint64_t warmup_flat_vol = 0;       // a volatility tercile cut point at 0 (degenerate)
   std::uint64_t garch_swaps = 0;       // set_garch_params accepted
-  std::uint64_t garch_rejected = 0;    // set_garch_params refused (invalid parameters)
+  std::uint64_t garch_rejected = 0;    // set_garch_params refused (invalid or boundary parameters)
 };
 
 class RegimeDetector {
@@ -150,6 +189,9 @@ class RegimeDetector {
 
  private:
   void on_return(double r) noexcept;
+  void warm_push(double r) noexcept;
+  void try_finish_warmup();
+  bool learn_terciles();
   void finish_warmup();
   void update_state() noexcept;
 
@@ -161,7 +203,10 @@ class RegimeDetector {
   Bocpd bocpd_;
   GarchFilter garch_;
   Ring returns_;
-  std::vector<double> warm_;
+  Ring warm_;                       // the last `warmup` returns, until the warm-up ends
+  std::size_t warm_moves_ = 0;      // non-zero returns in warm_
+  std::size_t warm_wait_ = 1;       // returns until the next try (once warm_ is full)
+  std::vector<double> warm_buf_;    // warm_ in order, for the warm-up's fit (reserved)
   bool have_params_ = false;
   double scale_ = 1;
 
@@ -194,24 +239,38 @@ int GridSampler::on_mid(Nanos ts, double mid, Emit&& emit) noexcept {
   int n = 0;
   if (ts > next_grid_) {
     // Grid points strictly before ts all carry last_mid_ (the mid in effect at each of them).
-    const Nanos k = (ts - next_grid_ - 1) / interval_ + 1;
-    if (static_cast<std::uint64_t>(k - 1) > max_fill_) {
-      ++cnt_.gaps;
-      next_grid_ += (k - 1) * interval_;
-      emit(GridSample{next_grid_, last_mid_, true});  // no return across the gap
-      ++n;
-      next_grid_ += interval_;
-    } else {
-      cnt_.filled += static_cast<std::uint64_t>(k - 1);
-      for (Nanos j = 0; j < k; ++j) {
-        emit(GridSample{next_grid_, last_mid_, false});
-        ++n;
-        next_grid_ += interval_;
-      }
-    }
+    n = on_grid_points((ts - next_grid_ - 1) / interval_ + 1, emit);
   }
   last_ts_ = ts;
   last_mid_ = mid;
+  return n;
+}
+
+template <class Emit>
+int GridSampler::on_grid_points(Nanos k, Emit& emit) noexcept {
+  const bool gap = static_cast<std::uint64_t>(k - 1) > max_fill_;
+  const bool change = on_ == SampleOn::Change;
+  int n = 0;
+  if (change && last_mid_ != emitted_mid_) {
+    // The first of the k points carries the move (a return within the chain, before any gap).
+    emit(GridSample{next_grid_, last_mid_, false});
+    ++n;
+  }
+  if (gap) {
+    ++cnt_.gaps;
+    emit(GridSample{next_grid_ + (k - 1) * interval_, last_mid_, true});  // no return across it
+    ++n;
+  } else if (change) {
+    cnt_.flat += static_cast<std::uint64_t>(k - n);
+  } else {
+    cnt_.filled += static_cast<std::uint64_t>(k - 1);
+    for (Nanos j = 0; j < k; ++j) {
+      emit(GridSample{next_grid_ + j * interval_, last_mid_, false});
+      ++n;
+    }
+  }
+  next_grid_ += k * interval_;
+  if (n > 0) emitted_mid_ = last_mid_;
   return n;
 }
 

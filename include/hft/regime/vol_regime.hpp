@@ -66,6 +66,11 @@ class QuantileRegimes {
   // skipped. Values after the warm-up are ignored (the cut points are fixed).
   bool add_warmup(double v);
   bool ready() const noexcept { return ready_; }
+  // Forgets the sample (keeps its storage) so it can be learned again.
+  void reset() noexcept {
+    sample_.clear();
+    ready_ = false;
+  }
   std::span<const double> cuts() const noexcept { return cuts_; }
   // Bucket 0..cuts().size(): the number of cut points <= v (so terciles give 0 low, 1 normal,
   // 2 high). -1 before ready or for a non-finite v.
