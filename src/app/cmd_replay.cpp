@@ -183,6 +183,27 @@ int run(int argc, char** argv) {
                 static_cast<unsigned long long>(rs.refits->waited.get()),
                 rs.over_capacity.get() ? (", " + std::to_string(rs.over_capacity.get()) + " instruments over system.max_instruments").c_str() : "");
   }
+  {
+    const auto& rs = eng.stage<engine::RegimeStage>();
+    std::printf("GARCH refit outcomes:");
+    for (std::size_t k = 0; k < regime::kFitStatusCount; ++k)
+      if (const auto n = rs.refits->by_status(static_cast<regime::FitStatus>(k)))
+        std::printf(" %s %llu", regime::fit_status_name(static_cast<regime::FitStatus>(k)), static_cast<unsigned long long>(n));
+    const regime::SamplerCounters sc = rs.sampler_totals();
+    std::uint64_t labels[3] = {0, 0, 0};
+    for (InstrumentId id : rs.live)
+      if (rs.detectors[id]->state().ready) ++labels[static_cast<int>(rs.detectors[id]->state().vol)];
+    std::printf("\nregime sampling: %llu mids, %llu flat grid points skipped, %llu intervals filled, %llu gaps restarted; "
+                "volatility at the end: %llu calm, %llu normal, %llu stressed\n",
+                static_cast<unsigned long long>(sc.mids), static_cast<unsigned long long>(sc.flat),
+                static_cast<unsigned long long>(sc.filled), static_cast<unsigned long long>(sc.gaps),
+                static_cast<unsigned long long>(labels[0]), static_cast<unsigned long long>(labels[1]),
+                static_cast<unsigned long long>(labels[2]));
+    const auto& pc = eng.pace_counters();
+    if (eo.replay_speed > 0)
+      std::printf("pacing: %llu gaps clamped to --max-gap, %llu events older than the last\n",
+                  static_cast<unsigned long long>(pc.clamped.get()), static_cast<unsigned long long>(pc.backwards.get()));
+  }
   std::printf("\nevents by kind (end of the hot path):\n");
   for (const auto& [k, v] : kinds) std::printf("  %-22s %12llu\n", k.c_str(), static_cast<unsigned long long>(v));
   print_map("source counts:", st.counts);

@@ -51,6 +51,9 @@ EngineMetrics::EngineMetrics(const Engine& engine, telemetry::Registry& reg) : e
     const std::string l = fc == &gr.bg ? "thread=\"refit\"" : "thread=\"regime\"";
     add("hftd_regime_garch_fits", l, "GARCH maximum-likelihood refits that converged, by the thread that fitted", fc->fitted);
     add("hftd_regime_garch_fit_failures", l, "GARCH refits that did not converge or were refused (parameters kept)", fc->failed);
+    for (std::size_t k = 0; k < regime::kFitStatusCount; ++k)
+      add("hftd_regime_garch_fit_outcomes", l + ",status=\"" + regime::fit_status_name(static_cast<regime::FitStatus>(k)) + "\"",
+          "GARCH refits by outcome (ok, or why the fit was refused or skipped)", fc->by_status[k]);
   }
   add("hftd_regime_garch_swap_waits", "", "replays: GARCH swaps whose fit was not done at its event time (fitted at the swap)",
       gr.waited);

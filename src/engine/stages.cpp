@@ -38,12 +38,12 @@ RegimeStage::RegimeStage(const regime::RegimeConfig& c, std::size_t max_instrume
                          std::size_t max_active, std::size_t ring_capacity, double refit_interval_s)
     : cfg(c), threaded(thr), chans(max_instruments, nullptr), chan_pool(new Channel[max_active]),
       ring(thr ? ring_capacity : 2), detectors(max_instruments, nullptr),
-      refits(std::make_unique<GarchRefits>(c.refit_window, refit_interval_s, max_instruments)) {
+      refits(std::make_unique<GarchRefits>(c.refit_window, refit_interval_s, max_instruments, c.min_moves)) {
   cfg.fit_garch_at_warmup = false;  // fits run on the refit thread (or at their swap point)
   det_pool.reserve(max_active);
   for (std::size_t i = 0; i < max_active; ++i) {
     det_pool.push_back(std::make_unique<regime::RegimeDetector>(cfg));
-    chan_pool[i].sampler = regime::GridSampler(cfg.interval, cfg.max_fill);
+    chan_pool[i].sampler = regime::GridSampler(cfg);
   }
   live.reserve(max_active);
 }
@@ -144,6 +144,7 @@ regime::SamplerCounters RegimeStage::sampler_totals() const noexcept {
     t.ts_backwards += c.ts_backwards;
     t.filled += c.filled;
     t.gaps += c.gaps;
+    t.flat += c.flat;
   }
   return t;
 }
@@ -209,15 +210,15 @@ void RegimeStage::stop_background() {
   if (refit_thread.joinable()) refit_thread.join();
 }
 
-GarchRefits::GarchRefits(std::size_t window, double interval_s, std::size_t max_instruments)
-    : interval(static_cast<Nanos>(interval_s * 1e9)),
+GarchRefits::GarchRefits(std::size_t window, double interval_s, std::size_t max_instruments, std::size_t min_moves_)
+    : min_moves(min_moves_), interval(static_cast<Nanos>(interval_s * 1e9)),
       swap_lag(std::min<Nanos>(interval, 60'000'000'000)),
       next_due(max_instruments, 0) {
   for (auto& s : slots) s.returns.reserve(window);
 }
 
 void GarchRefits::apply(RegimeStage& rs, Slot& s, const regime::GarchFit& f) noexcept {
-  if (f.converged && rs.detectors[s.id]) rs.detectors[s.id]->set_garch_params(f.params);
+  if (f.usable() && rs.detectors[s.id]) rs.detectors[s.id]->set_garch_params(f.params);
   s.pending = false;
 }
 
@@ -295,12 +296,14 @@ regime::GarchFit GarchRefits::run_fit(const Slot& s, FitCounts& c) noexcept {
   o.warm_start = s.in_use;
   o.starts = 0;
   o.standard_errors = false;
+  o.min_moves = min_moves;
   regime::GarchFit f;
   try {
     f = regime::fit_garch(s.returns, o);
   } catch (...) {  // out of memory: f stays unconverged, no parameters this time
   }
-  (f.converged ? c.fitted : c.failed).add();
+  (f.usable() ? c.fitted : c.failed).add();
+  c.by_status[static_cast<std::size_t>(f.status)].add();
   return f;
 }
 

@@ -187,7 +187,7 @@ struct RegimeStage {
   // One instrument's state on the hot thread, and (live) its hand-off: the regime thread writes
   // only done_label (own cache line): b << 8 | the label after batch b.
   struct Channel {
-    regime::GridSampler sampler{1, 0};
+    regime::GridSampler sampler{1, 0};  // set from the config at start
     std::uint64_t sent = 0;   // batches sent (live)
     bool gap = false;         // a sample was dropped (live, ring full): the next one restarts
     std::uint8_t label = 0;
@@ -251,7 +251,7 @@ struct GarchRefits {
     regime::GarchFit fit;
   };
   // max_instruments: the regime stage's (next_due is indexed like its detectors).
-  GarchRefits(std::size_t window, double interval_s, std::size_t max_instruments);
+  GarchRefits(std::size_t window, double interval_s, std::size_t max_instruments, std::size_t min_moves = 100);
   // Regime thread, live schedule: swap in finished fits, hand out one due instrument.
   void service(RegimeStage& rs, Nanos now_event_time) noexcept;
   // Detectors' owner, replay schedule: after instrument id's sample at grid time t.
@@ -260,12 +260,22 @@ struct GarchRefits {
   std::size_t work();
 
   // One writer each: the refit thread's counts and the owner's (fits it made itself) apart.
-  struct FitCounts { RelaxedCounter fitted, failed; };
+  // fitted: usable fits; failed: refused, by status (regime::FitStatus: too few moves, zero
+  // variance, boundary optimum, not converged, ...).
+  struct FitCounts {
+    RelaxedCounter fitted, failed;
+    std::array<RelaxedCounter, regime::kFitStatusCount> by_status;
+  };
   FitCounts bg, fg;
   std::uint64_t fitted() const noexcept { return bg.fitted.get() + fg.fitted.get(); }
   std::uint64_t failed() const noexcept { return bg.failed.get() + fg.failed.get(); }
 
+  std::uint64_t by_status(regime::FitStatus st) const noexcept {
+    return bg.by_status[static_cast<std::size_t>(st)].get() + fg.by_status[static_cast<std::size_t>(st)].get();
+  }
+
   static constexpr std::size_t kPending = 4;
+  std::size_t min_moves;        // non-zero returns a window needs before a fit is tried
   std::array<Slot, kPending + 2> slots;
   Nanos interval;
   Nanos swap_lag;               // replays: event time from a request to its swap (<= interval)
