@@ -491,6 +491,9 @@ TEST(FeaturesConfig, ValidateNamesTheProblem) {
   bad([](FeatureConfig& k) { k.hawkes_beta = 0; }, "hawkes");
   bad([](FeatureConfig& k) { k.date_yyyymmdd = 20121340; }, "date");
   bad([](FeatureConfig& k) { k.book = k.flow = k.stat = k.tech = k.time = false; }, "group");
+  bad([](FeatureConfig& k) { k.max_gap = 0; }, "max_gap");
+  bad([](FeatureConfig& k) { k.max_backwards = -1; }, "max_backwards");
+  bad([](FeatureConfig& k) { k.utc_offset = 25 * 3'600'000'000'000; }, "utc_offset");
 }
 
 TEST(FeaturesSanitize, NonFiniteAndFloatOverflowReplacedAndCounted) {
