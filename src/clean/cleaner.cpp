@@ -274,17 +274,21 @@ Verdict Cleaner::check(const MarketEvent& ev, BestLevels&& best) noexcept {
     else pass(kLuld, in);
   }
 
-  if (on(kTimeBackwards)) {
-    // The step back in unsigned arithmetic: exact for any two int64 stamps (no overflow on a
-    // garbage stamp).
-    if (in.seen && ev.ts_exch < in.last_ts &&
-        static_cast<std::uint64_t>(in.last_ts) - static_cast<std::uint64_t>(ev.ts_exch) >
-            static_cast<std::uint64_t>(cfg_.max_backwards_ns))
-      fire(kTimeBackwards, in, id, v);
-    else pass(kTimeBackwards, in);
+  // A snapshot record's stamp is the snapshot's, not the exchange's time of an event: it is
+  // neither checked nor the reference for the next event's check.
+  if (!(ev.flags & evflag::kSnapshot)) {
+    if (on(kTimeBackwards)) {
+      // The step back in unsigned arithmetic: exact for any two int64 stamps (no overflow on a
+      // garbage stamp).
+      if (in.seen && ev.ts_exch < in.last_ts &&
+          static_cast<std::uint64_t>(in.last_ts) - static_cast<std::uint64_t>(ev.ts_exch) >
+              static_cast<std::uint64_t>(cfg_.max_backwards_ns))
+        fire(kTimeBackwards, in, id, v);
+      else pass(kTimeBackwards, in);
+    }
+    in.last_ts = ev.ts_exch;
+    in.seen = true;
   }
-  in.last_ts = ev.ts_exch;
-  in.seen = true;
 
   bool sized = false, priced = false, quote = false;
   switch (ev.kind) {

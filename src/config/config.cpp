@@ -370,6 +370,8 @@ void visit_config(V& v, C& c, std::int64_t max_core) {
     v.real("horizon_long_s", f.horizon_long_s, positive(86400), kRestart);
     v.integer("levels", f.levels, {1, 10}, kRestart);
     v.integer("tick", f.tick, {1, 1'000'000'000}, kRestart);
+    v.real("max_gap_s", f.max_gap_s, positive(30 * 86400), kRestart);
+    v.real("max_backwards_s", f.max_backwards_s, {0, 86400}, kRestart);
   });
   v.section("regimes", kRestart, [&] {
     auto& r = c.regimes;

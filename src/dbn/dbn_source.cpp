@@ -26,6 +26,11 @@ std::uint8_t map_flags(std::uint8_t f) noexcept {
   if (f & dbnflag::kSnapshot) out |= evflag::kSnapshot;
   return out;
 }
+// A snapshot record's ts_event is when its order was entered (days before the session, or the
+// snapshot's own time): the book is set at the snapshot's receive time instead.
+Nanos exch_time(std::uint64_t ts_event, std::uint64_t ts_recv, std::uint8_t flags) noexcept {
+  return static_cast<Nanos>((flags & dbnflag::kSnapshot) ? ts_recv : ts_event);
+}
 }  // namespace
 
 DbnEventSource::DbnEventSource(const std::string& path, const feed::FeedOptions&)
@@ -101,7 +106,7 @@ bool DbnEventSource::on_mbo(std::span<const std::uint8_t> rec, MarketEvent& ev) 
   const Side side = map_side(r.side, side_ok);
   if (!side_ok) bump_error(err_bad_side_, "dbn.bad_side");
   ev = MarketEvent{};
-  ev.ts_exch = static_cast<Nanos>(r.hd.ts_event);
+  ev.ts_exch = exch_time(r.hd.ts_event, r.ts_recv, r.flags);
   ev.ts_recv = static_cast<Nanos>(r.ts_recv);
   ev.order_id = r.order_id;
   ev.qty = r.size;
@@ -167,7 +172,7 @@ bool DbnEventSource::on_trade_like(std::span<const std::uint8_t> rec, std::uint8
   const Side side = map_side(t.side, side_ok);
   if (!side_ok) bump_error(err_bad_side_, "dbn.bad_side");
   ev = MarketEvent{};
-  ev.ts_exch = static_cast<Nanos>(t.hd.ts_event);
+  ev.ts_exch = exch_time(t.hd.ts_event, t.ts_recv, t.flags);
   ev.ts_recv = static_cast<Nanos>(t.ts_recv);
   ev.kind = EventKind::Trade;
   ev.price = convert_price(t.price, true);

@@ -43,6 +43,8 @@ features::FeatureConfig feature_config(const config::Config& c) {
   out.horizons_s = {f.horizon_short_s, f.horizon_mid_s, f.horizon_long_s};
   out.levels = f.levels;
   out.tick = f.tick;
+  out.max_gap = static_cast<Nanos>(f.max_gap_s * 1e9);
+  out.max_backwards = static_cast<Nanos>(f.max_backwards_s * 1e9);
   return out;
 }
 

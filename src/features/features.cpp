@@ -78,6 +78,24 @@ std::string hlabel(double tau) {
   return b;
 }
 
+// t + d, clamped to the int64 range: a hostile stamp near an end of the range must not overflow
+// (local times, session bounds); real stamps are far from both ends.
+Nanos sat_add(Nanos t, Nanos d) noexcept {
+  Nanos r;
+  if (__builtin_add_overflow(t, d, &r)) return d > 0 ? std::numeric_limits<Nanos>::max() : std::numeric_limits<Nanos>::min();
+  return r;
+}
+// a - b for a >= b, exact for any two int64 (the difference fits in uint64).
+std::uint64_t udiff(Nanos a, Nanos b) noexcept {
+  return static_cast<std::uint64_t>(a) - static_cast<std::uint64_t>(b);
+}
+// t = day * kDay + r, 0 <= r < kDay, without forming day * kDay (which overflows for t near
+// INT64_MIN).
+Nanos time_of_day(Nanos t) noexcept {
+  const Nanos r = t % kDay;
+  return r < 0 ? r + kDay : r;
+}
+
 // Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
 long days_from_civil(long y, unsigned m, unsigned d) noexcept {
   y -= m <= 2;
@@ -233,6 +251,9 @@ std::string validate(const FeatureConfig& c) {
   if (c.session_open < 0 || c.session_close > kDay || c.session_open >= c.session_close)
     return "session: need 0 <= open < close <= 24 h (ns since midnight)";
   if (c.session_edge < 0) return "session_edge: must be >= 0";
+  if (c.utc_offset < -kDay || c.utc_offset > kDay) return "utc_offset: must be within +-24 h";
+  if (c.max_gap <= 0) return "max_gap: must be > 0 ns";
+  if (c.max_backwards < 0) return "max_backwards: must be >= 0 ns";
   if (!(c.hawkes_mu >= 0) || !(c.hawkes_alpha >= 0) || !(c.hawkes_beta > 0) ||
       !std::isfinite(c.hawkes_mu) || !std::isfinite(c.hawkes_alpha) || !std::isfinite(c.hawkes_beta))
     return "hawkes: need mu >= 0, alpha >= 0, beta > 0, finite";
@@ -244,8 +265,10 @@ std::string validate(const FeatureConfig& c) {
 }
 
 struct FeatureEngine::State {
-  Nanos clock = 0;  // running max of ts_exch
+  Nanos clock = 0;  // running max of ts_exch since the last restart
   bool started = false;
+  // Session of the clock (see set_session) and its bounds in ts_exch, [sess_lo, sess_hi).
+  Nanos session = 0, sess_lo = 0, sess_hi = 0;
   bool book_read = false;  // bid/ask hold the top N (else read both sides)
   std::uint64_t book_events = 0;  // Books::applied_events of the instrument at the last update
   // Top N of one side, double-buffered: [cur] is the book after the latest event; a side that
@@ -268,7 +291,9 @@ struct FeatureEngine::State {
   std::array<bool, 2> has_exec{};
   bool has_mid = false;                  // a valid book was seen
   double last_midp = 0;                  // last valid mid, price units
-  double anchor = 0;                     // first valid mid, price units
+  bool ret_base = false;                 // last_midp is the base of the next return
+  bool sess_mid = false;                 // a valid mid was seen in this session
+  double anchor = 0;                     // first valid mid of the session, price units
   bool has_ret = false;
   double prev_ret = 0;                   // last non-zero return
   double hi = 0, lo = 0;                 // session range of the valid mid
@@ -284,8 +309,8 @@ struct FeatureEngine::State {
   double midp = 0;                       // mid after the latest event, price units
   bool valid = false;                    // two-sided, uncrossed book after it
   Nanos ts_exch = 0, ts_recv = 0;        // the latest event's stamps
-  bool has_day = false;                  // day of week cached for [day_lo, day_hi) of ts_recv
-  Nanos day_lo = 0, day_hi = 0;
+  bool has_day = false;                  // day of week cached for [day_lo, day_lo + 24 h) of ts_recv
+  Nanos day_lo = 0;
   int dow = -1;
   // The outputs, computed from the state above when they are read (materialize()), not on
   // every event; vals_stale / fv_stale: an event came since they were last computed.
@@ -310,6 +335,7 @@ FeatureEngine::FeatureEngine(const FeatureConfig& cfg, std::size_t max_instrumen
   rates_[n_h_] = cfg.hawkes_beta;
   max_rate_ = *std::max_element(rates_.begin(), rates_.end());
   config_dow_ = cfg.date_yyyymmdd ? day_of_week(cfg.date_yyyymmdd) : -1;
+  local_shift_ = cfg.ts_exch_epoch ? cfg.utc_offset : 0;
   states_.resize(max_instruments);
   empty_fv_.n = static_cast<std::uint16_t>(schema_.names.size());
   empty_fv_.schema_hash = schema_.hash;
@@ -365,16 +391,36 @@ void FeatureEngine::update(State& s, const MarketEvent& ev, const book::Books& b
   const std::size_t N = cfg_.levels;
   const InstrumentId in = ev.instrument;
 
-  // --- clock and the decay scale factors at it
-  if (!s.started) {
+  // --- clock and the decay scale factors at it. A snapshot event only builds the book: its
+  // stamp is the snapshot's, not an event time, so it moves no clock and adds to no sum.
+  const bool snap = (ev.flags & evflag::kSnapshot) != 0;
+  if (snap) {
+    ++counters_.snapshot_events;
+  } else if (!s.started) {
     s.started = true;
-    s.clock = ev.ts_exch;
-    s.t0 = ev.ts_exch;
+    restart(s, ev.ts_exch);
   } else if (ev.ts_exch < s.clock) {
     ++counters_.time_backwards;
+    if (udiff(s.clock, ev.ts_exch) > static_cast<std::uint64_t>(cfg_.max_backwards)) {
+      ++counters_.backwards_restarts;
+      restart(s, ev.ts_exch);
+    }
   } else if (ev.ts_exch > s.clock) {
-    s.clock = ev.ts_exch;
-    advance_scale(s);
+    if (udiff(ev.ts_exch, s.clock) > static_cast<std::uint64_t>(cfg_.max_gap)) {
+      ++counters_.gap_restarts;
+      restart(s, ev.ts_exch);
+    } else {
+      s.clock = ev.ts_exch;
+      advance_scale(s);
+      if (s.clock >= s.sess_hi) [[unlikely]] {
+        const Nanos old = s.session;
+        set_session(s);
+        if (s.session != old) {
+          ++counters_.session_resets;
+          reset_session(s);
+        }
+      }
+    }
   }
 
   // --- book now (top N; empty levels as sentinels). A side is read again only when the book's
@@ -442,16 +488,18 @@ void FeatureEngine::update(State& s, const MarketEvent& ev, const book::Books& b
     ml += a0;
     for (std::size_t m = 1; m < N; ++m) ml += e_ask(m);
   }
-  if (rd_b || rd_a) {
+  if ((rd_b || rd_a) && !snap) {
     add(sOfi, static_cast<double>(e0));
     add(sMlofi, static_cast<double>(ml));
   }
-  if (pb[0] != 0 && pb[0] == opb[0]) {
+  if (snap) {
+    // Book only: nothing below is added (a snapshot's adds are no order flow).
+  } else if (pb[0] != 0 && pb[0] == opb[0]) {
     const Volume d = qb[0] - oqb[0];
     if (d < 0) add_mid(mDeplB, static_cast<double>(-d));
     if (d > 0) add_mid(mReplB, static_cast<double>(d));
   }
-  if (pa[0] != kNoAsk && pa[0] == opa[0]) {
+  if (!snap && pa[0] != kNoAsk && pa[0] == opa[0]) {
     const Volume d = qa[0] - oqa[0];
     if (d < 0) add_mid(mDeplA, static_cast<double>(-d));
     if (d > 0) add_mid(mReplA, static_cast<double>(d));
@@ -459,7 +507,11 @@ void FeatureEngine::update(State& s, const MarketEvent& ev, const book::Books& b
 
   const bool synthetic = (ev.flags & evflag::kSynthetic) != 0;
   bool mo[2] = {false, false};  // a new market order arrived: [0] buy, [1] sell aggressor
-  if ((ev.kind == EventKind::Execute || ev.kind == EventKind::Trade) && ev.qty > 0) {
+  if (ev.kind == EventKind::Status) {
+    s.trading = ev.aux;
+  } else if (snap) {
+    // Book only (above).
+  } else if ((ev.kind == EventKind::Execute || ev.kind == EventKind::Trade) && ev.qty > 0) {
     const double qd = static_cast<double>(ev.qty);
     add(sTrades, 1);
     add(sVol, qd);
@@ -495,8 +547,6 @@ void FeatureEngine::update(State& s, const MarketEvent& ev, const book::Books& b
     }
     if (sd == Side::Buy) add_mid(mCxlB, 1);
     if (sd == Side::Sell) add_mid(mCxlA, 1);
-  } else if (ev.kind == EventKind::Status) {
-    s.trading = ev.aux;
   }
 
   // Mid and validity.
@@ -510,11 +560,19 @@ void FeatureEngine::update(State& s, const MarketEvent& ev, const book::Books& b
     midp = s.has_mid ? s.last_midp
                      : (has_b ? static_cast<double>(pb[0]) : (has_a ? static_cast<double>(pa[0]) : 0.0));
   }
-  if (valid) {
-    if (!s.has_mid) {
+  if (valid && snap) {
+    // The mid shown while the book is invalid later; not a return base (a snapshot's partial
+    // books are no prices that traded in time).
+    s.has_mid = true;
+    s.last_midp = midp;
+    s.ret_base = false;
+  } else if (valid) {
+    if (!s.sess_mid) {
       s.anchor = midp;
       s.hi = s.lo = midp;
-    } else if (midp != s.last_midp) {
+      s.sess_mid = true;
+    }
+    if (s.ret_base && midp != s.last_midp) {
       const double r = std::log(midp / s.last_midp);
       add(sR, r);
       add(sR2, r * r);
@@ -526,6 +584,7 @@ void FeatureEngine::update(State& s, const MarketEvent& ev, const book::Books& b
     if (midp > s.hi) s.hi = midp;
     if (midp < s.lo) s.lo = midp;
     s.has_mid = true;
+    s.ret_base = true;
     s.last_midp = midp;
     const double d = (midp - s.anchor) / static_cast<double>(cfg_.tick);
     add_long(lW, 1);
@@ -544,6 +603,43 @@ void FeatureEngine::update(State& s, const MarketEvent& ev, const book::Books& b
   s.vals_stale = true;
   s.fv_stale = true;
   s.fv.ts = ev.ts_exch;
+}
+
+// The session of the clock: sessions start at session_open (local time of day) every day, so
+// index = floor((local clock - session_open) / 24 h), local = clock (+ utc_offset for epoch
+// stamps). Also keeps the session's bounds in ts_exch, so that the clock is compared, not
+// divided, on every event.
+void FeatureEngine::set_session(State& s) const noexcept {
+  const Nanos x = sat_add(sat_add(s.clock, local_shift_), -cfg_.session_open);
+  const Nanos r = time_of_day(x);
+  s.session = floor_div(x, kDay);
+  s.sess_lo = sat_add(s.clock, -r);
+  s.sess_hi = sat_add(s.sess_lo, kDay);
+}
+
+// Session features start again: VWAP, range, the z-score's anchor and moments.
+void FeatureEngine::reset_session(State& s) const noexcept {
+  s.pq = s.q = 0;
+  s.sess_mid = false;
+  s.hi = s.lo = s.anchor = 0;
+  s.dec_long[lW] = s.dec_long[lD] = s.dec_long[lD2] = 0;
+}
+
+// A discontinuity (or the first event): the clock starts again at t with every time-based sum
+// empty, a new return chain and new session features. O(size of the state), whatever the gap.
+void FeatureEngine::restart(State& s, Nanos t) const noexcept {
+  s.clock = s.t0 = t;
+  s.g.fill(1.0);
+  for (auto& d : s.dec) d.fill(0.0);
+  s.dec_mid.fill(0.0);
+  s.dec_long.fill(0.0);
+  s.hawkes.fill(0.0);
+  s.has_exec.fill(false);
+  s.has_ret = false;
+  s.prev_ret = 0;
+  s.ret_base = false;
+  set_session(s);
+  reset_session(s);
 }
 
 // The scale factors g at the instrument's clock, which just advanced (see Stream): one inline
@@ -671,7 +767,7 @@ void FeatureEngine::materialize(State& s) const noexcept {
     const double lr2 = dec[n_h_ - 1][sR2];
     v[j++] = L[lRN] >= kMinWeight && lr2 > 0 ? L[lRR] / lr2 : 0.0;
     double z = 0;
-    if (s.has_mid && L[lW] >= kMinWeight) {
+    if (s.sess_mid && L[lW] >= kMinWeight) {
       const double m = L[lD] / L[lW];
       const double var = L[lD2] / L[lW] - m * m;
       const double sd = var > 1.0 ? std::sqrt(var) : 1.0;  // floor: one tick
@@ -692,11 +788,10 @@ void FeatureEngine::materialize(State& s) const noexcept {
       s.has_vol_mom = true;
     }
     v[j++] = s.vol_mom;
-    v[j++] = s.has_mid && s.hi > s.lo ? (midp - s.lo) / (s.hi - s.lo) : 0.5;
+    v[j++] = s.sess_mid && s.hi > s.lo ? (midp - s.lo) / (s.hi - s.lo) : 0.5;
   }
   if (cfg_.time) {
-    Nanos tod = cfg_.ts_exch_epoch ? s.ts_exch + cfg_.utc_offset : s.ts_exch;
-    tod = tod - floor_div(tod, kDay) * kDay;
+    const Nanos tod = time_of_day(sat_add(s.ts_exch, local_shift_));
     if (!s.has_tod || tod != s.tod) {  // many events share a timestamp
       const double ang = kTwoPi * static_cast<double>(tod) / static_cast<double>(kDay);
       s.tod_sin = std::sin(ang);
@@ -710,12 +805,11 @@ void FeatureEngine::materialize(State& s) const noexcept {
     v[j++] = static_cast<double>(cfg_.session_close - tod) / 60e9;
     int dow = config_dow_;
     if (s.ts_recv > kEpochThreshold) {
-      const Nanos t = s.ts_recv + cfg_.utc_offset;
-      if (!s.has_day || t < s.day_lo || t >= s.day_hi) {  // once a day
+      const Nanos t = sat_add(s.ts_recv, cfg_.utc_offset);  // > 0: days * kDay <= t fits
+      if (!s.has_day || t < s.day_lo || udiff(t, s.day_lo) >= static_cast<std::uint64_t>(kDay)) {  // once a day
         const Nanos days = floor_div(t, kDay);
         s.dow = static_cast<int>(((days + 3) % 7 + 7) % 7);
         s.day_lo = days * kDay;
-        s.day_hi = s.day_lo + kDay;
         s.has_day = true;
       }
       dow = s.dow;

@@ -330,6 +330,33 @@ TEST(Clean, TimeBackwardsPerInstrument) {
   EXPECT_EQ(rig.cleaner.count(kTimeBackwards, kB), 1u);
 }
 
+// Snapshot events carry the snapshot's stamp (DBN: its receive time), not an event time: a
+// live event after them is judged against the previous live event only, and a snapshot
+// stamped before the live events does not fire.
+TEST(Clean, SnapshotEventsDoNotDriveTheTimeRule) {
+  Rig rig;
+  MarketEvent e = rig.base(kA, EventKind::System);
+  e.ts_exch = 10'000;
+  EXPECT_EQ(rig.feed(e).quality, 0u);
+  MarketEvent snap = rig.base(kA, EventKind::Add);
+  snap.flags |= evflag::kSnapshot;
+  snap.order_id = 77;
+  snap.side = Side::Buy;
+  snap.price = kBid;
+  snap.qty = 5;
+  snap.ts_exch = 50'000;  // later than the live events around it
+  EXPECT_EQ(rig.feed(snap).quality, 0u);
+  e.ts_exch = 20'000;  // after the last live event: in order
+  EXPECT_EQ(rig.feed(e).quality, 0u);
+  snap.order_id = 78;
+  snap.ts_exch = 1;  // a snapshot stamped long before: not judged
+  EXPECT_EQ(rig.feed(snap).quality, 0u);
+  EXPECT_EQ(rig.cleaner.count(kTimeBackwards, kA), 0u);
+  e.ts_exch = 15'000;  // a live step back is still caught
+  EXPECT_EQ(rig.feed(e).quality, bit(kTimeBackwards));
+  expect_only(rig, kTimeBackwards, kA, 1);
+}
+
 TEST(Clean, PriceJumpAgainstRollingMad) {
   Rig rig;
   rig.seed(kA);

@@ -154,6 +154,26 @@ TEST(Config, RangeErrors) {
   EXPECT_EQ(r.errors.size(), 12u) << dump(r.errors);
 }
 
+// The features' discontinuity limits: read, and refused out of range with the path and value.
+TEST(Config, FeaturesDiscontinuityLimits) {
+  const auto ok = parse("features:\n  max_gap_s: 604800\n  max_backwards_s: 0.5\n");
+  ASSERT_TRUE(ok.config) << dump(ok.errors);
+  EXPECT_EQ(ok.config->features.max_gap_s, 604800.0);
+  EXPECT_EQ(ok.config->features.max_backwards_s, 0.5);
+  EXPECT_EQ(Config{}.features.max_gap_s, 3600.0);
+  EXPECT_EQ(Config{}.features.max_backwards_s, 0.0);
+  const auto r = parse("features:\n  max_gap_s: 0\n  max_backwards_s: -1\n");
+  EXPECT_FALSE(r.config);
+  EXPECT_EQ(reason_at(r, "features.max_gap_s"), "must be > 0 and <= 2.592e+06, got 0");
+  EXPECT_EQ(reason_at(r, "features.max_backwards_s"), "must be in [0, 86400], got -1");
+  EXPECT_EQ(r.errors.size(), 2u) << dump(r.errors);
+  const auto r2 = parse("features:\n  max_gap_s: 3000000\n  max_backwards_s: 86401\n");
+  EXPECT_EQ(reason_at(r2, "features.max_gap_s"), "must be > 0 and <= 2.592e+06, got 3e+06");
+  EXPECT_EQ(reason_at(r2, "features.max_backwards_s"), "must be in [0, 86400], got 86401");
+  EXPECT_EQ(reason_at(parse("features:\n  max_gap_s: .inf\n"), "features.max_gap_s"),
+            "must be a finite number, got '.inf'");
+}
+
 TEST(Config, CoreRangeFollowsTheCpuCount) {
   const std::string text = "system:\n  layout:\n    - {name: hot, stages: [feed, book, monitor], core: 7}\n";
   EXPECT_EQ(reason_at(parse(text, 2), "system.layout[0].core"), "must be in -1..1, got 7");

@@ -150,6 +150,36 @@ TEST(DbnCme, Esh4EventsAndInstrument) {
   for (std::size_t i = 1; i < ev.size(); ++i) ASSERT_LE(ev[i - 1].ts_recv, ev[i].ts_recv) << i;
 }
 
+// Snapshot records set the book at the snapshot's receive time: their ts_event is
+// 2023-12-24 13:00:05.24 UTC (PROVENANCE), their ts_recv 2023-12-25 00:00 UTC; the live
+// records keep ts_event. So exchange time never goes back from the snapshot into the live day.
+TEST(DbnCme, Esh4SnapshotStampedWithReceiveTime) {
+  const auto recs = typed_records<MboRecord>(cme(kEsh4Day), decode_mbo);
+  auto src = open_dbn_event_source(cme(kEsh4Day));
+  const auto ev = drain(*src);
+  ASSERT_EQ(ev.size(), recs.size());
+  constexpr Nanos kDec25 = 1703462400000000000LL;  // 2023-12-25 00:00:00 UTC
+  std::uint64_t snap = 0, live = 0;
+  for (std::size_t i = 0; i < ev.size(); ++i) {
+    const bool s = recs[i].flags & dbnflag::kSnapshot;
+    ASSERT_EQ((ev[i].flags & evflag::kSnapshot) != 0, s) << i;
+    if (s) {
+      ++snap;
+      ASSERT_LT(recs[i].hd.ts_event, static_cast<std::uint64_t>(kDec25)) << i;  // the old stamp
+      ASSERT_EQ(ev[i].ts_exch, ev[i].ts_recv) << i;
+      ASSERT_EQ(ev[i].ts_exch, kDec25) << i;
+    } else {
+      ++live;
+      ASSERT_EQ(ev[i].ts_exch, static_cast<Nanos>(recs[i].hd.ts_event)) << i;
+    }
+    if (i > 0) {
+      ASSERT_LE(ev[i - 1].ts_exch, ev[i].ts_exch) << i;
+    }
+  }
+  EXPECT_EQ(snap, 8725u);
+  EXPECT_EQ(live, 68792u - 8725u);
+}
+
 TEST(DbnCme, Esu4Mbp1BidBelowAskAndTradesMatch) {
   const auto mbp = typed_records<Mbp1Record>(cme(kEsu4Mbp1), decode_mbp1);
   ASSERT_EQ(mbp.size(), 2288u);

@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -490,6 +491,9 @@ TEST(FeaturesConfig, ValidateNamesTheProblem) {
   bad([](FeatureConfig& k) { k.hawkes_beta = 0; }, "hawkes");
   bad([](FeatureConfig& k) { k.date_yyyymmdd = 20121340; }, "date");
   bad([](FeatureConfig& k) { k.book = k.flow = k.stat = k.tech = k.time = false; }, "group");
+  bad([](FeatureConfig& k) { k.max_gap = 0; }, "max_gap");
+  bad([](FeatureConfig& k) { k.max_backwards = -1; }, "max_backwards");
+  bad([](FeatureConfig& k) { k.utc_offset = 25 * 3'600'000'000'000; }, "utc_offset");
 }
 
 TEST(FeaturesSanitize, NonFiniteAndFloatOverflowReplacedAndCounted) {
@@ -552,6 +556,311 @@ TEST(FeaturesTime, DayOfWeekFromEpochOrConfig) {
   e.ts_recv = 1'704'117'600'000'000'000;  // 2024-01-01 14:00 UTC, a Monday
   fe.on_event(e, books);
   EXPECT_EQ(at(fe, std::vector<double>(fe.values(1).begin(), fe.values(1).end()), "day_of_week"), 0.0);
+}
+
+// ---- sessions, discontinuities, snapshots, hostile stamps
+
+constexpr Nanos kSec = 1'000'000'000;
+constexpr Nanos kDayNs = 86'400 * kSec;
+
+// A two-sided book quoted +-3 ticks around a drifting mid with prints, one step every dt from t: each
+// step adds a bid and an ask, prints a trade at px (a Trade event: no book change), and cancels
+// the orders of three steps before. Returns the ids of the orders left.
+struct Quoter {
+  std::vector<MarketEvent> evs;
+  OrderId next = 1;
+  std::vector<OrderId> live;
+  MarketEvent ev(EventKind k, Nanos t) {
+    MarketEvent e{};
+    e.ts_exch = t;
+    e.ts_recv = t;
+    e.kind = k;
+    e.instrument = 3;
+    e.flags = evflag::kLast;
+    return e;
+  }
+  void step(Nanos t, Price mid, Price print, Qty q) {
+    MarketEvent b = ev(EventKind::Add, t);
+    b.side = Side::Buy;
+    b.price = mid - 300;
+    b.qty = 100 + q;
+    b.order_id = next++;
+    MarketEvent a = ev(EventKind::Add, t);
+    a.side = Side::Sell;
+    a.price = mid + 300;
+    a.qty = 50 + 2 * q;
+    a.order_id = next++;
+    evs.push_back(b);
+    evs.push_back(a);
+    live.push_back(b.order_id);
+    live.push_back(a.order_id);
+    MarketEvent tr = ev(EventKind::Trade, t);
+    tr.price = print;
+    tr.qty = q;
+    tr.side = q % 2 ? Side::Buy : Side::Sell;
+    evs.push_back(tr);
+    if (live.size() > 6) {
+      for (int i = 0; i < 2; ++i) {
+        MarketEvent d = ev(EventKind::Delete, t);
+        d.order_id = live.front();
+        live.erase(live.begin());
+        evs.push_back(d);
+      }
+    }
+  }
+};
+
+std::size_t col(const FeatureEngine& fe, const std::string& name) {
+  const auto& n = fe.schema().names;
+  return static_cast<std::size_t>(std::find(n.begin(), n.end(), name) - n.begin());
+}
+
+// Epoch stamps (DBN) in New York winter time: a night of quotes every 5 minutes across the
+// 09:30 open (a session boundary without a gap), a one-week gap, a step back, a quiet hour
+// below max_gap that crosses the next open, a day with stamps since midnight (ITCH) read as
+// such. Every feature after every event equals the reference, which keeps the whole stream and
+// sums only over the events of the segment / session; each discontinuity counted once.
+TEST(FeaturesSession, DayBoundaryWeekGapAndStepBackMatchReference) {
+  FeatureConfig c;
+  c.ts_exch_epoch = true;
+  c.utc_offset = -5 * 3600 * kSec;
+  c.date_yyyymmdd = 0;
+  // 2024-01-08 (Monday) 00:00 New York = 05:00 UTC.
+  const Nanos mon = 1'704'672'000 * kSec + 5 * 3600 * kSec;
+  Quoter g;
+  Nanos t = mon + 8 * 3600 * kSec;  // 08:00
+  for (int i = 0; i < 30; ++i, t += 300 * kSec)  // 08:00 .. 10:25: the open at step 18
+    g.step(t, 1'000'000 + 100 * (i % 7), 1'000'000 + 100 * (i % 5), static_cast<Qty>(10 + i));
+  t += 7 * kDayNs;  // one week later (Monday 10:30): restart
+  for (int i = 0; i < 20; ++i, t += kSec) g.step(t, 1'100'000 + 100 * (i % 3), 1'100'000, static_cast<Qty>(5 + i));
+  t -= 10 * kSec;  // a step back: restart
+  for (int i = 0; i < 10; ++i, t += kSec) g.step(t, 1'050'000 + 100 * (i % 4), 1'050'100, static_cast<Qty>(7 + i));
+  t = mon + 8 * kDayNs + 9 * 3600 * kSec;  // Tuesday 09:00 next week: gap ~23 h: restart
+  for (int i = 0; i < 12; ++i, t += 600 * kSec)  // 09:00 .. 10:50, quiet (10 min < max_gap): open at step 3
+    g.step(t, 1'020'000 - 100 * (i % 6), 1'020'000, static_cast<Qty>(3 + i));
+  expect_match(compare(g.evs, c, ref::Decay::Direct), g.evs.size());
+  FeatureCounters cnt;
+  run(g.evs, c, &cnt);
+  EXPECT_EQ(cnt.session_resets, 2u);  // Monday's and Tuesday's 09:30
+  EXPECT_EQ(cnt.gap_restarts, 2u);    // the week, the night
+  EXPECT_EQ(cnt.backwards_restarts, 1u);
+  EXPECT_EQ(cnt.time_backwards, 1u);
+  // Blocked summation too (the day tests' method), and a long max_gap: the week is then one
+  // rebase of the decayed sums (decayed to 0), and the Monday open still resets the session.
+  c.max_gap = 30 * kDayNs;
+  expect_match(compare(g.evs, c, ref::Decay::Blocked), g.evs.size());
+  run(g.evs, c, &cnt);
+  EXPECT_EQ(cnt.gap_restarts, 0u);
+  // Monday's open, the next Monday (10:30, another session), Tuesday's open (Tuesday 09:00 is
+  // still in Monday's session).
+  EXPECT_EQ(cnt.session_resets, 3u);
+  // Stamps since midnight (ITCH, LOBSTER): the same stream shifted to a day starting at 0 has
+  // a session boundary at 09:30 too; a second day appended reads as a step back.
+  FeatureConfig m;
+  std::vector<MarketEvent> day = g.evs;
+  day.resize(30 * 3 + 24 * 2);  // Monday only (30 steps and their deletes)
+  for (auto& e : day) e.ts_exch = e.ts_recv = e.ts_exch - mon;
+  std::vector<MarketEvent> two = day;
+  for (auto e : day) {
+    e.order_id += 10'000;
+    two.push_back(e);
+  }
+  for (auto& e : two) {
+    if (e.kind == EventKind::Delete && e.order_id < 10'000 && &e >= &two[day.size()]) e.order_id += 10'000;
+  }
+  expect_match(compare(two, m, ref::Decay::Direct), two.size());
+  run(two, m, &cnt);
+  EXPECT_EQ(cnt.backwards_restarts, 1u);
+  EXPECT_EQ(cnt.session_resets, 2u);
+}
+
+// VWAP, range and z-score are session features: the first print of a new session alone makes
+// the VWAP (an engine that kept summing from the start fails here), one valid mid gives range
+// 0.5 and z-score 0; a decayed feature (trade rate) is not reset by a session boundary.
+TEST(FeaturesSession, VwapRangeAndZscoreResetAtTheOpen) {
+  FeatureConfig c;  // stamps since midnight, open 09:30
+  Quoter g;
+  Nanos t = 34'200 * kSec - 30 * kSec;  // 09:29:30
+  for (int i = 0; i < 10; ++i, t += kSec) g.step(t, 1'000'000 + 100 * (i % 3), 1'000'000, 100);
+  const std::size_t before = g.evs.size();
+  g.step(34'200 * kSec, 1'010'000, 1'234'500, 7);  // 09:30:00: the open
+  const auto v = run(g.evs, c);
+  FeatureEngine fe(c);
+  const auto& last_pre = v[before - 1];
+  const auto& open = v[before + 2];  // after the open's print
+  EXPECT_DOUBLE_EQ(last_pre[col(fe, "vwap")], 100.0);
+  EXPECT_DOUBLE_EQ(open[col(fe, "vwap")], 123.45);
+  EXPECT_NE(last_pre[col(fe, "range_pos")], 0.5);
+  EXPECT_EQ(open[col(fe, "range_pos")], 0.5);
+  EXPECT_EQ(open[col(fe, "zscore")], 0.0);
+  EXPECT_NE(last_pre[col(fe, "zscore")], 0.0);
+  EXPECT_GT(open[col(fe, "trate_60s")], 6.0 / 60.0);  // the earlier prints still count
+  // One second earlier the print would be in the pre-open session: no reset.
+  Quoter h = g;
+  for (std::size_t i = before; i < h.evs.size(); ++i) h.evs[i].ts_exch = h.evs[i].ts_recv = 34'199 * kSec + 999'999'999;
+  const auto w = run(h.evs, c);
+  EXPECT_NEAR(w[before + 2][col(fe, "vwap")], (1000 * 100.0 + 123.45 * 7) / 1007, 1e-9);
+}
+
+// Snapshot events build the book only: the same stream with its snapshot stamped at other
+// times (days before, later than the live events, at the ends of the int64 range) gives the
+// same features after every live event; the engine equals the reference, which gives
+// snapshot events no increment; a snapshot print does not enter the VWAP.
+TEST(FeaturesSnapshot, SnapshotBuildsTheBookAndNothingTimeBased) {
+  FeatureConfig c;
+  c.ts_exch_epoch = true;
+  const Nanos t0 = 1'703'545'200 * kSec;  // 2023-12-25 23:00 UTC
+  Quoter snapq;
+  for (int i = 0; i < 40; ++i) snapq.step(t0 - 3 * kDayNs, 1'000'000 + 100 * (i % 3), 1'000'000, 1);
+  std::vector<MarketEvent> evs;
+  for (auto e : snapq.evs) {
+    e.flags = static_cast<std::uint8_t>(e.flags | evflag::kSnapshot);
+    if (e.kind == EventKind::Trade) e.price = 5'000'000;  // a print far away: must not count
+    evs.push_back(e);
+  }
+  const std::size_t n_snap = evs.size();
+  Quoter live;
+  live.next = 100'000;
+  for (int i = 0; i < 50; ++i) live.step(t0 + Nanos{i} * 50'000'000, 1'000'000 + 100 * (i % 5), 1'000'100, static_cast<Qty>(1 + i % 4));
+  evs.insert(evs.end(), live.evs.begin(), live.evs.end());
+  expect_match(compare(evs, c, ref::Decay::Direct), evs.size());
+  FeatureCounters cnt;
+  const auto base = run(evs, c, &cnt);
+  EXPECT_EQ(cnt.snapshot_events, n_snap);
+  EXPECT_EQ(cnt.time_backwards, 0u);
+  EXPECT_EQ(cnt.gap_restarts, 0u);
+  EXPECT_EQ(cnt.backwards_restarts, 0u);
+  FeatureEngine fe(c);
+  EXPECT_DOUBLE_EQ(base[n_snap + 2][col(fe, "vwap")], 100.01);  // the first live print only
+  EXPECT_EQ(base[n_snap - 1][col(fe, "trate_1s")], 0.0);
+  EXPECT_EQ(base[n_snap - 1][col(fe, "ofi_60s")], 0.0);
+  EXPECT_EQ(base[n_snap - 1][col(fe, "add_rate_bid")], 0.0);
+  EXPECT_GT(base[n_snap - 1][col(fe, "depth_bid_1")], 0.0);  // the book is there
+  const std::size_t first_time = col(fe, "tod_sin");
+  for (Nanos st : {Nanos{0}, t0 + 365 * kDayNs, std::numeric_limits<Nanos>::max(), std::numeric_limits<Nanos>::min()}) {
+    auto other = evs;
+    for (std::size_t i = 0; i < n_snap; ++i) other[i].ts_exch = other[i].ts_recv = st;
+    FeatureCounters oc;
+    const auto v = run(other, c, &oc);
+    EXPECT_EQ(oc.time_backwards + oc.gap_restarts + oc.backwards_restarts + oc.session_resets, 0u) << st;
+    for (std::size_t k = n_snap; k < evs.size(); ++k) ASSERT_EQ(v[k], base[k]) << "event " << k << " snapshot at " << st;
+    for (std::size_t k = 0; k < n_snap; ++k)  // before the time features, the same values
+      ASSERT_TRUE(std::equal(v[k].begin(), v[k].begin() + static_cast<std::ptrdiff_t>(first_time), base[k].begin())) << k;
+  }
+}
+
+// Real DBN: ESH4's snapshot (8,725 orders; ts_event a day before, stamped with its receive
+// time) then the live evening: no step back, no gap restart (largest gap 993 s), and nothing
+// time-based before the first live event.
+TEST(FeaturesSnapshot, Esh4SnapshotThenLiveEvening) {
+  auto src = sources::open_source(sources::parse_source_spec(
+      "dbn:" + std::string(HFT_SHARED_DATA) + "/cme-mbo-databento/esh4-glbx-mdp3-20231225.mbo.dbn.zst"));
+  FeatureConfig c;
+  c.ts_exch_epoch = true;
+  c.utc_offset = -6 * 3600 * kSec;  // Chicago
+  c.tick = 2500;
+  book::Books books;
+  FeatureEngine fe(c);
+  std::vector<MarketEvent> buf(feed::kMaxBatch);
+  std::size_t n, k = 0, snaps = 0;
+  double vwap_first = -1;
+  const std::size_t cv = col(fe, "vwap"), ct = col(fe, "trate_60s"), cb = col(fe, "book_valid");
+  bool valid_after_snapshot = false;
+  while ((n = src->next(buf)) > 0) {
+    for (std::size_t i = 0; i < n; ++i, ++k) {
+      const MarketEvent& e = buf[i];
+      books.apply(e);
+      fe.on_event(e, books);
+      const auto v = fe.values(e.instrument);
+      for (double x : v) ASSERT_TRUE(std::isfinite(x)) << k;
+      if (e.flags & evflag::kSnapshot) {
+        ++snaps;
+        ASSERT_EQ(v[cv], 0.0) << k;
+        ASSERT_EQ(v[ct], 0.0) << k;
+        valid_after_snapshot = v[cb] == 1.0;
+      } else if (vwap_first < 0 && (e.flags & evflag::kPrintable)) {
+        vwap_first = v[cv];
+        EXPECT_DOUBLE_EQ(vwap_first, static_cast<double>(e.price) / 1e4) << k;
+      }
+    }
+  }
+  EXPECT_EQ(snaps, 8725u);
+  EXPECT_EQ(k, 68792u);
+  const auto& cnt = fe.counters();
+  EXPECT_EQ(cnt.snapshot_events, 8725u);
+  EXPECT_EQ(cnt.time_backwards, 0u);
+  EXPECT_EQ(cnt.gap_restarts, 0u);
+  EXPECT_EQ(cnt.backwards_restarts, 0u);
+  EXPECT_EQ(cnt.nonfinite_replaced, 0u);
+  EXPECT_GT(vwap_first, 4800.0);
+  std::printf("  ESH4: %llu session resets; book valid after the snapshot: %d\n",
+              static_cast<unsigned long long>(cnt.session_resets), int(valid_after_snapshot));
+}
+
+// Hostile stamps: the ends of the int64 range, negative times, huge jumps both ways, for both
+// time bases and extreme UTC offsets. Every value stays finite, the discontinuities are counted
+// exactly, and nothing overflows (the asan preset runs this with UBSan, no recovery).
+TEST(FeaturesHostile, Int64ExtremesAndHugeJumps) {
+  constexpr Nanos kMax = std::numeric_limits<Nanos>::max(), kMin = std::numeric_limits<Nanos>::min();
+  const std::vector<Nanos> stamps = {0,        kMax,    kMin,   -1,       kMax - 1, kMax,
+                                     kMin + 1, -kDayNs, kDayNs, kMax / 2, kMin / 2, 42,
+                                     42,       43,      kMax,   kMin};
+  // Counted here from the list as well: forward steps beyond max_gap and steps back
+  // (max_backwards 0).
+  for (bool epoch : {false, true}) {
+    for (Nanos off : {Nanos{0}, kDayNs, -kDayNs}) {
+      FeatureConfig c;
+      c.ts_exch_epoch = epoch;
+      c.utc_offset = off;
+      c.horizons_s = {1e-3, 1.0, 3600.0};
+      c.hawkes_beta = 1e6;
+      book::Books books;
+      FeatureEngine fe(c);
+      std::uint64_t want_back = 0, want_gap = 0;
+      Nanos clock = 0;
+      bool started = false;
+      OrderId id = 1;
+      for (std::size_t i = 0; i < stamps.size(); ++i) {
+        for (int side = 0; side < 3; ++side) {  // a bid, an ask, a print: at each stamp
+          MarketEvent e{};
+          e.instrument = 1;
+          e.ts_exch = stamps[i];
+          e.ts_recv = stamps[(i + 3) % stamps.size()];
+          e.flags = evflag::kLast;
+          if (side < 2) {
+            e.kind = EventKind::Add;
+            e.side = side ? Side::Sell : Side::Buy;
+            e.price = 1'000'000 + (side ? 100 : -100) + static_cast<Price>(i) * 100;
+            e.qty = 10;
+            e.order_id = id++;
+          } else {
+            e.kind = EventKind::Trade;
+            e.price = 1'000'000;
+            e.qty = 3;
+            e.side = Side::Buy;
+          }
+          books.apply(e);
+          fe.on_event(e, books);
+          for (double x : fe.values(1)) ASSERT_TRUE(std::isfinite(x)) << i;
+          const FeatureVector& fv = fe.current(1);
+          for (std::uint16_t f = 0; f < fv.n; ++f) ASSERT_TRUE(std::isfinite(fv.v[f]));
+          if (started && e.ts_exch < clock) ++want_back;
+          if (started && e.ts_exch > clock && static_cast<std::uint64_t>(e.ts_exch) - static_cast<std::uint64_t>(clock) >
+                                                  static_cast<std::uint64_t>(c.max_gap))
+            ++want_gap;
+          if (!started || e.ts_exch != clock) clock = e.ts_exch;  // every step here restarts
+          started = true;
+        }
+      }
+      const auto& cnt = fe.counters();
+      EXPECT_EQ(cnt.time_backwards, want_back);
+      EXPECT_EQ(cnt.backwards_restarts, want_back);
+      EXPECT_EQ(cnt.gap_restarts, want_gap);
+      EXPECT_EQ(want_back, 4u);  // to kMin twice, kMin + 1, kMin / 2
+      EXPECT_EQ(want_gap, 8u);
+      EXPECT_EQ(cnt.nonfinite_replaced, 0u);
+    }
+  }
 }
 
 }  // namespace

@@ -12,6 +12,12 @@
 // Alongside each value the reference gives a scale for the comparison tolerance: |value| for
 // exactly computed features, the decayed sum of |x| for signed decayed sums (the condition of
 // the sum), 1 for ratios bounded by 1.
+// Sessions and restarts, as specified in features.hpp, kept here as indices into the stream:
+// seg_ = the first event of the current segment (since the last restart: a step of ts_exch
+// beyond max_gap forward or max_backwards back), whose events alone enter the decayed sums;
+// sess_ = the first event of the current session (session index of the clock, computed in
+// 128-bit integers), whose events alone enter the session features (VWAP, range, z-score).
+// Snapshot events (kSnapshot) change the book and nothing else.
 // Single instrument: every event is taken as the same instrument.
 #pragma once
 #include <array>
@@ -29,6 +35,7 @@
 namespace hft::features::ref {
 
 enum class Decay { Direct, Blocked };
+__extension__ typedef __int128 i128;  // exact differences and sessions of any two int64 stamps
 
 struct Ref {
   std::vector<std::string> names;
@@ -109,8 +116,34 @@ class Reference {
       bq_prev.assign(N, 0.0);
       aq_prev.assign(N, 0.0);
     }
-    // ---- clock: the running maximum of ts_exch
-    const Nanos t = first ? ev.ts_exch : std::max(t_.back(), ev.ts_exch);
+    const bool snap = ev.flags & evflag::kSnapshot;
+    // ---- clock: the running maximum of ts_exch within a segment
+    const std::size_t k_now = t_.size();
+    Nanos t = started_ ? clock_ : 0;
+    if (!snap) {
+      const i128 step = static_cast<i128>(ev.ts_exch) - clock_;
+      const bool restart = !started_ || step > c_.max_gap || -step > c_.max_backwards;
+      if (restart) {
+        if (started_) (step > 0 ? gap_restarts_ : backwards_restarts_)++;
+        started_ = true;
+        clock_ = ev.ts_exch;
+        seg_ = k_now;
+        for (auto& b : blocks_) b.clear();
+        rets_.clear();
+        ret_base_ = false;
+        session_ = session_of(clock_);
+        new_session(k_now);
+      } else if (step > 0) {
+        clock_ = ev.ts_exch;
+        const i128 ses = session_of(clock_);
+        if (ses != session_) {
+          ++session_resets_;
+          session_ = ses;
+          new_session(k_now);
+        }
+      }
+      t = clock_;
+    }
     t_.push_back(t);
 
     std::array<double, kX> x{};
@@ -132,7 +165,11 @@ class Reference {
     }
     const bool synth = ev.flags & evflag::kSynthetic;
     const bool exec = (ev.kind == EventKind::Execute || ev.kind == EventKind::Trade) && ev.qty > 0;
-    if (exec) {
+    if (snap) {
+      // The book only: no increment at all.
+      x = {};
+      if (ev.kind == EventKind::Status) state_ = ev.aux;
+    } else if (exec) {
       x[xTrades] = 1;
       x[xVol] = ev.qty;
       if (ev.price > 0) {
@@ -147,7 +184,7 @@ class Reference {
         // A new market order unless the previous execution on this aggressor side had the
         // same timestamp: look back over past events explicitly.
         bool same = false;
-        for (std::size_t i = evs_.size(); i-- > 0;) {
+        for (std::size_t i = evs_.size(); i-- > seg_;) {
           const MarketEvent& p = evs_[i];
           const bool pexec = (p.kind == EventKind::Execute || p.kind == EventKind::Trade) && p.qty > 0 &&
                              p.side == ev.side;
@@ -173,23 +210,30 @@ class Reference {
     double midp;
     if (valid) {
       midp = 0.5 * (bp_[0] + ap_[0]);
-    } else if (!valid_mids_.empty()) {
-      midp = valid_mids_.back();
+    } else if (has_last_mid_) {
+      midp = last_mid_;
     } else {
       midp = bp_[0] > 0 ? bp_[0] : (std::isfinite(ap_[0]) ? ap_[0] : 0.0);
     }
-    if (valid) {
-      // Returns between consecutive distinct valid mids; rr pairs a return with the one before.
-      if (!valid_mids_.empty() && midp != valid_mids_.back()) {
-        const double r = std::log(midp / valid_mids_.back());
+    if (valid && snap) {
+      has_last_mid_ = true;
+      last_mid_ = midp;
+      ret_base_ = false;
+    } else if (valid) {
+      // Returns between consecutive distinct valid mids of a segment (not from a snapshot's
+      // book); rr pairs a return with the one before.
+      if (ret_base_ && midp != last_mid_) {
+        const double r = std::log(midp / last_mid_);
         x[xR] = r;
         x[xR2] = r * r;
         x[xRN] = 1;
         if (!rets_.empty()) x[xRR] = r * rets_.back();
         rets_.push_back(r);
       }
-      valid_mids_.push_back(midp);
-      const double d = (midp - valid_mids_.front()) / double(c_.tick);
+      has_last_mid_ = ret_base_ = true;
+      last_mid_ = midp;
+      session_mids_.push_back(midp);
+      const double d = (midp - session_mids_.front()) / double(c_.tick);
       x[xW] = 1;
       x[xD] = d;
       x[xD2] = d * d;
@@ -269,10 +313,10 @@ class Reference {
       for (std::size_t h = 0; h < H_; ++h) with(S[h][xR], G[h][xR]);
       with(S[hl][xRN] >= 1e-6 && S[hl][xR2] > 0 ? S[hl][xRR] / S[hl][xR2] : 0.0, 1.0);
       double z = 0;
-      if (!valid_mids_.empty() && S[hl][xW] >= 1e-6) {
+      if (!session_mids_.empty() && S[hl][xW] >= 1e-6) {
         const double m = S[hl][xD] / S[hl][xW];
         const double var = S[hl][xD2] / S[hl][xW] - m * m;
-        z = ((midp - valid_mids_.front()) / tick - m) / (var > 1.0 ? std::sqrt(var) : 1.0);
+        z = ((midp - session_mids_.front()) / tick - m) / (var > 1.0 ? std::sqrt(var) : 1.0);
       }
       // E[d^2] - E[d]^2 cancels: compare at 1e-9 of the magnitudes it is made of.
       with(z, std::max(1.0, std::fabs(z)) * 1e3);
@@ -285,12 +329,12 @@ class Reference {
       with(std::log((1.0 + S[0][xVol] / ts) / (1.0 + S[hl][xVol] / tl)), 1.0);
       // Session high and low of the valid mid so far (kept as running extremes: a rescan of
       // every past mid per event would be quadratic on a full day).
-      if (valid) {
-        hi_ = valid_mids_.size() == 1 ? midp : std::max(hi_, midp);
-        lo_ = valid_mids_.size() == 1 ? midp : std::min(lo_, midp);
+      if (valid && !snap) {
+        hi_ = session_mids_.size() == 1 ? midp : std::max(hi_, midp);
+        lo_ = session_mids_.size() == 1 ? midp : std::min(lo_, midp);
       }
       const double hi = hi_, lo = lo_;
-      exact(!valid_mids_.empty() && hi > lo ? (midp - lo) / (hi - lo) : 0.5);
+      exact(!session_mids_.empty() && hi > lo ? (midp - lo) / (hi - lo) : 0.5);
     }
     if (c_.time) {
       const Nanos day = 86'400'000'000'000;
@@ -403,9 +447,10 @@ class Reference {
     const std::size_t k = xs_.size() - 1;
     const Nanos tk = t_[k];
     if (decay_ == Decay::Direct) {
-      for (std::size_t i = 0; i <= k; ++i) {
+      for (std::size_t i = seg_; i <= k; ++i) {
         const double w = std::exp(-double(tk - t_[i]) * 1e-9 / tau);
         for (int j = 0; j < kX; ++j) {
+          if (i < sess_ && (j == xW || j == xD || j == xD2)) continue;  // an earlier session's
           S[j] += xs_[i][j] * w;
           G[j] += std::fabs(xs_[i][j]) * w;
         }
@@ -415,7 +460,7 @@ class Reference {
     // Blocked: add event k to its block, then sum the recent blocks.
     const Nanos A = static_cast<Nanos>(std::llround(32.0 * tau * 1e9));
     auto& bl = blocks_[slot];
-    const Nanos b = tk / A;
+    const Nanos b = floor_div(tk, A);
     auto& part = bl[b];
     const double up = std::exp(double(tk - b * A) * 1e-9 / tau);
     for (int j = 0; j < kX; ++j) {
@@ -441,7 +486,37 @@ class Reference {
   std::vector<MarketEvent> evs_;
   std::vector<Nanos> t_;
   std::vector<std::array<double, kX>> xs_;
-  std::vector<double> valid_mids_, rets_;
+  std::vector<double> session_mids_, rets_;
+  bool has_last_mid_ = false, ret_base_ = false;
+  double last_mid_ = 0;
+  bool started_ = false;
+  Nanos clock_ = 0;
+  i128 session_ = 0;
+  std::size_t seg_ = 0, sess_ = 0;
+
+ public:
+  std::uint64_t gap_restarts_ = 0, backwards_restarts_ = 0, session_resets_ = 0;
+
+ private:
+  // floor((local - open) / 24 h) in 128 bits (no clamping needed for the streams tested here).
+  i128 session_of(Nanos clock) const {
+    const i128 local = static_cast<i128>(clock) + (c_.ts_exch_epoch ? c_.utc_offset : 0);
+    const i128 a = local - c_.session_open, d = 86'400'000'000'000;
+    i128 q = a / d;
+    if (a % d != 0 && a < 0) --q;
+    return q;
+  }
+  // The session features start at event k: VWAP, range, z-score anchor and its sums (the
+  // blocked sums drop the earlier sessions' terms of those streams).
+  void new_session(std::size_t k) {
+    sess_ = k;
+    pq_ = q_ = 0;
+    hi_ = lo_ = 0;
+    session_mids_.clear();
+    for (auto& bl : blocks_)
+      for (auto& [b, part] : bl)
+        for (int j : {xW, xD, xD2}) part.first[j] = part.second[j] = 0;
+  }
   std::int64_t pq_ = 0, q_ = 0;
   double hi_ = 0, lo_ = 0;
   std::uint8_t state_ = 0;

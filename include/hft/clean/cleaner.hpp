@@ -51,7 +51,8 @@ const char* action_name(Action a) noexcept;
 //                   Clears at the next such event with a good price.
 //   kTimeBackwards  ts_exch < previous ts_exch of the instrument - max_backwards_ns (the
 //                   previous is the last event's, good or bad: one bad stamp fires once, not on
-//                   every event after it). Clears at the next event in order.
+//                   every event after it). Clears at the next event in order. Snapshot
+//                   events (evflag::kSnapshot) are not checked and do not set the previous.
 //   kPriceJump      price p (trade print, or mid after the group: CleanConfig::jump_series) with
 //                   |p - median| > jump_k * MAD + floor over the last jump_window prices of the
 //                   instrument, floor = max(jump_min_abs, median * jump_min_bps / 1e4), once the

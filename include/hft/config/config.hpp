@@ -185,6 +185,10 @@ struct Config {
     double horizon_short_s = 1, horizon_mid_s = 10, horizon_long_s = 60;  // decay time constants
     std::size_t levels = 5;             // depth levels of the book features, 1..10
     std::int64_t tick = 100;            // price units per tick (100 = $0.01)
+    // An instrument's exchange time stepping forward more than max_gap_s, or back more than
+    // max_backwards_s, restarts its time-based features (decayed sums, session features).
+    double max_gap_s = 3600;            // (0, 30 days]
+    double max_backwards_s = 0;         // [0, 1 day]; 0: any step back restarts
     bool operator==(const Features&) const = default;
   } features;
 

@@ -19,7 +19,10 @@
 //  - Prices 1e-9 -> 1e-4 (rounded and counted "dbn.price_inexact" when not exact; the no-price
 //    sentinel gives price 0, counted "dbn.undef_price" for actions that need a price).
 //  - F_LAST -> evflag::kLast, F_SNAPSHOT -> evflag::kSnapshot. ts_exch = ts_event,
-//    ts_recv = ts_recv, both since the epoch.
+//    ts_recv = ts_recv, both since the epoch; except on snapshot records (F_SNAPSHOT), where
+//    ts_exch = ts_recv: their ts_event is an order's entry time or the snapshot's time, days
+//    before the session on the CME files, so the snapshot sets the book at its receive time
+//    (and, flagged kSnapshot, drives no time-based state downstream: features, cleaner).
 #pragma once
 #include <array>
 #include <cstdint>

@@ -9,11 +9,30 @@
 //
 // Time decay (exactly): every decayed quantity is S(t) = sum over contributing events i with
 // t_i <= t of x_i * exp(-(t - t_i) / tau), t = the instrument's clock in seconds: the running
-// maximum of ev.ts_exch (a timestamp that goes backwards is counted and taken as the clock).
+// maximum of ev.ts_exch since the instrument's last restart (a timestamp that goes back by at
+// most max_backwards is counted and taken as the clock).
 // Kept as U = S(t) exp((t - t0) / tau) for a per-instrument base time t0, so that an event adds
 // x exp((t - t0) / tau) to the sums it contributes to and touches no other; a read gives U times
 // exp(-(t - t0) / tau); t0 moves up to the clock every ~200 tau. Rates are S / tau (per second).
 // Exact for irregular arrivals: it equals the direct sum over past events (tests).
+//
+// Sessions and discontinuities (per instrument, in ts_exch, counted in FeatureCounters):
+//  - session: sessions start at session_open local time each day: session index =
+//    floor((clock + shift - session_open) / 24 h), shift = utc_offset for epoch stamps
+//    (ts_exch_epoch, DBN), 0 for stamps since midnight (ITCH, LOBSTER: a later day's stamps
+//    there come after a step back or a gap, below). When the clock enters another session the
+//    session features start again: VWAP, range (high, low) and the z-score (anchor, decayed
+//    moments). session_resets.
+//  - restart: an event more than max_gap after the clock, or more than max_backwards before
+//    it, starts the instrument's time-based state again at its stamp: every decayed sum,
+//    Hawkes sum and market-order tracking, the return chain and the session features (the gap
+//    is not filled). gap_restarts, backwards_restarts. The cost is that of clearing the
+//    state, whatever the gap; a gap up to max_gap costs one rebase (below).
+//  - snapshot events (evflag::kSnapshot: a feed's book snapshot, stamped with the snapshot's
+//    receive time) only build the book: they move no clock and add to no sum (no order flow,
+//    execution, VWAP, return, range or session change); the book features and the time
+//    features (of the event's stamps) show them. snapshot_events.
+// Stamps at the ends of the int64 range are handled without overflow (clamped local times).
 //
 // Book validity: book_valid = 1 when both sides have a level and best bid < best ask. Else
 // (empty side, locked or crossed book) mid = the last valid mid (or the one present best price,
@@ -42,10 +61,11 @@
 //  stat  rv_{h}: sqrt(S_h of r^2), r = log-return between consecutive distinct valid mids |
 //        mom_{h}: S_h of r | ret_acf1: S(r_i r_i-1)/S(r^2) at the long horizon | zscore:
 //        (d - m)/max(sd, 1 tick), d = mid - first valid mid in ticks, m and sd the decayed
-//        mean and deviation of d over valid-book events at the long horizon
-//  tech  vwap (all executions with a price, since the start) | vwap_dev_bps (mid - vwap)/vwap |
+//        mean and deviation of d over valid-book events at the long horizon (first valid mid
+//        and moments of the session)
+//  tech  vwap (all executions with a price, in the session) | vwap_dev_bps (mid - vwap)/vwap |
 //        vol_mom log((1 + vol rate at the first horizon)/(1 + at the long one)) | range_pos
-//        (mid - low)/(high - low) over valid mids so far, 0.5 when flat
+//        (mid - low)/(high - low) over valid mids of the session, 0.5 when flat
 //  time  tod_sin, tod_cos (24 h cycle) | min_since_open, min_to_close | day_of_week (Mon 0,
 //        -1 unknown) | pre_open, open_first, close_last (within session_edge), post_close |
 //        halted (last Status event Halted or Paused)
@@ -95,12 +115,16 @@ struct FeatureConfig {
   // ts_exch since the Unix epoch (DBN) instead of since midnight: time of day is then
   // (ts_exch + utc_offset) mod 24 h.
   bool ts_exch_epoch = false;
-  Nanos utc_offset = 0;                             // e.g. -4 h for New York in summer
+  Nanos utc_offset = 0;                             // e.g. -4 h for New York in summer; |.| <= 24 h
   // Day of week: from ts_recv when it is an epoch time (> 1e17 ns, after 1973), shifted by
   // utc_offset; else from this date (YYYYMMDD); 0 = unknown (feature -1).
   int date_yyyymmdd = 0;
   // Hawkes intensity of market orders per side: mu + alpha * sum exp(-beta (t - t_i)).
   double hawkes_mu = 0.1, hawkes_alpha = 1.0, hawkes_beta = 2.0;
+  // Discontinuities that restart an instrument's time-based state (see the top): a step
+  // forward of more than max_gap (> 0), a step back of more than max_backwards (>= 0).
+  Nanos max_gap = 3'600'000'000'000;                // 1 h
+  Nanos max_backwards = 0;                          // any step back restarts
 };
 
 // "" when the config is usable, else the reason.
@@ -111,6 +135,10 @@ struct FeatureCounters {
   std::uint64_t instruments_created = 0;   // per-instrument state allocated (first event)
   std::uint64_t bad_instrument = 0;        // instrument id >= max_instruments (ignored)
   std::uint64_t time_backwards = 0;        // ts_exch below the instrument's clock (dt = 0)
+  std::uint64_t backwards_restarts = 0;    // of those, more than max_backwards back: restart
+  std::uint64_t gap_restarts = 0;          // ts_exch more than max_gap after the clock: restart
+  std::uint64_t session_resets = 0;        // clock entered another session (no restart)
+  std::uint64_t snapshot_events = 0;       // kSnapshot events: applied to nothing time-based
   std::uint64_t nonfinite_replaced = 0;    // NaN/inf values replaced by 0
   std::uint64_t invalid_book = 0;          // events after which the book was not valid
 };
@@ -142,6 +170,9 @@ class FeatureEngine {
   void update(State& s, const MarketEvent& ev, const book::Books& books) noexcept;
   void materialize(State& s) const noexcept;
   void advance_scale(State& s) const noexcept;
+  void set_session(State& s) const noexcept;
+  void reset_session(State& s) const noexcept;
+  void restart(State& s, Nanos t) const noexcept;
 
   FeatureConfig cfg_;
   FeatureSchema schema_;
@@ -153,6 +184,7 @@ class FeatureEngine {
   alignas(32) std::array<double, 2 * kMaxHorizons> rates_{};  // as many as State::g
   double max_rate_ = 0;
   int config_dow_ = -1;
+  Nanos local_shift_ = 0;  // ts_exch + this = local time (utc_offset for epoch stamps)
   std::vector<std::unique_ptr<State>> states_;
   FeatureVector empty_fv_{};
   std::array<double, kMaxFeatures> empty_vals_{};
