@@ -98,10 +98,11 @@ constexpr std::uint64_t kDemoMessages = 2'000'000;  // tools/demo's day
 TEST(Layouts, GiveIdenticalOutputsEventByEventOnTheGeneratedDemoDay) {
   const std::string dir = std::string(HFT_TEST_TMP) + "/layouts";
   std::filesystem::create_directories(dir);
-  gen::GenConfig g;  // as tools/demo: 8 instruments, seed 1
+  gen::GenConfig g;  // as tools/demo: 8 instruments, seed 1, thin books (the mid moves)
   g.messages = kDemoMessages;
   g.instruments = 8;
   g.seed = 1;
+  g.live_target = 100;
   g.out_path = dir + "/demo.pcap";
   gen::generate_pcap(g);
   expect_layouts_agree("pcap:" + g.out_path, kDemoMessages / 10);
