@@ -1,8 +1,11 @@
-// hftd features: the feature vectors of a recorded source, for research and training: the same
-// book, cleaning and feature code with the same settings (config.yml's clean and features
-// sections) as the engine's hot path, one row per event (or per sampling interval) of the chosen
-// instruments, written as a compact columnar file (.hftc) and/or CSV, with the schema (names,
-// order, hash) in both. Events the cleaner drops get no row and do not reach the features.
+// hftd features: the feature vectors of a recorded source, for research and training. It runs the
+// engine's own stages (book, clean, features) from the same config.yml, on one thread, with two
+// stages of its own in the pipeline: one that writes the rows at sampling boundaries before the
+// boundary's first event reaches the features, one that writes a row after an event. One row per
+// event (or per sampling interval) of the chosen instruments, written as a compact columnar file
+// (.hftc) and/or CSV, with the schema (names, order, hash) in both. Events the cleaner drops get
+// no row and do not reach the features. (The writer stages do file I/O: fine for an offline
+// command, never part of the engine's own pipeline.)
 #include <algorithm>
 #include <cinttypes>
 #include <cstdio>
@@ -10,11 +13,9 @@
 #include <vector>
 
 #include "cli.hpp"
-#include "hft/book/order_book.hpp"
-#include "hft/clean/cleaner.hpp"
 #include "hft/config/config.hpp"
 #include "hft/dataset/columnar.hpp"
-#include "hft/engine/stage_config.hpp"
+#include "hft/engine/engine_impl.hpp"
 #include "hft/features/features.hpp"
 #include "hft/sources/open.hpp"
 #include "pump.hpp"
@@ -30,10 +31,86 @@ const char* const kUsage =
     "                      last event before each boundary); default 0 = a row after every event\n"
     "  --symbol SYM        only this instrument (default: all with market events)\n"
     "  --date YYYYMMDD     trading date for the day-of-week feature when the source has no epoch times\n"
-    "  --levels N          depth levels of the book features (default 5)\n"
-    "  --max-orders N      order pool size (default 4194304)\n"
+    "  --levels N          depth levels of the book features (default: config's features.levels)\n"
+    "  --max-orders N      order pool size (default: config's feed.max_orders)\n"
     "  --config FILE       clean and features settings (default: config.yml's defaults)\n"
     "  --dst ADDR:PORT     pcap only: keep UDP datagrams to this destination\n";
+
+// What the two writer stages share: the output files, the instrument filter, the sampling state.
+struct Rows {
+  const features::FeatureEngine* fe = nullptr;
+  const feed::EventSource* src = nullptr;
+  std::unique_ptr<dataset::ColumnarWriter> col;
+  std::unique_ptr<dataset::CsvWriter> csv;
+  std::string want_symbol;
+  Nanos every = 0;
+  std::vector<std::uint8_t> want, dirty;
+  std::vector<InstrumentId> dirty_list;
+  std::size_t known = 0;
+  Nanos next_sample = -1;
+  std::uint64_t rows = 0;
+
+  void write(const features::FeatureVector& v) {
+    if (col) col->append(v.ts, v.instrument, v.v.data());
+    if (csv) csv->append(v.ts, v.instrument, v.v.data());
+    ++rows;
+  }
+  void flush_samples(Nanos boundary) {
+    std::sort(dirty_list.begin(), dirty_list.end());
+    for (InstrumentId id : dirty_list) {
+      features::FeatureVector v = fe->current(id);
+      v.ts = boundary;  // the row stands for the state at the boundary
+      write(v);
+      dirty[id] = 0;
+    }
+    dirty_list.clear();
+  }
+};
+// Before the features: rows at the boundaries this event passes hold the state just before it.
+struct SampleBoundaryStage {
+  static constexpr std::string_view kName = "sample";
+  explicit SampleBoundaryStage(engine::StageEnv&) {}
+  Rows* rows = nullptr;  // set by the command once the engine has built the stages
+  bool on_event(engine::Envelope& e) noexcept {
+    Rows& r = *rows;
+    if (r.every <= 0 || !is_market_kind(e.ev.kind) || e.ev.instrument >= r.want.size()) return true;
+    if (r.next_sample < 0) r.next_sample = (e.ev.ts_exch / r.every + 1) * r.every;
+    while (e.ev.ts_exch >= r.next_sample) {
+      r.flush_samples(r.next_sample);
+      r.next_sample += r.every;
+    }
+    return true;
+  }
+};
+
+// After the features: a row per event, or the instrument marked for the next boundary.
+struct RowStage {
+  static constexpr std::string_view kName = "rows";
+  static constexpr bool kReadsBook = true;  // reads the feature state
+  explicit RowStage(engine::StageEnv&) {}
+  Rows* rows = nullptr;
+  bool on_event(engine::Envelope& e) noexcept {
+    Rows& r = *rows;
+    const MarketEvent& ev = e.ev;
+    if (!is_market_kind(ev.kind) || ev.instrument >= r.want.size()) return true;
+    if (!r.want_symbol.empty() && r.src->instruments().size() != r.known) {  // resolved as directory messages arrive
+      r.known = r.src->instruments().size();
+      for (const auto& in : r.src->instruments())
+        if (in.symbol == r.want_symbol && in.id < r.want.size()) r.want[in.id] = 1;
+    }
+    if (!r.want[ev.instrument]) return true;
+    if (r.every == 0) {
+      r.write(r.fe->current(ev.instrument));
+    } else if (!r.dirty[ev.instrument]) {
+      r.dirty[ev.instrument] = 1;
+      r.dirty_list.push_back(ev.instrument);
+    }
+    return true;
+  }
+};
+
+using FeaturePipeline = engine::Pipeline<engine::BookStage, engine::CleanStage, SampleBoundaryStage,
+                                         engine::FeatureStage, RowStage>;
 
 int run(int argc, char** argv) {
   const Options o(argc, argv,
@@ -43,97 +120,50 @@ int run(int argc, char** argv) {
   const std::string base = o.required("--out");
   const std::string format = o.str("--format", "hftc");
   if (format != "hftc" && format != "csv" && format != "both") throw UsageError("--format must be hftc, csv or both");
-  const Nanos every = static_cast<Nanos>(o.integer("--every-ms", 0, 0, 86'400'000)) * 1'000'000;
-  const std::string want_symbol = o.str("--symbol");
 
-  auto src = sources::open_source(sources::parse_source_spec(input), feed_options(o));
-  book::BookConfig bc;
-  bc.max_orders = static_cast<std::size_t>(o.integer("--max-orders", 1 << 22, 1, 1LL << 32));
-  bc.max_levels = std::min<std::size_t>(bc.max_orders, 1 << 22);
-  book::Books books(bc);
   config::Config cfg = config_option(o);
-  features::FeatureConfig fc = engine::feature_config(cfg);
-  if (o.has("--levels")) fc.levels = static_cast<std::size_t>(o.integer("--levels", 5, 1, features::kMaxLevels));
-  fc.date_yyyymmdd = static_cast<int>(o.integer("--date", 0, 0, 99991231));
-  fc.ts_exch_epoch = src->time_basis() == feed::TimeBasis::SinceEpoch;
-  features::FeatureEngine fe(fc, bc.max_instruments);
-  clean::Cleaner cleaner(engine::clean_config(cfg), bc.max_instruments);
-  std::uint64_t dropped = 0;
+  if (o.has("--levels")) cfg.features.levels = static_cast<std::size_t>(o.integer("--levels", 5, 1, features::kMaxLevels));
+  if (o.has("--max-orders")) cfg.feed.max_orders = static_cast<std::size_t>(o.integer("--max-orders", 1 << 22, 1, 1LL << 32));
+  cfg.system.layout = {config::ThreadLayout{"features", {"feed", "book", "clean", "sample", "features", "rows"}, -1,
+                                            config::Idle::Spin, 0}};
+  engine::EngineOptions eo;
+  eo.trading_date = static_cast<int>(o.integer("--date", 0, 0, 99991231));
+
+  Rows rows;
+  rows.every = static_cast<Nanos>(o.integer("--every-ms", 0, 0, 86'400'000)) * 1'000'000;
+  rows.want_symbol = o.str("--symbol");
+  engine::BasicEngine<FeaturePipeline> eng(cfg, sources::open_source(sources::parse_source_spec(input), feed_options(o)), eo);
+  const features::FeatureEngine& fe = eng.stage<engine::FeatureStage>().engine;
   const auto& schema = fe.schema();
-
-  std::unique_ptr<dataset::ColumnarWriter> col;
-  std::unique_ptr<dataset::CsvWriter> csv;
-  if (format != "csv") col = std::make_unique<dataset::ColumnarWriter>(base + ".hftc", schema.names, schema.hash);
-  if (format != "hftc") csv = std::make_unique<dataset::CsvWriter>(base + ".csv", schema.names, schema.hash);
-  auto write = [&](const features::FeatureVector& v) {
-    if (col) col->append(v.ts, v.instrument, v.v.data());
-    if (csv) csv->append(v.ts, v.instrument, v.v.data());
-  };
-
-  // Instrument filter: resolved by symbol as directory messages arrive.
-  std::vector<std::uint8_t> want(bc.max_instruments, want_symbol.empty() ? 1 : 0);
-  std::size_t known = 0;
-  std::vector<std::uint8_t> dirty(bc.max_instruments, 0);  // changed since the last sample
-  std::vector<InstrumentId> dirty_list;
-  Nanos next_sample = -1;
-  std::uint64_t rows = 0;
-  auto flush_samples = [&](Nanos boundary) {
-    std::sort(dirty_list.begin(), dirty_list.end());
-    for (InstrumentId id : dirty_list) {
-      features::FeatureVector v = fe.current(id);
-      v.ts = boundary;  // the row stands for the state at the boundary
-      write(v);
-      ++rows;
-      dirty[id] = 0;
-    }
-    dirty_list.clear();
-  };
-
-  const std::uint64_t events = pump(*src, [&](const MarketEvent& ev) {
-    books.apply(ev);
-    if (cleaner.on_event(ev, books).drop) {
-      ++dropped;
-      return;
-    }
-    if (!is_market_kind(ev.kind) || ev.instrument >= want.size()) return;
-    if (!want_symbol.empty() && src->instruments().size() != known) {
-      known = src->instruments().size();
-      for (const auto& in : src->instruments())
-        if (in.symbol == want_symbol && in.id < want.size()) want[in.id] = 1;
-    }
-    if (every > 0) {  // rows at boundaries hold the state just before the boundary's first event
-      if (next_sample < 0) next_sample = (ev.ts_exch / every + 1) * every;
-      while (ev.ts_exch >= next_sample) {
-        flush_samples(next_sample);
-        next_sample += every;
-      }
-    }
-    fe.on_event(ev, books);
-    if (!want[ev.instrument]) return;
-    if (every == 0) {
-      write(fe.current(ev.instrument));
-      ++rows;
-    } else if (!dirty[ev.instrument]) {
-      dirty[ev.instrument] = 1;
-      dirty_list.push_back(ev.instrument);
-    }
-  });
-  if (every > 0) flush_samples(next_sample);
-  if (col) col->close();
-  if (csv) csv->close();
+  const std::size_t max_instruments = eng.books().config().max_instruments;
+  rows.fe = &fe;
+  rows.src = &eng.source();
+  rows.want.assign(max_instruments, rows.want_symbol.empty() ? 1 : 0);
+  rows.dirty.assign(max_instruments, 0);
+  if (format != "csv") rows.col = std::make_unique<dataset::ColumnarWriter>(base + ".hftc", schema.names, schema.hash);
+  if (format != "hftc") rows.csv = std::make_unique<dataset::CsvWriter>(base + ".csv", schema.names, schema.hash);
+  eng.stage<SampleBoundaryStage>().rows = &rows;
+  eng.stage<RowStage>().rows = &rows;
+  eng.start();
+  eng.join();
+  if (rows.every > 0) rows.flush_samples(rows.next_sample);
+  if (rows.col) rows.col->close();
+  if (rows.csv) rows.csv->close();
 
   const auto& c = fe.counters();
+  std::uint64_t dropped = 0;
+  for (const auto& t : eng.threads()) dropped += t->filtered.get();
   std::printf("hftd features %s\n", input.c_str());
   std::printf("  events %llu, rows %llu, features %zu, schema hash %016" PRIx64 "\n",
-              static_cast<unsigned long long>(events), static_cast<unsigned long long>(rows), schema.names.size(),
-              schema.hash);
+              static_cast<unsigned long long>(eng.source().stats().events), static_cast<unsigned long long>(rows.rows),
+              schema.names.size(), schema.hash);
   std::printf("  instruments %llu, events on an invalid book (empty side, locked, crossed) %llu, time going back %llu, "
               "non-finite values replaced %llu\n",
               static_cast<unsigned long long>(c.instruments_created), static_cast<unsigned long long>(c.invalid_book),
               static_cast<unsigned long long>(c.time_backwards), static_cast<unsigned long long>(c.nonfinite_replaced));
   std::printf("  events dropped by the cleaner %llu\n", static_cast<unsigned long long>(dropped));
-  if (col) std::printf("  wrote %s.hftc\n", base.c_str());
-  if (csv) std::printf("  wrote %s.csv\n", base.c_str());
+  if (rows.col) std::printf("  wrote %s.hftc\n", base.c_str());
+  if (rows.csv) std::printf("  wrote %s.csv\n", base.c_str());
   return 0;
 }
 

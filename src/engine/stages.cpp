@@ -27,8 +27,17 @@ CleanStage::Settings CleanStage::settings(const config::Config& c) {
 
 CleanStage::CleanStage(StageEnv& env) : cleaner(settings(env.cfg), env.max_instruments) {}
 
+namespace {
+features::FeatureConfig feature_config_for(const StageEnv& env) {
+  features::FeatureConfig fc = feature_config(env.cfg);
+  fc.ts_exch_epoch = env.epoch_times;
+  fc.date_yyyymmdd = env.trading_date;
+  return fc;
+}
+}  // namespace
+
 FeatureStage::FeatureStage(StageEnv& env)
-    : engine(feature_config(env.cfg), env.max_instruments), books(*env.books) {}
+    : engine(feature_config_for(env), env.max_instruments), books(*env.books) {}
 
 RegimeStage::RegimeStage(StageEnv& env)
     : RegimeStage(regime_config(env.cfg), env.max_instruments, env.live, env.cfg.system.max_instruments,

@@ -82,6 +82,7 @@ struct EngineOptions {
   double replay_speed = 0;  // 0 = as fast as possible; N = N x recorded pace (by ts_exch)
   Nanos max_gap = 1'000'000'000;  // paced replays: a longer gap in event time is waited as this
   OrderSink* sink = nullptr;      // where accepted orders go (not owned); none: rejected, no_venue
+  int trading_date = 0;           // YYYYMMDD for day-of-week features of a since-midnight source
 };
 
 // Counters of the order thread (clock, scheduler, router), mirrored at publish points.

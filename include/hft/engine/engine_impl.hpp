@@ -67,6 +67,8 @@ BasicEngine<P>::BasicEngine(const config::Config& cfg, std::unique_ptr<feed::Eve
   router_.set_limits(gl);
   StageEnv env{cfg};
   env.live = source_->live();
+  env.epoch_times = source_->time_basis() == feed::TimeBasis::SinceEpoch;
+  env.trading_date = opts_.trading_date;
   env.sched = &sched_;
   env.orders = &router_;
   env.clock = &clock_;

@@ -45,6 +45,8 @@ struct StageEnv {
   const config::Config& cfg;
   std::size_t max_instruments = 0;   // instrument ids are below this
   bool live = false;                 // live feed: never wait for another thread
+  bool epoch_times = false;          // the source's ts_exch counts from the Unix epoch (else midnight)
+  int trading_date = 0;              // YYYYMMDD when the source's times do not give it (0: unknown)
   const book::Books* books = nullptr;  // set by the book stage, for the stages after it
   Scheduler* sched = nullptr;        // timers and reports (order thread only)
   OrderRouter* orders = nullptr;     // order intents out (order thread only)
