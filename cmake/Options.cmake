@@ -28,6 +28,9 @@ endif()
 
 set(CMAKE_CXX_FLAGS_RELEASE "-O2 -DNDEBUG")
 set(CMAKE_CXX_FLAGS_RELWITHDEBINFO "-O2 -g -DNDEBUG")
+if(HFT_SANITIZE)
+  set(CMAKE_CXX_FLAGS_RELWITHDEBINFO "-O2 -g")  # the sanitizer builds keep HFT_ASSERT and assert() on
+endif()
 if(NOT HFT_SANITIZE)
   option(HFT_NATIVE "tune for this machine's CPU (-march=native)" OFF)
   if(HFT_NATIVE)

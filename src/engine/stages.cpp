@@ -46,8 +46,7 @@ RegimeStage::RegimeStage(StageEnv& env)
 RegimeStage::RegimeStage(const regime::RegimeConfig& c, std::size_t max_instruments, bool thr,
                          std::size_t max_active, std::size_t ring_capacity, double refit_interval_s)
     : cfg(c), threaded(thr), chans(max_instruments, nullptr), chan_pool(new Channel[max_active]),
-      ring(thr ? ring_capacity : 2), detectors(max_instruments, nullptr),
-      refits(std::make_unique<GarchRefits>(c.refit_window, refit_interval_s, max_instruments, c.min_moves)) {
+      ring(thr ? ring_capacity : 2), detectors(max_instruments, nullptr) {
   cfg.fit_garch_at_warmup = false;  // fits run on the refit thread (or at their swap point)
   det_pool.reserve(max_active);
   for (std::size_t i = 0; i < max_active; ++i) {
@@ -55,6 +54,9 @@ RegimeStage::RegimeStage(const regime::RegimeConfig& c, std::size_t max_instrume
     chan_pool[i].sampler = regime::GridSampler(cfg);
   }
   live.reserve(max_active);
+  // Refit buffers sized like the detectors' own return windows (their config, sanitised).
+  const regime::RegimeConfig& dc = det_pool.empty() ? cfg : det_pool.front()->config();
+  refits = std::make_unique<GarchRefits>(dc.refit_window, refit_interval_s, max_instruments, dc.min_moves);
 }
 
 RegimeStage::~RegimeStage() { stop_background(); }
@@ -64,6 +66,7 @@ RegimeStage::Channel* RegimeStage::create(InstrumentId id) noexcept {
     over_capacity.add();
     return nullptr;
   }
+  HFT_ASSERT(chans[id] == nullptr && detectors[id] == nullptr, "instrument state created twice");
   Channel* c = &chan_pool[used];
   detectors[id] = det_pool[used].get();  // live: published to the regime thread by the ring push
   ++used;
@@ -131,6 +134,7 @@ std::size_t RegimeStage::work() noexcept {
   for (std::size_t k = 0; k < n; ++k) {
     const Msg& m = buf[k];
     regime::RegimeDetector* d = detectors[m.id];  // set by the hot thread before the first push
+    HFT_ASSERT(d != nullptr, "a sample for an instrument without a detector");
     if (d->state().returns == 0 && std::find(live.begin(), live.end(), m.id) == live.end())
       live.push_back(m.id);  // within the reserved capacity
     d->on_sample(regime::GridSample{m.grid, m.mid, m.restart});
@@ -245,6 +249,7 @@ bool GarchRefits::request(RegimeStage& rs, InstrumentId id, Nanos now) noexcept 
     s.id = id;
     s.pending = true;
     s.swap_at = now + swap_lag;
+    HFT_ASSERT(s.returns.capacity() >= rs.detectors[id]->config().refit_window, "refit buffer would allocate");
     rs.detectors[id]->copy_returns(s.returns);  // within the reserved capacity: no allocation
     s.in_use = rs.detectors[id]->garch_params();
     s.state.store(kRequested, std::memory_order_release);

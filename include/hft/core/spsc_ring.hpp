@@ -4,7 +4,7 @@
 // caching the other's index so that it touches the shared line only when its cache says the ring
 // is full (producer) or empty (consumer). Slots are allocated once, in the constructor, with a
 // cache line of padding at both ends so neighbours never share a line with the first or last slot.
-// May touch: nothing (header only, standard library).
+// May touch: core/assert.hpp (header only, standard library).
 #pragma once
 #include <algorithm>
 #include <atomic>
@@ -14,6 +14,8 @@
 #include <new>
 #include <stdexcept>
 #include <type_traits>
+
+#include "hft/core/assert.hpp"
 
 namespace hft {
 
@@ -55,6 +57,7 @@ class SpscRing {
       room = mask_ + 1 - static_cast<std::size_t>(head - tail_cache_);
     }
     const std::size_t k = std::min(room, n);
+    HFT_ASSERT(room <= mask_ + 1, "producer ran past the consumer (two producers?)");
     for (std::size_t i = 0; i < k; ++i) slot(head + i) = v[i];
     if (k) head_.store(head + k, std::memory_order_release);
     return k;
@@ -82,6 +85,7 @@ class SpscRing {
       avail = static_cast<std::size_t>(head_cache_ - tail);
     }
     const std::size_t k = std::min(avail, max);
+    HFT_ASSERT(avail <= mask_ + 1, "consumer ran past the producer (two consumers?)");
     for (std::size_t i = 0; i < k; ++i) out[i] = slot(tail + i);
     if (k) tail_.store(tail + k, std::memory_order_release);
     return k;

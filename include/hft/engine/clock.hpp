@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "hft/core/assert.hpp"
 #include "hft/core/order.hpp"
 #include "hft/core/types.hpp"
 
@@ -107,6 +108,7 @@ class Scheduler {
       return false;
     }
     s.seq = next_seq_++;
+    HFT_ASSERT(heap_.size() < heap_.capacity(), "scheduler would allocate on the hot path");
     heap_.push_back(s);  // within the reserved capacity
     std::push_heap(heap_.begin(), heap_.end(), later);
     return true;

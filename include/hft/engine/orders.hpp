@@ -13,6 +13,7 @@
 #include <array>
 #include <cstdint>
 
+#include "hft/core/assert.hpp"
 #include "hft/core/order.hpp"
 #include "hft/engine/clock.hpp"
 
@@ -97,6 +98,7 @@ class OrderRouter {
       return 0;
     }
     ++cnt_.accepted;
+    HFT_ASSERT(why == RejectReason::None && o.qty <= gate_.lim.max_order_qty, "an order reached the sink around the gate");
     sink_->submit(o, o.ts, sched_);
     return o.id;
   }
