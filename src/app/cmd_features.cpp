@@ -161,7 +161,8 @@ int run(int argc, char** argv) {
               "non-finite values replaced %llu\n",
               static_cast<unsigned long long>(c.instruments_created), static_cast<unsigned long long>(c.invalid_book),
               static_cast<unsigned long long>(c.time_backwards), static_cast<unsigned long long>(c.nonfinite_replaced));
-  std::printf("  events dropped by the cleaner %llu\n", static_cast<unsigned long long>(dropped));
+  std::printf("  events dropped by the cleaner %llu, events of instruments over system.max_instruments (no features) %llu\n",
+              static_cast<unsigned long long>(dropped), static_cast<unsigned long long>(c.over_capacity));
   if (rows.col) std::printf("  wrote %s.hftc\n", base.c_str());
   if (rows.csv) std::printf("  wrote %s.csv\n", base.c_str());
   return 0;

@@ -160,11 +160,12 @@ int run(int argc, char** argv) {
     std::printf("%s\n", any ? "" : " none");
     const auto& fe = eng.stage<engine::FeatureStage>().engine;
     std::printf("features: %zu per vector (schema %016llx), %llu instruments, %llu events on an invalid book, "
-                "%llu non-finite values replaced in the values read\n",
+                "%llu non-finite values replaced in the values read, %llu events of instruments over system.max_instruments\n",
                 fe.schema().names.size(), static_cast<unsigned long long>(fe.schema().hash),
                 static_cast<unsigned long long>(fe.counters().instruments_created),
                 static_cast<unsigned long long>(fe.counters().invalid_book),
-                static_cast<unsigned long long>(fe.counters().nonfinite_replaced));
+                static_cast<unsigned long long>(fe.counters().nonfinite_replaced),
+                static_cast<unsigned long long>(fe.counters().over_capacity));
     const auto& rs = eng.stage<engine::RegimeStage>();
     std::size_t ready = 0, stressed = 0, trending = 0, reverting = 0;
     for (InstrumentId id : rs.live) {

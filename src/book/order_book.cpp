@@ -2,6 +2,8 @@
 // instruments, sorted level arrays with the best price at the back.
 #include "hft/book/order_book.hpp"
 
+#include "hft/core/assert.hpp"
+
 #include <sys/mman.h>
 
 #include <algorithm>
@@ -125,12 +127,14 @@ void Books::huge_free(void* p, std::size_t mapped) noexcept {
   if (p != nullptr) ::munmap(p, mapped);
 }
 
-void Books::LevelArray::reserve(std::size_t n) {
-  if (n <= cap_) return;
-  std::unique_ptr<LevelRef[]> d(new LevelRef[n]);
+bool Books::LevelArray::reserve(std::size_t n) noexcept {
+  if (n <= cap_) return true;
+  std::unique_ptr<LevelRef[]> d(new (std::nothrow) LevelRef[n]);  // out of memory: refused, not terminate
+  if (!d) return false;
   if (size_ != 0) std::memcpy(d.get(), data_.get(), size_ * sizeof(LevelRef));
   data_ = std::move(d);
   cap_ = n;
+  return true;
 }
 
 void Books::LevelArray::insert_at(std::size_t p, LevelRef r) noexcept {
@@ -241,14 +245,7 @@ std::uint32_t Books::level_for(Instr& in, Side side, Price price, InstrumentId i
   free_level_ = levels_[li].head;
   levels_[li] = Level{k, 0, 0, kNil, kNil, instr};
   ++live_levels_;
-  if (a.size() == a.capacity()) {
-    if (a.capacity() == 0) {
-      a.reserve(std::max<std::size_t>(cfg_.levels_reserve, 4));
-    } else {
-      ++counters_.level_array_grew;
-      a.reserve(2 * a.capacity());
-    }
-  }
+  HFT_ASSERT(a.size() < a.capacity(), "level array full: level_room() was not called first");
   a.insert_at(p, LevelRef{k, li});
   return li;
 }
@@ -320,6 +317,17 @@ void Books::remove_order(std::uint32_t oi) noexcept {
 
 // True when an order can be placed at (side, price): the level exists, a level slot is free, or
 // one is freed by removing the order whose level is freed_level (when it is that level's last).
+bool Books::level_room(Instr& in, Side side, Price price) noexcept {
+  auto& a = in.side[side_ix(side)];
+  if (a.size() < a.capacity() || find_ref(in, side, price) != nullptr) return true;
+  // The sorted level array of a side is reserved at first use and doubled when it fills (counted);
+  // an allocation that fails refuses the event (level_pool_full) instead of terminating.
+  const bool first = a.capacity() == 0;
+  if (!a.reserve(first ? std::max<std::size_t>(cfg_.levels_reserve, 4) : 2 * a.capacity())) return false;
+  if (!first) ++counters_.level_array_grew;
+  return true;
+}
+
 bool Books::level_available(const Instr& in, Side side, Price price,
                             std::uint32_t freed_level) const noexcept {
   if (free_level_ != kNil) return true;
@@ -345,7 +353,7 @@ BookError Books::add(const MarketEvent& ev) noexcept {
   if (find_index(ev.order_id) != kNil) return fail(BookError::DuplicateOrder);
   if (free_order_ == kNil) return fail(BookError::OrderPoolFull);
   Instr& in = instrs_[ev.instrument];
-  if (!level_available(in, ev.side, ev.price, kNil)) return fail(BookError::LevelPoolFull);
+  if (!level_available(in, ev.side, ev.price, kNil) || !level_room(in, ev.side, ev.price)) return fail(BookError::LevelPoolFull);
   const std::uint32_t oi = free_order_;
   free_order_ = orders_[oi].next;
   orders_[oi].id = ev.order_id;
@@ -439,7 +447,7 @@ BookError Books::modify(const MarketEvent& ev) noexcept {
   const Side side = L.side();
   const InstrumentId instr = L.instr;
   Instr& in = instrs_[instr];
-  if (!level_available(in, side, ev.price, li)) return fail(BookError::LevelPoolFull);
+  if (!level_available(in, side, ev.price, li) || !level_room(in, side, ev.price)) return fail(BookError::LevelPoolFull);
   unlink(oi);
   o.qty = ev.qty;
   const std::uint32_t nl = level_for(in, side, ev.price, instr);

@@ -320,7 +320,8 @@ struct FeatureEngine::State {
   FeatureVector fv{};
 };
 
-FeatureEngine::FeatureEngine(const FeatureConfig& cfg, std::size_t max_instruments) : cfg_(cfg) {
+FeatureEngine::FeatureEngine(const FeatureConfig& cfg, std::size_t max_instruments, std::size_t max_active)
+    : cfg_(cfg), pool_(new State[max_active]), pool_size_(max_active) {
   const std::string err = validate(cfg);
   if (!err.empty()) throw std::invalid_argument("features: " + err);
   schema_.names = feature_names(cfg);
@@ -336,7 +337,7 @@ FeatureEngine::FeatureEngine(const FeatureConfig& cfg, std::size_t max_instrumen
   max_rate_ = *std::max_element(rates_.begin(), rates_.end());
   config_dow_ = cfg.date_yyyymmdd ? day_of_week(cfg.date_yyyymmdd) : -1;
   local_shift_ = cfg.ts_exch_epoch ? cfg.utc_offset : 0;
-  states_.resize(max_instruments);
+  states_.assign(max_instruments, nullptr);
   empty_fv_.n = static_cast<std::uint16_t>(schema_.names.size());
   empty_fv_.schema_hash = schema_.hash;
 }
@@ -371,13 +372,13 @@ void FeatureEngine::on_event(const MarketEvent& ev, const book::Books& books) no
   }
   auto& sp = states_[ev.instrument];
   if (!sp) {
-    // The one allocation: an instrument's state on its first event (counted).
-    try {
-      sp = std::make_unique<State>();
-    } catch (...) {
-      ++counters_.bad_instrument;
+    // An instrument's state on its first event, from the pool built at construction (counted);
+    // past the pool the instrument gets no features (counted), nothing is allocated.
+    if (pool_used_ == pool_size_) {
+      ++counters_.over_capacity;
       return;
     }
+    sp = &pool_[pool_used_++];
     for (auto& p : sp->ask.p) p.fill(kNoAsk);
     sp->fv.schema_hash = schema_.hash;
     sp->fv.instrument = ev.instrument;

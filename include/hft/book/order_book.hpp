@@ -164,7 +164,7 @@ class Books {
     const LevelRef& operator[](std::size_t i) const noexcept { return data_[i]; }
     const LevelRef& back() const noexcept { return data_[size_ - 1]; }
     void clear() noexcept { size_ = 0; }
-    void reserve(std::size_t n);
+    bool reserve(std::size_t n) noexcept;  // false: out of memory (nothing changed)
     void insert_at(std::size_t p, LevelRef r) noexcept;  // capacity checked by the caller
     void erase_at(std::size_t p) noexcept;
 
@@ -233,6 +233,7 @@ class Books {
   void unlink(std::uint32_t oi) noexcept;                 // frees the level if it empties
   void remove_level(std::uint32_t li) noexcept;
   void remove_order(std::uint32_t oi) noexcept;           // unlink + index erase + free
+  bool level_room(Instr& in, Side side, Price price) noexcept;  // the side's level array can take price
   bool level_available(const Instr& in, Side side, Price price,
                        std::uint32_t freed_level) const noexcept;
   const LevelRef* find_ref(const Instr& in, Side side, Price price) const noexcept;

@@ -132,7 +132,8 @@ std::string validate(const FeatureConfig& cfg);
 
 struct FeatureCounters {
   std::uint64_t events = 0;
-  std::uint64_t instruments_created = 0;   // per-instrument state allocated (first event)
+  std::uint64_t instruments_created = 0;   // per-instrument state taken from the pool (first event)
+  std::uint64_t over_capacity = 0;         // events of instruments beyond the pool (no features)
   std::uint64_t bad_instrument = 0;        // instrument id >= max_instruments (ignored)
   std::uint64_t time_backwards = 0;        // ts_exch below the instrument's clock (dt = 0)
   std::uint64_t backwards_restarts = 0;    // of those, more than max_backwards back: restart
@@ -146,14 +147,15 @@ struct FeatureCounters {
 class FeatureEngine {
  public:
   // Throws std::invalid_argument with validate()'s reason on a bad config.
-  explicit FeatureEngine(const FeatureConfig& cfg, std::size_t max_instruments = 65536);
+  // max_active: instruments with state (a pool built here); more are counted (over_capacity).
+  explicit FeatureEngine(const FeatureConfig& cfg, std::size_t max_instruments = 65536, std::size_t max_active = 1024);
   ~FeatureEngine();
   FeatureEngine(const FeatureEngine&) = delete;
   FeatureEngine& operator=(const FeatureEngine&) = delete;
 
   const FeatureSchema& schema() const noexcept { return schema_; }
   const FeatureConfig& config() const noexcept { return cfg_; }
-  // Books must already reflect ev. O(1); allocates only on an instrument's first event.
+  // Books must already reflect ev. O(1); never allocates (state comes from the pool).
   // Updates the instrument's state (decayed sums, top N of the book, clocks); the output
   // values are computed from that state when read (values(), current()), once per read after
   // an event, not on every event: an event costs the same whether or not anyone reads.
@@ -185,7 +187,9 @@ class FeatureEngine {
   double max_rate_ = 0;
   int config_dow_ = -1;
   Nanos local_shift_ = 0;  // ts_exch + this = local time (utc_offset for epoch stamps)
-  std::vector<std::unique_ptr<State>> states_;
+  std::vector<State*> states_;             // by instrument id, into pool_
+  std::unique_ptr<State[]> pool_;          // built at construction: no allocation per instrument
+  std::size_t pool_size_ = 0, pool_used_ = 0;
   FeatureVector empty_fv_{};
   std::array<double, kMaxFeatures> empty_vals_{};
   mutable FeatureCounters counters_;  // nonfinite_replaced is counted on read
