@@ -9,6 +9,15 @@
 
 namespace hft::regime {
 
+namespace {
+// lgamma() writes the global signgam: two threads running detectors (a replay's hot thread and
+// another engine's regime thread, or two engines) would race on it. lgamma_r keeps the sign local.
+inline double log_gamma(double x) noexcept {
+  int sign = 0;
+  return ::lgamma_r(x, &sign);
+}
+}  // namespace
+
 using hft::exp_inplace;
 using hft::fast_exp;
 using hft::log_inplace;
@@ -160,7 +169,7 @@ double normal_gamma_log_predictive(double x, double mu, double kappa, double alp
   // nu = 2 alpha, s2 = beta (kappa + 1) / (alpha kappa), nu s2 = 2 beta (kappa + 1) / kappa.
   const double nus2 = 2 * beta * (kappa + 1) / kappa;
   const double d = x - mu;
-  return std::lgamma(alpha + 0.5) - std::lgamma(alpha) - 0.5 * (kLogPi + std::log(nus2)) -
+  return log_gamma(alpha + 0.5) - log_gamma(alpha) - 0.5 * (kLogPi + std::log(nus2)) -
          (alpha + 0.5) * std::log1p(d * d / nus2);
 }
 
@@ -184,7 +193,7 @@ Bocpd::Bocpd(const BocpdConfig& cfg) : cfg_(cfg) {
   for (std::size_t n = 0; n < R_; ++n) {
     const double nd = static_cast<double>(n);
     const double kappa = cfg_.prior.kappa0 + nd, a = cfg_.prior.alpha0 + 0.5 * nd;
-    kn_[n] = std::lgamma(a + 0.5) - std::lgamma(a) -
+    kn_[n] = log_gamma(a + 0.5) - log_gamma(a) -
              0.5 * (kLogPi + std::log(2 * (kappa + 1) / kappa));
     an_[n] = a;
     hk_[n] = kappa / (2 * (kappa + 1));
@@ -243,7 +252,7 @@ bool Bocpd::update(double x) noexcept {
     const double d = x - mu[r];
     const double nb = beta[r] + kappa / (2 * (kappa + 1)) * (d * d);
     const double nlb = std::log(nb);
-    const double k = std::lgamma(a + 0.5) - std::lgamma(a) - 0.5 * (kLogPi + std::log(2 * (kappa + 1) / kappa));
+    const double k = log_gamma(a + 0.5) - log_gamma(a) - 0.5 * (kLogPi + std::log(2 * (kappa + 1) / kappa));
     const double lj = lp[r] + k + a * lb[r] - (a + 0.5) * nlb;
     mu[r] += d / (kappa + 1);
     beta[r] = nb;
