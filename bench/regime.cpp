@@ -31,10 +31,9 @@ struct Mid {
 const std::vector<Mid>& mids() {
   static const std::vector<Mid> out = [] {
     std::vector<Mid> v;
-    book::BookConfig bc;
-    bc.max_orders = 1 << 22;
-    bc.max_levels = 1 << 22;
-    auto bs = std::make_unique<engine::BookStage>(bc);
+    const config::Config cfg = config::default_config();  // feed.max_orders 2^22
+    engine::StageEnv env{cfg};
+    auto bs = std::make_unique<engine::BookStage>(env);
     engine::Envelope e{};
     for (const MarketEvent& ev : bench::day_events()) {
       e.ev = ev;

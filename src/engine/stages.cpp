@@ -185,7 +185,6 @@ void RegimeStage::start_background(int cpu) {
     regime_thread = std::thread([this, cpu] {
       (void)pin_current_thread(cpu, 0);  // the control/learner core; unpinned if that fails
       (void)prctl(PR_SET_TIMERSLACK, 1000UL, 0UL, 0UL, 0UL);
-      constexpr unsigned kIdlePollPauses = 64;
       unsigned empty = 0;
       for (unsigned k = 1;; ++k) {
         const bool stopping = regime_stop.load(std::memory_order_acquire);

@@ -163,6 +163,9 @@ struct RegimeStage {
   void publish() noexcept {  // replays: the detectors are the hot thread's
     if (!threaded) publish_state();
   }
+  // The regime thread polls its empty ring every kIdlePollPauses PAUSEs (~1.3 us): a poll after
+  // every PAUSE slows the other vCPU's thread several times on this VM.
+  static constexpr unsigned kIdlePollPauses = 64;
   void start_background(int cpu);  // the regime thread (live) and the GARCH refit thread
   void stop_background();          // after the hot threads ended: drains the ring first
 
