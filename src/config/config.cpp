@@ -372,6 +372,9 @@ void visit_config(V& v, C& c, std::int64_t max_core) {
     v.integer("tick", f.tick, {1, 1'000'000'000}, kRestart);
     v.real("max_gap_s", f.max_gap_s, positive(30 * 86400), kRestart);
     v.real("max_backwards_s", f.max_backwards_s, {0, 86400}, kRestart);
+    v.integer("session_open_s", f.session_open_s, {0, 86400}, kRestart);
+    v.integer("session_close_s", f.session_close_s, {0, 86400}, kRestart);
+    v.integer("utc_offset_min", f.utc_offset_min, {-1440, 1440}, kRestart);
   });
   v.section("regimes", kRestart, [&] {
     auto& r = c.regimes;
@@ -906,6 +909,9 @@ void check_layout(const Config& c, unsigned cpus, Errors& errors) {
 void cross_check(const Config& c, unsigned cpus, Errors& errors) {
   check_layout(c, cpus, errors);
 
+  if (errors.clean("features.session_open_s") && errors.clean("features.session_close_s") &&
+      c.features.session_open_s >= c.features.session_close_s)
+    errors.add("features.session_close_s", "must be after features.session_open_s (" + std::to_string(c.features.session_open_s) + ")");
   if (errors.clean("clean.jump_min_samples") && errors.clean("clean.jump_window") &&
       c.clean.jump_min_samples > c.clean.jump_window)
     errors.add("clean.jump_min_samples", "must not exceed clean.jump_window (" + std::to_string(c.clean.jump_window) + ")");

@@ -45,6 +45,9 @@ features::FeatureConfig feature_config(const config::Config& c) {
   out.tick = f.tick;
   out.max_gap = static_cast<Nanos>(f.max_gap_s * 1e9);
   out.max_backwards = static_cast<Nanos>(f.max_backwards_s * 1e9);
+  out.session_open = f.session_open_s * 1'000'000'000;
+  out.session_close = f.session_close_s * 1'000'000'000;
+  out.utc_offset = f.utc_offset_min * 60'000'000'000;
   return out;
 }
 

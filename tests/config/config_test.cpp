@@ -174,6 +174,18 @@ TEST(Config, FeaturesDiscontinuityLimits) {
             "must be a finite number, got '.inf'");
 }
 
+TEST(Config, FeaturesSessionAndUtcOffset) {
+  const auto ok = parse("features:\n  session_open_s: 61200\n  session_close_s: 86400\n  utc_offset_min: -360\n");
+  ASSERT_TRUE(ok.config) << dump(ok.errors);
+  EXPECT_EQ(ok.config->features.utc_offset_min, -360);
+  EXPECT_EQ(ok.config->features.session_open_s, 61200);
+  EXPECT_EQ(ok.config->features.session_close_s, 86400);
+  const auto r = parse("features:\n  session_open_s: 57600\n  session_close_s: 34200\n  utc_offset_min: 1500\n");
+  EXPECT_FALSE(r.config);
+  EXPECT_EQ(reason_at(r, "features.utc_offset_min"), "must be in -1440..1440, got 1500");
+  EXPECT_EQ(reason_at(r, "features.session_close_s"), "must be after features.session_open_s (57600)");
+}
+
 TEST(Config, CoreRangeFollowsTheCpuCount) {
   const std::string text = "system:\n  layout:\n    - {name: hot, stages: [feed, book, monitor], core: 7}\n";
   EXPECT_EQ(reason_at(parse(text, 2), "system.layout[0].core"), "must be in -1..1, got 7");

@@ -189,6 +189,11 @@ struct Config {
     // max_backwards_s, restarts its time-based features (decayed sums, session features).
     double max_gap_s = 3600;            // (0, 30 days]
     double max_backwards_s = 0;         // [0, 1 day]; 0: any step back restarts
+    // The trading session in local time (session features reset at its open), and local time
+    // = UTC + utc_offset_min for sources whose times count from the Unix epoch (DBN).
+    std::int64_t session_open_s = 34200;   // 09:30
+    std::int64_t session_close_s = 57600;  // 16:00
+    std::int64_t utc_offset_min = 0;
     bool operator==(const Features&) const = default;
   } features;
 
