@@ -144,6 +144,10 @@ void Cleaner::apply(const CleanConfig& cfg) {
                        cfg.jump_series != cfg_.jump_series;
   cfg_ = cfg;
   if (realloc) alloc_windows();
+  release_halts();
+}
+
+void Cleaner::release_halts() noexcept {
   std::uint32_t may_halt = 0;
   for (int r = 0; r < kRuleCount; ++r) {
     const RuleConfig& rc = cfg_.rules[static_cast<std::size_t>(r)];
@@ -157,12 +161,7 @@ void Cleaner::apply_rules(CleanConfig cfg) noexcept {
   cfg.jump_max_instruments = cfg_.jump_max_instruments;
   cfg.jump_series = cfg_.jump_series;
   cfg_ = cfg;
-  std::uint32_t may_halt = 0;
-  for (int r = 0; r < kRuleCount; ++r) {
-    const RuleConfig& rc = cfg_.rules[static_cast<std::size_t>(r)];
-    if (rc.enabled && rc.action == Action::Halt) may_halt |= bit(static_cast<Rule>(r));
-  }
-  for (Inst& in : inst_) in.halt_mask &= may_halt;
+  release_halts();
 }
 
 MadWindow* Cleaner::window_for(Inst& in) noexcept {
@@ -281,8 +280,7 @@ Verdict Cleaner::check(const MarketEvent& ev, BestLevels&& best) noexcept {
       // The step back in unsigned arithmetic: exact for any two int64 stamps (no overflow on a
       // garbage stamp).
       if (in.seen && ev.ts_exch < in.last_ts &&
-          static_cast<std::uint64_t>(in.last_ts) - static_cast<std::uint64_t>(ev.ts_exch) >
-              static_cast<std::uint64_t>(cfg_.max_backwards_ns))
+          udiff(in.last_ts, ev.ts_exch) > static_cast<std::uint64_t>(cfg_.max_backwards_ns))
         fire(kTimeBackwards, in, id, v);
       else pass(kTimeBackwards, in);
     }

@@ -49,8 +49,10 @@ EngineMetrics::EngineMetrics(const Engine& engine, telemetry::Registry& reg) : e
   const GarchRefits& gr = *rs.refits;
   for (const auto* fc : {&gr.bg, &gr.fg}) {
     const std::string l = fc == &gr.bg ? "thread=\"refit\"" : "thread=\"regime\"";
-    add("hftd_regime_garch_fits", l, "GARCH maximum-likelihood refits that converged, by the thread that fitted", fc->fitted);
-    add("hftd_regime_garch_fit_failures", l, "GARCH refits that did not converge or were refused (parameters kept)", fc->failed);
+    derived_.emplace_back(&reg_.counter("hftd_regime_garch_fits", l, "GARCH maximum-likelihood refits that were usable, by the thread that fitted"),
+                          [fc] { return fc->fitted(); });
+    derived_.emplace_back(&reg_.counter("hftd_regime_garch_fit_failures", l, "GARCH refits that did not converge or were refused (parameters kept)"),
+                          [fc] { return fc->failed(); });
     for (std::size_t k = 0; k < regime::kFitStatusCount; ++k)
       add("hftd_regime_garch_fit_outcomes", l + ",status=\"" + regime::fit_status_name(static_cast<regime::FitStatus>(k)) + "\"",
           "GARCH refits by outcome (ok, or why the fit was refused or skipped)", fc->by_status[k]);
@@ -97,6 +99,7 @@ EngineMetrics::EngineMetrics(const Engine& engine, telemetry::Registry& reg) : e
 
 void EngineMetrics::sync() {
   for (auto& [dst, src] : counters_) dst->set(src->get());
+  for (auto& [dst, f] : derived_) dst->set(f());
   const SourceMirror& m = engine_.source_counters();
   const std::size_t n = m.n.load(std::memory_order_acquire);
   while (source_.size() < n) {

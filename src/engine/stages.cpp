@@ -12,12 +12,11 @@
 #include <thread>
 
 #include "hft/core/cpu_relax.hpp"
+#include "hft/engine/engine.hpp"  // pin_current_thread
 #include "hft/engine/stage_config.hpp"
 #include "hft/telemetry/tsc_clock.hpp"
 
 namespace hft::engine {
-
-std::string pin_current_thread(int cpu, int fifo_priority);  // engine.cpp
 
 CleanStage::Settings CleanStage::settings(const config::Config& c) {
   Settings s = clean_config(c);
@@ -72,7 +71,10 @@ RegimeStage::Channel* RegimeStage::create(InstrumentId id) noexcept {
   ++used;
   chans[id] = c;
   instruments.add();
-  if (!threaded) live.push_back(id);
+  if (!threaded) {  // live: the regime thread lists it at its first sample (it owns `live`)
+    c->listed = true;
+    live.push_back(id);
+  }
   return c;
 }
 
@@ -135,12 +137,14 @@ std::size_t RegimeStage::work() noexcept {
     const Msg& m = buf[k];
     regime::RegimeDetector* d = detectors[m.id];  // set by the hot thread before the first push
     HFT_ASSERT(d != nullptr, "a sample for an instrument without a detector");
-    if (d->state().returns == 0 && std::find(live.begin(), live.end(), m.id) == live.end())
+    Channel& c = *chans[m.id];  // created before its first message was sent
+    if (!c.listed) {
+      c.listed = true;
       live.push_back(m.id);  // within the reserved capacity
+    }
     d->on_sample(regime::GridSample{m.grid, m.mid, m.restart});
     work_ts = m.grid;
     if (m.last) {
-      Channel& c = *chans[m.id];
       const std::uint64_t b = ++c.finished;
       c.done_label.store(b << 8 | encode(d->state()), std::memory_order_release);
     }
@@ -150,15 +154,7 @@ std::size_t RegimeStage::work() noexcept {
 
 regime::SamplerCounters RegimeStage::sampler_totals() const noexcept {
   regime::SamplerCounters t{};
-  for (std::size_t i = 0; i < used; ++i) {
-    const regime::SamplerCounters& c = chan_pool[i].sampler.counters();
-    t.mids += c.mids;
-    t.bad_mid += c.bad_mid;
-    t.ts_backwards += c.ts_backwards;
-    t.filled += c.filled;
-    t.gaps += c.gaps;
-    t.flat += c.flat;
-  }
+  for (std::size_t i = 0; i < used; ++i) t += chan_pool[i].sampler.counters();
   return t;
 }
 
@@ -315,7 +311,6 @@ regime::GarchFit GarchRefits::run_fit(const Slot& s, FitCounts& c) noexcept {
     f = regime::fit_garch(s.returns, o);
   } catch (...) {  // out of memory: f stays unconverged, no parameters this time
   }
-  (f.usable() ? c.fitted : c.failed).add();
   c.by_status[static_cast<std::size_t>(f.status)].add();
   return f;
 }

@@ -85,10 +85,6 @@ Nanos sat_add(Nanos t, Nanos d) noexcept {
   if (__builtin_add_overflow(t, d, &r)) return d > 0 ? std::numeric_limits<Nanos>::max() : std::numeric_limits<Nanos>::min();
   return r;
 }
-// a - b for a >= b, exact for any two int64 (the difference fits in uint64).
-std::uint64_t udiff(Nanos a, Nanos b) noexcept {
-  return static_cast<std::uint64_t>(a) - static_cast<std::uint64_t>(b);
-}
 // t = day * kDay + r, 0 <= r < kDay, without forming day * kDay (which overflows for t near
 // INT64_MIN).
 Nanos time_of_day(Nanos t) noexcept {

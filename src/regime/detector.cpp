@@ -62,6 +62,7 @@ const char* to_string(Gate v) noexcept {
 RegimeDetector::RegimeDetector(const RegimeConfig& cfg)
     : cfg_(sanitize(cfg)),
       rv_(cfg_.rv_window),
+      warm_rv_(cfg_.rv_window),
       vq_(cfg_.warmup - cfg_.rv_window + 1),
       vr_(cfg_.vr_window, cfg_.vr_q),
       ar_(cfg_.ar_window),
@@ -131,16 +132,11 @@ bool RegimeDetector::learn_terciles() {
   // The realised volatility of every full rv_window within the warm-up, oldest first (the
   // values a rolling RV would have given along the way).
   vq_.reset();
-  const std::size_t n = warm_.size(), w = cfg_.rv_window;
-  double ss = 0;
+  warm_rv_.reset();
+  const std::size_t n = warm_.size();
   for (std::size_t i = 0; i < n; ++i) {
-    const double v = warm_.back(n - 1 - i);
-    ss += v * v;
-    if (i >= w) {
-      const double old = warm_.back(n - 1 - (i - w));
-      ss -= old * old;
-    }
-    if (i + 1 >= w) vq_.add_warmup(std::sqrt(std::max(ss, 0.0) / static_cast<double>(w)));
+    warm_rv_.add(warm_.back(n - 1 - i));
+    if (warm_rv_.ready()) vq_.add_warmup(warm_rv_.value());
   }
   // A cut point at 0 is a degenerate sample: the lower one means calm can never be given, the
   // upper one that every move is stressed (all-zero RV sets both).

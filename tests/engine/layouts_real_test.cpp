@@ -193,7 +193,10 @@ TEST(BoundedWork, AWeekGapAndAnOldSnapshotCostWhatTheirEventsCost) {
     // Grid work: the samples emitted (made returns or restarts) plus intervals filled.
     std::uint64_t samples = 0;
     for (InstrumentId id : rs.live) samples += rs.detectors[id]->state().returns;
-    EXPECT_LE(samples + sc.filled, 70 * kEvents) << "grid work grew with the elapsed time";
+    // Sampling on mid changes makes at most two samples an event whatever the gap (and fills
+    // nothing); filling the week alone would be ~1.8 million samples.
+    EXPECT_LE(samples, 2 * kEvents) << "grid work grew with the elapsed time";
+    EXPECT_EQ(sc.filled, 0u);
     EXPECT_GE(sc.gaps, 3u) << "the week must restart each instrument's return chain";
     if (speed > 0) {
       EXPECT_GE(e.pace_counters().clamped.get(), 1u);

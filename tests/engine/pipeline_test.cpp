@@ -67,27 +67,16 @@ class TestVenue final : public OrderSink {
   static constexpr Nanos kAck = 50'000, kFill = 120'000;
   void submit(const OrderIntent& o, Nanos now, Scheduler& s) noexcept override {
     ++submitted;
-    ExecReport r;
-    r.side = o.side;
-    r.strategy = o.strategy;
-    r.instrument = o.instrument;
-    r.id = o.id;
-    r.price = o.price;
     if (o.kind == IntentKind::Cancel) {
-      r.kind = ExecKind::Cancelled;
-      r.ts = now + kAck;
-      s.at(r.ts, r);
+      s.at(now + kAck, report_for(o, ExecKind::Cancelled, now + kAck));
       return;
     }
-    r.kind = ExecKind::Ack;
-    r.leaves = o.qty;
-    r.ts = now + kAck;
-    s.at(r.ts, r);
-    r.kind = ExecKind::Fill;
-    r.qty = o.qty;
-    r.leaves = 0;
-    r.ts = now + kFill;
-    s.at(r.ts, r);
+    ExecReport ack = report_for(o, ExecKind::Ack, now + kAck);
+    ack.leaves = o.qty;
+    s.at(ack.ts, ack);
+    ExecReport fill = report_for(o, ExecKind::Fill, now + kFill);
+    fill.qty = o.qty;
+    s.at(fill.ts, fill);
   }
   int submitted = 0;
 };

@@ -252,18 +252,30 @@ std::array<std::uint64_t, 3> label_totals(const DayRun& run, int& ready, int& st
   return all;
 }
 
+// A generated day (8 instruments) at the given book depth, run with the default config.
+struct GeneratedDay {
+  DayRun run;
+  int ready = 0, stressed_at_end = 0;
+  std::array<std::uint64_t, 3> all{};  // samples labelled calm, normal, stressed
+};
+GeneratedDay run_generated(const std::string& name, std::uint32_t live_target) {
+  GeneratedDay d{run_day(read_all("pcap:" + generated_day(name, live_target)), {}, RegimeConfig{})};
+  print(("generated day " + name + " (live target " + std::to_string(live_target) + "), sample_on change").c_str(), d.run);
+  d.all = label_totals(d.run, d.ready, d.stressed_at_end);
+  EXPECT_EQ(d.run.tracked.size(), 8u);
+  return d;
+}
+
 // The issue's demo day (`hftd gen --messages 2000000 --instruments 8 --seed 1`). Its books keep
 // about 1500 resting orders per instrument, so the touch queues are deep and the mid moves only
 // a few dozen times in the whole day (measured: 1 to 42 changes per instrument). Nothing to
 // learn a volatility from: no instrument may finish its warm-up (so none is labelled, least of
 // all stressed), and every fit attempted must be refused with a reason.
 TEST(RegimeGeneratedDay, DemoDayWithoutMovesIsNeverLabelled) {
-  const auto evs = read_all("pcap:" + generated_day("demo", 1500));
-  const DayRun run = run_day(evs, {}, RegimeConfig{});
-  print("generated demo day (live target 1500), sample_on change", run);
-  int ready = 0, stressed_at_end = 0;
-  const auto all = label_totals(run, ready, stressed_at_end);
-  EXPECT_EQ(run.tracked.size(), 8u);
+  const GeneratedDay d = run_generated("demo", 1500);
+  const DayRun& run = d.run;
+  const int ready = d.ready;
+  const auto& all = d.all;
   EXPECT_EQ(ready, 0);
   EXPECT_EQ(all[2], 0u);
   EXPECT_GT(run.tally.attempts, 8u);
@@ -276,13 +288,11 @@ TEST(RegimeGeneratedDay, DemoDayWithoutMovesIsNeverLabelled) {
 // warm-up (a third each there); over the rest of the day the labels must spread over all three
 // buckets: all stressed (the issue) or nearly all one bucket fails.
 TEST(RegimeGeneratedDay, LabelsSpreadWhenTheMidMoves) {
-  const auto evs = read_all("pcap:" + generated_day("thin", 100));
-  const DayRun run = run_day(evs, {}, RegimeConfig{});
-  print("generated day (live target 100), sample_on change", run);
-  int ready = 0, stressed_at_end = 0;
-  const auto all = label_totals(run, ready, stressed_at_end);
+  const GeneratedDay d = run_generated("thin", 100);
+  const DayRun& run = d.run;
+  const int ready = d.ready, stressed_at_end = d.stressed_at_end;
+  const auto& all = d.all;
   const double n = static_cast<double>(all[0] + all[1] + all[2]);
-  EXPECT_EQ(run.tracked.size(), 8u);
   EXPECT_GE(ready, 4);
   ASSERT_GT(n, 1000);
   for (std::size_t k = 0; k < 3; ++k) EXPECT_GT(all[k] / n, 0.10) << to_string(static_cast<VolRegime>(k));

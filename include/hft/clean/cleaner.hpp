@@ -214,6 +214,7 @@ class Cleaner {
   void apply_rules(CleanConfig cfg) noexcept;
 
  private:
+  void release_halts() noexcept;  // halts held by a rule that no longer halts are released
   template <class BestLevels>
   Verdict check(const MarketEvent& ev, BestLevels&& best) noexcept;
   struct Inst {

@@ -65,6 +65,19 @@ struct ExecReport {
 };
 static_assert(std::is_trivially_copyable_v<ExecReport>);
 
+// A report of kind k about intent o at time ts (fill quantities and leaves left to the caller).
+inline ExecReport report_for(const OrderIntent& o, ExecKind k, Nanos ts) noexcept {
+  ExecReport r;
+  r.kind = k;
+  r.side = o.side;
+  r.strategy = o.strategy;
+  r.instrument = o.instrument;
+  r.id = o.id;
+  r.price = o.price;
+  r.ts = ts;
+  return r;
+}
+
 inline const char* exec_kind_name(ExecKind k) noexcept {
   switch (k) {
     case ExecKind::Ack: return "ack";

@@ -28,6 +28,12 @@ constexpr char side_char(Side s) noexcept {
   return s == Side::Buy ? 'B' : (s == Side::Sell ? 'S' : 'N');
 }
 
+// a - b for a >= b, exact for any two int64 (the difference always fits in uint64): a step
+// between two hostile stamps without signed overflow.
+constexpr std::uint64_t udiff(Nanos a, Nanos b) noexcept {
+  return static_cast<std::uint64_t>(a) - static_cast<std::uint64_t>(b);
+}
+
 // a / b rounded toward minus infinity (b != 0): the grid or day a time falls in, also before 0.
 constexpr Nanos floor_div(Nanos a, Nanos b) noexcept {
   return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));

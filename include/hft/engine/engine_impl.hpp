@@ -40,6 +40,45 @@ struct Idler {
   }
 };
 
+// Paced replay: an event is due when the event time elapsed since the first one, with every gap
+// clamped to max_gap and no step backwards, has passed on the cycle counter (scaled by the
+// speed). Snapshot records are not waited for (their times are old). Work and waiting are
+// bounded per event whatever the timestamps.
+struct Pacer {
+  double speed;
+  Nanos max_gap;
+  double ticks_per_ns;
+  PaceCounters& cnt;
+  bool started = false;
+  std::uint64_t t0 = 0;  // cycle counter at the first event
+  Nanos last = 0;        // newest event time followed
+  double elapsed_ns = 0;  // event time since the first event, clamped, divided by the speed
+
+  // The cycle-counter time ev is due at (0: now).
+  std::uint64_t due(const MarketEvent& ev) noexcept {
+    if (!(ev.flags & evflag::kSnapshot)) {
+      if (!started) {
+        started = true;
+        t0 = telemetry::rdtsc();
+        last = ev.ts_exch;
+      }
+      Nanos dt = 0;
+      if (ev.ts_exch < last) {
+        cnt.backwards.add();
+      } else {
+        dt = ev.ts_exch - last;
+        last = ev.ts_exch;
+      }
+      if (dt > max_gap) {
+        dt = max_gap;
+        cnt.clamped.add();
+      }
+      elapsed_ns += static_cast<double>(dt) / speed;
+    }
+    return started ? t0 + static_cast<std::uint64_t>(elapsed_ns * ticks_per_ns) : 0;
+  }
+};
+
 // Message ids for the hot threads' binary log records.
 struct Msgs {
   std::uint16_t started, pin_failed, config_applied, end_of_input, ring_full;
@@ -346,14 +385,7 @@ void BasicEngine<P>::run_feed_thread(ThreadState& t) {
   Loop L(*this, t);
   std::array<MarketEvent, feed::kMaxBatch> evs;
   std::array<Envelope, feed::kMaxBatch> env;
-  // Paced replay: an event is due when the event time elapsed since the first one, with every
-  // gap clamped to max_gap and no step backwards, has passed on the cycle counter (scaled by
-  // the speed). Work and waiting are bounded per event whatever the timestamps.
-  std::uint64_t paced_t0 = 0;
-  bool paced_started = false;
-  Nanos paced_last = 0;
-  double paced_elapsed_ns = 0;
-  const double ticks_per_ns = 1.0 / ns_per_tick_;
+  detail::Pacer pace{opts_.replay_speed, opts_.max_gap, 1.0 / ns_per_tick_, pace_};
   while (!stop_.load(std::memory_order_relaxed)) {
     t.heartbeat.add();
     take_config(t, L.hs);
@@ -372,34 +404,13 @@ void BasicEngine<P>::run_feed_thread(ThreadState& t) {
     if (opts_.replay_speed > 0) [[unlikely]] {
       for (std::size_t i = 0; i < n && !stop_.load(std::memory_order_relaxed); ++i) {
         const MarketEvent& ev = evs[i];
-        if (!(ev.flags & evflag::kSnapshot)) {  // a snapshot's old times are not waited for
-          if (!paced_started) {
-            paced_started = true;
-            paced_t0 = telemetry::rdtsc();
-            paced_last = ev.ts_exch;
-          }
-          Nanos dt = ev.ts_exch >= paced_last ? ev.ts_exch - paced_last : 0;
-          if (ev.ts_exch < paced_last) pace_.backwards.add();
-          else paced_last = ev.ts_exch;
-          if (dt > opts_.max_gap) {
-            dt = opts_.max_gap;
-            pace_.clamped.add();
-          }
-          paced_elapsed_ns += static_cast<double>(dt) / opts_.replay_speed;
-          const auto due = paced_t0 + static_cast<std::uint64_t>(paced_elapsed_ns * ticks_per_ns);
-          while (telemetry::rdtsc() < due && !stop_.load(std::memory_order_relaxed)) cpu_relax();
-        }
-        env[0] = Envelope{};
-        env[0].ev = ev;
-        env[0].t_in = telemetry::rdtsc();
+        const std::uint64_t due = pace.due(ev);
+        while (telemetry::rdtsc() < due && !stop_.load(std::memory_order_relaxed)) cpu_relax();
+        env[0] = Envelope::fresh(ev, telemetry::rdtsc());
         if (L.process(env.data(), 1)) hand_on(t, env.data(), 1);
       }
     } else {
-      for (std::size_t i = 0; i < n; ++i) {
-        env[i] = Envelope{};  // every stage writes its fields, but nothing may leak between events
-        env[i].ev = evs[i];
-        env[i].t_in = t1;
-      }
+      for (std::size_t i = 0; i < n; ++i) env[i] = Envelope::fresh(evs[i], t1);
       if (const std::size_t kept = L.process(env.data(), n)) hand_on(t, env.data(), kept);
     }
     L.after_batch(n);

@@ -23,6 +23,15 @@ struct alignas(64) Envelope {
   std::uint32_t quality = 0; // set by the clean stage: bit r = cleaning rule r fired
   bool halted = false;       // set by the clean stage: trading on ev.instrument is halted
   std::uint8_t regime = 0;   // set by the regime stage: the instrument's regime label
+
+  // A fresh envelope for an event released at t_in: every other field as the stages expect it
+  // before they run (nothing may leak from an earlier event).
+  static Envelope fresh(const MarketEvent& e, std::uint64_t t_in) noexcept {
+    Envelope x{};
+    x.ev = e;
+    x.t_in = t_in;
+    return x;
+  }
 };
 static_assert(std::is_trivially_copyable_v<Envelope>);
 static_assert(sizeof(Envelope) == 128, "two cache lines per ring slot");

@@ -4,6 +4,7 @@
 // and end to end). The hot threads keep their own single-writer counters; sync() copies them into
 // the registry's series on the control thread just before a render. May touch: engine/, telemetry/.
 #pragma once
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -22,6 +23,7 @@ class EngineMetrics {
   const Engine& engine_;
   telemetry::Registry& reg_;
   std::vector<std::pair<telemetry::Counter*, const RelaxedCounter*>> counters_;
+  std::vector<std::pair<telemetry::Counter*, std::function<std::uint64_t()>>> derived_;  // sums of counters
   std::vector<telemetry::Counter*> source_;  // by SourceMirror slot, registered as names appear
 };
 

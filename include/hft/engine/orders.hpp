@@ -85,15 +85,8 @@ class OrderRouter {
     if (why == RejectReason::None && !sched_.has_room(4)) why = RejectReason::QueueFull;
     if (why != RejectReason::None) {
       ++cnt_.rejected[static_cast<std::size_t>(why)];
-      ExecReport r;
-      r.kind = ExecKind::Reject;
+      ExecReport r = report_for(o, ExecKind::Reject, o.ts);
       r.reason = why;
-      r.side = o.side;
-      r.strategy = o.strategy;
-      r.instrument = o.instrument;
-      r.id = o.id;
-      r.price = o.price;
-      r.ts = o.ts;
       (void)sched_.at(o.ts, r);
       return 0;
     }

@@ -82,18 +82,16 @@ class Pipeline {
   static constexpr std::size_t kSize = sizeof...(S);
   static_assert(kSize <= 31, "stage masks are 32-bit");
   static constexpr std::array<std::string_view, kSize> kNames{std::string_view(S::kName)...};
+  // Bit k set where the k-th stage has the property.
+  static constexpr unsigned mask_of(std::array<bool, kSize> has) noexcept {
+    unsigned m = 0;
+    for (std::size_t k = 0; k < kSize; ++k) m |= has[k] ? 1u << k : 0u;
+    return m;
+  }
   // Stages that take reports or timers (they must run on the last thread).
-  static constexpr unsigned kOrderMask = [] {
-    unsigned m = 0, b = 1;
-    ((m |= (TakesExec<S> || TakesTimer<S>) ? b : 0u, b <<= 1), ...);
-    return m;
-  }();
+  static constexpr unsigned kOrderMask = mask_of({(TakesExec<S> || TakesTimer<S>)...});
   // Stages that read the books (they must run on the book stage's thread).
-  static constexpr unsigned kBookReaderMask = [] {
-    unsigned m = 0, b = 1;
-    ((m |= ReadsBook<S> ? b : 0u, b <<= 1), ...);
-    return m;
-  }();
+  static constexpr unsigned kBookReaderMask = mask_of({ReadsBook<S>...});
   using Settings = std::tuple<typename SettingsOf<S>::type...>;
 
   // Builds the stages in list order, so a stage may use what earlier ones put in env.

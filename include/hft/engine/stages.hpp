@@ -196,6 +196,7 @@ struct RegimeStage {
     std::uint8_t label = 0;
     alignas(64) std::atomic<std::uint64_t> done_label{0};
     std::uint64_t finished = 0;  // regime thread's own count of batches
+    bool listed = false;         // in `live` (written by the detectors' owner)
   };
 
   Channel* create(InstrumentId id) noexcept;
@@ -263,15 +264,20 @@ struct GarchRefits {
   std::size_t work();
 
   // One writer each: the refit thread's counts and the owner's (fits it made itself) apart.
-  // fitted: usable fits; failed: refused, by status (regime::FitStatus: too few moves, zero
-  // variance, boundary optimum, not converged, ...).
+  // Fits by status (regime::FitStatus: ok, or too few moves, zero variance, boundary optimum,
+  // not converged, ...); fitted = usable (ok), failed = the rest.
   struct FitCounts {
-    RelaxedCounter fitted, failed;
     std::array<RelaxedCounter, regime::kFitStatusCount> by_status;
+    std::uint64_t fitted() const noexcept { return by_status[static_cast<std::size_t>(regime::FitStatus::Ok)].get(); }
+    std::uint64_t failed() const noexcept {
+      std::uint64_t n = 0;
+      for (const auto& c : by_status) n += c.get();
+      return n - fitted();
+    }
   };
   FitCounts bg, fg;
-  std::uint64_t fitted() const noexcept { return bg.fitted.get() + fg.fitted.get(); }
-  std::uint64_t failed() const noexcept { return bg.failed.get() + fg.failed.get(); }
+  std::uint64_t fitted() const noexcept { return bg.fitted() + fg.fitted(); }
+  std::uint64_t failed() const noexcept { return bg.failed() + fg.failed(); }
 
   std::uint64_t by_status(regime::FitStatus st) const noexcept {
     return bg.by_status[static_cast<std::size_t>(st)].get() + fg.by_status[static_cast<std::size_t>(st)].get();
@@ -301,7 +307,6 @@ struct GarchRefits {
 struct MonitorStage {
   static constexpr std::string_view kName = "monitor";
   explicit MonitorStage(StageEnv& env) : seen(env.max_instruments, 0) {}
-  explicit MonitorStage(std::size_t max_instruments) : seen(max_instruments, 0) {}
   bool on_event(Envelope& e) noexcept {
     kinds[static_cast<std::size_t>(e.ev.kind)].add();
     if (e.ev.kind != EventKind::Directory && e.ev.kind != EventKind::System && e.ev.instrument < seen.size())

@@ -115,6 +115,15 @@ struct SamplerCounters {
   std::uint64_t filled = 0;        // grid intervals filled with the unchanged mid
   std::uint64_t gaps = 0;          // gaps longer than max_fill (return chain restarted)
   std::uint64_t flat = 0;          // change mode: grid points skipped, mid as last emitted
+  SamplerCounters& operator+=(const SamplerCounters& o) noexcept {
+    mids += o.mids;
+    bad_mid += o.bad_mid;
+    ts_backwards += o.ts_backwards;
+    filled += o.filled;
+    gaps += o.gaps;
+    flat += o.flat;
+    return *this;
+  }
 };
 
 // One grid point's mid. restart: no return from the previous sample (a gap longer than
@@ -197,6 +206,7 @@ class RegimeDetector {
 
   RegimeConfig cfg_;
   RollingRealizedVol rv_;
+  RollingRealizedVol warm_rv_;  // the realised volatilities along the warm-up (learn_terciles)
   QuantileRegimes vq_;
   RollingVarianceRatio vr_;
   RollingAR1 ar_;

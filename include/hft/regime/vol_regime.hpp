@@ -48,6 +48,11 @@ class RollingRealizedVol {
   bool ready() const noexcept { return ring_.full(); }
   double value() const noexcept;  // NaN until ready
   std::size_t window() const noexcept { return ring_.capacity(); }
+  void reset() noexcept {  // empty again (keeps its storage)
+    ring_.clear();
+    ss_ = 0;
+    since_resum_ = 0;
+  }
 
  private:
   Ring ring_;
