@@ -1,7 +1,10 @@
 // Test helpers shared by the engine tests: a deterministic synthetic order flow (optionally a
 // never-ending live one) and small layouts.
 #pragma once
+#include <algorithm>
+#include <chrono>
 #include <memory>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -87,6 +90,33 @@ class SyntheticSource final : public feed::EventSource {
   std::vector<std::pair<OrderId, InstrumentId>> live_ids_;
   std::vector<feed::Instrument> instruments_;
   feed::SourceStats stats_;
+};
+
+
+// A recorded source played as a live feed: one batch of at most `batch` events a millisecond of
+// wall time, nothing in between (like a socket between bursts), so that the threads behind the
+// hot one go idle between batches as they do on a real feed. Never reaches end of input.
+class AsLive final : public feed::EventSource {
+ public:
+  AsLive(std::unique_ptr<feed::EventSource> in, std::size_t batch) : in_(std::move(in)), batch_(batch) {}
+  std::size_t next(std::span<MarketEvent> out) override {
+    const auto now = std::chrono::steady_clock::now();
+    if (done_ || now - last_ < std::chrono::milliseconds(1)) return 0;
+    last_ = now;
+    const std::size_t n = in_->next(out.first(std::min(out.size(), batch_)));
+    done_ = n == 0;
+    return n;
+  }
+  bool live() const noexcept override { return true; }
+  feed::TimeBasis time_basis() const noexcept override { return in_->time_basis(); }
+  const std::vector<feed::Instrument>& instruments() const noexcept override { return in_->instruments(); }
+  const feed::SourceStats& stats() const noexcept override { return in_->stats(); }
+
+ private:
+  std::unique_ptr<feed::EventSource> in_;
+  std::size_t batch_;
+  bool done_ = false;
+  std::chrono::steady_clock::time_point last_{};
 };
 
 inline config::Config with_layout(std::vector<config::ThreadLayout> layout, config::RingFull policy = config::RingFull::Block) {
