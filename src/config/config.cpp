@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -217,8 +218,40 @@ std::string source_or_empty(std::string_view s) {
     return "expected KIND:PATH (e.g. pcap:day.pcap), got '" + std::string(s) + "'";
   return "";
 }
-std::string file_name_or_empty(std::string_view s) {
-  return s.find('/') == std::string_view::npos ? "" : "a file name inside models.dir, without '/'";
+constexpr std::array<std::string_view, 2> kTargets = {"direction", "return"};
+std::string model_target(std::string_view s) { return one_of(s, kTargets); }
+constexpr std::array<std::string_view, 3> kModelSampleOn = {"event", "top", "time"};
+std::string model_sample_on(std::string_view s) { return one_of(s, kModelSampleOn); }
+constexpr std::array<std::string_view, 2> kThresholdUnits = {"ticks", "bps"};
+std::string threshold_unit(std::string_view s) { return one_of(s, kThresholdUnits); }
+constexpr std::array<std::string_view, 5> kMembers = {"boosted", "forest", "mlp", "logistic", "bayes"};
+std::string member(std::string_view s) { return one_of(s, kMembers); }
+// A horizon: a count of events ("50", "50ev") or an exchange time ("500ms", "2s", "100us").
+std::string horizon(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+  const std::string_view unit = s.substr(i);
+  if (i == 0 || i > 12 || s[0] == '0' ||
+      !(unit.empty() || unit == "ev" || unit == "ns" || unit == "us" || unit == "ms" || unit == "s"))
+    return "a horizon is a count of events (50, 50ev) or a time (500ms, 2s, 100us), > 0, got '" + std::string(s) + "'";
+  return "";
+}
+std::string horizon_or_empty(std::string_view s) { return s.empty() ? "" : horizon(s); }
+std::string threshold(std::string_view s) {
+  if (s == "balance") return "";
+  char* end = nullptr;
+  const std::string t(s);
+  const double v = std::strtod(t.c_str(), &end);
+  if (t.empty() || end != t.c_str() + t.size() || !std::isfinite(v) || v < 0 || v > 1e6)
+    return "balance, or a number of ticks or bps in [0, 1e6], got '" + t + "'";
+  return "";
+}
+std::string layer_width(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+  if (i == 0 || i != s.size() || i > 3 || std::stoi(std::string(s)) < 1 || std::stoi(std::string(s)) > 256)
+    return "a layer width is an integer in 1..256, got '" + std::string(s) + "'";
+  return "";
 }
 
 std::string check_int(std::int64_t v, IntRange r, IntRule rule) {
@@ -285,10 +318,54 @@ void visit_config(V& v, C& c, std::int64_t max_core) {
   });
   v.section("models", kReload, [&] {
     auto& m = c.models;
-    v.text("dir", m.dir, kReload);
-    v.text("active", m.active, kReload, file_name_or_empty);
-    v.integer("ensemble_size", m.ensemble_size, {1, 64}, kReload);
-    v.enumeration("missing_values", m.missing_values, kMissingValuesNames, kReload);
+    v.text("path", m.path, kRestart);
+    v.boolean("predict", m.predict, kRestart);
+    v.text("target", m.target, kRestart, model_target);
+    v.texts("horizons", m.horizons, kRestart, horizon);
+    v.text("predict_horizon", m.predict_horizon, kRestart, horizon_or_empty);
+    v.text("threshold", m.threshold, kReload, threshold);
+    v.text("threshold_unit", m.threshold_unit, kReload, threshold_unit);
+    v.text("sample_on", m.sample_on, kRestart, model_sample_on);
+    v.real("sample_ms", m.sample_ms, positive(3.6e6), kRestart);
+    v.integer("max_pending", m.max_pending, {16, 1 << 22}, kRestart);
+    v.texts("members", m.members, kReload, member);
+    v.section("boosted", kReload, [&] {
+      auto& b = m.boosted;
+      v.integer("rounds", b.rounds, {1, 100'000}, kReload);
+      v.integer("max_depth", b.max_depth, {1, 16}, kReload);
+      v.integer("early_stopping_rounds", b.early_stopping_rounds, {0, 100'000}, kReload);
+      v.real("eta", b.eta, positive(1), kReload);
+      v.real("subsample", b.subsample, positive(1), kReload);
+      v.real("colsample", b.colsample, positive(1), kReload);
+      v.real("min_child_weight", b.min_child_weight, {0, 1e9}, kReload);
+      v.real("lambda", b.lambda, {0, 1e9}, kReload);
+    });
+    v.section("forest", kReload, [&] {
+      auto& f = m.forest;
+      v.integer("trees", f.trees, {1, 10'000}, kReload);
+      v.integer("max_depth", f.max_depth, {1, 16}, kReload);
+      v.real("subsample", f.subsample, positive(1), kReload);
+      v.real("colsample", f.colsample, positive(1), kReload);
+      v.real("min_child_weight", f.min_child_weight, {0, 1e9}, kReload);
+    });
+    v.section("mlp", kReload, [&] {
+      auto& n = m.mlp;
+      v.texts("hidden", n.hidden, kReload, layer_width);
+      v.integer("epochs", n.epochs, {1, 100'000}, kReload);
+      v.integer("batch", n.batch, {1, 1 << 20}, kReload);
+      v.integer("patience", n.patience, {1, 10'000}, kReload);
+      v.real("lr", n.lr, positive(1), kReload);
+      v.real("l2", n.l2, {0, 1e3}, kReload);
+    });
+    v.section("walk_forward", kReload, [&] {
+      auto& w = m.walk_forward;
+      v.integer("folds", w.folds, {1, 100}, kReload);
+      v.real("min_train_fraction", w.min_train_fraction, {0.05, 0.95}, kReload);
+      v.real("valid_fraction", w.valid_fraction, {0.05, 0.5}, kReload);
+      v.real("embargo_s", w.embargo_s, {0, 86400}, kReload);
+    });
+    v.integer("train_threads", m.train_threads, {1, 256}, kReload);
+    v.integer("seed", m.seed, {0, 1LL << 62}, kReload);
     v.real("online_learning_rate", m.online_learning_rate, positive(1), kReload);
     v.real("forgetting_factor", m.forgetting_factor, positive(1), kReload);
     v.real("hawkes_decay_ms", m.hawkes_decay_ms, positive(1e7), kReload);
@@ -919,6 +996,14 @@ void cross_check(const Config& c, unsigned cpus, Errors& errors) {
       errors.clean("features.horizon_long_s") &&
       !(c.features.horizon_short_s < c.features.horizon_mid_s && c.features.horizon_mid_s < c.features.horizon_long_s))
     errors.add("features.horizon_mid_s", "horizons must increase: horizon_short_s < horizon_mid_s < horizon_long_s");
+  if (c.models.horizons.empty() || c.models.horizons.size() > 8)
+    errors.add("models.horizons", "need 1..8 horizons, got " + std::to_string(c.models.horizons.size()));
+  if (errors.clean("models.predict_horizon") && !c.models.predict_horizon.empty() &&
+      std::find(c.models.horizons.begin(), c.models.horizons.end(), c.models.predict_horizon) == c.models.horizons.end())
+    errors.add("models.predict_horizon", "must be one of models.horizons, got '" + c.models.predict_horizon + "'");
+  if (c.models.members.empty()) errors.add("models.members", "need at least one member");
+  if (c.models.mlp.hidden.empty() || c.models.mlp.hidden.size() > 2)
+    errors.add("models.mlp.hidden", "one or two hidden layers, got " + std::to_string(c.models.mlp.hidden.size()));
   if (errors.clean("regimes.vr_q") && errors.clean("regimes.vr_window") && c.regimes.vr_q * 2 > c.regimes.vr_window)
     errors.add("regimes.vr_q", "must be at most half of regimes.vr_window (" + std::to_string(c.regimes.vr_window) + ")");
   // More moves than the warm-up (or a refit's window) holds could never be met: no labels, no fits.
@@ -1136,6 +1221,15 @@ Config apply_reloadable(const Config& running, const Config& next) {
   out.feed.max_orders = rf.max_orders;
   out.features = running.features;
   out.regimes = running.regimes;
+  const auto& rm = running.models;
+  out.models.path = rm.path;
+  out.models.predict = rm.predict;
+  out.models.target = rm.target;
+  out.models.horizons = rm.horizons;
+  out.models.predict_horizon = rm.predict_horizon;
+  out.models.sample_on = rm.sample_on;
+  out.models.sample_ms = rm.sample_ms;
+  out.models.max_pending = rm.max_pending;
   out.telemetry.http_bind = running.telemetry.http_bind;
   out.telemetry.http_port = running.telemetry.http_port;
   out.version = next.version;

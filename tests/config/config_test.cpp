@@ -373,13 +373,13 @@ TEST(Config, AllErrorsAreReportedNotJustTheFirst) {
   const auto r = parse(
       "system:\n  ring_capacity: abc\n  layout:\n    - {name: hot, stages: [feed, book, monitor], core: 9}\n"
       "feed:\n  batchh: 4\n  dst_port: 99999\n"
-      "models:\n  ensemble_size: 0\n"
+      "models:\n  horizons: [0]\n"
       "execution:\n  method: twap\n"
       "simulator:\n  order_latency_ns: -1\n"
       "telemetry:\n  publish_interval_ms: .nan\n");
   EXPECT_FALSE(r.config);
   for (const char* p : {"system.ring_capacity", "system.layout[0].core", "feed.dst_port", "feed.batchh",
-                        "models.ensemble_size", "execution.method", "simulator.order_latency_ns",
+                        "models.horizons[0]", "execution.method", "simulator.order_latency_ns",
                         "telemetry.publish_interval_ms"})
     EXPECT_TRUE(has_path(r, p)) << p << "\n" << dump(r.errors);
   ASSERT_EQ(r.errors.size(), 8u) << dump(r.errors);
@@ -507,7 +507,12 @@ Config everything_changed() {
   f.max_orders = 2048;
   c.symbols = {"AAPL"};
   c.strategies = {{"mm", {"AAPL"}, 10, 5, 60, 0.6, false}};
-  c.models = {"/tmp/d", "m.json", 3, MissingValues::Skip, 0.5, 0.9, 5};
+  c.models.path = "/tmp/d";
+  c.models.predict = false;
+  c.models.threshold = "2";
+  c.models.online_learning_rate = 0.5;
+  c.models.forgetting_factor = 0.9;
+  c.models.hawkes_decay_ms = 5;
   c.execution = {ExecMethod::AlmgrenChriss, 1, 2, 3, 4, 1, 2, 3};
   c.risk_management = {5, 6, 4, 7, 8, {9, 0.5, 10, 11}, ""};
   c.simulator = {1, 2, QueueModel::Probabilistic, {0.001, 0.002}};
@@ -529,12 +534,12 @@ TEST(Config, ApplyReloadableKeepsRestartOnlySettings) {
         "feed.input", "feed.dst_addr", "feed.dst_port", "feed.multicast_group", "feed.interface_addr",
         "feed.recv_buffer", "feed.max_orders", "telemetry.http_bind", "telemetry.http_port"})
     EXPECT_TRUE(has_change(all, p, true)) << p;
-  for (const char* p : {"system.log_level", "feed.batch", "symbols", "strategies[0].name", "models.dir",
+  for (const char* p : {"system.log_level", "feed.batch", "symbols", "strategies[0].name", "models.threshold",
                         "execution.A", "risk_management.kill_switch_file", "simulator.fees.taker_per_share",
                         "telemetry.summary_interval_s", "telemetry.config_watch_interval_ms"})
     EXPECT_TRUE(has_change(all, p, false)) << p;
   // Every setting differs, so the diff lists every setting: restart ones and reloadable ones.
-  EXPECT_EQ(std::count_if(all.begin(), all.end(), [](const Change& ch) { return !ch.needs_restart; }), 45);
+  EXPECT_EQ(std::count_if(all.begin(), all.end(), [](const Change& ch) { return !ch.needs_restart; }), 42);
 
   const Config applied = apply_reloadable(running, next);
   EXPECT_EQ(applied.version, 7u);

@@ -17,7 +17,6 @@ namespace hft::config {
 enum class Idle : std::uint8_t { Spin, Backoff, Sleep };
 enum class RingFull : std::uint8_t { Block, Drop };
 // What the models do with a feature that has no value yet (warm-up, empty book side).
-enum class MissingValues : std::uint8_t { Native, Zero, Last, Skip };
 enum class ExecMethod : std::uint8_t { AvellanedaStoikov, Glft, AlmgrenChriss };
 enum class QueueModel : std::uint8_t { FifoPessimistic, Probabilistic };
 enum class CleanAction : std::uint8_t { Flag, Drop, Halt };
@@ -25,8 +24,6 @@ enum class CleanAction : std::uint8_t { Flag, Drop, Halt };
 // The config spelling of each enum value, indexed by the value.
 inline constexpr std::array<std::string_view, 3> kIdleNames = {"spin", "backoff", "sleep"};
 inline constexpr std::array<std::string_view, 2> kRingFullNames = {"block", "drop"};
-inline constexpr std::array<std::string_view, 4> kMissingValuesNames = {"native", "zero", "last",
-                                                                        "skip"};
 inline constexpr std::array<std::string_view, 3> kExecMethodNames = {
     "avellaneda_stoikov", "glft", "almgren_chriss"};
 inline constexpr std::array<std::string_view, 3> kCleanActionNames = {"flag", "drop", "halt"};
@@ -98,11 +95,43 @@ struct Config {
   };
   std::vector<Strategy> strategies;
 
+  // Supervised models (steps 4-6): labels, sampling, training, the model store. Training
+  // settings are read by `hftd train`; the prediction stage reads path, predict and the label.
   struct Models {
-    std::string dir;                    // "" = system.model_dir
-    std::string active;                 // model file name inside dir, "" = none yet
-    std::size_t ensemble_size = 5;      // trees ensembles averaged, 1..64
-    MissingValues missing_values = MissingValues::Native;
+    std::string path;                   // model store; "" = system.model_dir (restart)
+    bool predict = true;                // prediction stage on when a valid version is found
+    std::string target = "direction";   // direction | return
+    std::vector<std::string> horizons{"10", "50", "100"};  // events ("50") or time ("500ms", "2s")
+    std::string predict_horizon;        // the horizon predictions are made for; "" = the first
+    std::string threshold = "balance";  // balance (classes balanced on the training data) | a number
+    std::string threshold_unit = "ticks";  // ticks | bps (of the mid)
+    std::string sample_on = "top";      // event | top (a change of best price or size) | time
+    double sample_ms = 100;             // sample_on time: exchange-time step
+    std::size_t max_pending = 65536;    // samples waiting for their label, per instrument
+    std::vector<std::string> members{"boosted", "forest", "mlp", "logistic", "bayes"};
+    struct Boosted {
+      std::int64_t rounds = 300, max_depth = 6, early_stopping_rounds = 30;
+      double eta = 0.05, subsample = 0.8, colsample = 0.8, min_child_weight = 20, lambda = 1;
+      bool operator==(const Boosted&) const = default;
+    } boosted;
+    struct Forest {
+      std::int64_t trees = 100, max_depth = 8;
+      double subsample = 0.7, colsample = 0.7, min_child_weight = 20;
+      bool operator==(const Forest&) const = default;
+    } forest;
+    struct Mlp {
+      std::vector<std::string> hidden{"32", "16"};
+      std::int64_t epochs = 30, batch = 256, patience = 4;
+      double lr = 1e-3, l2 = 1e-4;
+      bool operator==(const Mlp&) const = default;
+    } mlp;
+    struct WalkForward {
+      std::int64_t folds = 4;
+      double min_train_fraction = 0.4, valid_fraction = 0.2, embargo_s = 0;
+      bool operator==(const WalkForward&) const = default;
+    } walk_forward;
+    std::int64_t train_threads = 2;     // XGBoost training threads
+    std::int64_t seed = 1;
     double online_learning_rate = 0.01; // online linear models, (0, 1]
     double forgetting_factor = 0.999;   // recursive least squares / Bayesian, (0, 1]
     double hawkes_decay_ms = 20;        // Hawkes kernel time constant, > 0
