@@ -32,6 +32,7 @@ Options::Options(int argc, char** argv, const std::vector<std::string>& value_op
         val = argv[++i];
       }
       values_[a] = val;
+      multi_[a].push_back(val);
     } else if (contains(flag_opts, a) && !inline_val) {
       values_[a] = "1";
     } else {

@@ -28,6 +28,8 @@ extern const Command kPublishCommand;
 extern const Command kReplayCommand;
 extern const Command kRunCommand;
 extern const Command kStudyCommand;
+extern const Command kTrainCommand;
+extern const Command kEvaluateCommand;
 
 // "--name value" and "--flag" options. Unknown options are errors (a typo must not be ignored).
 class Options {
@@ -37,6 +39,11 @@ class Options {
           const std::vector<std::string>& flag_opts = {});
   bool has(const std::string& name) const { return values_.count(name) != 0; }
   std::string str(const std::string& name, const std::string& def = {}) const;
+  // Every value given for a repeatable option, in order.
+  std::vector<std::string> all(const std::string& name) const {
+    auto it = multi_.find(name);
+    return it == multi_.end() ? std::vector<std::string>{} : it->second;
+  }
   std::string required(const std::string& name) const;
   std::int64_t integer(const std::string& name, std::int64_t def, std::int64_t lo,
                        std::int64_t hi) const;
@@ -45,6 +52,7 @@ class Options {
 
  private:
   std::map<std::string, std::string> values_;
+  std::map<std::string, std::vector<std::string>> multi_;
   bool help_ = false;
 };
 

@@ -27,7 +27,7 @@ const char* const kUsage =
     "  --input SOURCE      market data (pcap:F, lobster:F, dbn:F)\n"
     "  --config FILE       settings (layout, ring, batch, feed filter); default: built-in defaults\n"
     "  --layout L          fused (every stage on one thread) or split (feed | book, clean, features,\n"
-    "                      regime, monitor: a ring between them); overrides system.layout\n"
+    "                      regime, predict, monitor: a ring between them); overrides system.layout\n"
     "  --speed N           replay at N x the recorded pace (by exchange time); default: as fast as possible\n"
     "  --max-gap S         paced replays: a gap in exchange time longer than S seconds is waited as S\n"
     "                      (a weekend or a snapshot's old times cost nothing); default 1\n"
@@ -39,7 +39,7 @@ const char* const kUsage =
 std::vector<config::ThreadLayout> preset_layout(const std::string& name) {
   const unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
   const int hot = cpus > 1 ? 1 : -1;
-  const std::vector<std::string> rest = {"book", "clean", "features", "regime", "monitor"};
+  const std::vector<std::string> rest = {"book", "clean", "features", "regime", "predict", "monitor"};
   if (name == "fused") {
     std::vector<std::string> all = {"feed"};
     all.insert(all.end(), rest.begin(), rest.end());
@@ -138,7 +138,7 @@ int run(int argc, char** argv) {
   };
   const char* stage_desc[] = {"feed (read + decode, per event over its batch)", "book (apply + top of book)",
                               "clean (rules, quality flags)", "features (feature vector)", "regime (label, scores)",
-                              "monitor (count + digest)"};
+                              "predict (per event; a prediction's own cost below)", "monitor (count + digest)"};
   static_assert(std::size(stage_desc) == engine::Engine::kStages + 1);
   std::array<engine::LatencySummary, engine::Engine::kStages + 1> stage_lat;
   for (std::size_t s = 0; s <= engine::Engine::kStages; ++s) {
@@ -147,6 +147,9 @@ int run(int argc, char** argv) {
   }
   const auto e2e = engine::summarize(eng.end_to_end_latency());
   lat_line("end to end (feed release -> end of hot path)", e2e);
+  const auto& ps = eng.stage<engine::PredictStage>();
+  const auto pred_lat = engine::summarize(ps.latency);
+  if (pred_lat.count) lat_line("prediction (model inputs + ensemble, each one)", pred_lat);
   {  // steps 1-3, when their stages ran
     const auto& cl = eng.stage<engine::CleanStage>().cleaner;
     std::printf("\ncleaning rules fired:");
@@ -205,6 +208,23 @@ int run(int argc, char** argv) {
       std::printf("pacing: %llu gaps clamped to --max-gap, %llu events older than the last\n",
                   static_cast<unsigned long long>(pc.clamped.get()), static_cast<unsigned long long>(pc.backwards.get()));
   }
+  if (const model::ServingModel* m = ps.model()) {
+    const double n = static_cast<double>(std::max<std::uint64_t>(ps.made, 1));
+    std::printf("\npredictions: model %s, horizon %s, %zu inputs read of %zu; %llu made (down %.1f%%, flat %.1f%%, up %.1f%%), "
+                "digest %016llx\n",
+                m->version.c_str(), m->horizon.name().c_str(), m->used.size(), ps.inputs.size(),
+                static_cast<unsigned long long>(ps.made), 100.0 * static_cast<double>(ps.mix[0]) / n,
+                100.0 * static_cast<double>(ps.mix[1]) / n, 100.0 * static_cast<double>(ps.mix[2]) / n,
+                static_cast<unsigned long long>(ps.digest));
+    std::printf("  online, as labels arrived: %llu labelled, accuracy %.4f, macro F1 %.4f, log-loss %.4f "
+                "(%llu not followed: pending ring full or lost)\n",
+                static_cast<unsigned long long>(ps.labelled), ps.score.accuracy(), ps.score.macro_f1(), ps.score.log_loss(),
+                static_cast<unsigned long long>(ps.not_sampled + ps.lost));
+  } else if (cfg.models.predict) {
+    std::printf("\npredictions: none (%s)\n", ps.load.reason.empty() ? "no model" : ps.load.reason.c_str());
+  }
+  for (const auto& r : ps.load.refusals)
+    std::printf("  model version %s refused: %s: %s\n", r.version.c_str(), r.file.empty() ? "model" : r.file.c_str(), r.reason.c_str());
   std::printf("\nevents by kind (end of the hot path):\n");
   for (const auto& [k, v] : kinds) std::printf("  %-22s %12llu\n", k.c_str(), static_cast<unsigned long long>(v));
   print_map("source counts:", st.counts);
@@ -236,6 +256,13 @@ int run(int argc, char** argv) {
                  events ? secs * 1e9 / static_cast<double>(events) : 0.0, static_cast<long>(peak_rss_kib()),
                  static_cast<unsigned long long>(eng.stage<engine::MonitorStage>().digest));
     std::fprintf(f, "  \"label_digest\": \"%016llx\",\n", static_cast<unsigned long long>(eng.stage<engine::MonitorStage>().label_digest));
+    if (const model::ServingModel* m = ps.model())
+      std::fprintf(f, "  \"predictions\": {\"model\": \"%s\", \"horizon\": \"%s\", \"made\": %llu, \"labelled\": %llu, "
+                   "\"accuracy\": %.6f, \"macro_f1\": %.6f, \"log_loss\": %.6f, \"digest\": \"%016llx\", "
+                   "\"latency_ns\": {\"p50\": %.0f, \"p99\": %.0f, \"p99.9\": %.0f}},\n",
+                   m->version.c_str(), m->horizon.name().c_str(), static_cast<unsigned long long>(ps.made),
+                   static_cast<unsigned long long>(ps.labelled), ps.score.accuracy(), ps.score.macro_f1(),
+                   ps.score.log_loss(), static_cast<unsigned long long>(ps.digest), pred_lat.p50, pred_lat.p99, pred_lat.p999);
     std::fprintf(f, "  \"ring_full\": %llu,\n  \"ring_dropped\": %llu,\n  \"latency_ns\": {",
                  static_cast<unsigned long long>(fulls), static_cast<unsigned long long>(drops));
     constexpr std::size_t kN = engine::Engine::kStages + 1;

@@ -16,6 +16,8 @@ const Command* const kCommands[] = {
     &hft::app::kConvertCommand,
     &hft::app::kGenCommand,
     &hft::app::kFeaturesCommand,
+    &hft::app::kTrainCommand,
+    &hft::app::kEvaluateCommand,
     &hft::app::kCheckConfigCommand,
     &hft::app::kPublishCommand,
     &hft::app::kStudyCommand,

@@ -1069,7 +1069,7 @@ unsigned this_machine_cpus() { return std::thread::hardware_concurrency(); }
 
 Config default_config() {
   Config c;
-  c.system.layout.push_back(ThreadLayout{"hot", {"feed", "book", "clean", "features", "regime", "monitor"}, 1, Idle::Spin, 0});
+  c.system.layout.push_back(ThreadLayout{"hot", {"feed", "book", "clean", "features", "regime", "predict", "monitor"}, 1, Idle::Spin, 0});
   return c;
 }
 

@@ -36,7 +36,9 @@ features::FeatureConfig feature_config_for(const StageEnv& env) {
 }  // namespace
 
 FeatureStage::FeatureStage(StageEnv& env)
-    : engine(feature_config_for(env), env.max_instruments, env.cfg.system.max_instruments), books(*env.books) {}
+    : engine(feature_config_for(env), env.max_instruments, env.cfg.system.max_instruments), books(*env.books) {
+  env.features = &engine;
+}
 
 RegimeStage::RegimeStage(StageEnv& env)
     : RegimeStage(regime_config(env.cfg), env.max_instruments, env.live, env.cfg.system.max_instruments,

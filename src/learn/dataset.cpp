@@ -21,8 +21,7 @@ struct Collector {
   DatasetSpec spec;
   std::vector<std::uint8_t> want;
   std::size_t known = 0;
-  std::vector<engine::TopOfBook> last_top;
-  std::vector<Nanos> next_due;
+  std::unique_ptr<model::Sampler> sampler;
   // Per sample (in sampling order): inputs and labels as they resolve.
   model::Samples x;
   std::vector<std::vector<model::LabelValue>> labels;
@@ -37,23 +36,6 @@ struct Collector {
     for (const auto& in : src->instruments())
       if (in.symbol == spec.symbol && in.id < want.size()) want[in.id] = 1;
   }
-  bool due(const engine::Envelope& e) {
-    const InstrumentId id = e.ev.instrument;
-    switch (spec.sample_on) {
-      case SampleOn::Event: return true;
-      case SampleOn::Top: {
-        const engine::TopOfBook& a = last_top[id];
-        const bool changed = a.bid != e.top.bid || a.ask != e.top.ask || a.bid_qty != e.top.bid_qty || a.ask_qty != e.top.ask_qty;
-        last_top[id] = e.top;
-        return changed;
-      }
-      case SampleOn::Time:
-        if (e.ev.ts_exch < next_due[id]) return false;
-        next_due[id] = (e.ev.ts_exch / spec.sample_every + 1) * spec.sample_every;
-        return true;
-    }
-    return false;
-  }
   void on_event(const engine::Envelope& e) {
     const MarketEvent& ev = e.ev;
     if (ev.kind == EventKind::Directory || ev.kind == EventKind::System || ev.instrument >= want.size()) return;
@@ -67,7 +49,7 @@ struct Collector {
           labels[h][id] = v;
           resolved[h][id] = 1;
         });
-    if (snapshot || e.halted || !(e.top.bid > 0 && e.top.ask > 0 && e.top.bid < e.top.ask) || !due(e)) return;
+    if (snapshot || e.halted || !(e.top.bid > 0 && e.top.ask > 0 && e.top.bid < e.top.ask) || !sampler->due(ev.instrument, ev.ts_exch, e.top.bid, e.top.ask, e.top.bid_qty, e.top.ask_qty)) return;
     const std::uint64_t id = x.t.size();
     bool taken = true;
     for (auto& l : labelers) taken = l.add_sample(ev.instrument, id, ev.ts_exch) && taken;
@@ -100,20 +82,13 @@ using DatasetPipeline = engine::Pipeline<engine::BookStage, engine::CleanStage, 
 
 }  // namespace
 
-SampleOn parse_sample_on(const std::string& s) {
-  if (s == "event") return SampleOn::Event;
-  if (s == "top") return SampleOn::Top;
-  if (s == "time") return SampleOn::Time;
-  throw std::invalid_argument("sample_on: event, top or time, got '" + s + "'");
-}
-
 DatasetSpec dataset_spec(const config::Config& cfg) {
   DatasetSpec s;
   for (const auto& h : cfg.models.horizons) s.horizons.push_back(model::parse_horizon(h));
-  s.sample_on = parse_sample_on(cfg.models.sample_on);
+  s.sample_on = model::parse_sample_on(cfg.models.sample_on);
   s.sample_every = static_cast<Nanos>(cfg.models.sample_ms * 1e6);
   if (s.sample_every <= 0) s.sample_every = 1;
-  s.max_pending = cfg.models.max_pending;
+  s.max_pending = std::max<std::size_t>(cfg.models.max_pending, 1 << 16);  // offline: room for bursts
   return s;
 }
 
@@ -138,10 +113,9 @@ Dataset build_dataset(const config::Config& cfg_in, std::unique_ptr<feed::EventS
   const double tick_currency = static_cast<double>(cfg.features.tick) / static_cast<double>(kPriceScale);
   c.inputs = model::InputMap(fe.schema().names, tick_currency);
   for (const auto& h : spec.horizons)
-    c.labelers.emplace_back(h, cfg.features.tick, max_instruments, spec.max_pending, std::min<std::size_t>(max_instruments, 4096));
+    c.labelers.emplace_back(h, cfg.features.tick, max_instruments, model::Labeler::pending_for(h, spec.max_pending), 0);
   c.want.assign(max_instruments, spec.symbol.empty() ? 1 : 0);
-  c.last_top.assign(max_instruments, engine::TopOfBook{});
-  c.next_due.assign(max_instruments, std::numeric_limits<Nanos>::min());
+  c.sampler = std::make_unique<model::Sampler>(spec.sample_on, spec.sample_every, max_instruments);
   c.x.cols = c.inputs.size();
   c.x.names = c.inputs.names();
   c.labels.resize(spec.horizons.size());

@@ -43,6 +43,13 @@ Horizon parse_horizon(const std::string& s) {
   return h;
 }
 
+SampleOn parse_sample_on(const std::string& s) {
+  if (s == "event") return SampleOn::Event;
+  if (s == "top") return SampleOn::Top;
+  if (s == "time") return SampleOn::Time;
+  throw std::invalid_argument("sample_on: event, top or time, got '" + s + "'");
+}
+
 double balanced_threshold(std::vector<double> moves, double min_alpha) noexcept {
   if (moves.empty()) return min_alpha;
   for (double& m : moves) m = std::fabs(m);
@@ -67,6 +74,10 @@ bool Labeler::add_sample(InstrumentId id, std::uint64_t sample_id, Nanos t) noex
   if (s.mid2 == 0) {
     ++cnt_.no_mid;
     return false;
+  }
+  if (!s.ring && pool_.empty()) {
+    s.own.resize(max_pending_);
+    s.ring = s.own.data();
   }
   if (!s.ring) {
     if (pool_used_ + max_pending_ > pool_.size()) {

@@ -35,10 +35,10 @@ inline constexpr std::array<std::string_view, 7> kLogLevels = {
 // The hot-path stages in pipeline order. A layout puts each stage it runs on exactly one thread,
 // in this order across the threads as listed. feed, book and monitor are required; clean,
 // features and regime are optional and read the book, so they run on the book's thread.
-inline constexpr std::array<std::string_view, 6> kPipelineStages = {"feed",     "book",   "clean",
-                                                                    "features", "regime", "monitor"};
+inline constexpr std::array<std::string_view, 7> kPipelineStages = {"feed",   "book",    "clean",  "features",
+                                                                    "regime", "predict", "monitor"};
 inline constexpr std::array<std::string_view, 3> kRequiredStages = {"feed", "book", "monitor"};
-inline constexpr std::array<std::string_view, 3> kBookThreadStages = {"clean", "features", "regime"};
+inline constexpr std::array<std::string_view, 4> kBookThreadStages = {"clean", "features", "regime", "predict"};
 
 struct ThreadLayout {
   std::string name;
@@ -107,7 +107,7 @@ struct Config {
     std::string threshold_unit = "ticks";  // ticks | bps (of the mid)
     std::string sample_on = "top";      // event | top (a change of best price or size) | time
     double sample_ms = 100;             // sample_on time: exchange-time step
-    std::size_t max_pending = 65536;    // samples waiting for their label, per instrument
+    std::size_t max_pending = 1024;     // time horizons: samples waiting for their label, per instrument
     std::vector<std::string> members{"boosted", "forest", "mlp", "logistic", "bayes"};
     struct Boosted {
       std::int64_t rounds = 300, max_depth = 6, early_stopping_rounds = 30;

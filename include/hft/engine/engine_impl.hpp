@@ -111,6 +111,7 @@ BasicEngine<P>::BasicEngine(const config::Config& cfg, std::unique_ptr<feed::Eve
   env.sched = &sched_;
   env.orders = &router_;
   env.clock = &clock_;
+  env.ns_per_tick = ns_per_tick_;
   pipe_ = std::make_unique<P>(env);
   initial_ = settings_of(cfg);
   control_core_ = cfg.system.control_core;

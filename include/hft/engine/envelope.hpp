@@ -16,6 +16,17 @@ struct TopOfBook {
   Volume bid_qty = 0, ask_qty = 0;
 };
 
+// Set by the prediction stage when it made a prediction after this event (made = 1): the
+// ensemble's class probabilities (down, flat, up), expected return and confidence; model is
+// the prediction stage's index of the model version that made it.
+struct PredictionView {
+  float p[3];
+  float exp_ret_bps;
+  float confidence;
+  std::uint16_t model;
+  std::uint8_t made;
+};
+
 struct alignas(64) Envelope {
   MarketEvent ev;
   std::uint64_t t_in = 0;    // rdtsc when the feed stage released the event
@@ -23,6 +34,7 @@ struct alignas(64) Envelope {
   std::uint32_t quality = 0; // set by the clean stage: bit r = cleaning rule r fired
   bool halted = false;       // set by the clean stage: trading on ev.instrument is halted
   std::uint8_t regime = 0;   // set by the regime stage: the instrument's regime label
+  PredictionView pred;       // set by the prediction stage
 
   // A fresh envelope for an event released at t_in: every other field as the stages expect it
   // before they run (nothing may leak from an earlier event).

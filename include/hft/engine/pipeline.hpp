@@ -23,6 +23,7 @@
 // May touch: config/, core/, engine/ (envelope, clock, orders), book/ (for StageEnv).
 #pragma once
 #include <array>
+#include <atomic>
 #include <concepts>
 #include <cstdint>
 #include <memory>
@@ -37,8 +38,20 @@
 #include "hft/telemetry/tsc_clock.hpp"
 
 namespace hft::book { class Books; }
+namespace hft::features { class FeatureEngine; }
 
 namespace hft::engine {
+
+// Single-writer counter readable from another thread: a relaxed load and store (no locked
+// instruction), so the owner pays what a plain increment costs and readers see no torn values.
+// One writer each: a counter two threads bump is two counters (see GarchRefits).
+struct RelaxedCounter {
+  std::atomic<std::uint64_t> v{0};
+  void add(std::uint64_t n = 1) noexcept { v.store(v.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
+  void set(std::uint64_t n) noexcept { v.store(n, std::memory_order_relaxed); }
+  std::uint64_t get() const noexcept { return v.load(std::memory_order_relaxed); }
+};
+
 
 // What a stage may use when it is built.
 struct StageEnv {
@@ -48,6 +61,8 @@ struct StageEnv {
   bool epoch_times = false;          // the source's ts_exch counts from the Unix epoch (else midnight)
   int trading_date = 0;              // YYYYMMDD when the source's times do not give it (0: unknown)
   const book::Books* books = nullptr;  // set by the book stage, for the stages after it
+  const features::FeatureEngine* features = nullptr;  // set by the feature stage, likewise
+  double ns_per_tick = 1.0;          // rdtsc ticks to ns (the engine's calibration)
   Scheduler* sched = nullptr;        // timers and reports (order thread only)
   OrderRouter* orders = nullptr;     // order intents out (order thread only)
   const Clock* clock = nullptr;      // exchange time (order thread only)

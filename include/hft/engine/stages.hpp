@@ -20,20 +20,11 @@
 #include "hft/core/spsc_ring.hpp"
 #include "hft/engine/envelope.hpp"
 #include "hft/engine/pipeline.hpp"
+#include "hft/engine/predict_stage.hpp"
 #include "hft/features/features.hpp"
 #include "hft/regime/detector.hpp"
 
 namespace hft::engine {
-
-// Single-writer counter readable from another thread: a relaxed load and store (no locked
-// instruction), so the owner pays what a plain increment costs and readers see no torn values.
-// One writer each: a counter two threads bump is two counters (see GarchRefits).
-struct RelaxedCounter {
-  std::atomic<std::uint64_t> v{0};
-  void add(std::uint64_t n = 1) noexcept { v.store(v.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
-  void set(std::uint64_t n) noexcept { v.store(n, std::memory_order_relaxed); }
-  std::uint64_t get() const noexcept { return v.load(std::memory_order_relaxed); }
-};
 
 // Applies every event to the L3 books and stamps the resulting top of book on the envelope.
 struct BookStage {
@@ -337,7 +328,7 @@ struct MonitorStage {
 
 // The engine's pipeline: the stage types in order. A new stage is one entry here (and its name
 // in config::kPipelineStages, which the layout is validated against; checked below).
-using DefaultPipeline = Pipeline<BookStage, CleanStage, FeatureStage, RegimeStage, MonitorStage>;
+using DefaultPipeline = Pipeline<BookStage, CleanStage, FeatureStage, RegimeStage, PredictStage, MonitorStage>;
 
 constexpr bool names_match_config() {
   if (DefaultPipeline::kSize + 1 != config::kPipelineStages.size() || config::kPipelineStages[0] != "feed") return false;

@@ -23,8 +23,7 @@
 
 namespace hft::learn {
 
-enum class SampleOn : std::uint8_t { Event, Top, Time };
-SampleOn parse_sample_on(const std::string& s);  // event | top | time; throws std::invalid_argument
+using model::SampleOn;
 
 struct DatasetSpec {
   std::vector<model::Horizon> horizons;

@@ -13,9 +13,13 @@
 // May touch: core/ only. No allocation after construction: pending rings come from a pool built
 // for max_active instruments (an instrument takes one at its first sample; instruments beyond
 // the pool take no samples, counted), and a full ring drops the new sample (counted).
+// max_active = 0 (offline use): each instrument's ring is allocated at its first sample.
+// An event horizon of k never has more than k samples pending (one sample an event at most):
+// pending_for() gives the ring size that never drops.
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -51,6 +55,49 @@ inline int class_of(double move, double alpha) noexcept {
 // third of them are flat), at least min_alpha. Values are copied.
 double balanced_threshold(std::vector<double> moves, double min_alpha = 0) noexcept;
 
+// When a sample is taken (bursts must not dominate a training set): every event, every change
+// of the top of book (a best price or size), or the first event at or after each multiple of
+// `every` ns of exchange time, per instrument. The dataset builder and the prediction stage use
+// the same rule, so the model serves the rows it was trained on.
+enum class SampleOn : std::uint8_t { Event, Top, Time };
+SampleOn parse_sample_on(const std::string& s);  // event | top | time; throws std::invalid_argument
+
+class Sampler {
+ public:
+  Sampler(SampleOn on, Nanos every, std::size_t max_instruments)
+      : on_(on), every_(every > 0 ? every : 1), last_(on == SampleOn::Top ? max_instruments : 0),
+        next_(on == SampleOn::Time ? max_instruments : 0, std::numeric_limits<Nanos>::min()) {}
+  // Called for every (valid-book) event of an instrument below max_instruments.
+  bool due(InstrumentId id, Nanos t, Price bid, Price ask, Volume bid_qty, Volume ask_qty) noexcept {
+    switch (on_) {
+      case SampleOn::Event: return true;
+      case SampleOn::Top: {
+        Top& a = last_[id];
+        const Top now{bid, ask, bid_qty, ask_qty};
+        const bool changed = !(a == now);
+        a = now;
+        return changed;
+      }
+      case SampleOn::Time:
+        if (t < next_[id]) return false;
+        next_[id] = (t / every_ + 1) * every_;
+        return true;
+    }
+    return false;
+  }
+
+ private:
+  struct Top {
+    Price bid = 0, ask = 0;
+    Volume bq = 0, aq = 0;
+    bool operator==(const Top&) const = default;
+  };
+  SampleOn on_;
+  Nanos every_;
+  std::vector<Top> last_;
+  std::vector<Nanos> next_;
+};
+
 struct LabelCounters {
   std::uint64_t samples = 0, resolved = 0, dropped_full = 0, no_mid = 0, bad_instrument = 0, over_capacity = 0;
 };
@@ -59,6 +106,10 @@ class Labeler {
  public:
   // tick: price units of a tick (e.g. 100 = $0.01 at 1e-4 scale).
   Labeler(Horizon h, Price tick, std::size_t max_instruments, std::size_t max_pending, std::size_t max_active = 64);
+  // The ring size for horizon h: k + 1 for k events, else max_pending.
+  static std::size_t pending_for(const Horizon& h, std::size_t max_pending) noexcept {
+    return h.unit == HorizonUnit::Events ? static_cast<std::size_t>(h.value) + 1 : max_pending;
+  }
 
   // Every event of an instrument, in order, before the sample of that event (if any): top of
   // book after the event (0 = side empty). Calls emit(sample_id, LabelValue) for each pending
@@ -86,6 +137,7 @@ class Labeler {
     std::int64_t n = 0, sum2 = 0, mid2 = 0;
     Nanos t = 0;
     Pending* ring = nullptr;  // max_pending slots from the pool, once the instrument has a sample
+    std::vector<Pending> own; // offline (max_active 0): the ring's storage
     std::size_t head = 0, size = 0;
   };
   LabelValue value(const Pending& p, std::int64_t sum2_end, std::int64_t n_end, std::int64_t mid2_end, Nanos t_end) const noexcept;

@@ -1,0 +1,98 @@
+// Prediction (step 6), the stage after the regime stage: at each sampling point of an instrument
+// (models.sample_on, the rule the model was trained with) it computes the model's inputs from
+// the feature state (only the ones the model reads), runs the ensemble and writes the
+// prediction into the envelope (class probabilities, expected return, confidence, the model
+// version's index). The same stage follows its own predictions: a streaming labeler resolves
+// each one when its horizon has passed (nothing waits), and the online figures (accuracy,
+// macro F1, log-loss) and the online members (logistic regression, Bayesian linear) take every
+// label in event order, so replays give the same predictions on every run and layout.
+//
+// The model version is read through one pointer (current), which a learner may swap; the stage
+// keeps the version it serves alive (owner). No model in the store (or predict off): the stage
+// passes events through and counts nothing.
+//
+// May touch: model/ (serving model, labels, inputs), features/ (reads the feature state).
+// No allocation, lock or I/O in on_event: rings and per-instrument state are built at start.
+#pragma once
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "hft/core/types.hpp"
+#include "hft/engine/envelope.hpp"
+#include "hft/engine/pipeline.hpp"
+#include "hft/model/labels.hpp"
+#include "hft/model/serving.hpp"
+#include "hft/telemetry/histogram.hpp"
+#include "hft/telemetry/metrics.hpp"
+
+namespace hft::engine {
+
+// Whether an event may be a sample point at all (the dataset builder uses the same rule): a
+// market event, not part of a snapshot, on an instrument that is not halted, with a two-sided
+// uncrossed book.
+inline bool samplable(const Envelope& e) noexcept {
+  const MarketEvent& ev = e.ev;
+  return ev.kind != EventKind::Directory && ev.kind != EventKind::System && (ev.flags & evflag::kSnapshot) == 0 &&
+         !e.halted && e.top.bid > 0 && e.top.ask > 0 && e.top.bid < e.top.ask;
+}
+
+struct OnlineScore {
+  std::array<std::uint64_t, 9> confusion{};  // [true][predicted]
+  double log_loss_sum = 0;
+  std::uint64_t n = 0;
+  void add(int truth, const float* p) noexcept;
+  double accuracy() const noexcept;
+  double macro_f1() const noexcept;
+  double log_loss() const noexcept { return n ? log_loss_sum / static_cast<double>(n) : 0.0; }
+};
+
+struct PredictStage {
+  static constexpr std::string_view kName = "predict";
+  static constexpr bool kReadsBook = true;  // reads the feature state
+  explicit PredictStage(StageEnv& env);
+  bool on_event(Envelope& e) noexcept;
+  void publish() noexcept;
+
+  // Serves m (tests, a learner): takes effect at the next event. Not for the hot thread.
+  void serve(std::shared_ptr<const model::ServingModel> m);
+  const model::ServingModel* model() const noexcept { return current.load(std::memory_order_acquire); }
+
+  const features::FeatureEngine* fe = nullptr;
+  std::size_t max_instr = 0;
+  model::InputMap inputs;
+  model::ServingLoad load;           // what loading the store found (refusals listed)
+  std::shared_ptr<const model::ServingModel> owner;
+  std::atomic<const model::ServingModel*> current{nullptr};
+  std::vector<std::string> versions;  // model index -> version name
+  std::unique_ptr<model::Labeler> labeler;
+  std::unique_ptr<model::Sampler> sampler;
+  double online_lr = 0.01;
+
+  // Predictions waiting for their label: slot = sample id % capacity (older ones are lost, counted).
+  std::size_t capacity = 1 << 16, cols = 0;
+  std::vector<float> ring_p, ring_row;
+  std::vector<std::uint64_t> ring_id;
+  std::vector<float> defs, row;
+  std::uint64_t next_sample = 0;
+  model::LogisticModel online_logistic;  // copies of the model's online members, updated per label
+  model::BayesLinear online_bayes;
+  bool has_online_logistic = false, has_online_bayes = false;
+
+  // Figures (hot thread), published as counters.
+  std::uint64_t made = 0, labelled = 0, lost = 0, not_sampled = 0;
+  std::array<std::uint64_t, 3> mix{};
+  OnlineScore score;
+  std::uint64_t digest = 0xCBF29CE484222325ull;  // every prediction's probabilities, bits, in order
+  telemetry::LatencyHistogram latency;            // ns: inputs + ensemble, per prediction
+  double ns_per_tick = 1.0;
+  RelaxedCounter made_out, labelled_out;
+
+ private:
+  void on_label(std::uint64_t id, const model::LabelValue& v) noexcept;
+};
+
+}  // namespace hft::engine
