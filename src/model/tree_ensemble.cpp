@@ -28,9 +28,6 @@ T take(R&& r, const std::string& what) {
   return v;
 }
 
-od::value field(od::object& o, const char* key, const std::string& where) {
-  return take<od::value>(o.find_field_unordered(key), where + "." + key);
-}
 od::object object_field(od::object& o, const char* key, const std::string& where) {
   return take<od::object>(o.find_field_unordered(key).get_object(), where + "." + key);
 }
@@ -215,6 +212,13 @@ TreeEnsemble TreeEnsemble::from_xgboost_json(std::string_view json) {
   if (json.empty()) fail("empty model text");
   TreeEnsemble e;
   simdjson::padded_string text(json);
+  {
+    // The On Demand reader below trusts the document's structure (a truncated document can
+    // make it read past the end); the DOM parser validates all of it first.
+    simdjson::dom::parser dom;
+    simdjson::dom::element ignored;
+    if (auto err = dom.parse(text).get(ignored)) fail(std::string("not valid JSON: ") + simdjson::error_message(err));
+  }
   od::parser parser;
   od::document doc = take<od::document>(parser.iterate(text), "parse");
   od::object root = take<od::object>(doc.get_object(), "top level");
@@ -310,6 +314,7 @@ TreeEnsemble TreeEnsemble::from_xgboost_json(std::string_view json) {
       st.pop_back();
       if (r.left[i] == -1) continue;
       e.used_.push_back(static_cast<std::uint32_t>(r.split[i]));
+      e.splits_.emplace_back(static_cast<std::uint32_t>(r.split[i]), r.cond[i]);
       st.push_back(static_cast<std::size_t>(r.left[i]));
       st.push_back(static_cast<std::size_t>(r.right[i]));
     }
@@ -356,10 +361,10 @@ TreeEnsemble TreeEnsemble::from_xgboost_json(std::string_view json) {
   } else {
     // Linked layout: nodes of a tree in breadth-first order, the two children adjacent.
     for (const RawTree& r : trees) {
-      const auto root = static_cast<std::uint32_t>(e.nodes_.size());
-      e.roots_.push_back(root);
+      const auto top = static_cast<std::uint32_t>(e.nodes_.size());
+      e.roots_.push_back(top);
       e.nodes_.push_back({});
-      std::vector<std::pair<std::size_t, std::uint32_t>> queue{{0, root}};  // (raw, slot)
+      std::vector<std::pair<std::size_t, std::uint32_t>> queue{{0, top}};  // (raw, slot)
       for (std::size_t q = 0; q < queue.size(); ++q) {
         auto [i, slot] = queue[q];
         if (r.left[i] == -1) {

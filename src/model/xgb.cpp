@@ -59,9 +59,9 @@ void array_interface(char* buf, std::size_t n, const float* x, std::size_t rows,
 }
 const char* predict_config(bool margin) {
   // type 0: value (objective's transform), 1: margin. iteration_end 0: all trees.
-  return margin ? "{\"type\": 1, \"training\": false, \"iteration_begin\": 0, \"iteration_end\": 0, "
+  return margin ? "{\"type\": 1, \"cache_id\": 0, \"training\": false, \"iteration_begin\": 0, \"iteration_end\": 0, "
                   "\"strict_shape\": false, \"missing\": NaN}"
-                : "{\"type\": 0, \"training\": false, \"iteration_begin\": 0, \"iteration_end\": 0, "
+                : "{\"type\": 0, \"cache_id\": 0, \"training\": false, \"iteration_begin\": 0, \"iteration_end\": 0, "
                   "\"strict_shape\": false, \"missing\": NaN}";
 }
 
@@ -245,7 +245,15 @@ XgbModel train_xgb(const Samples& train, const Samples* valid, const XgbParams& 
     s.eval_metric = std::move(m.eval_metric);
     s.valid_history = std::move(m.valid_history);
     s.train_history = std::move(m.train_history);
-    return s;
+    m = std::move(s);
+  }
+  // A slice does not carry the input names over: set them on the booster itself, so that the
+  // saved model and gain_importance name the inputs.
+  if (train.names.size() == train.cols) {
+    std::vector<const char*> inputs;
+    for (const auto& n : train.names) inputs.push_back(n.c_str());
+    check(XGBoosterSetStrFeatureInfo(m.booster_, "feature_name", inputs.data(), inputs.size()),
+          "XGBoosterSetStrFeatureInfo");
   }
   return m;
 }

@@ -34,6 +34,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace hft::model {
@@ -62,6 +63,8 @@ class TreeEnsemble {
   std::size_t num_trees() const noexcept { return group_.size(); }
   // Sorted unique features that some split tests.
   std::span<const std::uint32_t> used_features() const noexcept { return used_; }
+  // (feature, threshold) of every reachable split, tree by tree (tests put them in rows).
+  const std::vector<std::pair<std::uint32_t, float>>& splits() const noexcept { return splits_; }
   TreeObjective objective() const noexcept { return objective_; }
   const std::string& objective_name() const noexcept { return objective_name_; }
   float base_margin() const noexcept { return base_margin_; }
@@ -106,6 +109,7 @@ class TreeEnsemble {
   bool perfect_ = true;
   bool avx2_ = false;
   std::vector<std::uint32_t> used_;
+  std::vector<std::pair<std::uint32_t, float>> splits_;
   std::vector<std::uint32_t> group_;  // output group of each tree
 
   // Padded layout: block k of 8 trees holds inner nodes [k][h][lane] (h < 2^D - 1) in fs_ / b_
