@@ -140,6 +140,18 @@ int XgbModel::boosted_rounds() const {
   return n;
 }
 
+void XgbModel::set_param(const std::string& key, const std::string& value) {
+  check(XGBoosterSetParam(booster_, key.c_str(), value.c_str()), ("XGBoosterSetParam " + key).c_str());
+}
+
+XgbModel XgbModel::slice(int begin, int end) const {
+  BoosterHandle out = nullptr;
+  check(XGBoosterSlice(booster_, begin, end, 1, &out), "XGBoosterSlice");
+  XgbModel m(out);
+  m.best_iteration = m.boosted_rounds() - 1;
+  return m;
+}
+
 std::vector<float> XgbModel::predict(const Samples& s, bool margin) const {
   DMatrix m;
   make_dmatrix(s, m, false);

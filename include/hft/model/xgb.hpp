@@ -57,6 +57,10 @@ class XgbModel {
   // (feature name, total gain) for every feature used in a split (XGBoosterFeatureScore).
   std::vector<std::pair<std::string, double>> gain_importance() const;
   int boosted_rounds() const;
+  // XGBoosterSetParam on the model (e.g. nthread for prediction).
+  void set_param(const std::string& key, const std::string& value);
+  // Rounds [begin, end) as a new model (XGBoosterSlice); the training history is not copied.
+  XgbModel slice(int begin, int end) const;
 
   // Set by train_xgb: the round (0-based) whose validation metric was best and to which the
   // model was sliced (rounds - 1 without validation); the metric per round trained, on the
