@@ -1,0 +1,126 @@
+// Flattened tree-ensemble evaluator for XGBoost gbtree models (boosted trees and random forests):
+// loaded once from XGBoost's JSON model text (off the hot path: parses, validates, allocates),
+// then predict() evaluates one row with no allocation, lock or syscall, bit for bit what
+// XGBoost 1.7 predicts for that row (same branches, same float32 leaf sums in tree order, same
+// transform), at a few ns per tree instead of XGBoost's microseconds of per-call setup.
+//
+// XGBoost 1.7 semantics reproduced (src/predictor/predict_fn.h, cpu_predictor.cc, common/math.h,
+// learner.cc, objective/*):
+//  - a NaN input is missing and goes to the node's default child; any other value, +/-inf
+//    included, goes left when value < threshold (float32 compare), else right;
+//  - margin[g] = base_margin + leaf values of the trees of output group g (tree_info), summed
+//    into a float32 in tree order; base_margin = ProbToMargin(base_score): the logit for the
+//    logistic objectives, base_score itself otherwise;
+//  - predict() applies the objective's transform with XGBoost's formulas: Sigmoid
+//    (1 / (expf(min(-x, 88.7)) + 1 + 1e-16f)) for binary:logistic and reg:logistic, Softmax
+//    (float max, double sum of expf) for multi:softprob, identity for reg:squarederror and
+//    binary:logitraw.
+// Refused with std::runtime_error (naming the tree and node): gblinear and dart boosters,
+// other objectives, categorical splits, vector leaves, bad child indices, shared or cyclic
+// nodes, split features >= num_feature, NaN thresholds, non-finite leaves, malformed JSON.
+//
+// Layout (why it is fast): trees of depth <= kMaxPerfectDepth are padded to complete binary
+// trees of the ensemble's depth D (a missing branch repeats its leaf below, so the result is
+// unchanged), stored in heap order (children of node h at 2h+1, 2h+2: no child pointers) and
+// in blocks of 8 trees interleaved node by node. A row walks the 8 trees of a block in
+// lockstep, D branch-free steps each (AVX2 gathers when the CPU has them, else scalar), so the
+// loads of 8 independent walks overlap; then the block's 8 leaves are added in tree order.
+// Deeper models use a plain linked walk.
+//
+// May touch: nothing (simdjson to parse).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace hft::model {
+
+enum class TreeObjective : std::uint8_t {
+  SquaredError,    // reg:squarederror: identity
+  Logistic,        // binary:logistic, reg:logistic: sigmoid, base_score is a probability
+  LogitRaw,        // binary:logitraw: identity, base_score is a probability
+  Softprob,        // multi:softprob: softmax over the groups
+};
+
+class TreeEnsemble {
+ public:
+  static constexpr int kMaxPerfectDepth = 8;  // 255 nodes + 256 leaves (3 KiB) a padded tree
+  static constexpr std::size_t kBlock = 8;    // trees walked in lockstep
+
+  // Throws std::runtime_error saying what is wrong (and in which tree / node).
+  static TreeEnsemble from_xgboost_json(std::string_view json);
+
+  // out: num_groups() floats. row: num_features() floats; only used_features() are read.
+  void predict_margin(const float* row, float* out) const noexcept;
+  void predict(const float* row, float* out) const noexcept;
+
+  std::size_t num_features() const noexcept { return num_features_; }
+  std::size_t num_groups() const noexcept { return num_groups_; }
+  std::size_t num_trees() const noexcept { return group_.size(); }
+  // Sorted unique features that some split tests.
+  std::span<const std::uint32_t> used_features() const noexcept { return used_; }
+  // (feature, threshold) of every reachable split, tree by tree (tests put them in rows).
+  const std::vector<std::pair<std::uint32_t, float>>& splits() const noexcept { return splits_; }
+  TreeObjective objective() const noexcept { return objective_; }
+  const std::string& objective_name() const noexcept { return objective_name_; }
+  float base_margin() const noexcept { return base_margin_; }
+  int depth() const noexcept { return depth_; }              // deepest leaf (root = 0)
+  bool perfect_layout() const noexcept { return perfect_; }  // else the linked walk
+  bool uses_avx2() const noexcept { return avx2_; }
+  // For tests and benchmarks: force the scalar walk (or AVX2 back on, if the CPU has it).
+  void set_avx2(bool on) noexcept;
+
+  // XGBoost's output transforms, exposed for tests.
+  static float sigmoid(float x) noexcept;
+  static void softmax(float* v, std::size_t n) noexcept;
+
+  // One node of the linked layout (and the padded layout's node test). The test is uniform:
+  // go to the "first" child when !(x' >= b), where x' = x with its sign bit flipped when
+  // `flip` is set (bit 31 of fs). NaN fails >= and so takes the first child; the first child
+  // is the default one:
+  //  - default left: first = left, b = threshold, no flip: x < t or NaN -> left;
+  //  - default right: first = right, b = -prev(t), flip: !(-x >= -prev(t)) = !(x <= prev(t))
+  //    = !(x < t) for any non-NaN x (prev(t) = largest float below t), and NaN -> right.
+  // So a step is one compare and no branch on missing values.
+  struct LinkedNode {
+    std::uint32_t fs;     // feature | flip << 31
+    float b;              // compare value, or the leaf value when first == 0
+    std::uint32_t first;  // first child (the second is first + 1); 0 = leaf
+    std::uint32_t pad_;
+  };
+
+ private:
+  template <bool kSingleGroup>
+  void margin_perfect_scalar(const float* row, float* out) const noexcept;
+  template <bool kSingleGroup>
+  void margin_perfect_avx2(const float* row, float* out) const noexcept;
+  void margin_linked(const float* row, float* out) const noexcept;
+
+  TreeObjective objective_ = TreeObjective::SquaredError;
+  std::string objective_name_;
+  std::size_t num_features_ = 0;
+  std::size_t num_groups_ = 1;
+  float base_margin_ = 0;
+  int depth_ = 0;
+  bool perfect_ = true;
+  bool avx2_ = false;
+  std::vector<std::uint32_t> used_;
+  std::vector<std::pair<std::uint32_t, float>> splits_;
+  std::vector<std::uint32_t> group_;  // output group of each tree
+
+  // Padded layout: block k of 8 trees holds inner nodes [k][h][lane] (h < 2^D - 1) in fs_ / b_
+  // and leaves [k][l][lane] (l < 2^D) in leaf_.
+  std::vector<std::uint32_t> fs_;
+  std::vector<float> b_;
+  std::vector<float> leaf_;
+
+  // Linked layout: each tree's nodes from roots_[t]; children are adjacent.
+  std::vector<LinkedNode> nodes_;
+  std::vector<std::uint32_t> roots_;
+};
+
+}  // namespace hft::model
