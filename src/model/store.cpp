@@ -1,6 +1,7 @@
 #include "hft/model/store.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
