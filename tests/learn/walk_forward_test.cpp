@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <set>
@@ -197,7 +198,9 @@ TEST(PurgedKFold, MatchesBruteForceWithEmbargo) {
         if (ok && !in_embargo) ref.push_back(i);
       }
       EXPECT_EQ(f.train, ref) << "embargo " << emb;
-      if (emb == 200 && f.test.back() + 1 < s.t.size()) EXPECT_GT(embargoed, 0u);
+      if (emb == 200 && f.test.back() + 1 < s.t.size()) {
+        EXPECT_GT(embargoed, 0u);
+      }
     }
     EXPECT_EQ(covered, s.t.size());
   }
