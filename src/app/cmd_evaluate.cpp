@@ -12,6 +12,7 @@
 #include "hft/features/features.hpp"
 #include "hft/learn/dataset.hpp"
 #include "hft/learn/train.hpp"
+#include "hft/model/serving.hpp"
 #include "hft/model/store.hpp"
 #include "model_report.hpp"
 

@@ -9,6 +9,7 @@
 #include "cli.hpp"
 #include "hft/learn/dataset.hpp"
 #include "hft/learn/train.hpp"
+#include "hft/model/serving.hpp"
 #include "hft/model/store.hpp"
 #include "model_report.hpp"
 

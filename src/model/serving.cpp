@@ -4,7 +4,7 @@
 
 namespace hft::model {
 
-std::string horizon_prefix(const std::string& horizon_name) { return "h" + horizon_name + "/"; }
+std::string horizon_prefix(const std::string& horizon_name) { return "h" + horizon_name + "-"; }
 
 std::shared_ptr<const ServingModel> make_serving(const LoadedVersion& v, const InputMap& inputs, const Horizon& horizon) {
   auto m = std::make_shared<ServingModel>();

@@ -42,7 +42,7 @@ struct ServingLoad {
   std::string reason;                         // why none was chosen
 };
 
-// The store's model files of one horizon (its files are "h<name>/...").
+// The store's model files of one horizon are named "h<name>-...", e.g. h50ev-boosted.json.
 std::string horizon_prefix(const std::string& horizon_name);
 ServingLoad load_serving(const std::filesystem::path& dir, std::uint64_t feature_schema_hash, const InputMap& inputs,
                          const Horizon& horizon);
