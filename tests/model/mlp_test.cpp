@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <new>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -11,7 +14,20 @@
 #include <vector>
 
 #include "hft/learn/metrics.hpp"
+#include "hft/model/calibration.hpp"
 #include "hft/model/linear.hpp"
+
+// Counts every allocation of this test program, to check that the hot-path calls make none.
+namespace {
+std::atomic<long> g_allocations{0};
+}
+void* operator new(std::size_t n) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -73,6 +89,7 @@ TEST(Mlp, LearnsXorBetterThanLinear) {
     double acc_mlp = accuracy_of(te, k, [&](const float* r, float* o) { m.predict(r, o); });
     double acc_lin = accuracy_of(te, k, [&](const float* r, float* o) { lin.predict(r, o); });
     // The classes are not linearly separable: a linear model is near the majority rate.
+    std::printf("XOR k=%d mlp %.3f lin %.3f\n", k, acc_mlp, acc_lin);
     EXPECT_GT(acc_mlp, 0.85) << k;
     EXPECT_LT(acc_lin, 0.65) << k;
     EXPECT_GT(acc_mlp, acc_lin + 0.25) << k;
@@ -103,6 +120,7 @@ TEST(Mlp, RegressionLearnsASquare) {
   std::vector<float> pred(te.rows());
   for (std::size_t i = 0; i < te.rows(); ++i) m.predict(te.row(i).data(), &pred[i]);
   auto rm = hft::learn::regression_metrics(pred, te.y);
+  std::printf("sq r2 %.4f\n", rm.r2);
   EXPECT_GT(rm.r2, 0.95);  // a linear fit of a centred square explains ~0
 }
 
@@ -320,6 +338,44 @@ TEST(Mlp, BadTrainingInputThrows) {
   cfg.hidden = {4};
   tr.y[0] = 0.5f;
   EXPECT_THROW(hft::model::train_mlp(tr, Samples{}, cfg, 3), std::invalid_argument);
+}
+
+}  // namespace
+
+namespace {
+
+// predict / update / apply of every model here: no allocation (the hot path's rule).
+TEST(HotPath, NoAllocation) {
+  Samples tr = xor_samples(200, 3, 91);
+  MlpConfig cfg;
+  cfg.hidden = {8, 4};
+  cfg.epochs = 2;
+  Mlp mlp = hft::model::train_mlp(tr, Samples{}, cfg, 3);
+  auto logit = hft::model::fit_logistic(tr, 3, 0.1);
+  hft::model::BayesLinear bayes(3, true, 10.0, 1.0, 1.0);
+  hft::model::Calibrator cal;
+  cal.k = 3;
+  cal.temperature = 1.5;
+  cal.prior_weight = 0.1;
+  cal.prior = {0.3, 0.3, 0.4};
+  hft::model::PlattScaling platt{2.0, 0.1};
+  float out[3];
+  double dout[3], mean = 0, var = 0;
+  const long before = g_allocations.load();
+  for (std::size_t i = 0; i < tr.rows(); ++i) {
+    const float* row = tr.row(i).data();
+    mlp.predict(row, out);
+    mlp.predict(row, dout);
+    mlp.logits(row, dout);
+    logit.predict(row, out);
+    logit.update(row, static_cast<int>(tr.y[i]), 0.01);
+    bayes.update(row, tr.y[i]);
+    bayes.predict(row, &mean, &var);
+    cal.apply(out, 3);
+    platt.apply(out, 3);
+  }
+  EXPECT_EQ(g_allocations.load(), before);
+  EXPECT_TRUE(std::isfinite(mean) && std::isfinite(var));
 }
 
 }  // namespace
