@@ -21,13 +21,14 @@
 namespace {
 std::atomic<long> g_allocations{0};
 }
-void* operator new(std::size_t n) {
+// noinline: inlined into a caller, GCC would see free() on an operator-new pointer and warn.
+[[gnu::noinline]] void* operator new(std::size_t n) {
   g_allocations.fetch_add(1, std::memory_order_relaxed);
   if (void* p = std::malloc(n ? n : 1)) return p;
   throw std::bad_alloc();
 }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+[[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
+[[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -76,12 +77,12 @@ double accuracy_of(const Samples& s, int k, auto&& predict) {
 
 TEST(Mlp, LearnsXorBetterThanLinear) {
   for (int k : {2, 3}) {
-    Samples tr = xor_samples(1200, k, 11), va = xor_samples(300, k, 12), te = xor_samples(400, k, 13);
+    Samples tr = xor_samples(500, k, 11), va = xor_samples(200, k, 12), te = xor_samples(400, k, 13);
     MlpConfig cfg;
-    cfg.hidden = {16, 8};
+    cfg.hidden = {12, 6};
     cfg.activation = MlpActivation::Tanh;
-    cfg.lr = 0.01;
-    cfg.epochs = 80;
+    cfg.lr = 0.02;
+    cfg.epochs = 40;
     cfg.batch = 32;
     cfg.patience = 10;
     Mlp m = hft::model::train_mlp(tr, va, cfg, k);
@@ -89,9 +90,9 @@ TEST(Mlp, LearnsXorBetterThanLinear) {
     double acc_mlp = accuracy_of(te, k, [&](const float* r, float* o) { m.predict(r, o); });
     double acc_lin = accuracy_of(te, k, [&](const float* r, float* o) { lin.predict(r, o); });
     // The classes are not linearly separable: a linear model is near the majority rate.
-    std::printf("XOR k=%d mlp %.3f lin %.3f\n", k, acc_mlp, acc_lin);
-    EXPECT_GT(acc_mlp, 0.85) << k;
-    EXPECT_LT(acc_lin, 0.65) << k;
+    // (Seen: k = 2: 0.98 vs 0.55; k = 3: 0.96 vs 0.36.)
+    EXPECT_GT(acc_mlp, 0.85) << k << ": mlp " << acc_mlp << ", linear " << acc_lin;
+    EXPECT_LT(acc_lin, 0.65) << k << ": mlp " << acc_mlp << ", linear " << acc_lin;
     EXPECT_GT(acc_mlp, acc_lin + 0.25) << k;
   }
 }
@@ -108,11 +109,11 @@ TEST(Mlp, RegressionLearnsASquare) {
     }
     return s;
   };
-  Samples tr = make(800), va = make(200), te = make(300);
+  Samples tr = make(400), va = make(100), te = make(300);
   MlpConfig cfg;
   cfg.hidden = {16};
-  cfg.lr = 0.01;
-  cfg.epochs = 100;
+  cfg.lr = 0.02;
+  cfg.epochs = 60;
   cfg.batch = 32;
   cfg.patience = 10;
   Mlp m = hft::model::train_mlp(tr, va, cfg, 1);
@@ -120,8 +121,7 @@ TEST(Mlp, RegressionLearnsASquare) {
   std::vector<float> pred(te.rows());
   for (std::size_t i = 0; i < te.rows(); ++i) m.predict(te.row(i).data(), &pred[i]);
   auto rm = hft::learn::regression_metrics(pred, te.y);
-  std::printf("sq r2 %.4f\n", rm.r2);
-  EXPECT_GT(rm.r2, 0.95);  // a linear fit of a centred square explains ~0
+  EXPECT_GT(rm.r2, 0.95);  // (seen: 0.998)  // a linear fit of a centred square explains ~0
 }
 
 // Backprop against central finite differences of the loss computed here from predict()
@@ -265,7 +265,7 @@ TEST(Mlp, EarlyStoppingKeepsTheBestValidationWeights) {
   };
   Samples tr = noisy(60), va = noisy(200);
   MlpConfig cfg;
-  cfg.hidden = {64, 64};
+  cfg.hidden = {32, 32};
   cfg.lr = 0.01;
   cfg.epochs = 300;
   cfg.batch = 8;
@@ -375,6 +375,9 @@ TEST(HotPath, NoAllocation) {
     platt.apply(out, 3);
   }
   EXPECT_EQ(g_allocations.load(), before);
+  // The counter does see allocations.
+  EXPECT_FALSE(mlp.to_text().empty());
+  EXPECT_GT(g_allocations.load(), before);
   EXPECT_TRUE(std::isfinite(mean) && std::isfinite(var));
 }
 
