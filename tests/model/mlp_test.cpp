@@ -77,12 +77,12 @@ double accuracy_of(const Samples& s, int k, auto&& predict) {
 
 TEST(Mlp, LearnsXorBetterThanLinear) {
   for (int k : {2, 3}) {
-    Samples tr = xor_samples(500, k, 11), va = xor_samples(200, k, 12), te = xor_samples(400, k, 13);
+    Samples tr = xor_samples(400, k, 11), va = xor_samples(150, k, 12), te = xor_samples(400, k, 13);
     MlpConfig cfg;
     cfg.hidden = {12, 6};
     cfg.activation = MlpActivation::Tanh;
-    cfg.lr = 0.02;
-    cfg.epochs = 40;
+    cfg.lr = 0.03;
+    cfg.epochs = 30;
     cfg.batch = 32;
     cfg.patience = 10;
     Mlp m = hft::model::train_mlp(tr, va, cfg, k);
@@ -90,7 +90,7 @@ TEST(Mlp, LearnsXorBetterThanLinear) {
     double acc_mlp = accuracy_of(te, k, [&](const float* r, float* o) { m.predict(r, o); });
     double acc_lin = accuracy_of(te, k, [&](const float* r, float* o) { lin.predict(r, o); });
     // The classes are not linearly separable: a linear model is near the majority rate.
-    // (Seen: k = 2: 0.98 vs 0.55; k = 3: 0.96 vs 0.36.)
+    // (Seen: k = 2: 0.98 vs 0.54; k = 3: 0.94 vs 0.34.)
     EXPECT_GT(acc_mlp, 0.85) << k << ": mlp " << acc_mlp << ", linear " << acc_lin;
     EXPECT_LT(acc_lin, 0.65) << k << ": mlp " << acc_mlp << ", linear " << acc_lin;
     EXPECT_GT(acc_mlp, acc_lin + 0.25) << k;
