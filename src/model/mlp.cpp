@@ -344,8 +344,8 @@ void Mlp::logits(const float* row, double* out) const noexcept { forward(row, ou
 
 void Mlp::predict(const float* row, double* out) const noexcept {
   forward(row, out);
-  if (n_out_ == 1) {
-    out[0] = y_mean_ + y_sd_ * out[0];
+  if (n_out_ < 2) {
+    if (n_out_ == 1) out[0] = y_mean_ + y_sd_ * out[0];
     return;
   }
   double mx = out[0];

@@ -194,11 +194,14 @@ VerifyResult verify_dir(const fs::path& vdir, const std::string& version, std::u
     const fs::file_status mst = fs::status(mpath, ec);
     if (!fs::exists(mst)) return c.refuse(M, "not a model version: no manifest.json");
     if (!fs::is_regular_file(mst)) return c.refuse(M, "manifest.json is not a regular file");
+    const std::string cap_reason =
+        "manifest.json is larger than the " + std::to_string(kMaxManifestBytes >> 20) + " MiB cap";
+    if (const std::uintmax_t size = fs::file_size(mpath, ec); !ec && size > kMaxManifestBytes)
+      return c.refuse(M, cap_reason);  // refused unread
     std::string text;
     if (std::string err = read_capped(mpath, kMaxManifestBytes, text); !err.empty())
       return c.refuse(M, "cannot read manifest.json: " + err);
-    if (text.size() > kMaxManifestBytes)
-      return c.refuse(M, "manifest.json is larger than the " + std::to_string(kMaxManifestBytes >> 20) + " MiB cap");
+    if (text.size() > kMaxManifestBytes) return c.refuse(M, cap_reason);  // grew since the stat
     if (trim(text).empty()) return c.refuse(M, "empty manifest.json");
 
     const simdjson::padded_string padded(text);

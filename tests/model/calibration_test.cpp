@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <numbers>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -27,7 +28,7 @@ struct TestRng {
   double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
   double normal() {
     double u = uniform() + 1e-300, v = uniform();
-    return std::sqrt(-2 * std::log(u)) * std::cos(2 * M_PI * v);
+    return std::sqrt(-2 * std::log(u)) * std::cos(2 * std::numbers::pi * v);
   }
 };
 
@@ -128,19 +129,21 @@ TEST(Calibration, TemperatureNeverWorseThanOne) {
 }
 
 TEST(Calibration, PriorFloorNeverWorseThanTheFrequencies) {
-  // Training labels skewed towards class 2; the model's scores are confident noise unrelated
-  // to the validation labels, and the temperature bracket is too narrow to flatten them.
+  // Training labels skewed towards class 2. The model's validation scores are its true logits
+  // plus twice as much confident noise, and the temperature bracket is too narrow to flatten
+  // them: the blend has to do the rest (an interior weight).
   const double bias[3] = {-0.5, 0.0, 1.0};
   Synthetic train = make(1000, 1.0, 5, bias);
   std::vector<double> prior = hft::model::class_frequencies(train.y, 3);
   ASSERT_NEAR(prior[0] + prior[1] + prior[2], 1.0, 1e-12);
   Synthetic valid = make(600, 1.0, 6, bias);
-  Synthetic noise = make(600, 4.0, 7);
-  valid.scores = noise.scores;
+  Synthetic noise = make(600, 2.0, 7);
+  for (std::size_t i = 0; i < valid.scores.size(); ++i) valid.scores[i] = 3 * (valid.scores[i] + noise.scores[i]);
   hft::model::CalibrationOptions opt;
   opt.t_max = 1.5;
   Calibrator cal = hft::model::fit_calibrator(valid.scores, valid.y, 3, ScoreKind::Logits, prior, opt);
-  EXPECT_GT(cal.prior_weight, 0.5);
+  EXPECT_GT(cal.prior_weight, 0.05);
+  EXPECT_LT(cal.prior_weight, 0.95);
   double with = nll_here(valid, cal.temperature, cal.prior_weight, prior);
   double freq = 0;
   for (float y : valid.y) freq -= std::log(prior[static_cast<std::size_t>(y)]);
@@ -161,6 +164,15 @@ TEST(Calibration, PriorFloorNeverWorseThanTheFrequencies) {
     if (double f = nll_here(valid, cal.temperature, w, prior); f < best_f) best_f = f, best_w = w;
   }
   EXPECT_NEAR(cal.prior_weight, best_w, 2e-5);
+  // Pure noise scores: the blend goes all the way to the frequencies (w = 1, an end point).
+  Synthetic pure = make(600, 1.0, 9, bias);
+  pure.scores = make(600, 4.0, 10).scores;
+  Calibrator cp = hft::model::fit_calibrator(pure.scores, pure.y, 3, ScoreKind::Logits, prior, opt);
+  double pure_freq = 0;
+  for (float y : pure.y) pure_freq -= std::log(prior[static_cast<std::size_t>(y)]);
+  pure_freq /= static_cast<double>(pure.y.size());
+  EXPECT_GT(cp.prior_weight, 0.9);
+  EXPECT_LE(nll_here(pure, cp.temperature, cp.prior_weight, prior), pure_freq + 1e-12);
   // A good model keeps a small weight, and is still no worse than the frequencies.
   Synthetic good = make(600, 1.0, 8, bias);
   Calibrator cg = hft::model::fit_calibrator(good.scores, good.y, 3, ScoreKind::Logits, prior);

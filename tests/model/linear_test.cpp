@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <numbers>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -30,7 +31,7 @@ struct TestRng {
   double sym() { return 2 * uniform() - 1; }
   double normal() {  // Box-Muller
     double u = uniform() + 1e-300, v = uniform();
-    return std::sqrt(-2 * std::log(u)) * std::cos(2 * M_PI * v);
+    return std::sqrt(-2 * std::log(u)) * std::cos(2 * std::numbers::pi * v);
   }
 };
 

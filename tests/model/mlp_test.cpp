@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <new>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -11,7 +14,21 @@
 #include <vector>
 
 #include "hft/learn/metrics.hpp"
+#include "hft/model/calibration.hpp"
 #include "hft/model/linear.hpp"
+
+// Counts every allocation of this test program, to check that the hot-path calls make none.
+namespace {
+std::atomic<long> g_allocations{0};
+}
+// noinline: inlined into a caller, GCC would see free() on an operator-new pointer and warn.
+[[gnu::noinline]] void* operator new(std::size_t n) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+[[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
+[[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -60,12 +77,12 @@ double accuracy_of(const Samples& s, int k, auto&& predict) {
 
 TEST(Mlp, LearnsXorBetterThanLinear) {
   for (int k : {2, 3}) {
-    Samples tr = xor_samples(1200, k, 11), va = xor_samples(300, k, 12), te = xor_samples(400, k, 13);
+    Samples tr = xor_samples(400, k, 11), va = xor_samples(150, k, 12), te = xor_samples(400, k, 13);
     MlpConfig cfg;
-    cfg.hidden = {16, 8};
+    cfg.hidden = {12, 6};
     cfg.activation = MlpActivation::Tanh;
-    cfg.lr = 0.01;
-    cfg.epochs = 80;
+    cfg.lr = 0.03;
+    cfg.epochs = 30;
     cfg.batch = 32;
     cfg.patience = 10;
     Mlp m = hft::model::train_mlp(tr, va, cfg, k);
@@ -73,8 +90,9 @@ TEST(Mlp, LearnsXorBetterThanLinear) {
     double acc_mlp = accuracy_of(te, k, [&](const float* r, float* o) { m.predict(r, o); });
     double acc_lin = accuracy_of(te, k, [&](const float* r, float* o) { lin.predict(r, o); });
     // The classes are not linearly separable: a linear model is near the majority rate.
-    EXPECT_GT(acc_mlp, 0.85) << k;
-    EXPECT_LT(acc_lin, 0.65) << k;
+    // (Seen: k = 2: 0.98 vs 0.54; k = 3: 0.94 vs 0.34.)
+    EXPECT_GT(acc_mlp, 0.85) << k << ": mlp " << acc_mlp << ", linear " << acc_lin;
+    EXPECT_LT(acc_lin, 0.65) << k << ": mlp " << acc_mlp << ", linear " << acc_lin;
     EXPECT_GT(acc_mlp, acc_lin + 0.25) << k;
   }
 }
@@ -91,11 +109,11 @@ TEST(Mlp, RegressionLearnsASquare) {
     }
     return s;
   };
-  Samples tr = make(800), va = make(200), te = make(300);
+  Samples tr = make(400), va = make(100), te = make(300);
   MlpConfig cfg;
   cfg.hidden = {16};
-  cfg.lr = 0.01;
-  cfg.epochs = 100;
+  cfg.lr = 0.02;
+  cfg.epochs = 60;
   cfg.batch = 32;
   cfg.patience = 10;
   Mlp m = hft::model::train_mlp(tr, va, cfg, 1);
@@ -103,7 +121,7 @@ TEST(Mlp, RegressionLearnsASquare) {
   std::vector<float> pred(te.rows());
   for (std::size_t i = 0; i < te.rows(); ++i) m.predict(te.row(i).data(), &pred[i]);
   auto rm = hft::learn::regression_metrics(pred, te.y);
-  EXPECT_GT(rm.r2, 0.95);  // a linear fit of a centred square explains ~0
+  EXPECT_GT(rm.r2, 0.95);  // (seen: 0.998)  // a linear fit of a centred square explains ~0
 }
 
 // Backprop against central finite differences of the loss computed here from predict()
@@ -247,7 +265,7 @@ TEST(Mlp, EarlyStoppingKeepsTheBestValidationWeights) {
   };
   Samples tr = noisy(60), va = noisy(200);
   MlpConfig cfg;
-  cfg.hidden = {64, 64};
+  cfg.hidden = {32, 32};
   cfg.lr = 0.01;
   cfg.epochs = 300;
   cfg.batch = 8;
@@ -320,6 +338,47 @@ TEST(Mlp, BadTrainingInputThrows) {
   cfg.hidden = {4};
   tr.y[0] = 0.5f;
   EXPECT_THROW(hft::model::train_mlp(tr, Samples{}, cfg, 3), std::invalid_argument);
+}
+
+}  // namespace
+
+namespace {
+
+// predict / update / apply of every model here: no allocation (the hot path's rule).
+TEST(HotPath, NoAllocation) {
+  Samples tr = xor_samples(200, 3, 91);
+  MlpConfig cfg;
+  cfg.hidden = {8, 4};
+  cfg.epochs = 2;
+  Mlp mlp = hft::model::train_mlp(tr, Samples{}, cfg, 3);
+  auto logit = hft::model::fit_logistic(tr, 3, 0.1);
+  hft::model::BayesLinear bayes(3, true, 10.0, 1.0, 1.0);
+  hft::model::Calibrator cal;
+  cal.k = 3;
+  cal.temperature = 1.5;
+  cal.prior_weight = 0.1;
+  cal.prior = {0.3, 0.3, 0.4};
+  hft::model::PlattScaling platt{2.0, 0.1};
+  float out[3];
+  double dout[3], mean = 0, var = 0;
+  const long before = g_allocations.load();
+  for (std::size_t i = 0; i < tr.rows(); ++i) {
+    const float* row = tr.row(i).data();
+    mlp.predict(row, out);
+    mlp.predict(row, dout);
+    mlp.logits(row, dout);
+    logit.predict(row, out);
+    logit.update(row, static_cast<int>(tr.y[i]), 0.01);
+    bayes.update(row, tr.y[i]);
+    bayes.predict(row, &mean, &var);
+    cal.apply(out, 3);
+    platt.apply(out, 3);
+  }
+  EXPECT_EQ(g_allocations.load(), before);
+  // The counter does see allocations.
+  EXPECT_FALSE(mlp.to_text().empty());
+  EXPECT_GT(g_allocations.load(), before);
+  EXPECT_TRUE(std::isfinite(mean) && std::isfinite(var));
 }
 
 }  // namespace

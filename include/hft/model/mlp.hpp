@@ -5,7 +5,8 @@
 // plain loops over stack buffers (no allocation, no Eigen temporaries).
 //
 // Inputs are standardized inside the model with the training rows' mean and standard deviation;
-// a NaN input becomes 0 after standardization (the training mean). Regression targets are
+// a missing input (NaN, or any non-finite value) becomes 0 after standardization (the training
+// mean). Regression targets are
 // standardized too (the output is scaled back), so the learning rate means the same thing for
 // any target scale. Training is deterministic given the seed: its own xoshiro256** generator,
 // no std:: distributions (their output differs between standard libraries).
@@ -66,6 +67,7 @@ class Mlp {
 
   // One row of inputs() floats -> outputs() values: class probabilities (classification) or the
   // predicted target (regression). No allocation; the row may hold NaN (missing).
+  // Precondition: a model from train_mlp or from_text (a default-constructed one writes nothing).
   void predict(const float* row, float* out) const noexcept;
   // The same in double (gradient checks, calibration on the exact outputs).
   void predict(const float* row, double* out) const noexcept;

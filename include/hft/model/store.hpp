@@ -82,8 +82,11 @@ struct StoreLoad {
 bool is_version_name(std::string_view name) noexcept;
 
 // Writes a new version and returns its name. The name is later than every version already in
-// DIR (within one second, the suffix is chosen above the existing ones), so the version just
-// written is the newest even if two are written in the same second. Creates DIR if needed.
+// DIR: within the same second as the newest (or when the clock is behind it), the newest's time
+// is kept and the suffix chosen above its own, so the version just written is the one loaded.
+// (Two processes writing into one DIR in the same second could pick the same name: the rename
+// refuses to replace an existing version and write_version throws; the caller retries.)
+// Creates DIR if needed.
 // Throws std::invalid_argument for a bad spec (file name empty, with '/', "..", a leading '.',
 // control characters, or "manifest.json"; duplicate names; metadata not a JSON object; names
 // not UTF-8) and std::runtime_error on an I/O failure (the temporary directory is removed).
