@@ -110,17 +110,17 @@ struct Config {
     std::size_t max_pending = 1024;     // time horizons: samples waiting for their label, per instrument
     std::vector<std::string> members{"boosted", "forest", "mlp", "logistic", "bayes"};
     struct Boosted {
-      std::int64_t rounds = 300, max_depth = 6, early_stopping_rounds = 30;
-      double eta = 0.05, subsample = 0.8, colsample = 0.8, min_child_weight = 20, lambda = 1;
+      std::int64_t rounds = 150, max_depth = 5, early_stopping_rounds = 20;
+      double eta = 0.1, subsample = 0.8, colsample = 0.8, min_child_weight = 20, lambda = 1;
       bool operator==(const Boosted&) const = default;
     } boosted;
     struct Forest {
-      std::int64_t trees = 100, max_depth = 8;
+      std::int64_t trees = 30, max_depth = 6;
       double subsample = 0.7, colsample = 0.7, min_child_weight = 20;
       bool operator==(const Forest&) const = default;
     } forest;
     struct Mlp {
-      std::vector<std::string> hidden{"32", "16"};
+      std::vector<std::string> hidden{"16", "8"};
       std::int64_t epochs = 30, batch = 256, patience = 4;
       double lr = 1e-3, l2 = 1e-4;
       bool operator==(const Mlp&) const = default;
@@ -130,7 +130,7 @@ struct Config {
       double min_train_fraction = 0.4, valid_fraction = 0.2, embargo_s = 0;
       bool operator==(const WalkForward&) const = default;
     } walk_forward;
-    std::int64_t train_threads = 2;     // XGBoost training threads
+    std::int64_t train_threads = 1;     // XGBoost training threads (OpenMP spins: more only on idle cores)
     std::int64_t seed = 1;
     double online_learning_rate = 0.01; // online linear models, (0, 1]
     double forgetting_factor = 0.999;   // recursive least squares / Bayesian, (0, 1]
