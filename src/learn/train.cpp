@@ -53,14 +53,8 @@ std::vector<float> member_scores(const model::Ensemble& en, Member m, const mode
   for (std::size_t i = 0; i < s.rows(); ++i) {
     float* p = out.data() + i * kClasses;
     const float* row = s.x.data() + i * s.cols;
-    switch (m) {
-      case Member::Boosted: en.boosted.predict(row, p); break;
-      case Member::Forest: en.forest.predict(row, p); break;
-      case Member::Mlp: en.mlp.predict(row, p); break;
-      case Member::Logistic: en.logistic.predict(row, p); break;
-      default: break;
-    }
-    if (calibrated) en.cal[static_cast<std::size_t>(m)].apply(p, kClasses);
+    if (calibrated) en.member_probs(m, row, p);
+    else en.member_scores(m, row, p);
   }
   return out;
 }
@@ -256,7 +250,7 @@ model::Ensemble fit_ensemble(const Dataset& d, std::size_t h, std::span<const st
   for (std::size_t m = 0; m < kMembers; ++m) {
     if (!en.has[m]) continue;
     const std::vector<float> raw = member_scores(en, static_cast<Member>(m), va, false);
-    en.cal[m] = model::fit_calibrator(raw, va.y, kClasses, model::ScoreKind::Probabilities, prior);
+    en.cal[m] = model::fit_calibrator(raw, va.y, kClasses, model::Ensemble::score_kind(static_cast<Member>(m)), prior);
     vp[m] = member_scores(en, static_cast<Member>(m), va, true);
   }
   en.weight = mixture_weights(vp, en.has, va.y);

@@ -122,14 +122,23 @@ Baselines Baselines::from_text(std::string_view text) {
   return b;
 }
 
-void Ensemble::member_probs(Member m, const float* row, float* p, const LogisticModel* lg) const noexcept {
+void Ensemble::member_scores(Member m, const float* row, float* p, const LogisticModel* lg) const noexcept {
   switch (m) {
-    case Member::Boosted: boosted.predict(row, p); break;
-    case Member::Forest: forest.predict(row, p); break;
-    case Member::Mlp: mlp.predict(row, p); break;
+    case Member::Boosted: boosted.predict_margin(row, p); break;
+    case Member::Forest: forest.predict_margin(row, p); break;
+    case Member::Mlp: {
+      double z[kClasses];
+      mlp.logits(row, z);
+      for (int c = 0; c < kClasses; ++c) p[c] = static_cast<float>(z[c]);
+      break;
+    }
     case Member::Logistic: (lg ? lg : &logistic)->predict(row, p); break;
     default: break;
   }
+}
+
+void Ensemble::member_probs(Member m, const float* row, float* p, const LogisticModel* lg) const noexcept {
+  member_scores(m, row, p, lg);
   cal[static_cast<std::size_t>(m)].apply(p, kClasses);
 }
 
@@ -268,6 +277,7 @@ Ensemble Ensemble::from_files(const std::map<std::string, std::string>& files, c
     const std::string f = prefix + "calibration_" + member_name(static_cast<Member>(m)) + ".txt";
     en.cal[m] = parse_member(f, [&] { return Calibrator::from_text(file_of(files, f)); });
     if (en.cal[m].k != kClasses) throw std::runtime_error(f + ": not a 3-class calibration");
+    if (en.cal[m].input != score_kind(static_cast<Member>(m))) throw std::runtime_error(f + ": calibrates the wrong kind of score for this member");
   }
   const auto bc = to_nums(need(kv, "bayes_cols", ef), ef + " bayes_cols");
   en.bayes_mean = to_nums(need(kv, "bayes_mean", ef), ef + " bayes_mean");

@@ -79,6 +79,11 @@ struct Ensemble {
   std::vector<std::uint16_t> used;     // columns any member reads, ascending
   std::map<std::string, std::string> versions;  // member -> version string (the model version's name + member)
 
+  // A member's raw scores before calibration: logits for the trees (their margins) and the MLP,
+  // probabilities for the logistic regression (score_kind). Temperature scaling of the trees'
+  // margins equals that of the log of their softmax (a shift per row), without the log.
+  void member_scores(Member m, const float* row, float* s, const LogisticModel* logistic = nullptr) const noexcept;
+  static ScoreKind score_kind(Member m) noexcept { return m == Member::Logistic ? ScoreKind::Probabilities : ScoreKind::Logits; }
   // Calibrated probabilities of one member. logistic / bayes: online copies to use instead of
   // the model's own (the prediction stage updates them with every label).
   void member_probs(Member m, const float* row, float* p, const LogisticModel* logistic = nullptr) const noexcept;
