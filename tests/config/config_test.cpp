@@ -228,7 +228,7 @@ TEST(Config, LayoutMustRunEveryStageOnceInPipelineOrder) {
   auto r = parse(layout_yaml("    - {name: a, stages: [book, monitor], core: -1}\n"
                              "    - {name: b, stages: [feed], core: -1}\n"));
   EXPECT_EQ(reason_at(r, "system.layout[1].stages[0]"),
-            "stage 'feed' is out of pipeline order (feed -> book -> clean -> features -> regime -> monitor): it must come "
+            "stage 'feed' is out of pipeline order (feed -> book -> clean -> features -> regime -> predict -> monitor): it must come "
             "before 'monitor'");
   EXPECT_EQ(r.errors.size(), 1u) << dump(r.errors);
   // Unknown, duplicated and missing stages; duplicate thread name; empty stage list.
@@ -236,7 +236,7 @@ TEST(Config, LayoutMustRunEveryStageOnceInPipelineOrder) {
                         "    - {name: a, stages: [feed], core: -1}\n"
                         "    - {name: c, stages: [], core: -1}\n"));
   EXPECT_EQ(reason_at(r, "system.layout[0].stages[1]"),
-            "unknown stage 'bok' (stages: feed, book, clean, features, regime, monitor) (did you mean book?)");
+            "unknown stage 'bok' (stages: feed, book, clean, features, regime, predict, monitor) (did you mean book?)");
   EXPECT_EQ(reason_at(r, "system.layout[1].stages[0]"),
             "stage 'feed' is already on system.layout[0].stages[0]");
   EXPECT_EQ(reason_at(r, "system.layout[1].name"), "'a' is also the name of system.layout[0]");
@@ -586,7 +586,7 @@ TEST(CheckConfigCommand, ValidFilePrintsVersionAndLayoutBrokenFileEveryError) {
   EXPECT_NE(r.output.find(repo_config() + ": ok (version " + version_string(c.config->version) + ")"),
             std::string::npos)
       << r.output;
-  EXPECT_NE(r.output.find("feed -> book -> clean -> features -> regime -> monitor"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("feed -> book -> clean -> features -> regime -> predict -> monitor"), std::string::npos) << r.output;
 
   const std::string bad = tmp_file("cli_bad.yml", "system:\n  ring_capacty: 1024\nfeed:\n  dst_port: 70000\n");
   r = run_hftd("check-config --cpus 2 " + bad);
