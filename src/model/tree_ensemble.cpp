@@ -91,6 +91,32 @@ constexpr std::size_t kMaxNodes = std::size_t{1} << 24;
 constexpr std::size_t kMaxFeatures = std::size_t{1} << 24;
 constexpr std::uint32_t kFlip = 0x8000'0000u;
 
+// Where the padded layout keeps a node: the levels of a tree in groups of 3, each 7-node
+// subtree of a group (14 words) in its own 64-byte line, so that a walk touches one line per 3
+// levels (an L2 round trip per line, the rest L1 hits) instead of one line per level. Group g
+// has 8^g such blocks; the 2^D leaves follow. A tree's words are a multiple of 16, so with a
+// 64-byte aligned base every block sits in one line.
+constexpr std::size_t kLineWords = 16;
+constexpr std::size_t groups_of(std::size_t D) { return (D + 2) / 3; }
+constexpr std::size_t group_levels(std::size_t D, std::size_t g) { return std::min<std::size_t>(3, D - 3 * g); }
+constexpr std::size_t group_offset(std::size_t g) {  // 16 (1 + 8 + ... + 8^(g-1))
+  std::size_t o = 0, blocks = 1;
+  for (std::size_t i = 0; i < g; ++i, blocks *= 8) o += blocks * kLineWords;
+  return o;
+}
+constexpr std::size_t leaf_offset(std::size_t D) { return group_offset(groups_of(D)); }
+constexpr std::size_t tree_words(std::size_t D) {
+  return leaf_offset(D) + ((std::size_t{1} << D) + kLineWords - 1) / kLineWords * kLineWords;
+}
+// Word of inner node h (heap order) at depth d.
+constexpr std::size_t node_word(std::size_t h, std::size_t d) {
+  const std::size_t g = d / 3, ld = d - 3 * g;
+  const std::size_t at_level = h - ((std::size_t{1} << d) - 1);  // index among level d's nodes
+  const std::size_t block = at_level >> ld;
+  const std::size_t j = ((std::size_t{1} << ld) - 1) + (at_level & ((std::size_t{1} << ld) - 1));
+  return group_offset(g) + block * kLineWords + 2 * j;
+}
+
 RawTree read_tree(od::object& t, std::size_t index, std::size_t num_feature) {
   const std::string where = "tree " + std::to_string(index);
   RawTree r;
@@ -346,7 +372,7 @@ TreeEnsemble TreeEnsemble::from_xgboost_json(std::string_view json) {
     const std::size_t D = static_cast<std::size_t>(e.depth_);
     const std::size_t inner = (std::size_t{1} << D) - 1;
     const std::size_t U = e.used_.size();
-    e.stride_ = 2 * inner + (std::size_t{1} << D);
+    e.stride_ = tree_words(D);
     const std::size_t padded = (trees.size() + kBlock - 1) / kBlock * kBlock;
     // Zeros: padding nodes test input slot 0 against 0 (their subtrees are all equal).
     e.perfect_words_.assign(padded * e.stride_, 0);
@@ -359,7 +385,7 @@ TreeEnsemble TreeEnsemble::from_xgboost_json(std::string_view json) {
         auto [i, h, d] = st.back();
         st.pop_back();
         if (d == D) {  // D is the deepest leaf: i is a leaf
-          w[2 * inner + (h - inner)] = std::bit_cast<std::uint32_t>(r.cond[i]);
+          w[leaf_offset(D) + (h - inner)] = std::bit_cast<std::uint32_t>(r.cond[i]);
           continue;
         }
         if (r.left[i] == -1) {
@@ -370,8 +396,8 @@ TreeEnsemble TreeEnsemble::from_xgboost_json(std::string_view json) {
         const Encoded en = encode(r, i);
         const auto k = static_cast<std::size_t>(
             std::lower_bound(e.used_.begin(), e.used_.end(), en.fs & ~kFlip) - e.used_.begin());
-        w[2 * h] = static_cast<std::uint32_t>(en.fs & kFlip ? U + k : k);
-        w[2 * h + 1] = std::bit_cast<std::uint32_t>(en.b);
+        w[node_word(h, d)] = static_cast<std::uint32_t>(en.fs & kFlip ? U + k : k);
+        w[node_word(h, d) + 1] = std::bit_cast<std::uint32_t>(en.b);
         st.emplace_back(static_cast<std::size_t>(en.first), 2 * h + 1, d + 1);
         st.emplace_back(static_cast<std::size_t>(en.second), 2 * h + 2, d + 1);
       }
@@ -382,10 +408,14 @@ TreeEnsemble TreeEnsemble::from_xgboost_json(std::string_view json) {
 
 // ---- evaluation (hot path: no allocation, no lock, no branch on the input values) ----
 
+// GCC's vectoriser packs pieces of the 8 unrolled walks into SSE registers and back (shuffles
+// on every step, 3x slower): kept scalar.
+// GCC's vectoriser packs pieces of the unrolled walks into SSE registers and back (shuffles
+// on every step, 3x slower): kept scalar.
 template <int D>
-void TreeEnsemble::margin_perfect(const float* row, float* out) const noexcept {
-  constexpr std::size_t kInner = (std::size_t{1} << D) - 1;
-  constexpr std::size_t kStride = 2 * kInner + (std::size_t{1} << D);
+__attribute__((optimize("no-tree-vectorize"))) void TreeEnsemble::margin_perfect(const float* row,
+                                                                                 float* out) const noexcept {
+  constexpr std::size_t kStride = tree_words(D), kGroups = groups_of(D);
   // The inputs the trees use, and their negations (the default-right nodes' test).
   const std::size_t U = used_.size();
   float x[2 * kMaxStackInputs];
@@ -399,21 +429,30 @@ void TreeEnsemble::margin_perfect(const float* row, float* out) const noexcept {
   float s = out[0];
   const std::uint32_t* w = perfect_words_.data();
   for (std::size_t t0 = 0; t0 < n; t0 += kBlock, w += kBlock * kStride) {
-    // 8 walks in lockstep, fully unrolled (D and the stride are constants): the heap indices
-    // stay in registers and each step is load node, load input, compare, h = 2h + 2 - first.
-    std::uint32_t h[kBlock] = {};
-#pragma GCC unroll 8
-    for (int d = 0; d < D; ++d) {
-#pragma GCC unroll 8
-      for (std::size_t l = 0; l < kBlock; ++l) {
-        const std::uint32_t* node = w + l * kStride + 2 * h[l];
-        h[l] = 2 * h[l] + 2 - static_cast<std::uint32_t>(!(x[node[0]] >= std::bit_cast<float>(node[1])));
+    // kBlock walks in lockstep, fully unrolled (D, the group sizes and the stride are
+    // constants): each step is load node, load input, compare, j = 2j + 2 - first. The walks
+    // are bound by the latency of their dependent loads; many at once overlap them.
+    std::uint32_t b[kBlock] = {};  // block of the current group (then the leaf)
+#pragma GCC unroll 3
+    for (std::size_t g = 0; g < kGroups; ++g) {
+      const std::size_t L = group_levels(D, g);
+      std::uint32_t j[kBlock] = {};
+#pragma GCC unroll 3
+      for (std::size_t step = 0; step < L; ++step) {
+#pragma GCC unroll 16
+        for (std::size_t l = 0; l < kBlock; ++l) {
+          const std::uint32_t* node = w + l * kStride + group_offset(g) + b[l] * kLineWords + 2 * j[l];
+          j[l] = 2 * j[l] + 2 - static_cast<std::uint32_t>(!(x[node[0]] >= std::bit_cast<float>(node[1])));
+        }
       }
+#pragma GCC unroll 16
+      for (std::size_t l = 0; l < kBlock; ++l)
+        b[l] = (b[l] << L) + j[l] - static_cast<std::uint32_t>((std::size_t{1} << L) - 1);
     }
     // Leaves added in tree order: the float sums are XGBoost's, bit for bit.
     const std::size_t m = std::min(kBlock, n - t0);
     for (std::size_t l = 0; l < m; ++l) {
-      const float v = std::bit_cast<float>(w[l * kStride + 2 * kInner + (h[l] - kInner)]);
+      const float v = std::bit_cast<float>(w[l * kStride + leaf_offset(D) + b[l]]);
       if (single) {
         s += v;
       } else {

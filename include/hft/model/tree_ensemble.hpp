@@ -34,6 +34,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <new>
 #include <span>
 #include <string>
 #include <string_view>
@@ -41,6 +42,18 @@
 #include <vector>
 
 namespace hft::model {
+
+// 64-byte aligned storage: the padded layout's node blocks are whole cache lines.
+template <class T>
+struct LineAllocator {
+  using value_type = T;
+  LineAllocator() = default;
+  template <class U>
+  LineAllocator(const LineAllocator<U>&) noexcept {}
+  T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t{64})); }
+  void deallocate(T* p, std::size_t) noexcept { ::operator delete(p, std::align_val_t{64}); }
+  friend bool operator==(const LineAllocator&, const LineAllocator&) noexcept { return true; }
+};
 
 enum class TreeObjective : std::uint8_t {
   SquaredError,    // reg:squarederror: identity
@@ -113,11 +126,12 @@ class TreeEnsemble {
   std::vector<std::pair<std::uint32_t, float>> splits_;
   std::vector<std::uint32_t> group_;  // output group of each tree
 
-  // Padded layout: tree t at perfect_[t * stride], stride = 2 (2^D - 1) + 2^D words: inner
-  // node h as (input slot, bits of b) at 2h, 2h + 1, then the 2^D leaf values (bits). An input
-  // slot indexes the per-row buffer: k < U is used_[k], U + k its negation (U = used inputs).
-  // Trees are padded to a multiple of 8 (the padding is walked, never summed).
-  std::vector<std::uint32_t> perfect_words_;
+  // Padded layout: tree t at perfect_words_[t * stride_]: inner nodes as (input slot, bits of
+  // b) word pairs in 64-byte blocks of 3 levels (see node_word in the .cpp), then the 2^D leaf
+  // values (bits). An input slot indexes the per-row buffer: k < U is used_[k], U + k its
+  // negation (U = used inputs). Trees are padded to a multiple of kBlock (the padding is
+  // walked, never summed).
+  std::vector<std::uint32_t, LineAllocator<std::uint32_t>> perfect_words_;
   std::size_t stride_ = 0;
 
   // Linked layout: each tree's nodes from roots_[t]; children are adjacent.
