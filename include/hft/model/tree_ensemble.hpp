@@ -21,14 +21,16 @@
 //
 // Layout (why it is fast): trees of depth <= kMaxPerfectDepth are padded to complete binary
 // trees of the ensemble's depth D (a leaf above depth D is repeated below a padding split, so
-// the result is unchanged) and stored one after another in heap order (children of node h at
-// 2h+1 and 2h+2: no child pointers, no leaf test), 8-byte nodes then the leaves. The walk is
-// compiled per depth (a template on D): D steps per tree with no branch, each one load of the
-// node, one of the input and one compare, and 8 trees advance in lockstep so their chains of
-// dependent loads overlap. The missing-value test is folded into the compare (see LinkedNode):
-// the inputs the trees use are copied once per row into a stack buffer with their negations
-// beside them. Leaf values are then added in tree order.
-// Deeper models (or ones using more than kMaxStackInputs inputs) use a plain linked walk.
+// the result is unchanged): no child pointers (children of node j at 2j+1, 2j+2) and no leaf
+// test. Nodes are 8 bytes (input slot, compare value); each 3 levels of a tree are cut into
+// 7-node subtrees, one 64-byte line each, so a walk waits on one cache line per 3 steps (the
+// model does not fit in L1; the rest are L1 hits); the leaves follow. The walk is compiled per
+// depth (a template on D): D branch-free steps per tree, each a load of the node, a load of
+// the input and one compare, and 8 trees advance in lockstep so their chains of dependent
+// loads overlap (the walk is latency bound). The missing-value test is folded into the compare
+// (see LinkedNode): the inputs the trees use are copied once per row into a stack buffer with
+// their negations beside them. Leaf values are then added in tree order.
+// Deeper models (or ones using more than kMaxStackInputs inputs) use the plain linked walk.
 //
 // May touch: nothing (simdjson to parse).
 #pragma once
