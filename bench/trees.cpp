@@ -50,8 +50,10 @@ struct Models {
   Samples rows = synthetic(kRows, 99, 0.1f);
 };
 
+// Never freed: freeing boosters in static destruction, after XGBoost's own globals are gone,
+// crashes at exit.
 Models& models() {
-  static std::unique_ptr<Models> m = [] {
+  static Models* m = [] {
     auto p = std::make_unique<Models>();
     Samples train = synthetic(30000, 1, 0.05f);
     hft::model::XgbParams params{{{"objective", "reg:squarederror"},
@@ -73,7 +75,7 @@ Models& models() {
                    p->trees.at(n).used_features().size());
       p->xgb.emplace(n, std::move(sliced));
     }
-    return p;
+    return p.release();
   }();
   return *m;
 }
