@@ -1,7 +1,6 @@
 // Flattened XGBoost tree-ensemble evaluator: see tree_ensemble.hpp.
 #include "hft/model/tree_ensemble.hpp"
 
-#include <immintrin.h>
 #include <simdjson.h>
 
 #include <algorithm>
@@ -10,6 +9,7 @@
 #include <cmath>
 #include <limits>
 #include <stdexcept>
+#include <tuple>
 
 namespace hft::model {
 namespace {
@@ -90,6 +90,32 @@ struct RawTree {
 constexpr std::size_t kMaxNodes = std::size_t{1} << 24;
 constexpr std::size_t kMaxFeatures = std::size_t{1} << 24;
 constexpr std::uint32_t kFlip = 0x8000'0000u;
+
+// Where the padded layout keeps a node: the levels of a tree in groups of 3, each 7-node
+// subtree of a group (14 words) in its own 64-byte line, so that a walk touches one line per 3
+// levels (an L2 round trip per line, the rest L1 hits) instead of one line per level. Group g
+// has 8^g such blocks; the 2^D leaves follow. A tree's words are a multiple of 16, so with a
+// 64-byte aligned base every block sits in one line.
+constexpr std::size_t kLineWords = 16;
+constexpr std::size_t groups_of(std::size_t D) { return (D + 2) / 3; }
+constexpr std::size_t group_levels(std::size_t D, std::size_t g) { return std::min<std::size_t>(3, D - 3 * g); }
+constexpr std::size_t group_offset(std::size_t g) {  // 16 (1 + 8 + ... + 8^(g-1))
+  std::size_t o = 0, blocks = 1;
+  for (std::size_t i = 0; i < g; ++i, blocks *= 8) o += blocks * kLineWords;
+  return o;
+}
+constexpr std::size_t leaf_offset(std::size_t D) { return group_offset(groups_of(D)); }
+constexpr std::size_t tree_words(std::size_t D) {
+  return leaf_offset(D) + ((std::size_t{1} << D) + kLineWords - 1) / kLineWords * kLineWords;
+}
+// Word of inner node h (heap order) at depth d.
+constexpr std::size_t node_word(std::size_t h, std::size_t d) {
+  const std::size_t g = d / 3, ld = d - 3 * g;
+  const std::size_t at_level = h - ((std::size_t{1} << d) - 1);  // index among level d's nodes
+  const std::size_t block = at_level >> ld;
+  const std::size_t j = ((std::size_t{1} << ld) - 1) + (at_level & ((std::size_t{1} << ld) - 1));
+  return group_offset(g) + block * kLineWords + 2 * j;
+}
 
 RawTree read_tree(od::object& t, std::size_t index, std::size_t num_feature) {
   const std::string where = "tree " + std::to_string(index);
@@ -202,10 +228,6 @@ void TreeEnsemble::softmax(float* v, std::size_t n) noexcept {
     wsum += v[i];
   }
   for (std::size_t i = 0; i < n; ++i) v[i] /= static_cast<float>(wsum);
-}
-
-void TreeEnsemble::set_avx2(bool on) noexcept {
-  avx2_ = on && __builtin_cpu_supports("avx2");
 }
 
 TreeEnsemble TreeEnsemble::from_xgboost_json(std::string_view json) {
@@ -322,149 +344,123 @@ TreeEnsemble TreeEnsemble::from_xgboost_json(std::string_view json) {
   std::sort(e.used_.begin(), e.used_.end());
   e.used_.erase(std::unique(e.used_.begin(), e.used_.end()), e.used_.end());
 
-  e.perfect_ = e.depth_ <= kMaxPerfectDepth;
+  // Linked layout (always built: the deep-model walk, and the reference the tests compare
+  // the padded walk with): nodes of a tree in breadth-first order, the two children adjacent.
+  for (const RawTree& r : trees) {
+    const auto top = static_cast<std::uint32_t>(e.nodes_.size());
+    e.roots_.push_back(top);
+    e.nodes_.push_back({});
+    std::vector<std::pair<std::size_t, std::uint32_t>> queue{{0, top}};  // (raw, slot)
+    for (std::size_t q = 0; q < queue.size(); ++q) {
+      auto [i, slot] = queue[q];
+      if (r.left[i] == -1) {
+        e.nodes_[slot] = {0, r.cond[i], 0, 0};
+        continue;
+      }
+      Encoded en = encode(r, i);
+      const auto first = static_cast<std::uint32_t>(e.nodes_.size());
+      e.nodes_[slot] = {en.fs, en.b, first, 0};
+      e.nodes_.push_back({});
+      e.nodes_.push_back({});
+      queue.emplace_back(static_cast<std::size_t>(en.first), first);
+      queue.emplace_back(static_cast<std::size_t>(en.second), first + 1);
+    }
+  }
+
+  e.perfect_ = e.depth_ <= kMaxPerfectDepth && e.used_.size() <= kMaxStackInputs;
   if (e.perfect_) {
     const std::size_t D = static_cast<std::size_t>(e.depth_);
-    const std::size_t inner = (std::size_t{1} << D) - 1, leaves = std::size_t{1} << D;
-    const std::size_t blocks = (trees.size() + kBlock - 1) / kBlock;
-    // Padding nodes test a feature the row has (any used one): their subtrees are all equal.
-    const std::uint32_t pad = e.used_.empty() ? 0 : e.used_[0];
-    e.fs_.assign(blocks * inner * kBlock, pad);
-    e.b_.assign(blocks * inner * kBlock, 0.0f);
-    e.leaf_.assign(blocks * leaves * kBlock, 0.0f);
+    const std::size_t inner = (std::size_t{1} << D) - 1;
+    const std::size_t U = e.used_.size();
+    e.stride_ = tree_words(D);
+    const std::size_t padded = (trees.size() + kBlock - 1) / kBlock * kBlock;
+    // Zeros: padding nodes test input slot 0 against 0 (their subtrees are all equal).
+    e.perfect_words_.assign(padded * e.stride_, 0);
     for (std::size_t t = 0; t < trees.size(); ++t) {
       const RawTree& r = trees[t];
-      const std::size_t k = t / kBlock, lane = t % kBlock;
+      std::uint32_t* w = e.perfect_words_.data() + t * e.stride_;
       // (raw node, heap index, depth); a leaf above depth D fills its whole subtree.
       std::vector<std::tuple<std::size_t, std::size_t, std::size_t>> st{{0, 0, 0}};
       while (!st.empty()) {
         auto [i, h, d] = st.back();
         st.pop_back();
-        const bool leaf = r.left[i] == -1;
-        if (d == D) {
-          e.leaf_[(k * leaves + (h - inner)) * kBlock + lane] = r.cond[i];
+        if (d == D) {  // D is the deepest leaf: i is a leaf
+          w[leaf_offset(D) + (h - inner)] = std::bit_cast<std::uint32_t>(r.cond[i]);
           continue;
         }
-        const std::size_t slot = (k * inner + h) * kBlock + lane;
-        if (leaf) {
+        if (r.left[i] == -1) {
           st.emplace_back(i, 2 * h + 1, d + 1);
           st.emplace_back(i, 2 * h + 2, d + 1);
           continue;
         }
-        Encoded en = encode(r, i);
-        e.fs_[slot] = en.fs;
-        e.b_[slot] = en.b;
+        const Encoded en = encode(r, i);
+        const auto k = static_cast<std::size_t>(
+            std::lower_bound(e.used_.begin(), e.used_.end(), en.fs & ~kFlip) - e.used_.begin());
+        w[node_word(h, d)] = static_cast<std::uint32_t>(en.fs & kFlip ? U + k : k);
+        w[node_word(h, d) + 1] = std::bit_cast<std::uint32_t>(en.b);
         st.emplace_back(static_cast<std::size_t>(en.first), 2 * h + 1, d + 1);
         st.emplace_back(static_cast<std::size_t>(en.second), 2 * h + 2, d + 1);
       }
     }
-  } else {
-    // Linked layout: nodes of a tree in breadth-first order, the two children adjacent.
-    for (const RawTree& r : trees) {
-      const auto top = static_cast<std::uint32_t>(e.nodes_.size());
-      e.roots_.push_back(top);
-      e.nodes_.push_back({});
-      std::vector<std::pair<std::size_t, std::uint32_t>> queue{{0, top}};  // (raw, slot)
-      for (std::size_t q = 0; q < queue.size(); ++q) {
-        auto [i, slot] = queue[q];
-        if (r.left[i] == -1) {
-          e.nodes_[slot] = {0, r.cond[i], 0, 0};
-          continue;
-        }
-        Encoded en = encode(r, i);
-        const auto first = static_cast<std::uint32_t>(e.nodes_.size());
-        e.nodes_[slot] = {en.fs, en.b, first, 0};
-        e.nodes_.push_back({});
-        e.nodes_.push_back({});
-        queue.emplace_back(static_cast<std::size_t>(en.first), first);
-        queue.emplace_back(static_cast<std::size_t>(en.second), first + 1);
-      }
-    }
   }
-  e.set_avx2(true);
   return e;
 }
 
-// ---- evaluation (hot path: no allocation, no branches on the data beyond the loop bounds) ----
+// ---- evaluation (hot path: no allocation, no lock, no branch on the input values) ----
 
-template <bool kSingleGroup>
-void TreeEnsemble::margin_perfect_scalar(const float* row, float* out) const noexcept {
-  const std::size_t D = static_cast<std::size_t>(depth_);
-  const std::size_t inner = (std::size_t{1} << D) - 1, leaves = std::size_t{1} << D;
+// GCC's vectoriser packs pieces of the 8 unrolled walks into SSE registers and back (shuffles
+// on every step, 3x slower): kept scalar.
+// GCC's vectoriser packs pieces of the unrolled walks into SSE registers and back (shuffles
+// on every step, 3x slower): kept scalar.
+template <int D>
+__attribute__((optimize("no-tree-vectorize"))) void TreeEnsemble::margin_perfect(const float* row,
+                                                                                 float* out) const noexcept {
+  constexpr std::size_t kStride = tree_words(D), kGroups = groups_of(D);
+  // The inputs the trees use, and their negations (the default-right nodes' test).
+  const std::size_t U = used_.size();
+  float x[2 * kMaxStackInputs];
+  for (std::size_t k = 0; k < U; ++k) {
+    const float v = row[used_[k]];
+    x[k] = v;
+    x[U + k] = -v;
+  }
   const std::size_t n = group_.size();
+  const bool single = num_groups_ == 1;
   float s = out[0];
-  for (std::size_t k = 0, t0 = 0; t0 < n; ++k, t0 += kBlock) {
-    const std::uint32_t* fs = fs_.data() + k * inner * kBlock;
-    const float* b = b_.data() + k * inner * kBlock;
-    const float* lv = leaf_.data() + k * leaves * kBlock;
-    // 8 independent walks in lockstep: their loads overlap instead of waiting on each other.
-    std::uint32_t h[kBlock] = {};
-    for (std::size_t d = 0; d < D; ++d)
-      for (std::size_t l = 0; l < kBlock; ++l) {
-        const std::size_t at = h[l] * kBlock + l;
-        h[l] = 2 * h[l] + 2 - static_cast<std::uint32_t>(goes_first(row, fs[at], b[at]));
+  const std::uint32_t* w = perfect_words_.data();
+  for (std::size_t t0 = 0; t0 < n; t0 += kBlock, w += kBlock * kStride) {
+    // kBlock walks in lockstep, fully unrolled (D, the group sizes and the stride are
+    // constants): each step is load node, load input, compare, j = 2j + 2 - first. The walks
+    // are bound by the latency of their dependent loads; many at once overlap them.
+    std::uint32_t b[kBlock] = {};  // block of the current group (then the leaf)
+#pragma GCC unroll 3
+    for (std::size_t g = 0; g < kGroups; ++g) {
+      const std::size_t L = group_levels(D, g);
+      std::uint32_t j[kBlock] = {};
+#pragma GCC unroll 3
+      for (std::size_t step = 0; step < L; ++step) {
+#pragma GCC unroll 16
+        for (std::size_t l = 0; l < kBlock; ++l) {
+          const std::uint32_t* node = w + l * kStride + group_offset(g) + b[l] * kLineWords + 2 * j[l];
+          j[l] = 2 * j[l] + 2 - static_cast<std::uint32_t>(!(x[node[0]] >= std::bit_cast<float>(node[1])));
+        }
       }
+#pragma GCC unroll 16
+      for (std::size_t l = 0; l < kBlock; ++l)
+        b[l] = (b[l] << L) + j[l] - static_cast<std::uint32_t>((std::size_t{1} << L) - 1);
+    }
+    // Leaves added in tree order: the float sums are XGBoost's, bit for bit.
     const std::size_t m = std::min(kBlock, n - t0);
-    // Leaves added in tree order: the float sum is XGBoost's, bit for bit.
     for (std::size_t l = 0; l < m; ++l) {
-      const float v = lv[(h[l] - inner) * kBlock + l];
-      if constexpr (kSingleGroup) {
+      const float v = std::bit_cast<float>(w[l * kStride + leaf_offset(D) + b[l]]);
+      if (single) {
         s += v;
       } else {
         out[group_[t0 + l]] += v;
       }
     }
   }
-  if constexpr (kSingleGroup) out[0] = s;
-}
-
-template <bool kSingleGroup>
-__attribute__((target("avx2"))) void TreeEnsemble::margin_perfect_avx2(const float* row,
-                                                                       float* out) const noexcept {
-  const std::size_t D = static_cast<std::size_t>(depth_);
-  const std::size_t inner = (std::size_t{1} << D) - 1, leaves = std::size_t{1} << D;
-  const std::size_t n = group_.size();
-  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-  const __m256i feat_mask = _mm256_set1_epi32(0x7fff'ffff);
-  const __m256i flip_mask = _mm256_set1_epi32(static_cast<int>(kFlip));
-  const __m256i two = _mm256_set1_epi32(2);
-  const __m256i first_leaf = _mm256_set1_epi32(static_cast<int>(inner));
-  float s = out[0];
-  alignas(32) float v[kBlock];
-  for (std::size_t k = 0, t0 = 0; t0 < n; ++k, t0 += kBlock) {
-    const auto* fs = reinterpret_cast<const int*>(fs_.data() + k * inner * kBlock);
-    const float* b = b_.data() + k * inner * kBlock;
-    const float* lv = leaf_.data() + k * leaves * kBlock;
-    __m256i h = _mm256_setzero_si256();
-    for (std::size_t d = 0; d < D; ++d) {
-      // Lane l reads node h[l] of tree l: element h * 8 + l of the block.
-      __m256i f, bv;
-      if (d == 0) {  // all at the root: a plain load
-        f = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(fs));
-        bv = _mm256_castps_si256(_mm256_loadu_ps(b));
-      } else {
-        const __m256i at = _mm256_add_epi32(_mm256_slli_epi32(h, 3), lane);
-        f = _mm256_i32gather_epi32(fs, at, 4);
-        bv = _mm256_castps_si256(_mm256_i32gather_ps(b, at, 4));
-      }
-      const __m256 x = _mm256_i32gather_ps(row, _mm256_and_si256(f, feat_mask), 4);
-      const __m256 xf = _mm256_xor_ps(x, _mm256_castsi256_ps(_mm256_and_si256(f, flip_mask)));
-      // All ones where !(x' >= b) (NaN included): the first child, 2h + 1 = 2h + 2 - 1.
-      const __m256 first = _mm256_cmp_ps(xf, _mm256_castsi256_ps(bv), _CMP_NGE_UQ);
-      h = _mm256_add_epi32(_mm256_add_epi32(_mm256_add_epi32(h, h), two), _mm256_castps_si256(first));
-    }
-    const __m256i at = _mm256_add_epi32(_mm256_slli_epi32(_mm256_sub_epi32(h, first_leaf), 3), lane);
-    _mm256_store_ps(v, _mm256_i32gather_ps(lv, at, 4));
-    const std::size_t m = std::min(kBlock, n - t0);
-    for (std::size_t l = 0; l < m; ++l) {  // tree order
-      if constexpr (kSingleGroup) {
-        s += v[l];
-      } else {
-        out[group_[t0 + l]] += v[l];
-      }
-    }
-  }
-  if constexpr (kSingleGroup) out[0] = s;
+  if (single) out[0] = s;
 }
 
 void TreeEnsemble::margin_linked(const float* row, float* out) const noexcept {
@@ -477,13 +473,19 @@ void TreeEnsemble::margin_linked(const float* row, float* out) const noexcept {
 
 void TreeEnsemble::predict_margin(const float* row, float* out) const noexcept {
   for (std::size_t g = 0; g < num_groups_; ++g) out[g] = base_margin_;
-  if (!perfect_) return margin_linked(row, out);
-  const bool single = num_groups_ == 1;
-  if (avx2_) {
-    single ? margin_perfect_avx2<true>(row, out) : margin_perfect_avx2<false>(row, out);
-  } else {
-    single ? margin_perfect_scalar<true>(row, out) : margin_perfect_scalar<false>(row, out);
+  if (!perfect_ || linked_only_) return margin_linked(row, out);
+  switch (depth_) {
+    case 0: return margin_perfect<0>(row, out);
+    case 1: return margin_perfect<1>(row, out);
+    case 2: return margin_perfect<2>(row, out);
+    case 3: return margin_perfect<3>(row, out);
+    case 4: return margin_perfect<4>(row, out);
+    case 5: return margin_perfect<5>(row, out);
+    case 6: return margin_perfect<6>(row, out);
+    case 7: return margin_perfect<7>(row, out);
+    default: return margin_perfect<8>(row, out);
   }
+  static_assert(kMaxPerfectDepth == 8);
 }
 
 void TreeEnsemble::predict(const float* row, float* out) const noexcept {

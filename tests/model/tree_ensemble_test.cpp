@@ -3,7 +3,7 @@
 // the linked layout), evaluated on 100,000 rows holding NaN, values exactly at split thresholds
 // and one float either side, +inf and -inf: margins and transformed outputs equal XGBoost's
 // (XGBoosterPredictFromDense, and PredictFromDMatrix on rows without inf) bit for bit, on the
-// AVX2 and the scalar walk. And malformed models: a clear std::runtime_error, never a crash.
+// padded and the linked walk. And malformed models: a clear std::runtime_error, never a crash.
 #include <gtest/gtest.h>
 
 #include <bit>
@@ -114,9 +114,9 @@ void check_exact(const XgbModel& m, bool expect_perfect) {
   for (bool margin : {true, false}) {
     const std::vector<float> want = m.predict_dense(x.data(), kRows, cols, margin);
     ASSERT_EQ(want.size(), kRows * g);
-    for (bool avx2 : {true, false}) {
-      e.set_avx2(avx2);
-      SCOPED_TRACE(std::string(margin ? "margin" : "output") + (e.uses_avx2() ? " avx2" : " scalar"));
+    for (bool linked : {false, true}) {
+      e.force_linked(linked);
+      SCOPED_TRACE(std::string(margin ? "margin" : "output") + (linked ? " linked walk" : " default walk"));
       expect_bits_equal(evaluate(e, x, kRows, margin), want, g, "vs PredictFromDense");
     }
     // PredictFromDMatrix (a DMatrix refuses inf): the rows without.

@@ -20,17 +20,27 @@
 // nodes, split features >= num_feature, NaN thresholds, non-finite leaves, malformed JSON.
 //
 // Layout (why it is fast): trees of depth <= kMaxPerfectDepth are padded to complete binary
-// trees of the ensemble's depth D (a missing branch repeats its leaf below, so the result is
-// unchanged), stored in heap order (children of node h at 2h+1, 2h+2: no child pointers) and
-// in blocks of 8 trees interleaved node by node. A row walks the 8 trees of a block in
-// lockstep, D branch-free steps each (AVX2 gathers when the CPU has them, else scalar), so the
-// loads of 8 independent walks overlap; then the block's 8 leaves are added in tree order.
-// Deeper models use a plain linked walk.
+// trees of the ensemble's depth D (a leaf above depth D is repeated below a padding split, so
+// the result is unchanged): no child pointers (children of node j at 2j+1, 2j+2) and no leaf
+// test. Nodes are 8 bytes (input slot, compare value); each 3 levels of a tree are cut into
+// 7-node subtrees, one 64-byte line each, so a walk waits on one cache line per 3 steps (the
+// model does not fit in L1; the rest are L1 hits); the leaves follow. The walk is compiled per
+// depth (a template on D): D branch-free steps per tree, each a load of the node, a load of
+// the input and one compare, and 8 trees advance in lockstep so their chains of dependent
+// loads overlap (the walk is latency bound). The missing-value test is folded into the compare
+// (see LinkedNode): the inputs the trees use are copied once per row into a stack buffer with
+// their negations beside them. Leaf values are then added in tree order.
+// Deeper models (or ones using more than kMaxStackInputs inputs) use the plain linked walk.
+// Tried and dropped (bench/trees on the 2-core AMD EPYC build machine): AVX2 gathers, 8 trees
+// per vector (~13 ns a tree) or a whole 7-node block per gather (~25 ns a tree), are slower
+// than this scalar walk (~5 ns a tree); 16 trees in lockstep spill registers; prefetching the
+// next trees' lines costs more than it saves.
 //
 // May touch: nothing (simdjson to parse).
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <new>
 #include <span>
 #include <string>
 #include <string_view>
@@ -38,6 +48,18 @@
 #include <vector>
 
 namespace hft::model {
+
+// 64-byte aligned storage: the padded layout's node blocks are whole cache lines.
+template <class T>
+struct LineAllocator {
+  using value_type = T;
+  LineAllocator() = default;
+  template <class U>
+  LineAllocator(const LineAllocator<U>&) noexcept {}
+  T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t{64})); }
+  void deallocate(T* p, std::size_t) noexcept { ::operator delete(p, std::align_val_t{64}); }
+  friend bool operator==(const LineAllocator&, const LineAllocator&) noexcept { return true; }
+};
 
 enum class TreeObjective : std::uint8_t {
   SquaredError,    // reg:squarederror: identity
@@ -50,6 +72,7 @@ class TreeEnsemble {
  public:
   static constexpr int kMaxPerfectDepth = 8;  // 255 nodes + 256 leaves (3 KiB) a padded tree
   static constexpr std::size_t kBlock = 8;    // trees walked in lockstep
+  static constexpr std::size_t kMaxStackInputs = 1024;  // used inputs: 8 KiB of stack a row
 
   // Throws std::runtime_error saying what is wrong (and in which tree / node).
   static TreeEnsemble from_xgboost_json(std::string_view json);
@@ -70,9 +93,8 @@ class TreeEnsemble {
   float base_margin() const noexcept { return base_margin_; }
   int depth() const noexcept { return depth_; }              // deepest leaf (root = 0)
   bool perfect_layout() const noexcept { return perfect_; }  // else the linked walk
-  bool uses_avx2() const noexcept { return avx2_; }
-  // For tests and benchmarks: force the scalar walk (or AVX2 back on, if the CPU has it).
-  void set_avx2(bool on) noexcept;
+  // For tests and benchmarks: evaluate with the linked walk even when the padded one applies.
+  void force_linked(bool on) noexcept { linked_only_ = on; }
 
   // XGBoost's output transforms, exposed for tests.
   static float sigmoid(float x) noexcept;
@@ -94,10 +116,8 @@ class TreeEnsemble {
   };
 
  private:
-  template <bool kSingleGroup>
-  void margin_perfect_scalar(const float* row, float* out) const noexcept;
-  template <bool kSingleGroup>
-  void margin_perfect_avx2(const float* row, float* out) const noexcept;
+  template <int D>
+  void margin_perfect(const float* row, float* out) const noexcept;
   void margin_linked(const float* row, float* out) const noexcept;
 
   TreeObjective objective_ = TreeObjective::SquaredError;
@@ -107,16 +127,18 @@ class TreeEnsemble {
   float base_margin_ = 0;
   int depth_ = 0;
   bool perfect_ = true;
-  bool avx2_ = false;
+  bool linked_only_ = false;
   std::vector<std::uint32_t> used_;
   std::vector<std::pair<std::uint32_t, float>> splits_;
   std::vector<std::uint32_t> group_;  // output group of each tree
 
-  // Padded layout: block k of 8 trees holds inner nodes [k][h][lane] (h < 2^D - 1) in fs_ / b_
-  // and leaves [k][l][lane] (l < 2^D) in leaf_.
-  std::vector<std::uint32_t> fs_;
-  std::vector<float> b_;
-  std::vector<float> leaf_;
+  // Padded layout: tree t at perfect_words_[t * stride_]: inner nodes as (input slot, bits of
+  // b) word pairs in 64-byte blocks of 3 levels (see node_word in the .cpp), then the 2^D leaf
+  // values (bits). An input slot indexes the per-row buffer: k < U is used_[k], U + k its
+  // negation (U = used inputs). Trees are padded to a multiple of kBlock (the padding is
+  // walked, never summed).
+  std::vector<std::uint32_t, LineAllocator<std::uint32_t>> perfect_words_;
+  std::size_t stride_ = 0;
 
   // Linked layout: each tree's nodes from roots_[t]; children are adjacent.
   std::vector<LinkedNode> nodes_;
