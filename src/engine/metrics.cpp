@@ -46,6 +46,11 @@ EngineMetrics::EngineMetrics(const Engine& engine, telemetry::Registry& reg) : e
   add("hftd_regime_late", "", "grid batches after which a live feed's label stayed older because the regime thread was behind", rs.late);
   add("hftd_regime_ring_full", "", "live feed: grid samples dropped because the ring to the regime thread was full", rs.ring_full);
   add("hftd_regime_garch_swaps", "", "GARCH parameter sets swapped into regime detectors", rs.garch_swaps);
+  const PredictStage& ps = engine.stage<PredictStage>();
+  add("hftd_predictions", "", "predictions made by the prediction stage", ps.made_out);
+  add("hftd_predictions_labelled", "", "predictions whose label has arrived (online accuracy, log-loss)", ps.labelled_out);
+  reg_.gauge_fn("hftd_model_versions_refused", "", "model store versions refused at start (checksum, schema, parse; /status says why)",
+                [&ps] { return static_cast<std::int64_t>(ps.load.refusals.size()); });
   const GarchRefits& gr = *rs.refits;
   for (const auto* fc : {&gr.bg, &gr.fg}) {
     const std::string l = fc == &gr.bg ? "thread=\"refit\"" : "thread=\"regime\"";

@@ -109,7 +109,7 @@ bool PredictStage::on_event(Envelope& e) noexcept {
       !sampler->due(ev.instrument, ev.ts_exch, e.top.bid, e.top.ask, e.top.bid_qty, e.top.ask_qty))
     return true;
   const std::uint64_t t0 = telemetry::rdtsc();
-  m->row(inputs, fe->values(ev.instrument), defs.data(), row.data());
+  m->row(inputs, fe->values(ev.instrument), e.regime, defs.data(), row.data());
   model::Prediction p;
   m->en.predict(row.data(), p, has_online_logistic ? &online_logistic : nullptr, has_online_bayes ? &online_bayes : nullptr);
   const std::uint64_t t1 = telemetry::rdtsc();

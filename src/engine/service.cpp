@@ -359,7 +359,22 @@ class Service {
     for (std::size_t i = 0; i < restart_required_.size(); ++i) o << (i ? ", " : "") << '"' << restart_required_[i] << '"';
     o << "],\n  \"uptime_s\": " << std::chrono::duration<double>(Clock::now() - started_).count() << ",\n"
       << "  \"events\": " << engine_->source_counters().events.get() << ",\n"
-      << "  \"live_orders\": " << engine_->stage<BookStage>().live_orders.get() << ",\n  \"threads\": [";
+      << "  \"live_orders\": " << engine_->stage<BookStage>().live_orders.get() << ",\n";
+    {  // the model served and every version the store refused at start
+      const PredictStage& ps = engine_->stage<PredictStage>();
+      const model::ServingModel* m = ps.model();
+      o << "  \"model\": {\"version\": \"" << (m ? json_escape(m->version) : std::string()) << "\", \"horizon\": \""
+        << (m ? m->horizon.name() : std::string()) << "\", \"predictions\": " << ps.made_out.get()
+        << ", \"labelled\": " << ps.labelled_out.get() << ", \"reason\": \"" << json_escape(m ? std::string() : ps.load.reason)
+        << "\", \"refused\": [";
+      for (std::size_t i = 0; i < ps.load.refusals.size(); ++i) {
+        const auto& r = ps.load.refusals[i];
+        o << (i ? ", " : "") << "{\"version\": \"" << json_escape(r.version) << "\", \"file\": \"" << json_escape(r.file)
+          << "\", \"reason\": \"" << json_escape(r.reason) << "\"}";
+      }
+      o << "]},\n";
+    }
+    o << "  \"threads\": [";
     const auto& ts = engine_->threads();
     for (std::size_t i = 0; i < ts.size(); ++i) {
       const ThreadState& t = *ts[i];

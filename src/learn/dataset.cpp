@@ -54,7 +54,7 @@ struct Collector {
     bool taken = true;
     for (auto& l : labelers) taken = l.add_sample(ev.instrument, id, ev.ts_exch) && taken;
     if (!taken) return;  // counted by the labeler (full ring, no mid)
-    inputs.compute(fe->values(ev.instrument), row.data());
+    inputs.compute(fe->values(ev.instrument), e.regime, row.data());
     x.x.insert(x.x.end(), row.begin(), row.end());
     x.t.push_back(ev.ts_exch);
     x.instrument.push_back(ev.instrument);

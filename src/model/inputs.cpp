@@ -1,6 +1,7 @@
 #include "hft/model/inputs.hpp"
 
 #include <cmath>
+#include <limits>
 #include <string_view>
 
 namespace hft::model {
@@ -53,6 +54,8 @@ InputMap::InputMap(const std::vector<std::string>& fn, double tick_currency) : i
       add(n, Op::Copy, k);  // already scale-free: ratios, ticks, bps, clock and flags
     }
   }
+  add("regime_vol", Op::RegimeVol, -1);
+  add("regime_trend", Op::RegimeTrend, -1);
 }
 
 std::vector<std::string> InputMap::names() const {
@@ -61,9 +64,14 @@ std::vector<std::string> InputMap::names() const {
   return n;
 }
 
-float InputMap::one(std::span<const double> f, std::size_t i) const noexcept {
+float InputMap::one(std::span<const double> f, std::uint8_t regime, std::size_t i) const noexcept {
   using Op = InputDef::Op;
   const InputDef& d = defs_[i];
+  // The label byte: vol in bits 0-1, trend in bits 2-3, ready in bit 7.
+  if (d.op == Op::RegimeVol || d.op == Op::RegimeTrend) {
+    if (!(regime & 0x80)) return std::numeric_limits<float>::quiet_NaN();
+    return static_cast<float>(d.op == Op::RegimeVol ? (regime & 3) : ((regime >> 2) & 3));
+  }
   const double x = f[static_cast<std::size_t>(d.a)];
   double v = 0;
   auto ratio = [](double num, double den) { return den > 0 ? num / den : 0.0; };
@@ -85,18 +93,21 @@ float InputMap::one(std::span<const double> f, std::size_t i) const noexcept {
       v = s > 0 ? std::log1p(s) : 0.0;
       break;
     }
+    case Op::RegimeVol:
+    case Op::RegimeTrend: break;  // above
   }
   // The features never emit NaN or inf; a ratio of huge values could still overflow a float.
   if (!std::isfinite(v) || std::fabs(v) > 3e38) v = 0;
   return static_cast<float>(v);
 }
 
-void InputMap::compute(std::span<const double> f, float* out) const noexcept {
-  for (std::size_t i = 0; i < defs_.size(); ++i) out[i] = one(f, i);
+void InputMap::compute(std::span<const double> f, std::uint8_t regime, float* out) const noexcept {
+  for (std::size_t i = 0; i < defs_.size(); ++i) out[i] = one(f, regime, i);
 }
 
-void InputMap::compute(std::span<const double> f, std::span<const std::uint16_t> which, float* out) const noexcept {
-  for (std::uint16_t i : which) out[i] = one(f, i);
+void InputMap::compute(std::span<const double> f, std::uint8_t regime, std::span<const std::uint16_t> which,
+                       float* out) const noexcept {
+  for (std::uint16_t i : which) out[i] = one(f, regime, i);
 }
 
 }  // namespace hft::model

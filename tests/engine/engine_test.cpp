@@ -131,13 +131,10 @@ config::Config with_small_regimes(config::Config c) {
   return c;
 }
 
-// GARCH refits on a live feed: the regime thread hands an instrument's returns to the refit
-// thread, the refit thread fits, the regime thread swaps the parameters in when it is done. The
-// feed is a generated day with thin books (the mid moves thousands of times) played as a live
-// feed in 1 ms bursts: the refit thread runs at idle priority and gets the core only while the
-// regime thread has nothing to do, as on a real feed.
-TEST(Engine, RegimeGarchRefitsRunInTheBackgroundAndAreSwappedIn) {
-  const std::string dir = std::string(HFT_TEST_TMP) + "/garch-live";
+// A generated day with thin books (the mid moves thousands of times), 6 hours of trading, 3
+// instruments, in test-tmp/<name>/day.pcap.
+std::string thin_day(const std::string& name) {
+  const std::string dir = std::string(HFT_TEST_TMP) + "/" + name;
   std::filesystem::create_directories(dir);
   gen::GenConfig g;
   g.messages = 400'000;
@@ -145,13 +142,23 @@ TEST(Engine, RegimeGarchRefitsRunInTheBackgroundAndAreSwappedIn) {
   g.live_target = 100;
   g.out_path = dir + "/day.pcap";
   gen::generate_pcap(g);
+  return g.out_path;
+}
+
+// GARCH refits on a live feed: the regime thread hands an instrument's returns to the refit
+// thread, the refit thread fits, the regime thread swaps the parameters in when it is done. The
+// feed is a generated day with thin books (the mid moves thousands of times) played as a live
+// feed in 1 ms bursts: the refit thread runs at idle priority and gets the core only while the
+// regime thread has nothing to do, as on a real feed.
+TEST(Engine, RegimeGarchRefitsRunInTheBackgroundAndAreSwappedIn) {
+  const std::string day = thin_day("garch-live");
   config::Config c = with_small_regimes(with_layout({thread("hot", {"feed", "book", "regime", "monitor"})}));
   c.regimes.refit_window = 600;
   c.regimes.min_moves = 60;
   c.regimes.refit_interval_s = 120;
   c.telemetry.publish_interval_ms = 0.01;  // a publish point after (nearly) every batch
   engine::Engine e(c, std::make_unique<hft::testing::AsLive>(
-                          sources::open_source(sources::parse_source_spec("pcap:" + g.out_path)), 256));
+                          sources::open_source(sources::parse_source_spec("pcap:" + day)), 256));
   const auto& rs = e.stage<engine::RegimeStage>();
   e.start();
   const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(300);
@@ -173,15 +180,7 @@ TEST(Engine, RegimeGarchRefitsRunInTheBackgroundAndAreSwappedIn) {
 // parameters and scores are the same on every run and in every thread layout, whatever the
 // threads' timing (the live schedule above would give each run its own).
 TEST(Engine, ReplayGarchRefitsAreTheSameOnEveryRun) {
-  // A generated day with thin books (the mid moves thousands of times), 6 hours of trading.
-  const std::string dir = std::string(HFT_TEST_TMP) + "/garch-replay";
-  std::filesystem::create_directories(dir);
-  gen::GenConfig g;
-  g.messages = 400'000;
-  g.instruments = 3;
-  g.live_target = 100;
-  g.out_path = dir + "/day.pcap";
-  gen::generate_pcap(g);
+  const std::string day = thin_day("garch-replay");
   config::Config c = with_small_regimes(with_layout({thread("hot", {"feed", "book", "regime", "monitor"})}));
   c.regimes.refit_window = 600;
   c.regimes.min_moves = 60;
@@ -192,7 +191,7 @@ TEST(Engine, ReplayGarchRefitsAreTheSameOnEveryRun) {
     std::uint64_t swaps = 0;
   };
   auto run = [&](const config::Config& cfg) {
-    engine::Engine e(cfg, sources::open_source(sources::parse_source_spec("pcap:" + g.out_path)));
+    engine::Engine e(cfg, sources::open_source(sources::parse_source_spec("pcap:" + day)));
     e.start();
     e.join();
     Run r;

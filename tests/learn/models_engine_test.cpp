@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 #include "hft/engine/engine.hpp"
 #include "hft/engine/engine_impl.hpp"
 #include "hft/engine/stage_config.hpp"
@@ -29,9 +31,14 @@ namespace {
 
 using namespace hft;
 
+// Each test runs in a process of its own (ctest, in parallel): a process's files are its own.
+std::string tmp(const std::string& name) {
+  return std::string(HFT_TEST_TMP) + "/" + name + "-" + std::to_string(::getpid());
+}
+
 const std::string& day() {
   static const std::string path = [] {
-    const std::string dir = std::string(HFT_TEST_TMP) + "/models-day";
+    const std::string dir = tmp("models-day");
     std::filesystem::create_directories(dir);
     gen::GenConfig g;
     g.messages = 150'000;
@@ -107,7 +114,7 @@ const Trained& trained() {
     r.spec = learn::dataset_spec(c);
     r.d = learn::build_dataset(c, "pcap:" + day(), r.spec);
     r.reps = learn::train_all(r.d, r.spec, learn::train_options(c), false);
-    r.dir = std::string(HFT_TEST_TMP) + "/models-store";
+    r.dir = tmp("models-store");
     std::filesystem::remove_all(r.dir);
     model::VersionSpec vs;
     vs.feature_schema_hash = r.d.feature_schema_hash;
@@ -287,7 +294,7 @@ TEST(ModelsEngine, TheServedModelIsTheTrainedModel) {
 
 // Start-up with a damaged store: a clear refusal for each bad version and the newest good one served.
 TEST(ModelsEngine, TheStoreRefusesBadVersionsAndKeepsThePreviousOne) {
-  const std::string dir = std::string(HFT_TEST_TMP) + "/models-bad";
+  const std::string dir = tmp("models-bad");
   std::filesystem::remove_all(dir);
   const config::Config base = small_config();
   model::VersionSpec vs = trained_files();

@@ -10,27 +10,15 @@
 #include <string>
 #include <vector>
 
+#include "../common/test_rng.hpp"
+
 namespace {
 
 using hft::model::Calibrator;
 using hft::model::PlattScaling;
 using hft::model::ScoreKind;
 
-struct TestRng {
-  std::uint64_t s;
-  explicit TestRng(std::uint64_t seed) : s(seed) {}
-  std::uint64_t next() {
-    std::uint64_t z = (s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
-  double normal() {
-    double u = uniform() + 1e-300, v = uniform();
-    return std::sqrt(-2 * std::log(u)) * std::cos(2 * std::numbers::pi * v);
-  }
-};
+using hft::testing::TestRng;
 
 // n rows of 3 true logits, labels drawn from softmax(true logits); the scores handed to the
 // calibration are factor * true logits (factor > 1: overconfident).

@@ -180,17 +180,24 @@ TEST(Inputs, SizesAndPriceLevelsDoNotChangeTheInputs) {
   const model::InputMap map(names, 0.01);
   std::vector<double> f = {100.005, 100.007, 100.004, 1, 300, 700, 500, 900, -0.25, 120, -300, 40, 55, 3, 2.5, 1.5, 2e-4, 99.9};
   std::vector<float> a(map.size()), b(map.size());
-  map.compute(f, a.data());
+  map.compute(f, 0x80 | 1, a.data());
   auto g = f;
   for (int k : {4, 5, 6, 7, 9, 10, 11, 12}) g[static_cast<std::size_t>(k)] *= 10;
   for (int k : {0, 1, 2, 17}) g[static_cast<std::size_t>(k)] += 55.0;
-  map.compute(g, b.data());
+  map.compute(g, 0x80 | 1, b.data());
   for (std::size_t i = 0; i < map.size(); ++i) EXPECT_NEAR(a[i], b[i], 1e-4 * (1 + std::fabs(a[i]))) << map.defs()[i].name;
   for (const auto& d : map.defs()) {
     EXPECT_NE(d.name, "mid");
     EXPECT_NE(d.name, "vwap");
   }
   EXPECT_NEAR(a[0], 0.2f, 1e-3) << "wmid - mid in ticks";
+  // The regime label's volatility and trend: missing until the detector is ready.
+  const std::size_t rv = map.size() - 2, rt = map.size() - 1;
+  EXPECT_EQ(map.defs()[rv].name, "regime_vol");
+  EXPECT_EQ(map.defs()[rt].name, "regime_trend");
+  EXPECT_TRUE(std::isnan(map.one(f, 2 | 1 << 2, rv)));
+  EXPECT_EQ(map.one(f, 0x80 | 2 | 1 << 2, rv), 2.0f);
+  EXPECT_EQ(map.one(f, 0x80 | 2 | 1 << 2, rt), 1.0f);
 }
 
 }  // namespace

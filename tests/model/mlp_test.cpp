@@ -17,6 +17,8 @@
 #include "hft/model/calibration.hpp"
 #include "hft/model/linear.hpp"
 
+#include "../common/test_rng.hpp"
+
 // Counts every allocation of this test program, to check that the hot-path calls make none.
 namespace {
 std::atomic<long> g_allocations{0};
@@ -50,19 +52,7 @@ using hft::model::MlpConfig;
 using hft::model::MlpTrainInfo;
 using hft::model::Samples;
 
-// The tests' own generator (splitmix64): fixed data on every platform.
-struct TestRng {
-  std::uint64_t s;
-  explicit TestRng(std::uint64_t seed) : s(seed) {}
-  std::uint64_t next() {
-    std::uint64_t z = (s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
-  double sym() { return 2 * uniform() - 1; }
-};
+using hft::testing::TestRng;
 
 // XOR-like: two inputs in [-1, 1] plus a noise input; class = sign of x1 * x2 (2 classes),
 // or 3 classes: x1 * x2 below -0.1, between, above 0.1.

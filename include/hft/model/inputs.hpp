@@ -15,6 +15,9 @@
 //   trate_h_log, add/cxl rates  log(1 + rate)
 //   hawkes_imb, hawkes_log      (buy - sell) / (buy + sell), log(1 + buy + sell)
 //   rv_h_bps, mom_h_bps         realized volatility and momentum in basis points
+//   regime_vol, regime_trend    the regime stage's label at the event (calm 0 / normal 1 /
+//                               stressed 2; mean-reverting 0 / neutral 1 / trending 2),
+//                               missing (NaN) before the instrument's warm-up ends
 //
 // May touch: features/ (names only). No allocation in compute().
 #pragma once
@@ -27,7 +30,7 @@
 namespace hft::model {
 
 struct InputDef {
-  enum class Op : std::uint8_t { Copy, DiffTicks, PerD1, PerDN, DepthShape, Log1p, Bps, HawkesImb, HawkesLog };
+  enum class Op : std::uint8_t { Copy, DiffTicks, PerD1, PerDN, DepthShape, Log1p, Bps, HawkesImb, HawkesLog, RegimeVol, RegimeTrend };
   std::string name;
   Op op = Op::Copy;
   int a = -1, b = -1;  // feature indices
@@ -42,11 +45,12 @@ class InputMap {
   std::size_t size() const noexcept { return defs_.size(); }
   const std::vector<InputDef>& defs() const noexcept { return defs_; }
   std::vector<std::string> names() const;
-  // Every input from the feature values f (the schema's order) into out[0..size()).
-  void compute(std::span<const double> f, float* out) const noexcept;
+  // Every input from the feature values f (the schema's order) and the regime stage's label
+  // byte (engine::RegimeStage::encode) into out[0..size()).
+  void compute(std::span<const double> f, std::uint8_t regime, float* out) const noexcept;
   // Only the inputs listed (indices into defs); the others in out are left as they are.
-  void compute(std::span<const double> f, std::span<const std::uint16_t> which, float* out) const noexcept;
-  float one(std::span<const double> f, std::size_t i) const noexcept;
+  void compute(std::span<const double> f, std::uint8_t regime, std::span<const std::uint16_t> which, float* out) const noexcept;
+  float one(std::span<const double> f, std::uint8_t regime, std::size_t i) const noexcept;
 
  private:
   std::vector<InputDef> defs_;

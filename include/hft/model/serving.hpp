@@ -30,8 +30,9 @@ struct ServingModel {
   std::vector<std::uint16_t> used;       // ensemble inputs read (columns of the row)
 
   // The model's row from the engine's feature values: only the used inputs are computed.
-  void row(const InputMap& inputs, std::span<const double> features, float* scratch_defs, float* row) const noexcept {
-    inputs.compute(features, compute, scratch_defs);
+  void row(const InputMap& inputs, std::span<const double> features, std::uint8_t regime, float* scratch_defs,
+           float* row) const noexcept {
+    inputs.compute(features, regime, compute, scratch_defs);
     for (std::uint16_t c : used) row[c] = scratch_defs[input_def[c]];
   }
 };
