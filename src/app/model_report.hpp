@@ -26,6 +26,9 @@ inline void print_eval(const learn::EvalBlock& e) {
   const bool ll = e.model.log_loss < e.majority.log_loss && (e.imbalance_sign.rows == 0 || e.model.log_loss < e.imbalance_sign.log_loss) &&
                   (e.imbalance_logistic.rows == 0 || e.model.log_loss < e.imbalance_logistic.log_loss);
   std::printf("    ensemble beats every baseline: macro F1 %s, log-loss %s\n", f1 ? "yes" : "NO", ll ? "yes" : "NO");
+  if (e.ret.rows)
+    std::printf("    expected return (bps) against the realised: RMSE %.4g, MAE %.4g, R2 %.4f, sign hit rate %.4f (%zu rows)\n",
+                e.ret.rmse, e.ret.mae, e.ret.r2, e.ret.hit_rate, e.ret.hit_rows);
 }
 
 inline void print_reliability(const learn::Metrics& m) {

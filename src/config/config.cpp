@@ -224,7 +224,7 @@ constexpr std::array<std::string_view, 3> kModelSampleOn = {"event", "top", "tim
 std::string model_sample_on(std::string_view s) { return one_of(s, kModelSampleOn); }
 constexpr std::array<std::string_view, 2> kThresholdUnits = {"ticks", "bps"};
 std::string threshold_unit(std::string_view s) { return one_of(s, kThresholdUnits); }
-constexpr std::array<std::string_view, 5> kMembers = {"boosted", "forest", "mlp", "logistic", "bayes"};
+constexpr std::array<std::string_view, 6> kMembers = {"boosted", "forest", "mlp", "logistic", "bayes", "return"};
 std::string member(std::string_view s) { return one_of(s, kMembers); }
 // A horizon: a count of events ("50", "50ev") or an exchange time ("500ms", "2s", "100us").
 std::string horizon(std::string_view s) {

@@ -118,6 +118,25 @@ Scored score_rows(const model::Ensemble& en, const Dataset& d, std::size_t h, st
   return s;
 }
 
+// Expected against realised returns (bps) of rows.
+struct Returns {
+  std::vector<float> pred, truth;
+};
+Returns return_scores(const model::Ensemble& en, const Dataset& d, std::size_t h, std::span<const std::size_t> rows,
+                      const std::vector<std::size_t>& cols) {
+  Returns out;
+  std::vector<float> row(cols.size());
+  for (std::size_t r : rows) {
+    const float* src = d.x.x.data() + r * d.x.cols;
+    for (std::size_t j = 0; j < cols.size(); ++j) row[j] = src[cols[j]];
+    model::Prediction p;
+    en.predict(row.data(), p);
+    out.pred.push_back(p.exp_ret_bps);
+    out.truth.push_back(static_cast<float>(d.labels[h][r].ret_bps));
+  }
+  return out;
+}
+
 }  // namespace
 
 TrainOptions train_options(const config::Config& cfg) {
@@ -125,12 +144,14 @@ TrainOptions train_options(const config::Config& cfg) {
   TrainOptions o;
   o.members = {false, false, false, false};
   o.bayes = false;
+  o.boosted_return = false;
   for (const auto& n : m.members) {
     if (n == "boosted") o.members[0] = true;
     else if (n == "forest") o.members[1] = true;
     else if (n == "mlp") o.members[2] = true;
     else if (n == "logistic") o.members[3] = true;
     else if (n == "bayes") o.bayes = true;
+    else if (n == "return") o.boosted_return = true;
   }
   const std::string threads = std::to_string(m.train_threads);
   const std::string seed = std::to_string(m.seed);
@@ -147,6 +168,12 @@ TrainOptions train_options(const config::Config& cfg) {
                      {"max_depth", std::to_string(m.forest.max_depth)}, {"eta", "1"},
                      {"subsample", num(m.forest.subsample)}, {"colsample_bynode", num(m.forest.colsample)},
                      {"min_child_weight", num(m.forest.min_child_weight)}, {"nthread", threads}, {"seed", seed}};
+  o.ret = o.boosted;
+  for (auto& [k, v] : o.ret.params) {
+    if (k == "objective") v = "reg:squarederror";
+    if (k == "eval_metric") v = "rmse";
+  }
+  std::erase_if(o.ret.params, [](const auto& kv) { return kv.first == "num_class"; });
   o.forest.rounds = 1;
   o.forest.early_stopping_rounds = 0;
   o.mlp.hidden.clear();
@@ -229,6 +256,15 @@ model::Ensemble fit_ensemble(const Dataset& d, std::size_t h, std::span<const st
       *gains = m.gain_importance();
       std::sort(gains->begin(), gains->end(), [](const auto& a, const auto& b) { return a.second > b.second; });
     }
+  }
+  if (opt.boosted_return) {
+    model::Samples rtr = tr, rva = va;  // the same rows, the return as the target
+    for (std::size_t i = 0; i < train.size(); ++i) rtr.y[i] = static_cast<float>(d.labels[h][train[i]].ret_bps);
+    for (std::size_t i = 0; i < valid.size(); ++i) rva.y[i] = static_cast<float>(d.labels[h][valid[i]].ret_bps);
+    const model::XgbModel m = model::train_xgb(rtr, &rva, opt.ret);
+    en.ret_json = m.save_json();
+    en.ret = model::TreeEnsemble::from_xgboost_json(en.ret_json);
+    en.has_return = true;
   }
   if (opt.members[1]) {
     const model::XgbModel m = model::train_xgb(tr, nullptr, opt.forest);
@@ -332,6 +368,10 @@ EvalBlock evaluate(const model::Ensemble& en, const Dataset& d, std::size_t h, s
     return classification_metrics(s.p, s.y, kClasses);
   };
   e.model = metrics(-1);
+  {
+    const Returns r = return_scores(en, d, h, rows, cm.cols);
+    e.ret = regression_metrics(r.pred, r.truth);
+  }
   for (std::size_t m = 0; m < kMembers; ++m)
     if (en.has[m]) e.members[m] = metrics(static_cast<int>(m));
   e.majority = metrics(10);
@@ -370,6 +410,7 @@ std::vector<HorizonReport> train_all(const Dataset& d, const DatasetSpec& spec, 
       Scored overall_model;
       std::array<Scored, kMembers> overall_members;
       std::array<Scored, 3> overall_base;
+      Returns overall_ret;
       for (const Fold& f : folds) {
         const auto tr = map_rows(f.train), va = map_rows(f.valid), te = map_rows(f.test);
         const model::Ensemble en = fit_ensemble(d, h, tr, va, opt);
@@ -388,6 +429,9 @@ std::vector<HorizonReport> train_all(const Dataset& d, const DatasetSpec& spec, 
           acc.y.insert(acc.y.end(), s.y.begin(), s.y.end());
         };
         pool(overall_model, -1);
+        const Returns rr = return_scores(en, d, h, te, cm.cols);
+        overall_ret.pred.insert(overall_ret.pred.end(), rr.pred.begin(), rr.pred.end());
+        overall_ret.truth.insert(overall_ret.truth.end(), rr.truth.begin(), rr.truth.end());
         for (std::size_t m = 0; m < kMembers; ++m)
           if (en.has[m]) pool(overall_members[m], static_cast<int>(m));
         pool(overall_base[0], 10);
@@ -398,6 +442,7 @@ std::vector<HorizonReport> train_all(const Dataset& d, const DatasetSpec& spec, 
         rep.folds.push_back(std::move(fr));
       }
       rep.overall.model = classification_metrics(overall_model.p, overall_model.y, kClasses);
+      rep.overall.ret = regression_metrics(overall_ret.pred, overall_ret.truth);
       for (std::size_t m = 0; m < kMembers; ++m)
         if (!overall_members[m].y.empty())
           rep.overall.members[m] = classification_metrics(overall_members[m].p, overall_members[m].y, kClasses);
@@ -434,7 +479,9 @@ void eval_to_json(const EvalBlock& e, std::string& out) {
     out += std::string("\"") + model::member_name(static_cast<Member>(m)) + "\": ";
     e.members[m].to_json(out);
   }
-  out += "}, \"baselines\": {\"majority\": ";
+  out += "}, \"expected_return\": ";
+  e.ret.to_json(out);
+  out += ", \"baselines\": {\"majority\": ";
   e.majority.to_json(out);
   out += ", \"imbalance_sign\": ";
   e.imbalance_sign.to_json(out);

@@ -171,6 +171,11 @@ void Ensemble::predict(const float* row, Prediction& out, const LogisticModel* l
     bayes_inputs(row, z);
     b.predict(z, &mean, &var);
   }
+  if (has_return) {
+    float r = 0;
+    ret.predict(row, &r);
+    mean = r;
+  }
   out.exp_ret_bps = static_cast<float>(mean);
   out.ret_sd_bps = static_cast<float>(std::isfinite(var) && var > 0 ? std::sqrt(var) : 0.0);
   const int c = out.cls();
@@ -189,6 +194,7 @@ void Ensemble::finish() {
   if (has[1]) for (auto f : forest.used_features()) u.push_back(static_cast<std::uint16_t>(f));
   if (has[2] || has[3]) for (std::size_t i = 0; i < n; ++i) u.push_back(static_cast<std::uint16_t>(i));
   for (auto c : bayes_cols) u.push_back(c);
+  if (has_return) for (auto f : ret.used_features()) u.push_back(static_cast<std::uint16_t>(f));
   if (baselines.imb_col >= 0) u.push_back(static_cast<std::uint16_t>(baselines.imb_col));
   std::sort(u.begin(), u.end());
   u.erase(std::unique(u.begin(), u.end()), u.end());
@@ -213,6 +219,7 @@ void Ensemble::to_files(const std::string& prefix, std::vector<std::pair<std::st
   out.emplace_back(prefix + "ensemble.txt", e);
   if (has[0]) out.emplace_back(prefix + "boosted.json", boosted_json);
   if (has[1]) out.emplace_back(prefix + "forest.json", forest_json);
+  if (has_return) out.emplace_back(prefix + "return.json", ret_json);
   if (has[2]) out.emplace_back(prefix + "mlp.txt", mlp.to_text());
   if (has[3]) out.emplace_back(prefix + "logistic.txt", logistic.to_text());
   for (std::size_t m = 0; m < kMembers; ++m)
@@ -259,6 +266,14 @@ Ensemble Ensemble::from_files(const std::map<std::string, std::string>& files, c
     en.forest_json = file_of(files, f);
     en.forest = parse_member(f, [&] { return TreeEnsemble::from_xgboost_json(en.forest_json); });
     check_trees(en.forest, f);
+  }
+  if (files.count(prefix + "return.json")) {
+    const std::string f = prefix + "return.json";
+    en.ret_json = file_of(files, f);
+    en.ret = parse_member(f, [&] { return TreeEnsemble::from_xgboost_json(en.ret_json); });
+    if (en.ret.num_features() > n || en.ret.num_groups() != 1)
+      throw std::runtime_error(f + ": not a one-output model over the ensemble's inputs");
+    en.has_return = true;
   }
   if (en.has[2]) {
     const std::string f = prefix + "mlp.txt";

@@ -5,17 +5,13 @@
 #include <fstream>
 #include <sstream>
 
+#include "../common/service_util.hpp"
 #include "run_util.hpp"
 
 namespace hft::e2e {
 namespace {
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using hft::testing::slurp;
 
 std::uint64_t json_count(const std::string& json, const std::string& key) {
   const std::string k = "\"" + key + "\": ";

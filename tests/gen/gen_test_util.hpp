@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <stdexcept>
@@ -11,6 +12,12 @@
 #include <vector>
 
 namespace gen_test {
+
+// A path in the tests' scratch directory (made if missing).
+inline std::string tmp(const std::string& name) {
+  std::filesystem::create_directories(HFT_TEST_TMP);
+  return (std::filesystem::path(HFT_TEST_TMP) / name).string();
+}
 
 using Bytes = std::vector<std::uint8_t>;
 

@@ -23,10 +23,7 @@ namespace book = hft::book;
 
 namespace {
 
-std::string tmp(const std::string& name) {
-  std::filesystem::create_directories(HFT_TEST_TMP);
-  return (std::filesystem::path(HFT_TEST_TMP) / name).string();
-}
+using gen_test::tmp;
 
 gen::GenConfig small_cfg(const std::string& name, std::uint64_t messages, std::uint32_t k, std::uint64_t seed) {
   gen::GenConfig c;

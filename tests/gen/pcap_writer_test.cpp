@@ -16,10 +16,7 @@ namespace feed = hft::feed;
 
 namespace {
 
-std::string tmp(const std::string& name) {
-  std::filesystem::create_directories(HFT_TEST_TMP);
-  return (std::filesystem::path(HFT_TEST_TMP) / name).string();
-}
+using gen_test::tmp;
 
 struct MoldView {
   std::string session;

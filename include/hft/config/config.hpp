@@ -108,7 +108,7 @@ struct Config {
     std::string sample_on = "top";      // event | top (a change of best price or size) | time
     double sample_ms = 100;             // sample_on time: exchange-time step
     std::size_t max_pending = 1024;     // time horizons: samples waiting for their label, per instrument
-    std::vector<std::string> members{"boosted", "forest", "mlp", "logistic", "bayes"};
+    std::vector<std::string> members{"boosted", "forest", "mlp", "logistic", "bayes", "return"};
     struct Boosted {
       std::int64_t rounds = 150, max_depth = 5, early_stopping_rounds = 20;
       double eta = 0.1, subsample = 0.8, colsample = 0.8, min_child_weight = 20, lambda = 1;

@@ -30,8 +30,8 @@ namespace hft::learn {
 
 struct TrainOptions {
   std::array<bool, model::kMembers> members{true, true, true, true};
-  bool bayes = true;
-  model::XgbParams boosted, forest;
+  bool bayes = true, boosted_return = true;
+  model::XgbParams boosted, forest, ret;
   model::MlpConfig mlp;
   WalkForwardConfig wf;
   bool balance = true;          // class threshold chosen on the training rows
@@ -50,6 +50,7 @@ struct Scored {
 
 struct EvalBlock {
   Metrics model;
+  RegressionMetrics ret;  // expected return against the realised one (bps)
   std::array<Metrics, model::kMembers> members;  // rows 0 when the member is off
   Metrics majority, imbalance_sign, imbalance_logistic;
 };

@@ -2,8 +2,10 @@
 // (flattened XGBoost evaluators, bit-exact), a small MLP and a multinomial logistic regression
 // give class probabilities (down / flat / up), each calibrated on the validation slice
 // (temperature, then a blend with the training class frequencies); their mixture weights were
-// fitted on the same slice to minimise its log-loss. A Bayesian linear regression on the
-// inputs the trees use most gives the expected return and its predictive variance.
+// fitted on the same slice to minimise its log-loss. Boosted regression trees
+// (reg:squarederror on the mid return in bps) give the expected return; a Bayesian linear
+// regression on the inputs the trees use most gives its predictive variance (and the expected
+// return when there are no regression trees).
 //
 // The model reads only the inputs its members use (`used`): the members were trained on the
 // selected inputs (`input_names`, a subset of the scale-free inputs, chosen on the training rows
@@ -68,6 +70,9 @@ struct Ensemble {
   std::array<bool, kMembers> has{};
   TreeEnsemble boosted, forest;
   std::string boosted_json, forest_json;  // the XGBoost models as saved (what the evaluators load)
+  bool has_return = false;
+  TreeEnsemble ret;                     // expected return, bps (reg:squarederror)
+  std::string ret_json;
   Mlp mlp;
   LogisticModel logistic;
   std::array<Calibrator, kMembers> cal{};
