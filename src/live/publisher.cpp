@@ -8,6 +8,7 @@
 #pragma GCC diagnostic ignored "-Wtsan"
 #endif
 #include "hft/live/publisher.hpp"
+#include "ipv4.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -36,19 +37,14 @@ void wait_until(Clock::time_point due) {
   }
 }
 
-asio::ip::address_v4 v4(const std::string& text, const char* what) {
-  boost::system::error_code ec;
-  const auto a = asio::ip::make_address_v4(text, ec);
-  if (ec) throw std::runtime_error(std::string("publish: ") + what + " '" + text + "' is not an IPv4 address");
-  return a;
-}
+asio::ip::address_v4 publish_v4(const std::string& text, const char* what) { return detail::parse_v4(text, "publish", what); }
 
 }  // namespace
 
 PublishStats publish_pcap(const PublishOptions& o) {
   if (o.speed < 0) throw std::invalid_argument("publish: speed must be >= 0");
   feed::PcapReader reader(o.input, o.filter);
-  const auto dst_ip = v4(o.to_addr, "destination");
+  const auto dst_ip = publish_v4(o.to_addr, "destination");
   const asio::ip::udp::endpoint dst(dst_ip, o.to_port);
   const std::string where = o.to_addr + ":" + std::to_string(o.to_port);
 
@@ -64,7 +60,7 @@ PublishStats publish_pcap(const PublishOptions& o) {
     s.set_option(asio::ip::multicast::enable_loopback(o.loopback), ec);
     if (ec) throw std::runtime_error("publish: multicast loopback: " + ec.message());
     if (!o.interface_addr.empty()) {
-      s.set_option(asio::ip::multicast::outbound_interface(v4(o.interface_addr, "interface")), ec);
+      s.set_option(asio::ip::multicast::outbound_interface(publish_v4(o.interface_addr, "interface")), ec);
       if (ec) throw std::runtime_error("publish: outbound interface " + o.interface_addr + ": " + ec.message());
     }
   }

@@ -8,6 +8,7 @@
 #pragma GCC diagnostic ignored "-Wtsan"
 #endif
 #include "hft/live/udp_source.hpp"
+#include "ipv4.hpp"
 
 #include <poll.h>
 #include <sys/socket.h>
@@ -32,12 +33,7 @@ struct UdpSource::Socket {
 
 namespace {
 
-asio::ip::address_v4 v4(const std::string& text, const char* what) {
-  boost::system::error_code ec;
-  const auto a = asio::ip::make_address_v4(text, ec);
-  if (ec) throw std::runtime_error(std::string("udp source: ") + what + " '" + text + "' is not an IPv4 address");
-  return a;
-}
+asio::ip::address_v4 source_v4(const std::string& text, const char* what) { return detail::parse_v4(text, "udp source", what); }
 
 [[noreturn]] void fail(const std::string& step, const std::string& where, const boost::system::error_code& ec) {
   throw std::runtime_error("udp source: " + step + " " + where + ": " + ec.message());
@@ -55,10 +51,10 @@ UdpSource::UdpSource(const UdpOptions& o)
     : sock_(std::make_unique<Socket>()),
       per_call_(o.max_datagrams_per_call == 0 ? 1 : o.max_datagrams_per_call),
       buf_(o.max_datagram == 0 ? 1 : o.max_datagram) {
-  const auto bind_ip = v4(o.bind_addr, "bind address");
+  const auto bind_ip = source_v4(o.bind_addr, "bind address");
   const bool mcast = !o.multicast_group.empty();
-  const auto group = mcast ? v4(o.multicast_group, "multicast group") : asio::ip::address_v4();
-  const auto iface = v4(o.interface_addr.empty() ? std::string("0.0.0.0") : o.interface_addr, "interface address");
+  const auto group = mcast ? source_v4(o.multicast_group, "multicast group") : asio::ip::address_v4();
+  const auto iface = source_v4(o.interface_addr.empty() ? std::string("0.0.0.0") : o.interface_addr, "interface address");
   if (mcast && !group.is_multicast())
     throw std::runtime_error("udp source: " + o.multicast_group + " is not a multicast address (224.0.0.0/4)");
   const std::string where = o.bind_addr + ":" + std::to_string(o.port);

@@ -7,7 +7,7 @@
 namespace hft::regime {
 
 namespace {
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kNoValue = std::numeric_limits<double>::quiet_NaN();
 }
 
 RollingVarianceRatio::RollingVarianceRatio(std::size_t window, std::size_t q)
@@ -53,14 +53,14 @@ void RollingVarianceRatio::resum() noexcept {
 }
 
 double RollingVarianceRatio::ratio() const noexcept {
-  if (!ready()) return kNaN;
+  if (!ready()) return kNoValue;
   const double n = static_cast<double>(r_.size()), q = static_cast<double>(q_);
   const double M = n - q + 1;
   const double mu = s1_ / n;
   const double sa2 = (s2_ - n * mu * mu) / (n - 1);
   const double num_c = q2_ - 2 * q * mu * q1_ + M * q * q * mu * mu;
   const double m = q * M * (1 - q / n);
-  if (!(sa2 > 0)) return kNaN;
+  if (!(sa2 > 0)) return kNoValue;
   return (num_c / m) / sa2;
 }
 
@@ -107,10 +107,10 @@ void RollingAR1::resum() noexcept {
 }
 
 double RollingAR1::phi() const noexcept {
-  if (!ready()) return kNaN;
+  if (!ready()) return kNoValue;
   const double n = static_cast<double>(r_.size() - 1);
   const double den = n * sxx_ - sx_ * sx_;
-  if (!(den > 0)) return kNaN;
+  if (!(den > 0)) return kNoValue;
   return (n * sxy_ - sx_ * sy_) / den;
 }
 
@@ -121,12 +121,12 @@ double RollingAR1::intercept() const noexcept {
 
 double RollingAR1::t_stat() const noexcept {
   const double p = phi();
-  if (std::isnan(p)) return kNaN;
+  if (std::isnan(p)) return kNoValue;
   const double n = static_cast<double>(r_.size() - 1);
   const double cxx = sxx_ - sx_ * sx_ / n, cxy = sxy_ - sx_ * sy_ / n, cyy = syy_ - sy_ * sy_ / n;
   const double ssr = std::max(cyy - cxy * cxy / cxx, 0.0);
   const double se = std::sqrt(ssr / (n - 2) / cxx);
-  return se > 0 ? p / se : kNaN;
+  return se > 0 ? p / se : kNoValue;
 }
 
 }  // namespace hft::regime
