@@ -1,10 +1,11 @@
 // The hot-path stages after the feed: plain objects that handle one event and know nothing of
 // threads (the layout decides where they run); see pipeline.hpp for what a stage is. Pipeline
 // order (DefaultPipeline at the end, config::kPipelineStages): book, clean, features, regime,
-// monitor; clean, features and regime read the book and so run on its thread (the config checks
-// it). Every stage writes its fields of the envelope for every event (the feed hands on a fresh
+// predict (predict_stage.hpp), monitor; clean, features, regime and predict read the book or
+// the feature state and so run on its thread (the config checks it). Every stage writes its fields of the envelope for every event (the feed hands on a fresh
 // envelope per event), so no event carries another event's state.
-// May touch: book/, clean/, features/, regime/, core/, config/ (settings), engine/pipeline.hpp.
+// May touch: book/, clean/, features/, regime/, model/ (via predict_stage.hpp), core/, config/
+// (settings), engine/pipeline.hpp.
 #pragma once
 #include <array>
 #include <atomic>
