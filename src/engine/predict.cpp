@@ -10,7 +10,7 @@
 namespace hft::engine {
 
 void OnlineScore::add(int truth, const float* p) noexcept {
-  const int pred = p[2] > p[1] && p[2] > p[0] ? 2 : (p[0] > p[1] ? 0 : 1);
+  const int pred = model::top_class(p);
   ++confusion[static_cast<std::size_t>(truth * 3 + pred)];
   const double q = std::clamp(static_cast<double>(p[truth]), 1e-15, 1.0);
   log_loss_sum -= std::log(q);
@@ -84,8 +84,7 @@ void PredictStage::on_label(std::uint64_t id, const model::LabelValue& v) noexce
     ++lost;
     return;
   }
-  const double move = m->en.threshold_unit == "bps" ? v.move_bps : v.move_ticks;
-  const int truth = model::class_of(move, m->en.alpha);
+  const int truth = m->en.label_class(v);
   score.add(truth, &ring_p[slot * 3]);
   ++labelled;
   const float* r = &ring_row[slot * cols];

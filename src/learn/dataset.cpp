@@ -49,7 +49,9 @@ struct Collector {
           labels[h][id] = v;
           resolved[h][id] = 1;
         });
-    if (snapshot || e.halted || !(e.top.bid > 0 && e.top.ask > 0 && e.top.bid < e.top.ask) || !sampler->due(ev.instrument, ev.ts_exch, e.top.bid, e.top.ask, e.top.bid_qty, e.top.ask_qty)) return;
+    // The prediction stage's rule (engine::samplable), so the model serves the rows it was trained on.
+    if (!engine::samplable(e) || !sampler->due(ev.instrument, ev.ts_exch, e.top.bid, e.top.ask, e.top.bid_qty, e.top.ask_qty))
+      return;
     const std::uint64_t id = x.t.size();
     bool taken = true;
     for (auto& l : labelers) taken = l.add_sample(ev.instrument, id, ev.ts_exch) && taken;

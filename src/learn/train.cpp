@@ -17,6 +17,12 @@ using model::kMembers;
 
 double move_of(const model::LabelValue& v, const std::string& unit) { return unit == "bps" ? v.move_bps : v.move_ticks; }
 
+// Row r of the dataset, columns cols, into row.
+void gather(const Dataset& d, std::size_t r, std::span<const std::size_t> cols, float* row) noexcept {
+  const float* src = d.x.x.data() + r * d.x.cols;
+  for (std::size_t j = 0; j < cols.size(); ++j) row[j] = src[cols[j]];
+}
+
 // Rows idx of the dataset, columns cols, labelled at horizon h with threshold alpha.
 model::Samples take(const Dataset& d, std::size_t h, std::span<const std::size_t> idx, std::span<const std::size_t> cols,
                     double alpha, const std::string& unit) {
@@ -25,8 +31,7 @@ model::Samples take(const Dataset& d, std::size_t h, std::span<const std::size_t
   for (std::size_t c : cols) s.names.push_back(d.x.names[c]);
   s.x.resize(idx.size() * cols.size());
   for (std::size_t r = 0; r < idx.size(); ++r) {
-    const float* row = d.x.x.data() + idx[r] * d.x.cols;
-    for (std::size_t j = 0; j < cols.size(); ++j) s.x[r * cols.size() + j] = row[cols[j]];
+    gather(d, idx[r], cols, &s.x[r * cols.size()]);
     const auto& lv = d.labels[h][idx[r]];
     s.y.push_back(static_cast<float>(model::class_of(move_of(lv, unit), alpha)));
     s.t.push_back(d.x.t[idx[r]]);
@@ -98,8 +103,7 @@ Scored score_rows(const model::Ensemble& en, const Dataset& d, std::size_t h, st
   s.p.resize(rows.size() * kClasses);
   std::vector<float> row(cols.size());
   for (std::size_t r = 0; r < rows.size(); ++r) {
-    const float* src = d.x.x.data() + rows[r] * d.x.cols;
-    for (std::size_t j = 0; j < cols.size(); ++j) row[j] = src[cols[j]];
+    gather(d, rows[r], cols, row.data());
     float* p = s.p.data() + r * kClasses;
     if (which < 0) {
       model::Prediction pr;
@@ -113,7 +117,7 @@ Scored score_rows(const model::Ensemble& en, const Dataset& d, std::size_t h, st
       else if (which == 11) en.baselines.imbalance_sign(imb, p);
       else en.baselines.imbalance_logistic(imb, p);
     }
-    s.y.push_back(static_cast<float>(model::class_of(move_of(d.labels[h][rows[r]], en.threshold_unit), en.alpha)));
+    s.y.push_back(static_cast<float>(en.label_class(d.labels[h][rows[r]])));
   }
   return s;
 }
@@ -127,8 +131,7 @@ Returns return_scores(const model::Ensemble& en, const Dataset& d, std::size_t h
   Returns out;
   std::vector<float> row(cols.size());
   for (std::size_t r : rows) {
-    const float* src = d.x.x.data() + r * d.x.cols;
-    for (std::size_t j = 0; j < cols.size(); ++j) row[j] = src[cols[j]];
+    gather(d, r, cols, row.data());
     model::Prediction p;
     en.predict(row.data(), p);
     out.pred.push_back(p.exp_ret_bps);

@@ -188,6 +188,7 @@ void Ensemble::predict(const float* row, Prediction& out, const LogisticModel* l
 }
 
 void Ensemble::finish() {
+  threshold_bps_ = threshold_unit == "bps";
   std::vector<std::uint16_t> u;
   const std::size_t n = input_names.size();
   if (has[0]) for (auto f : boosted.used_features()) u.push_back(static_cast<std::uint16_t>(f));

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "hft/model/calibration.hpp"
+#include "hft/model/labels.hpp"
 #include "hft/model/linear.hpp"
 #include "hft/model/mlp.hpp"
 #include "hft/model/tree_ensemble.hpp"
@@ -42,12 +43,16 @@ enum class Member : std::uint8_t { Boosted = 0, Forest, Mlp, Logistic, Count_ };
 inline constexpr std::size_t kMembers = static_cast<std::size_t>(Member::Count_);
 const char* member_name(Member m) noexcept;
 
+// The predicted class of down/flat/up probabilities (a tie between down and flat goes to flat,
+// up wins only strictly).
+inline int top_class(const float* p) noexcept { return p[2] > p[1] && p[2] > p[0] ? 2 : (p[0] > p[1] ? 0 : 1); }
+
 struct Prediction {
   std::array<float, kClasses> p{};  // down, flat, up
   float exp_ret_bps = 0;             // expected mid return over the horizon (Bayesian linear)
   float ret_sd_bps = 0;              // its predictive standard deviation
   float confidence = 0;
-  int cls() const noexcept { return p[2] > p[1] && p[2] > p[0] ? 2 : (p[0] > p[1] ? 0 : 1); }
+  int cls() const noexcept { return top_class(p.data()); }
 };
 
 struct Baselines {
@@ -97,12 +102,19 @@ struct Ensemble {
   // The Bayesian member's standardized inputs of a row (z: bayes_cols.size() values).
   void bayes_inputs(const float* row, float* z) const noexcept;
   int imb_col() const noexcept { return baselines.imb_col; }
+  // The class of a resolved label under this model's threshold (hot path: no string compare).
+  int label_class(const LabelValue& v) const noexcept {
+    return class_of(threshold_bps_ ? v.move_bps : v.move_ticks, alpha);
+  }
 
   // Files of this horizon (name -> bytes) under prefix ("h50ev/"), and back. from_files throws
   // std::runtime_error naming the file and the reason.
   void to_files(const std::string& prefix, std::vector<std::pair<std::string, std::string>>& out) const;
   static Ensemble from_files(const std::map<std::string, std::string>& files, const std::string& prefix);
-  void finish();  // after members are set: used columns
+  void finish();  // after members are set: used columns, the threshold's unit
+
+ private:
+  bool threshold_bps_ = false;  // threshold_unit == "bps", set by finish()
 };
 
 }  // namespace hft::model

@@ -135,7 +135,6 @@ class Labeler {
   };
   struct Inst {
     std::int64_t n = 0, sum2 = 0, mid2 = 0;
-    Nanos t = 0;
     Pending* ring = nullptr;  // max_pending slots from the pool, once the instrument has a sample
     std::vector<Pending> own; // offline (max_active 0): the ring's storage
     std::size_t head = 0, size = 0;
@@ -173,7 +172,6 @@ void Labeler::on_event(InstrumentId id, Nanos t, Price bid, Price ask, Emit&& em
   if (s.mid2 == 0) return;  // no mid yet: not an event of the label windows
   ++s.n;
   s.sum2 += s.mid2;
-  s.t = t;
   if (h_.unit == HorizonUnit::Events) {
     while (s.size > 0) {
       const Pending& p = s.ring[s.head];
