@@ -45,23 +45,39 @@ enum class RejectReason : std::uint8_t {
   QueueFull,       // the scheduler had no room for the reports (counted, the order is not sent)
   UnknownOrder,    // cancel / replace of an order the venue does not know
   Venue,           // any other venue reject
+  Notional,        // order value above the per-order notional limit
+  Position,        // the symbol's position (with open orders on that side) would pass its limit
+  Exposure,        // gross exposure over all symbols would pass its limit
+  PriceCollar,     // limit price too far from the mid (or no mid to check it against)
+  OpenOrders,      // too many orders working
+  SelfTrade,       // would trade against the same strategy's resting order
+  Breaker,         // a circuit breaker tripped for this strategy (until re-armed)
+  Halted,          // the instrument is halted or its data stale
   Count_
 };
 inline constexpr int kRejectReasonCount = static_cast<int>(RejectReason::Count_);
 const char* reject_reason_name(RejectReason r) noexcept;
 const char* exec_kind_name(ExecKind k) noexcept;
 
+// Fill: whether the order added liquidity (resting, maker) or took it (taker); fees follow it.
+enum class Liquidity : std::uint8_t { None = 0, Maker, Taker };
+
 struct ExecReport {
   ExecKind kind = ExecKind::Ack;
   Side side = Side::None;
   RejectReason reason = RejectReason::None;
+  Liquidity liquidity = Liquidity::None;   // Fill only
   std::uint16_t strategy = 0;
   InstrumentId instrument = 0;
   ClientOrderId id = 0;
   Price price = 0;                   // Fill: execution price; otherwise the order's price
   Qty qty = 0;                       // Fill: quantity filled now
   Qty leaves = 0;                    // quantity still working after this report
-  Nanos ts = 0;                      // exchange time of the report
+  Qty queue_ahead = 0;               // Fill, maker: displayed quantity ahead of the order when it
+                                     //   joined its queue (its queue position; 0 = the front)
+  Nanos ts = 0;                      // time the report reaches the engine (exchange time + the
+                                     //   response latency in a simulation)
+  Nanos ts_venue = 0;                // exchange time of the event at the venue (0 = unknown)
 };
 static_assert(std::is_trivially_copyable_v<ExecReport>);
 
@@ -103,6 +119,14 @@ inline const char* reject_reason_name(RejectReason r) noexcept {
     case RejectReason::QueueFull: return "queue_full";
     case RejectReason::UnknownOrder: return "unknown_order";
     case RejectReason::Venue: return "venue";
+    case RejectReason::Notional: return "notional";
+    case RejectReason::Position: return "position";
+    case RejectReason::Exposure: return "exposure";
+    case RejectReason::PriceCollar: return "price_collar";
+    case RejectReason::OpenOrders: return "open_orders";
+    case RejectReason::SelfTrade: return "self_trade";
+    case RejectReason::Breaker: return "breaker";
+    case RejectReason::Halted: return "halted";
     case RejectReason::Count_: break;
   }
   return "?";
