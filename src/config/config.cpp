@@ -307,14 +307,16 @@ void visit_config(V& v, C& c, std::int64_t max_core) {
     v.integer("max_orders", f.max_orders, {1024, 1 << 30}, kRestart);
   });
   v.texts("symbols", c.symbols, kReload, symbol);
-  v.list("strategies", c.strategies, kReload, [&](auto& s) {
+  v.keyed_list("strategies", c.strategies, kReload, [&](auto& s) {
     v.text("name", s.name, kReload, non_empty);
+    v.text("type", s.type, kReload);
     v.texts("symbols", s.symbols, kReload, symbol);
     v.integer("max_position", s.max_position, {1, 1'000'000'000}, kReload);
     v.integer("max_order_qty", s.max_order_qty, {1, 1'000'000'000}, kReload);
-    v.real("retrain_interval_s", s.retrain_interval_s, positive(1e7), kReload);
-    v.real("confidence_threshold", s.confidence_threshold, {0, 1}, kReload);
+    v.real("retrain_hours", s.retrain_hours, positive(24 * 365), kReload);
+    v.real("min_confidence_threshold", s.min_confidence_threshold, {0, 1}, kReload);
     v.boolean("enabled", s.enabled, kReload);
+    v.rest(s.params, kReload);  // the strategy type's own settings (checked when it is built)
   });
   v.section("models", kReload, [&] {
     auto& m = c.models;
@@ -384,28 +386,52 @@ void visit_config(V& v, C& c, std::int64_t max_core) {
   v.section("risk_management", kReload, [&] {
     auto& r = c.risk_management;
     v.integer("max_position", r.max_position, {1, 1'000'000'000'000}, kReload);
+    v.section("position_limits", kReload, [&] { v.rest(r.position_limits, kReload); });
     v.real("max_notional", r.max_notional, positive(1e15), kReload);
+    v.real("max_order_notional", r.max_order_notional, positive(1e15), kReload);
     v.integer("max_order_qty", r.max_order_qty, {1, 1'000'000'000'000}, kReload);
     v.real("max_orders_per_s", r.max_orders_per_s, positive(1e7), kReload);
-    v.real("max_loss", r.max_loss, positive(1e15), kReload);
+    v.integer("max_open_orders", r.max_open_orders, {1, 1'000'000}, kReload);
+    v.real("price_collar_bps", r.price_collar_bps, positive(1e5), kReload);
     v.section("circuit_breakers", kReload, [&] {
       auto& b = r.circuit_breakers;
+      v.real("max_daily_loss", b.max_daily_loss, positive(1e15), kReload);
       v.real("max_drawdown", b.max_drawdown, positive(1e15), kReload);
-      v.real("max_reject_rate", b.max_reject_rate, {0, 1}, kReload);
+      v.real("max_reject_rate", b.max_reject_rate, positive(1), kReload);
       v.real("max_latency_us", b.max_latency_us, positive(1e9), kReload);
-      v.real("cooldown_s", b.cooldown_s, {0, 1e7}, kReload);
+      v.integer("latency_count", b.latency_count, {1, 1'000'000}, kReload);
+      v.real("max_log_loss", b.max_log_loss, positive(100), kReload);
+      v.real("min_hit_rate", b.min_hit_rate, {0, 1}, kReload);
+      v.integer("min_labels", b.min_labels, {1, 1'000'000'000}, kReload);
+      v.boolean("stale_feed", b.stale_feed, kReload);
+      v.boolean("flatten_on_trip", b.flatten_on_trip, kReload);
     });
     v.text("kill_switch_file", r.kill_switch_file, kReload);
+    v.text("token_file", r.token_file, kRestart);
   });
   v.section("simulator", kReload, [&] {
     auto& s = c.simulator;
-    v.integer("order_latency_ns", s.order_latency_ns, {0, 10'000'000'000}, kReload);
-    v.integer("md_latency_ns", s.md_latency_ns, {0, 10'000'000'000}, kReload);
-    v.enumeration("queue_model", s.queue_model, kQueueModelNames, kReload);
+    v.boolean("enabled", s.enabled, kRestart);
+    v.integer("feed_latency_ns", s.feed_latency_ns, {0, 10'000'000'000}, kRestart);
+    v.integer("order_latency_ns", s.order_latency_ns, {0, 10'000'000'000}, kRestart);
+    v.integer("ack_latency_ns", s.ack_latency_ns, {0, 10'000'000'000}, kRestart);
+    v.text("feed_latency_file", s.feed_latency_file, kRestart);
+    v.text("order_latency_file", s.order_latency_file, kRestart);
+    v.text("ack_latency_file", s.ack_latency_file, kRestart);
+    v.enumeration("queue_model", s.queue_model, kQueueModelNames, kRestart);
+    v.real("queue_power", s.queue_power, positive(10), kRestart);
+    v.integer("max_orders", s.max_orders, {1, 1 << 22}, kRestart);
+    v.integer("seed", s.seed, {0, 1LL << 62}, kRestart);
     v.section("fees", kReload, [&] {
       v.real("maker_per_share", s.fees.maker_per_share, {-1, 1}, kReload);
       v.real("taker_per_share", s.fees.taker_per_share, {-1, 1}, kReload);
     });
+  });
+  v.section("report", kReload, [&] {
+    auto& r = c.report;
+    v.real("sample_ms", r.sample_ms, positive(3.6e6), kRestart);
+    v.real("mid_sample_ms", r.mid_sample_ms, positive(3.6e6), kRestart);
+    v.integer("max_rows", r.max_rows, {0, 1LL << 30}, kRestart);
   });
   v.section("clean", kReload, [&] {
     auto& k = c.clean;
@@ -550,6 +576,53 @@ class Parser {
       report_unknown();
     }
     frame_ = std::move(saved);
+  }
+
+  // A list of named entries, also written as a mapping name -> entry (the key is the name).
+  template <class T, class F>
+  void keyed_list(std::string_view key, std::vector<T>& out, bool restart, F&& body) {
+    const YAML::Node* n = find(key);
+    if (!n || !n->IsMap()) return list(key, out, restart, body);
+    const std::string path = frame_.prefix + std::string(key);
+    out.clear();
+    Frame saved = std::move(frame_);
+    for (auto it = n->begin(); it != n->end(); ++it) {
+      const std::string name = it->first.IsScalar() ? it->first.Scalar() : std::string();
+      const std::string item = path + "." + name;
+      line_ = it->first.Mark().line;
+      out.emplace_back();
+      out.back().name = name;
+      if (!it->second.IsMap()) {
+        add(item, "expected a mapping of settings, got " + describe(it->second));
+        continue;
+      }
+      frame_ = make_frame(it->second, item + ".");
+      body(out.back());
+      report_unknown();
+    }
+    frame_ = std::move(saved);
+  }
+
+  // Every setting of the current mapping not read so far, as (name, text): settings whose
+  // meaning belongs to another module (a strategy type's own, a symbol's limit).
+  void rest(std::vector<std::pair<std::string, std::string>>& out, bool) {
+    out.clear();
+    for (const auto& e : frame_.entries) {
+      if (std::find(frame_.known.begin(), frame_.known.end(), e.key) != frame_.known.end()) continue;
+      line_ = e.line;
+      // A near miss of a common setting is a typo, not the type's own setting.
+      if (std::string hint = suggestion(e.key, frame_.known); !hint.empty()) {
+        frame_.known.push_back(e.key);
+        add(frame_.prefix + e.key, "unknown setting" + hint);
+        continue;
+      }
+      frame_.known.push_back(e.key);
+      if (!e.value.IsScalar()) {
+        add(frame_.prefix + e.key, "expected a number or a word, got " + describe(e.value));
+        continue;
+      }
+      out.emplace_back(e.key, e.value.Scalar());
+    }
   }
 
   template <class T>
@@ -778,6 +851,11 @@ class Checker {
     }
     prefix_.resize(n);
   }
+  template <class T, class F>
+  void keyed_list(std::string_view key, const std::vector<T>& items, bool restart, F&& body) {
+    list(key, items, restart, body);
+  }
+  void rest(const std::vector<std::pair<std::string, std::string>>&, bool) {}  // checked by their owners
   template <class T>
   void integer(std::string_view key, const T& v, IntRange r, bool, IntRule rule = nullptr) {
     // Compare in the wider of the two types so that a huge unsigned value is not wrapped.
@@ -836,6 +914,13 @@ class Flattener {
     add(key, std::to_string(items.size()), restart);
     for (std::size_t i = 0; i < items.size(); ++i)
       nest(std::string(key) + "[" + std::to_string(i) + "].", restart, [&] { body(items[i]); });
+  }
+  template <class T, class F>
+  void keyed_list(std::string_view key, const std::vector<T>& items, bool restart, F&& body) {
+    list(key, items, restart, body);
+  }
+  void rest(const std::vector<std::pair<std::string, std::string>>& kv, bool restart) {
+    for (const auto& [k, v] : kv) add(k, "'" + v + "'", restart);
   }
   template <class T>
   void integer(std::string_view key, const T& v, IntRange, bool restart, IntRule = nullptr) {
@@ -1053,6 +1138,15 @@ void cross_check(const Config& c, unsigned cpus, Errors& errors) {
                                                     std::to_string(r.max_position) + "), got " +
                                                     std::to_string(r.max_order_qty));
 
+  for (const auto& [sym, lim] : r.position_limits) {
+    const std::string path = "risk_management.position_limits." + sym;
+    if (sym != "default" && !symbol(sym).empty()) errors.add(path, "expected a symbol or 'default': " + symbol(sym));
+    std::int64_t v = 0;
+    const auto [p, ec] = std::from_chars(lim.data(), lim.data() + lim.size(), v);
+    if (ec != std::errc() || p != lim.data() + lim.size() || v < 1 || v > 1'000'000'000'000)
+      errors.add(path, "expected shares, 1..1000000000000, got '" + lim + "'");
+  }
+
   const auto& f = c.simulator.fees;
   if (errors.clean("simulator.fees") && f.maker_per_share + f.taker_per_share < 0)
     errors.add("simulator.fees", "maker_per_share + taker_per_share must be >= 0 (else a round trip "
@@ -1069,7 +1163,7 @@ unsigned this_machine_cpus() { return std::thread::hardware_concurrency(); }
 
 Config default_config() {
   Config c;
-  c.system.layout.push_back(ThreadLayout{"hot", {"feed", "book", "clean", "features", "regime", "predict", "monitor"}, 1, Idle::Spin, 0});
+  c.system.layout.push_back(ThreadLayout{"hot", {"feed", "book", "clean", "features", "regime", "predict", "strategy", "sim", "monitor"}, 1, Idle::Spin, 0});
   return c;
 }
 
@@ -1230,6 +1324,13 @@ Config apply_reloadable(const Config& running, const Config& next) {
   out.models.sample_on = rm.sample_on;
   out.models.sample_ms = rm.sample_ms;
   out.models.max_pending = rm.max_pending;
+  out.risk_management.token_file = running.risk_management.token_file;
+  {
+    const Config::Fees fees = next.simulator.fees;  // the only reloadable simulator settings
+    out.simulator = running.simulator;
+    out.simulator.fees = fees;
+  }
+  out.report = running.report;
   out.telemetry.http_bind = running.telemetry.http_bind;
   out.telemetry.http_port = running.telemetry.http_port;
   out.version = next.version;

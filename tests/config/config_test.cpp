@@ -87,7 +87,7 @@ TEST(Config, ValuesAreRead) {
       "    - {name: books, stages: [book, monitor], idle: sleep}\n"
       "  control_core: -1\n"
       "symbols: [AAPL, MSFT]\n"
-      "strategies:\n  - name: mm1\n    symbols: [AAPL]\n    confidence_threshold: 0.7\n    enabled: no\n"
+      "strategies:\n  - name: mm1\n    symbols: [AAPL]\n    min_confidence_threshold: 0.7\n    horizon_s: 30\n    enabled: no\n"
       "execution: {method: glft, A: 2.5e2}\n"
       "simulator: {queue_model: probabilistic, fees: {maker_per_share: 0, taker_per_share: 0.001}}\n");
   ASSERT_TRUE(r.config) << dump(r.errors);
@@ -106,7 +106,9 @@ TEST(Config, ValuesAreRead) {
   ASSERT_EQ(c.strategies.size(), 1u);
   EXPECT_EQ(c.strategies[0].name, "mm1");
   EXPECT_FALSE(c.strategies[0].enabled);
-  EXPECT_DOUBLE_EQ(c.strategies[0].confidence_threshold, 0.7);
+  EXPECT_DOUBLE_EQ(c.strategies[0].min_confidence_threshold, 0.7);
+  ASSERT_EQ(c.strategies[0].params.size(), 1u);  // the type's own setting, kept as text
+  EXPECT_EQ(c.strategies[0].params[0], (std::pair<std::string, std::string>{"horizon_s", "30"}));
   EXPECT_EQ(c.strategies[0].max_position, 1000);  // default inside a list item
   EXPECT_EQ(c.execution.method, ExecMethod::Glft);
   EXPECT_DOUBLE_EQ(c.execution.A, 250);
@@ -148,7 +150,7 @@ TEST(Config, RangeErrors) {
   EXPECT_EQ(reason_at(r, "feed.dst_port"), "must be in 0..65535, got 70000");
   EXPECT_EQ(reason_at(r, "feed.batch"), "must be in 1..1024, got 0");
   EXPECT_EQ(reason_at(r, "feed.dst_addr"), "expected a dotted IPv4 address, got '1.2.3'");
-  EXPECT_EQ(reason_at(r, "risk_management.circuit_breakers.max_reject_rate"), "must be in [0, 1], got 1.5");
+  EXPECT_EQ(reason_at(r, "risk_management.circuit_breakers.max_reject_rate"), "must be > 0 and <= 1, got 1.5");
   EXPECT_EQ(reason_at(r, "risk_management.max_notional"), "must be > 0 and <= 1e+15, got 0");
   EXPECT_EQ(reason_at(r, "telemetry.http_port"), "must be in 0..65535, got -1");
   EXPECT_EQ(r.errors.size(), 12u) << dump(r.errors);
@@ -228,7 +230,7 @@ TEST(Config, LayoutMustRunEveryStageOnceInPipelineOrder) {
   auto r = parse(layout_yaml("    - {name: a, stages: [book, monitor], core: -1}\n"
                              "    - {name: b, stages: [feed], core: -1}\n"));
   EXPECT_EQ(reason_at(r, "system.layout[1].stages[0]"),
-            "stage 'feed' is out of pipeline order (feed -> book -> clean -> features -> regime -> predict -> monitor): it must come "
+            "stage 'feed' is out of pipeline order (feed -> book -> clean -> features -> regime -> predict -> strategy -> sim -> monitor): it must come "
             "before 'monitor'");
   EXPECT_EQ(r.errors.size(), 1u) << dump(r.errors);
   // Unknown, duplicated and missing stages; duplicate thread name; empty stage list.
@@ -236,7 +238,7 @@ TEST(Config, LayoutMustRunEveryStageOnceInPipelineOrder) {
                         "    - {name: a, stages: [feed], core: -1}\n"
                         "    - {name: c, stages: [], core: -1}\n"));
   EXPECT_EQ(reason_at(r, "system.layout[0].stages[1]"),
-            "unknown stage 'bok' (stages: feed, book, clean, features, regime, predict, monitor) (did you mean book?)");
+            "unknown stage 'bok' (stages: feed, book, clean, features, regime, predict, strategy, sim, monitor) (did you mean book?)");
   EXPECT_EQ(reason_at(r, "system.layout[1].stages[0]"),
             "stage 'feed' is already on system.layout[0].stages[0]");
   EXPECT_EQ(reason_at(r, "system.layout[1].name"), "'a' is also the name of system.layout[0]");
@@ -293,9 +295,9 @@ TEST(Config, MulticastGroupMustBeInClassD) {
 }
 
 TEST(Config, NanAndInfinityRejected) {
-  const auto r = parse("strategies:\n  - {name: a, confidence_threshold: .nan}\n"
+  const auto r = parse("strategies:\n  - {name: a, min_confidence_threshold: .nan}\n"
                        "execution:\n  gamma: nan\n  horizon_s: .inf\n");
-  EXPECT_EQ(reason_at(r, "strategies[0].confidence_threshold"), "must be a finite number, got '.nan'");
+  EXPECT_EQ(reason_at(r, "strategies[0].min_confidence_threshold"), "must be a finite number, got '.nan'");
   EXPECT_EQ(reason_at(r, "execution.gamma"), "must be a finite number, got 'nan'");
   EXPECT_EQ(reason_at(r, "execution.horizon_s"), "must be a finite number, got '.inf'");
   EXPECT_EQ(r.errors.size(), 3u) << dump(r.errors);
@@ -419,8 +421,8 @@ TEST(Config, DiffMarksRestartOnlyAndReloadableSettings) {
   b.feed.dst_port = 26477;                         // restart
   b.system.layout[0].core = 0;                     // restart
   b.system.log_level = "debug";                    // reload
-  b.strategies.push_back({"mm1", {"AAPL"}, 10, 5, 60, 0.6, true});
-  b.risk_management.circuit_breakers.cooldown_s = 5;  // reload, nested
+  b.strategies.push_back({"mm1", "", {"AAPL"}, 10, 5, 60, 0.6, true, {}});
+  b.risk_management.circuit_breakers.max_drawdown = 5;  // reload, nested
   b.telemetry.http_port = 9000;                    // restart
   const auto changes = diff(a, b);
   EXPECT_TRUE(has_change(changes, "feed.batch", false));
@@ -429,10 +431,10 @@ TEST(Config, DiffMarksRestartOnlyAndReloadableSettings) {
   EXPECT_TRUE(has_change(changes, "system.log_level", false));
   EXPECT_TRUE(has_change(changes, "strategies", false));  // the count
   EXPECT_TRUE(has_change(changes, "strategies[0].name", false));
-  EXPECT_TRUE(has_change(changes, "risk_management.circuit_breakers.cooldown_s", false));
+  EXPECT_TRUE(has_change(changes, "risk_management.circuit_breakers.max_drawdown", false));
   EXPECT_TRUE(has_change(changes, "telemetry.http_port", true));
-  // Nothing else: the strategy brings its 7 settings plus the count.
-  EXPECT_EQ(changes.size(), 6u + 8u);
+  // Nothing else: the strategy brings its 8 settings plus the count.
+  EXPECT_EQ(changes.size(), 6u + 9u);
   // Removing the strategy again shows the same paths.
   EXPECT_EQ(diff(b, a).size(), changes.size());
   // version and path are not settings.
@@ -506,7 +508,7 @@ Config everything_changed() {
   f.batch = 1;
   f.max_orders = 2048;
   c.symbols = {"AAPL"};
-  c.strategies = {{"mm", {"AAPL"}, 10, 5, 60, 0.6, false}};
+  c.strategies = {{"mm", "market_making", {"AAPL"}, 10, 5, 60, 0.6, false, {{"gamma", "0.2"}}}};
   c.models.path = "/tmp/d";
   c.models.predict = false;
   c.models.threshold = "2";
@@ -514,8 +516,19 @@ Config everything_changed() {
   c.models.forgetting_factor = 0.9;
   c.models.hawkes_decay_ms = 5;
   c.execution = {ExecMethod::AlmgrenChriss, 1, 2, 3, 4, 1, 2, 3};
-  c.risk_management = {5, 6, 4, 7, 8, {9, 0.5, 10, 11}, ""};
-  c.simulator = {1, 2, QueueModel::Probabilistic, {0.001, 0.002}};
+  c.risk_management.max_position = 5;
+  c.risk_management.position_limits = {{"AAPL", "4"}};
+  c.risk_management.max_notional = 6;
+  c.risk_management.max_order_qty = 4;
+  c.risk_management.max_orders_per_s = 7;
+  c.risk_management.max_open_orders = 3;
+  c.risk_management.price_collar_bps = 20;
+  c.risk_management.circuit_breakers = {9, 8, 0.5, 10, 2, 1.1, 0.4, 50, false, true};
+  c.risk_management.kill_switch_file = "";
+  c.simulator.feed_latency_ns = 1;
+  c.simulator.order_latency_ns = 2;
+  c.simulator.queue_model = QueueModel::Probabilistic;
+  c.simulator.fees = {0.001, 0.002};
   c.telemetry = {"0.0.0.0", 1, 2, 3, 4, 5};
   return c;
 }
@@ -539,7 +552,7 @@ TEST(Config, ApplyReloadableKeepsRestartOnlySettings) {
                         "telemetry.summary_interval_s", "telemetry.config_watch_interval_ms"})
     EXPECT_TRUE(has_change(all, p, false)) << p;
   // Every setting differs, so the diff lists every setting: restart ones and reloadable ones.
-  EXPECT_EQ(std::count_if(all.begin(), all.end(), [](const Change& ch) { return !ch.needs_restart; }), 42);
+  EXPECT_EQ(std::count_if(all.begin(), all.end(), [](const Change& ch) { return !ch.needs_restart; }), 48);
 
   const Config applied = apply_reloadable(running, next);
   EXPECT_EQ(applied.version, 7u);
@@ -586,7 +599,7 @@ TEST(CheckConfigCommand, ValidFilePrintsVersionAndLayoutBrokenFileEveryError) {
   EXPECT_NE(r.output.find(repo_config() + ": ok (version " + version_string(c.config->version) + ")"),
             std::string::npos)
       << r.output;
-  EXPECT_NE(r.output.find("feed -> book -> clean -> features -> regime -> predict -> monitor"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("feed -> book -> clean -> features -> regime -> predict -> strategy -> sim -> monitor"), std::string::npos) << r.output;
 
   const std::string bad = tmp_file("cli_bad.yml", "system:\n  ring_capacty: 1024\nfeed:\n  dst_port: 70000\n");
   r = run_hftd("check-config --cpus 2 " + bad);
@@ -595,6 +608,41 @@ TEST(CheckConfigCommand, ValidFilePrintsVersionAndLayoutBrokenFileEveryError) {
                           ": feed.dst_port: must be in 0..65535, got 70000\n");
   r = run_hftd("check-config");
   EXPECT_EQ(r.exit_code, 2) << r.output;
+}
+
+}  // namespace
+}  // namespace hft::config
+
+namespace hft::config {
+namespace {
+
+TEST(Config, StrategiesAsAMappingOfNamesWithTheirOwnSettings) {
+  const auto r = parse(
+      "strategies:\n"
+      "  market_direction_v1: {symbols: [AMZN], max_position: 500, retrain_hours: 4, min_confidence_threshold: 0.6, horizon_s: 30}\n"
+      "  mm: {type: market_making, gamma: 0.1}\n"
+      "risk_management:\n  position_limits: {AMZN: 300, default: 1000}\n");
+  ASSERT_TRUE(r.config) << dump(r.errors);
+  const Config& c = *r.config;
+  ASSERT_EQ(c.strategies.size(), 2u);
+  EXPECT_EQ(c.strategies[0].name, "market_direction_v1");
+  EXPECT_EQ(c.strategies[0].max_position, 500);
+  EXPECT_DOUBLE_EQ(c.strategies[0].retrain_hours, 4);
+  EXPECT_EQ(c.strategies[1].type, "market_making");
+  ASSERT_EQ(c.strategies[1].params.size(), 1u);
+  EXPECT_EQ(c.strategies[1].params[0].first, "gamma");
+  ASSERT_EQ(c.risk_management.position_limits.size(), 2u);
+  EXPECT_EQ(c.risk_management.position_limits[0].second, "300");
+}
+
+TEST(Config, BadPositionLimitsAndNestedStrategySettingsAreErrors) {
+  const auto r = parse(
+      "strategies:\n  mm: {gamma: [1, 2]}\n"
+      "risk_management:\n  position_limits: {AMZN: -3, 'a b': 5}\n");
+  EXPECT_FALSE(r.config);
+  EXPECT_TRUE(has_path(r, "strategies.mm.gamma")) << dump(r.errors);
+  EXPECT_TRUE(has_path(r, "risk_management.position_limits.AMZN")) << dump(r.errors);
+  EXPECT_TRUE(has_path(r, "risk_management.position_limits.a b")) << dump(r.errors);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace hft::config {
@@ -18,7 +19,7 @@ enum class Idle : std::uint8_t { Spin, Backoff, Sleep };
 enum class RingFull : std::uint8_t { Block, Drop };
 // What the models do with a feature that has no value yet (warm-up, empty book side).
 enum class ExecMethod : std::uint8_t { AvellanedaStoikov, Glft, AlmgrenChriss };
-enum class QueueModel : std::uint8_t { FifoPessimistic, Probabilistic };
+enum class QueueModel : std::uint8_t { L3, Probabilistic };
 enum class CleanAction : std::uint8_t { Flag, Drop, Halt };
 
 // The config spelling of each enum value, indexed by the value.
@@ -27,18 +28,17 @@ inline constexpr std::array<std::string_view, 2> kRingFullNames = {"block", "dro
 inline constexpr std::array<std::string_view, 3> kExecMethodNames = {
     "avellaneda_stoikov", "glft", "almgren_chriss"};
 inline constexpr std::array<std::string_view, 3> kCleanActionNames = {"flag", "drop", "halt"};
-inline constexpr std::array<std::string_view, 2> kQueueModelNames = {"fifo_pessimistic",
-                                                                     "probabilistic"};
+inline constexpr std::array<std::string_view, 2> kQueueModelNames = {"l3", "probabilistic"};
 inline constexpr std::array<std::string_view, 7> kLogLevels = {
     "trace", "debug", "info", "warn", "error", "critical", "off"};
 
 // The hot-path stages in pipeline order. A layout puts each stage it runs on exactly one thread,
 // in this order across the threads as listed. feed, book and monitor are required; clean,
 // features and regime are optional and read the book, so they run on the book's thread.
-inline constexpr std::array<std::string_view, 7> kPipelineStages = {"feed",   "book",    "clean",  "features",
-                                                                    "regime", "predict", "monitor"};
+inline constexpr std::array<std::string_view, 9> kPipelineStages = {"feed", "book", "clean", "features", "regime",
+                                                                    "predict", "strategy", "sim", "monitor"};
 inline constexpr std::array<std::string_view, 3> kRequiredStages = {"feed", "book", "monitor"};
-inline constexpr std::array<std::string_view, 4> kBookThreadStages = {"clean", "features", "regime", "predict"};
+inline constexpr std::array<std::string_view, 6> kBookThreadStages = {"clean", "features", "regime", "predict", "strategy", "sim"};
 
 struct ThreadLayout {
   std::string name;
@@ -83,14 +83,20 @@ struct Config {
 
   std::vector<std::string> symbols;  // empty = all
 
+  // A strategy instance (strategy/): its type picks the C++ class from the registry; the
+  // settings every strategy has are fields, the rest of the entry (numbers or words) lands in
+  // params and is checked by the strategy itself when the engine builds it. Written either as a
+  // list of entries with `name`, or as a mapping name -> entry.
   struct Strategy {
     std::string name;
+    std::string type;                  // "" = the name without a trailing _vN (market_direction_v1)
     std::vector<std::string> symbols;  // must appear in Config::symbols when that is non-empty
     std::int64_t max_position = 1000;  // shares, absolute
     std::int64_t max_order_qty = 100;  // shares, <= max_position
-    double retrain_interval_s = 3600;
-    double confidence_threshold = 0.55;  // [0, 1]
+    double retrain_hours = 1;          // the learner's schedule for this strategy's models
+    double min_confidence_threshold = 0.55;  // [0, 1]
     bool enabled = true;
+    std::vector<std::pair<std::string, std::string>> params;  // the type's own settings
     bool operator==(const Strategy&) const = default;
   };
   std::vector<Strategy> strategies;
@@ -150,21 +156,33 @@ struct Config {
     bool operator==(const Execution&) const = default;
   } execution;
 
+  // A breaker trips for one strategy when its condition holds: the strategy's orders are
+  // cancelled, it is halted (and flattened if flatten_on_trip) until an operator re-arms it.
   struct CircuitBreakers {
-    double max_drawdown = 5000;     // currency, from the day's peak, > 0
-    double max_reject_rate = 0.2;   // rejected / sent over the last second, [0, 1]
-    double max_latency_us = 1000;   // tick-to-order, > 0
-    double cooldown_s = 60;         // halt length after a breaker trips, >= 0
+    double max_daily_loss = 10000;  // net P&L of the day below -this, currency, > 0
+    double max_drawdown = 5000;     // net P&L below the day's peak by this, currency, > 0
+    double max_reject_rate = 0.5;   // risk rejects / orders over the last 100 orders, (0, 1]
+    double max_latency_us = 1000;   // tick-to-order latency, live only, > 0
+    std::int64_t latency_count = 3; // ... over the limit this many orders in a row
+    double max_log_loss = 1.25;     // model degradation: online log-loss of the model in use
+    double min_hit_rate = 0.0;      // ... or directional hit rate below this, [0, 1]
+    std::int64_t min_labels = 500;  // ... once this many labels scored it
+    bool stale_feed = true;         // trip when a traded instrument's data goes stale or halts
+    bool flatten_on_trip = false;   // send orders that flatten the position at a trip
     bool operator==(const CircuitBreakers&) const = default;
   };
   struct Risk {
-    std::int64_t max_position = 10000;  // shares per symbol, absolute
-    double max_notional = 1e6;          // currency, gross over all symbols
+    std::int64_t max_position = 10000;  // shares per symbol, absolute (position_limits overrides)
+    std::vector<std::pair<std::string, std::string>> position_limits;  // symbol -> shares
+    double max_notional = 1e6;          // gross exposure over all symbols, currency
+    double max_order_notional = 100000; // one order's value, currency
     std::int64_t max_order_qty = 1000;  // shares per order, <= max_position
     double max_orders_per_s = 100;
-    double max_loss = 10000;            // currency, per day
+    std::int64_t max_open_orders = 200; // working orders over all strategies
+    double price_collar_bps = 100;      // limit price within this of the mid
     CircuitBreakers circuit_breakers;
     std::string kill_switch_file = "/var/lib/hftd/kill_switch";  // exists = halt; "" = none
+    std::string token_file;             // HTTP /risk/kill and /risk/rearm token ("" = endpoints off)
     bool operator==(const Risk&) const = default;
   } risk_management;
 
@@ -173,13 +191,28 @@ struct Config {
     double taker_per_share = 0.003;
     bool operator==(const Fees&) const = default;
   };
+  // The simulated exchange (sim/): replays, and paper trading on a live feed.
   struct Simulator {
-    std::int64_t order_latency_ns = 50000;  // order to exchange
-    std::int64_t md_latency_ns = 20000;     // exchange to us
-    QueueModel queue_model = QueueModel::FifoPessimistic;
+    bool enabled = true;                    // replay: orders go to it; run: paper trading
+    std::int64_t feed_latency_ns = 20000;   // exchange event to our strategy
+    std::int64_t order_latency_ns = 30000;  // our order to the exchange
+    std::int64_t ack_latency_ns = 30000;    // the exchange's report back to us
+    std::string feed_latency_file, order_latency_file, ack_latency_file;  // empirical, or ""
+    QueueModel queue_model = QueueModel::L3;
+    double queue_power = 3;                 // probabilistic model: f(x) = x^power
+    std::int64_t max_orders = 4096;         // own orders working at once
+    std::int64_t seed = 1;                  // latency draws
     Fees fees;
     bool operator==(const Simulator&) const = default;
   } simulator;
+
+  // The backtest report (hftd replay --report DIR, hftd backtest).
+  struct Report {
+    double sample_ms = 1000;        // equity / inventory / quotes grid, exchange time
+    double mid_sample_ms = 100;     // mids for markouts
+    std::int64_t max_rows = 1000000;  // orders and fills kept row by row (aggregates go on)
+    bool operator==(const Report&) const = default;
+  } report;
 
   // Step 1: cleaning rules (clean stage). Each rule: on/off and what it does when it fires.
   struct CleanRule {
