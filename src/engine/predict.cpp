@@ -37,6 +37,7 @@ double OnlineScore::macro_f1() const noexcept {
 
 PredictStage::PredictStage(StageEnv& env) : fe(env.features), max_instr(env.max_instruments), ns_per_tick(env.ns_per_tick) {
   const config::Config& cfg = env.cfg;
+  env.online = &score;  // the strategies' model-degradation breaker reads it (same thread)
   if (!fe || !cfg.models.predict) return;
   const double tick_currency = static_cast<double>(cfg.features.tick) / static_cast<double>(kPriceScale);
   inputs = model::InputMap(fe->schema().names, tick_currency);

@@ -39,6 +39,7 @@
 #include "hft/engine/orders.hpp"
 #include "hft/engine/pipeline.hpp"
 #include "hft/engine/stages.hpp"
+#include "hft/engine/symbols.hpp"
 #include "hft/feed/source.hpp"
 #include "hft/telemetry/histogram.hpp"
 #include "hft/telemetry/log.hpp"
@@ -138,6 +139,7 @@ class BasicEngine {
   const book::Books& books() const noexcept { return stage<BookStage>().books; }
   const feed::EventSource& source() const noexcept { return *source_; }
   const OrderRouter& router() const noexcept { return router_; }
+  const SymbolTable& symbols() const noexcept { return symbols_; }
   const Clock& clock() const noexcept { return clock_; }
 
  private:
@@ -160,6 +162,9 @@ class BasicEngine {
   double ns_per_tick_ = 1.0;
   // The order thread's clock, scheduler and router (built before the stages: StageEnv).
   Clock clock_;
+  SymbolTable symbols_{std::size_t{1} << 16};  // written by the feed thread (publish_symbols)
+  std::size_t symbols_published_ = 0;          // feed thread: source instruments published
+  void publish_symbols() noexcept;
   Scheduler sched_;
   OrderRouter router_;
   std::unique_ptr<P> pipe_;

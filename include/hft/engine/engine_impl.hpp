@@ -112,6 +112,8 @@ BasicEngine<P>::BasicEngine(const config::Config& cfg, std::unique_ptr<feed::Eve
   env.orders = &router_;
   env.clock = &clock_;
   env.ns_per_tick = ns_per_tick_;
+  env.symbols = &symbols_;
+  publish_symbols();  // the ones the source knows before its first event (LOBSTER, DBN)
   pipe_ = std::make_unique<P>(env);
   initial_ = settings_of(cfg);
   control_core_ = cfg.system.control_core;
@@ -188,6 +190,15 @@ void BasicEngine<P>::start() {
       t->done.store(true, std::memory_order_release);
     });
   }
+}
+
+// New or renamed instruments of the source, before the batch that names them is handed on.
+template <class P>
+void BasicEngine<P>::publish_symbols() noexcept {
+  const auto& ins = source_->instruments();
+  for (std::size_t i = 0; i < ins.size(); ++i)
+    if (i >= symbols_published_ || !symbols_.known(ins[i].id)) symbols_.set(ins[i].id, ins[i].symbol);
+  symbols_published_ = ins.size();
 }
 
 template <class P>
@@ -400,6 +411,7 @@ void BasicEngine<P>::run_feed_thread(ThreadState& t) {
       L.idle_step();
       continue;
     }
+    if (source_->instruments().size() != symbols_published_) [[unlikely]] publish_symbols();
     const std::uint64_t t1 = telemetry::rdtsc();
     stage_hist_[0].record(L.ticks_to_ns((t1 - t0) / n));
     if (opts_.replay_speed > 0) [[unlikely]] {

@@ -42,6 +42,9 @@ namespace hft::features { class FeatureEngine; }
 
 namespace hft::engine {
 
+class SymbolTable;
+struct OnlineScore;
+
 // Single-writer counter readable from another thread: a relaxed load and store (no locked
 // instruction), so the owner pays what a plain increment costs and readers see no torn values.
 // One writer each: a counter two threads bump is two counters (see GarchRefits).
@@ -67,6 +70,8 @@ struct StageEnv {
   OrderRouter* orders = nullptr;     // order intents out (order thread only)
   const Clock* clock = nullptr;      // exchange time (order thread only)
   std::uint16_t index = 0;           // the stage's own index in the pipeline (for timers)
+  const SymbolTable* symbols = nullptr;  // instrument id -> symbol (filled by the feed thread)
+  const OnlineScore* online = nullptr;   // set by the prediction stage: the model's online scores
 };
 
 template <class S>

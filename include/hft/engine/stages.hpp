@@ -1,7 +1,7 @@
 // The hot-path stages after the feed: plain objects that handle one event and know nothing of
 // threads (the layout decides where they run); see pipeline.hpp for what a stage is. Pipeline
 // order (DefaultPipeline at the end, config::kPipelineStages): book, clean, features, regime,
-// predict (predict_stage.hpp), monitor; clean, features, regime and predict read the book or
+// predict (predict_stage.hpp), strategy, sim (strategy_stage.hpp), monitor; clean, features, regime and predict read the book or
 // the feature state and so run on its thread (the config checks it). Every stage writes its fields of the envelope for every event (the feed hands on a fresh
 // envelope per event), so no event carries another event's state.
 // May touch: book/, clean/, features/, regime/, model/ (via predict_stage.hpp), core/, config/
@@ -22,6 +22,7 @@
 #include "hft/engine/envelope.hpp"
 #include "hft/engine/pipeline.hpp"
 #include "hft/engine/predict_stage.hpp"
+#include "hft/engine/strategy_stage.hpp"
 #include "hft/features/features.hpp"
 #include "hft/regime/detector.hpp"
 
@@ -329,7 +330,7 @@ struct MonitorStage {
 
 // The engine's pipeline: the stage types in order. A new stage is one entry here (and its name
 // in config::kPipelineStages, which the layout is validated against; checked below).
-using DefaultPipeline = Pipeline<BookStage, CleanStage, FeatureStage, RegimeStage, PredictStage, MonitorStage>;
+using DefaultPipeline = Pipeline<BookStage, CleanStage, FeatureStage, RegimeStage, PredictStage, StrategyStage, SimStage, MonitorStage>;
 
 constexpr bool names_match_config() {
   if (DefaultPipeline::kSize + 1 != config::kPipelineStages.size() || config::kPipelineStages[0] != "feed") return false;

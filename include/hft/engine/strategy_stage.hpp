@@ -1,0 +1,56 @@
+// The order stages after prediction (step 7 and the simulated venue):
+//  - StrategyStage runs the strategy manager (strategy/manager.hpp) on every event, hands it
+//    execution reports and timers, feeds the circuit breakers what only the hot path sees (a
+//    traded instrument going stale or halting, the model's online scores) and marks positions
+//    to the mid; every order the strategies send goes through the router's risk gate.
+//  - SimStage hosts the simulated exchange (sim/exchange.hpp) when simulator.enabled and no
+//    other venue was given: it becomes the router's order sink, takes its order-arrival timers
+//    and sees every market event right after the book applied it (queue positions, fills).
+// Both read the books, so they run on the book's thread, and take reports or timers, so that is
+// the last thread of the layout (the engine checks both).
+// May touch: strategy/, sim/, engine/.
+#pragma once
+#include <memory>
+#include <string_view>
+
+#include "hft/engine/envelope.hpp"
+#include "hft/engine/pipeline.hpp"
+#include "hft/sim/exchange.hpp"
+#include "hft/strategy/manager.hpp"
+
+namespace hft::engine {
+
+struct StrategyStage {
+  static constexpr std::string_view kName = "strategy";
+  static constexpr bool kReadsBook = true;
+  explicit StrategyStage(StageEnv& env);
+  bool on_event(Envelope& e) noexcept;
+  void on_exec(const ExecReport& r) noexcept;
+  void on_timer(const TimerFire& f) noexcept;
+  void publish() noexcept;
+
+  const book::Books* books = nullptr;
+  const features::FeatureEngine* features = nullptr;
+  OrderRouter* router = nullptr;
+  const OnlineScore* online = nullptr;
+  std::unique_ptr<strategy::Manager> manager;  // null: no strategies configured
+  RelaxedCounter events, trips;
+};
+
+struct SimStage {
+  static constexpr std::string_view kName = "sim";
+  static constexpr bool kReadsBook = true;
+  explicit SimStage(StageEnv& env);
+  bool on_event(Envelope& e) noexcept {
+    if (exchange) exchange->on_market(e.ev, *sched);
+    return true;
+  }
+  void on_timer(const TimerFire& f) noexcept {
+    if (exchange) exchange->on_timer(f, *sched);
+  }
+  void on_exec(const ExecReport&) noexcept {}  // (reports are the router's and strategies')
+  Scheduler* sched = nullptr;
+  std::unique_ptr<sim::Exchange> exchange;  // null: simulator off, or another venue given
+};
+
+}  // namespace hft::engine
