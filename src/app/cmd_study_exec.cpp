@@ -180,7 +180,8 @@ int run_ac2000(int argc, char** argv) {
 
 int run_glft(int argc, char** argv) {
   const Options o(argc, argv, {"--json", "--gamma", "--sigma", "--k", "--A", "--qmax", "--T", "--show"});
-  // Default: the example of Gueant, Lehalle & Fernandez-Tapia (2013), prices in ticks and time in
+  // Default: the numerical example of Gueant, Lehalle & Fernandez-Tapia (2013) as recalled (the
+  // search tools did not return the paper's text to confirm it), prices in ticks and time in
   // seconds: sigma = 0.3 tick/s^1/2, A = 0.9 /s, k = 0.3 /tick, gamma = 0.01 /tick, Q = 30.
   const exec::MmParams p{o.real("--gamma", 0.01), o.real("--sigma", 0.3), o.real("--k", 0.3), o.real("--A", 0.9)};
   if (!exec::mm_params_valid(p)) throw UsageError("need gamma, k, A > 0 and sigma >= 0");
@@ -192,6 +193,7 @@ int run_glft(int argc, char** argv) {
   std::printf("GLFT (2013): closed-form approximation vs exact solution, inventory bounded by |q| <= %d\n", qmax);
   std::printf("gamma=%g sigma=%g k=%g A=%g (prices in ticks, time in seconds), exact at %s\n", p.gamma, p.sigma, p.k,
               p.A, std::isinf(T) ? "T - t = infinity (asymptotic regime)" : ("T - t = " + jnum(T) + " s").c_str());
+  std::printf("(defaults: the GLFT paper's example as recalled, not confirmed against its text)\n");
   std::printf("depths delta_b = mid - bid, delta_a = ask - mid\n\n");
   std::printf("%5s %10s %10s %10s  %10s %10s %10s\n", "q", "bid exact", "closed", "error", "ask exact", "closed",
               "error");

@@ -58,7 +58,7 @@ Quotes glft_quotes(double mid, double q, double drift, const MmParams& p) noexce
 // q = qmax (no bid), ask_depth NaN at q = -qmax. Computed by scaling and squaring on the
 // nonnegative matrix c I - M (no cancellation: every component keeps its relative accuracy,
 // even where v_q is tiny). Throws std::invalid_argument on bad parameters, qmax outside 1..1000
-// or T < 0. Not for the hot path (allocates, O(qmax^3 log T)).
+// or T < 0. Not for the hot path (allocates, O(qmax^3 log T): qmax 200 takes about 1 s).
 struct GlftExact {
   int qmax;
   std::vector<double> bid_depth, ask_depth;
