@@ -13,6 +13,10 @@
 #include "pump.hpp"
 
 namespace hft::app {
+
+// cmd_study_exec.cpp: as2008, ac2000, glft (-1: not one of them).
+int run_study_exec(int argc, char** argv);
+
 namespace {
 
 const char* const kUsage =
@@ -31,7 +35,15 @@ const char* const kUsage =
     "Per event group (LOBSTER row, packet) e_n from the best bid/ask before and after; OFI and\n"
     "trade imbalance (buyer- minus seller-initiated executions, hidden ones included) summed\n"
     "per interval; per window OLS dP = a + b OFI, dP = a + b TI, dP = a + b OFI + c TI, with\n"
-    "dP the mid change over the interval in ticks.\n";
+    "dP the mid change over the interval in ticks.\n"
+    "\n"
+    "hftd study as2008 [--paths N (1000)] [--seed S (1)] [--json FILE]\n"
+    "  Avellaneda & Stoikov (2008) section 3.3 simulation beside the article's figures\n"
+    "hftd study ac2000 [--lambda L (1e-6)] [--json FILE]\n"
+    "  Almgren & Chriss (2000) Table 1 example: trajectory, kappa, E and V, the extremes\n"
+    "hftd study glft [--gamma G] [--sigma S] [--k K] [--A A] [--qmax Q] [--T S] [--show N] [--json FILE]\n"
+    "  GLFT (2013) closed-form quotes vs the exact bounded-inventory solution (default: the\n"
+    "  paper's example, gamma 0.01, sigma 0.3, k 0.3, A 0.9, Q 30, T infinite)\n";
 
 Nanos parse_hhmm(const std::string& opt, const std::string& s) {
   int h = 0, m = 0;
@@ -192,8 +204,10 @@ int run_ofi(int argc, char** argv) {
 }
 
 int run(int argc, char** argv) {
+  if (argc >= 2)
+    if (const int rc = run_study_exec(argc - 1, argv + 1); rc >= 0) return rc;
   if (argc < 2 || std::strcmp(argv[1], "ofi") != 0)
-    throw UsageError("expected a study name: ofi");
+    throw UsageError("expected a study name: ofi, as2008, ac2000, glft");
   return run_ofi(argc - 1, argv + 1);
 }
 
