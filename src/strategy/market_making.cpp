@@ -21,7 +21,10 @@ MarketMaking::MarketMaking(const StrategySpec& spec) : spec_(spec) {
   drift_weight_ = p.real("drift_weight", 1, -100, 100);
   widen_ = p.real("widen_factor", 2, 1, 100);
   requote_ns_ = static_cast<Nanos>(p.real("requote_ms", 50, 0, 3.6e6) * 1e6);
+  const double half_life = p.real("arrival_half_life_s", 300, 1, 86400 * 7);
   p.finish();
+  const double tick = static_cast<double>(spec.tick) / static_cast<double>(kPriceScale);
+  for (auto& b : books_) b.arrivals = exec::ArrivalEstimator(tick, 20, half_life);
 }
 
 const MarketMaking::Book* MarketMaking::book_of(InstrumentId id) noexcept {

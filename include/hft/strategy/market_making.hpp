@@ -14,7 +14,8 @@
 //    exchange time, so the order rate stays within the risk gate's limit.
 // Settings: method (as), gamma (0.1 per currency-share), k (per currency, 100), A (per s, 1),
 // estimate_arrival (true), quote_qty (100), min_spread_ticks (1), horizon_s (60),
-// drift_weight (1), widen_factor (2), requote_ms (50).
+// drift_weight (1), widen_factor (2), requote_ms (50), arrival_half_life_s (300: the estimator's
+// memory; depth buckets of one tick, 20 of them).
 // May touch: strategy/, exec/ (quotes, arrival estimator), regime/ (the gate's encoding).
 #pragma once
 #include <array>
@@ -44,7 +45,7 @@ class MarketMaking : public Steps<MarketMaking> {
     Nanos last_quote = 0;
     Nanos last_t = 0;
     double last_mid = 0;  // currency
-    exec::ArrivalEstimator arrivals{};
+    exec::ArrivalEstimator arrivals{0.01, 20, 300};  // re-made per tick size at start
     VolEstimate vol;
   };
   const Book* book_of(InstrumentId id) noexcept;
