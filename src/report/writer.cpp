@@ -159,17 +159,24 @@ std::string f1(double v) {
   return b;
 }
 
-// Axes, grid lines, tick labels and a title.
+// A round tick step (1, 2 or 5 times a power of ten) giving about five ticks over a range.
+double nice_step(double range) {
+  const double raw = range / 5, mag = std::pow(10.0, std::floor(std::log10(raw))), n = raw / mag;
+  return (n < 1.5 ? 1 : n < 3 ? 2 : n < 7 ? 5 : 10) * mag;
+}
+
+// Axes, grid lines, tick labels at round values, and a title.
 std::string axes(const Frame& f, const std::string& title, const std::string& xlabel, const std::string& ylabel) {
   std::string o;
   o += "<text x=\"" + f1(f.l) + "\" y=\"18\" class=\"ct\">" + html_esc(title) + "</text>\n";
-  for (int k = 0; k <= 4; ++k) {
-    const double yv = f.y0 + (f.y1 - f.y0) * k / 4.0, y = f.py(yv);
+  const double ys = nice_step(f.y1 - f.y0), xs = nice_step(f.x1 - f.x0);
+  for (double yv = std::ceil(f.y0 / ys) * ys; yv <= f.y1 + ys * 1e-9; yv += ys) {
+    const double y = f.py(yv);
     o += "<line x1=\"" + f1(f.l) + "\" y1=\"" + f1(y) + "\" x2=\"" + f1(f.w - f.r) + "\" y2=\"" + f1(y) + "\" class=\"gl\"/>";
     o += "<text x=\"" + f1(f.l - 5) + "\" y=\"" + f1(y + 4) + "\" class=\"yl\">" + fmt_tick(yv) + "</text>\n";
-    const double xv = f.x0 + (f.x1 - f.x0) * k / 4.0, x = f.px(xv);
-    o += "<text x=\"" + f1(x) + "\" y=\"" + f1(f.h - f.b + 16) + "\" class=\"xl\">" + fmt_tick(xv) + "</text>\n";
   }
+  for (double xv = std::ceil(f.x0 / xs) * xs; xv <= f.x1 + xs * 1e-9; xv += xs)
+    o += "<text x=\"" + f1(f.px(xv)) + "\" y=\"" + f1(f.h - f.b + 16) + "\" class=\"xl\">" + fmt_tick(xv) + "</text>\n";
   o += "<rect x=\"" + f1(f.l) + "\" y=\"" + f1(f.t) + "\" width=\"" + f1(f.w - f.l - f.r) + "\" height=\"" +
        f1(f.h - f.t - f.b) + "\" class=\"fr\"/>\n";
   o += "<text x=\"" + f1((f.l + f.w - f.r) / 2.0) + "\" y=\"" + f1(f.h - 6) + "\" class=\"xl\">" + html_esc(xlabel) + "</text>\n";
@@ -238,6 +245,7 @@ std::string line_chart(const std::string& title, std::vector<Series> series, con
       }
       flush();
     }
+    if (series.size() == 1) continue;  // the title names a lone series
     // Legend along the top, inside the frame.
     o += "<rect x=\"" + f1(lx) + "\" y=\"" + f1(f.t + 6) + "\" width=\"10\" height=\"10\" fill=\"" + s.color + "\"/>";
     o += "<text x=\"" + f1(lx + 14) + "\" y=\"" + f1(f.t + 15) + "\" class=\"lg\">" + html_esc(s.name) + "</text>\n";
@@ -526,7 +534,7 @@ std::string report_html(const ReportInput& in) {
   row("orders sent", "", [](const Metrics& m) { return static_cast<double>(m.orders_sent); });
   row("fill ratio (qty)", "fraction", [](const Metrics& m) { return m.fill_ratio_qty; });
   row("fill ratio (orders)", "fraction", [](const Metrics& m) { return m.fill_ratio_orders; });
-  row("fills (maker / all)", "", [](const Metrics& m) { return static_cast<double>(m.maker_fills); });
+  row("maker fills", "", [](const Metrics& m) { return static_cast<double>(m.maker_fills); });
   row("fills", "", [](const Metrics& m) { return static_cast<double>(m.fills); });
   row("queue ahead at maker fill, mean", "shares", [](const Metrics& m) { return m.queue_mean; });
   row("queue ahead at maker fill, median", "shares", [](const Metrics& m) { return m.queue_median; });
