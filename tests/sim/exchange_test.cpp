@@ -5,6 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
+#include <stdexcept>
+#include <string>
 #include <utility>
 
 #include "rig.hpp"
@@ -511,6 +514,62 @@ TEST(SimLatency, ConstantAndSamples) {
   }
   for (const int s : seen) EXPECT_NEAR(s, 1000, 150);  // uniform bootstrap (about 6 sigma)
   EXPECT_THROW(LatencyModel::from_samples({}, 1), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace hft::sim
+
+namespace hft::sim {
+namespace {
+
+std::string write_tmp(const std::string& name, const std::string& text) {
+  const std::string p = std::string(HFT_TEST_TMP) + "/sim-" + name;
+  std::ofstream(p) << text;
+  return p;
+}
+
+TEST(SimLatency, EmpiricalFile) {
+  const std::string p = write_tmp("lat-ok.txt", "# one-way latencies, ns\n1500\n\n  2500  # a comment\n3500\r\n");
+  LatencyModel m = LatencyModel::from_file(p, 3);
+  EXPECT_EQ(m.samples, (std::vector<Nanos>{1500, 2500, 3500}));
+  LatencyModel m2 = LatencyModel::from_file(p, 3);
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(m.draw(), m2.draw());
+}
+
+TEST(SimLatency, BadFilesSayWhy) {
+  auto msg = [](const std::string& path) {
+    try {
+      LatencyModel::from_file(path, 1);
+    } catch (const std::runtime_error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  const std::string missing = std::string(HFT_TEST_TMP) + "/sim-no-such-file.txt";
+  EXPECT_NE(msg(missing).find("cannot open"), std::string::npos) << msg(missing);
+  EXPECT_NE(msg(missing).find(missing), std::string::npos);
+  const auto empty = write_tmp("lat-empty.txt", "# nothing\n\n");
+  EXPECT_NE(msg(empty).find("no latency values"), std::string::npos) << msg(empty);
+  const auto word = write_tmp("lat-word.txt", "100\nfast\n");
+  EXPECT_NE(msg(word).find("line 2"), std::string::npos) << msg(word);
+  EXPECT_NE(msg(word).find("not an integer"), std::string::npos);
+  const auto neg = write_tmp("lat-neg.txt", "100\n200\n-5\n");
+  EXPECT_NE(msg(neg).find("line 3"), std::string::npos) << msg(neg);
+  EXPECT_NE(msg(neg).find("negative"), std::string::npos);
+  const auto frac = write_tmp("lat-frac.txt", "1.5\n");
+  EXPECT_NE(msg(frac).find("not an integer"), std::string::npos) << msg(frac);
+  const auto big = write_tmp("lat-big.txt", "99999999999999999999999\n");
+  EXPECT_NE(msg(big).find("out of range"), std::string::npos) << msg(big);
+}
+
+TEST(SimQueueModel, Names) {
+  for (const QueueModel m : {QueueModel::L3Exact, QueueModel::ProbPower2, QueueModel::ProbPower3, QueueModel::ProbLog, QueueModel::RiskAverse}) {
+    QueueModel back = QueueModel::RiskAverse;
+    ASSERT_TRUE(parse_queue_model(queue_model_name(m), back));
+    EXPECT_EQ(back, m);
+  }
+  QueueModel x;
+  EXPECT_FALSE(parse_queue_model("fifo", x));
 }
 
 }  // namespace
