@@ -141,7 +141,8 @@ struct SimCounters {
   std::uint64_t tracked_full = 0;      // own orders that joined with an estimated queue
   std::uint64_t level_pool_full = 0;   // fills not done for want of a level record
   std::uint64_t reports_lost = 0;      // the scheduler was full (counted there too)
-  std::uint64_t walk_cut = 0;          // taker walks stopped for want of scheduler room
+  std::uint64_t walk_cut = 0;          // fills not done for want of scheduler room (a taker
+                                       //   walk stops there; a passive fill is skipped)
   std::uint64_t hidden_trades = 0;     // Trade prints seen while own orders rested (L3: ignored)
   std::uint64_t clears = 0;            // Clear events that touched own orders
 };
