@@ -364,6 +364,7 @@ BookError Books::add(const MarketEvent& ev) noexcept {
   ++live_;
   ++in.live;
   ++counters_.applied;
+  last_ = AppliedOrder{true, EventKind::Add, ev.side, ev.instrument, ev.order_id, ev.price, 0, 0, ev.price, ev.qty};
   if (in.side[side_ix(ev.side)].back().level == li) check_cross(in);
   return BookError::None;
 }
@@ -374,8 +375,11 @@ BookError Books::reduce(const MarketEvent& ev) noexcept {
   if (ev.qty == 0) return fail(BookError::ZeroQty);
   Order& o = orders_[oi];
   ++counters_.applied;
+  const Level& L = levels_[o.level];
+  last_ = AppliedOrder{true, ev.kind, L.side(), L.instr, ev.order_id, L.price(), o.qty, 0, 0, 0};
   if (ev.qty < o.qty) {
     o.qty -= ev.qty;
+    last_.after = o.qty;
     levels_[o.level].qty -= ev.qty;
     touch(levels_[o.level]);
     return BookError::None;
@@ -388,6 +392,8 @@ BookError Books::reduce(const MarketEvent& ev) noexcept {
 BookError Books::del(const MarketEvent& ev) noexcept {
   const std::uint32_t oi = find_index(ev.order_id);
   if (oi == kNil) return fail(BookError::UnknownOrder);
+  const Level& L = levels_[orders_[oi].level];
+  last_ = AppliedOrder{true, EventKind::Delete, L.side(), L.instr, ev.order_id, L.price(), orders_[oi].qty, 0, 0, 0};
   remove_order(oi);
   ++counters_.applied;
   return BookError::None;
@@ -406,13 +412,19 @@ BookError Books::replace(const MarketEvent& ev) noexcept {
   Instr& in = instrs_[instr];
   if (!level_available(in, side, ev.price, orders_[oi].level))
     return fail(BookError::LevelPoolFull);
+  const Price old_price = old.price();
+  const Qty old_qty = orders_[oi].qty;
   remove_order(oi);
   // The removal freed an order slot, so the add cannot fail on the pool.
   MarketEvent a = ev;
   a.order_id = ev.new_order_id;
   a.side = side;
   a.instrument = instr;
-  return add(a);  // counts the event as applied once
+  const BookError e = add(a);  // counts the event as applied once
+  // (Should the add fail after all, the old order is still gone: new_price 0 says no new place.)
+  last_ = AppliedOrder{true, EventKind::Replace, side, instr, ev.order_id, old_price, old_qty, 0,
+                       e == BookError::None ? ev.price : 0, e == BookError::None ? ev.qty : 0};
+  return e;
 }
 
 BookError Books::modify(const MarketEvent& ev) noexcept {
@@ -423,7 +435,15 @@ BookError Books::modify(const MarketEvent& ev) noexcept {
   Order& o = orders_[oi];
   const std::uint32_t li = o.level;
   Level& L = levels_[li];
+  last_ = AppliedOrder{true, EventKind::Modify, L.side(), L.instr, ev.order_id, L.price(), o.qty, 0, 0, 0};
   if (ev.price == L.price()) {
+    // A shrink keeps its place; a growth goes to the back (also where the book keeps a lone
+    // order in place: for a reader it lost priority all the same).
+    if (ev.qty <= o.qty) last_.after = ev.qty;
+    else {
+      last_.new_price = ev.price;
+      last_.new_qty = ev.qty;
+    }
     touch(L);
     if (ev.qty <= o.qty) {  // shrink keeps its place in the queue
       L.qty -= o.qty - ev.qty;
@@ -447,7 +467,12 @@ BookError Books::modify(const MarketEvent& ev) noexcept {
   const Side side = L.side();
   const InstrumentId instr = L.instr;
   Instr& in = instrs_[instr];
-  if (!level_available(in, side, ev.price, li) || !level_room(in, side, ev.price)) return fail(BookError::LevelPoolFull);
+  if (!level_available(in, side, ev.price, li) || !level_room(in, side, ev.price)) {
+    last_.ok = false;
+    return fail(BookError::LevelPoolFull);
+  }
+  last_.new_price = ev.price;
+  last_.new_qty = ev.qty;
   unlink(oi);
   o.qty = ev.qty;
   const std::uint32_t nl = level_for(in, side, ev.price, instr);
@@ -484,12 +509,18 @@ BookError Books::clear(const MarketEvent& ev) noexcept {
   }
   in.live = 0;
   touched_ = {kAllTouched, kAllTouched};
+  last_ = AppliedOrder{};
+  last_.ok = true;
+  last_.kind = EventKind::Clear;
+  last_.instrument = ev.instrument;
   ++counters_.applied;
   return BookError::None;
 }
 
 BookError Books::apply(const MarketEvent& ev) noexcept {
   touched_ = {kNoTouch, kNoTouch};
+  last_.ok = false;
+  last_.kind = ev.kind;
   if (is_book_event(ev.kind) && ev.instrument < n_instr_) ++instrs_[ev.instrument].applies;
   switch (ev.kind) {
     case EventKind::Add: return add(ev);
@@ -584,6 +615,19 @@ bool Books::level_front(InstrumentId instr, Side side, Price price, OrderId& out
   if (r == nullptr) return false;
   out = orders_[levels_[r->level].head].id;
   return true;
+}
+
+std::size_t Books::level_orders(InstrumentId instr, Side side, Price price, OrderId* ids, Qty* qty,
+                                std::size_t n) const noexcept {
+  if (instr >= n_instr_ || side == Side::None) return 0;
+  const LevelRef* r = find_ref(instrs_[instr], side, price);
+  if (r == nullptr) return 0;
+  std::size_t k = 0;
+  for (std::uint32_t oi = levels_[r->level].head; oi != kNil && k < n; oi = orders_[oi].next, ++k) {
+    if (ids != nullptr) ids[k] = orders_[oi].id;
+    if (qty != nullptr) qty[k] = orders_[oi].qty;
+  }
+  return k;
 }
 
 bool Books::find_order(OrderId id, OrderView& out) const noexcept {

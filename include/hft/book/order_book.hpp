@@ -48,6 +48,29 @@ struct LevelView {
   std::uint32_t orders = 0;
 };
 
+// What the last apply() did to one order, for readers that follow queues (the simulated
+// exchange): ITCH executions and cancels carry neither side nor price, so the book says. Filled
+// by apply() with a few stores; ok is false when the last event changed nothing (not a book
+// event, or refused with its BookError counted). A Clear sets ok, kind and instrument only.
+//   price/before/after: the order's place before the event: its price, its quantity before, and
+//     the quantity it still has AT THAT PLACE after (its priority kept). after is 0 when it left
+//     the place: removed (delete, full execute or cancel), replaced, moved to another price, or
+//     grown (priority lost, even where the book keeps a lone order in place). Add: before = after = 0.
+//   new_price/new_qty: where the order (a Replace: its new id) took a NEW place at the back of a
+//     queue: Add, Replace, Modify that lost priority; new_price 0 when it took none.
+struct AppliedOrder {
+  bool ok = false;
+  EventKind kind = EventKind::Add;
+  Side side = Side::None;
+  InstrumentId instrument = 0;
+  OrderId id = 0;  // the order acted on (Replace: the old id)
+  Price price = 0;
+  Qty before = 0;
+  Qty after = 0;
+  Price new_price = 0;
+  Qty new_qty = 0;
+};
+
 struct BookCounters {
   std::array<std::uint64_t, kBookErrorCount> errors{};  // indexed by BookError
   std::uint64_t applied = 0;          // events that changed a book
@@ -99,6 +122,14 @@ class Books {
   // Oldest (front of queue) order at a price level; false when there is no such level. Lets a
   // reader walk or empty a whole level without allocating (delete the front until false).
   bool level_front(InstrumentId instr, Side side, Price price, OrderId& out) const noexcept;
+
+  // The orders at one level in FIFO (priority) order from the front: the ids and quantities of
+  // the first min(n, orders at the level) into ids[0..) and qty[0..) (either may be null).
+  // Returns how many were written (0: no such level). No allocation; O(returned).
+  std::size_t level_orders(InstrumentId instr, Side side, Price price, OrderId* ids, Qty* qty,
+                           std::size_t n) const noexcept;
+  // See AppliedOrder: the effect of the last apply() on the order it acted on.
+  const AppliedOrder& last_applied() const noexcept { return last_; }
 
   // Order lookup for tests and tools: false if unknown.
   struct OrderView {
@@ -266,6 +297,7 @@ class Books {
   std::size_t live_levels_ = 0;
   BookCounters counters_;
   std::array<Price, 2> touched_{};  // per side: best key changed by the last apply (see touch)
+  AppliedOrder last_;               // see last_applied()
 };
 
 // Writes one LOBSTER orderbook row (ask price 1, ask size 1, bid price 1, bid size 1, ...) for
