@@ -419,7 +419,6 @@ void visit_config(V& v, C& c, std::int64_t max_core) {
     v.text("order_latency_file", s.order_latency_file, kRestart);
     v.text("ack_latency_file", s.ack_latency_file, kRestart);
     v.enumeration("queue_model", s.queue_model, kQueueModelNames, kRestart);
-    v.real("queue_power", s.queue_power, positive(10), kRestart);
     v.integer("max_orders", s.max_orders, {1, 1 << 22}, kRestart);
     v.integer("seed", s.seed, {0, 1LL << 62}, kRestart);
     v.section("fees", kReload, [&] {

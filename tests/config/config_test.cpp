@@ -89,7 +89,7 @@ TEST(Config, ValuesAreRead) {
       "symbols: [AAPL, MSFT]\n"
       "strategies:\n  - name: mm1\n    symbols: [AAPL]\n    min_confidence_threshold: 0.7\n    horizon_s: 30\n    enabled: no\n"
       "execution: {method: glft, A: 2.5e2}\n"
-      "simulator: {queue_model: probabilistic, fees: {maker_per_share: 0, taker_per_share: 0.001}}\n");
+      "simulator: {queue_model: prob_power3, fees: {maker_per_share: 0, taker_per_share: 0.001}}\n");
   ASSERT_TRUE(r.config) << dump(r.errors);
   const Config& c = *r.config;
   EXPECT_EQ(c.system.ring_capacity, 1024u);
@@ -112,7 +112,7 @@ TEST(Config, ValuesAreRead) {
   EXPECT_EQ(c.strategies[0].max_position, 1000);  // default inside a list item
   EXPECT_EQ(c.execution.method, ExecMethod::Glft);
   EXPECT_DOUBLE_EQ(c.execution.A, 250);
-  EXPECT_EQ(c.simulator.queue_model, QueueModel::Probabilistic);
+  EXPECT_EQ(c.simulator.queue_model, QueueModel::ProbPower3);
 }
 
 TEST(Config, TypeErrorNamesThePathAndTheValue) {
@@ -527,7 +527,7 @@ Config everything_changed() {
   c.risk_management.kill_switch_file = "";
   c.simulator.feed_latency_ns = 1;
   c.simulator.order_latency_ns = 2;
-  c.simulator.queue_model = QueueModel::Probabilistic;
+  c.simulator.queue_model = QueueModel::ProbPower3;
   c.simulator.fees = {0.001, 0.002};
   c.telemetry = {"0.0.0.0", 1, 2, 3, 4, 5};
   return c;

@@ -19,7 +19,7 @@ enum class Idle : std::uint8_t { Spin, Backoff, Sleep };
 enum class RingFull : std::uint8_t { Block, Drop };
 // What the models do with a feature that has no value yet (warm-up, empty book side).
 enum class ExecMethod : std::uint8_t { AvellanedaStoikov, Glft, AlmgrenChriss };
-enum class QueueModel : std::uint8_t { L3, Probabilistic };
+enum class QueueModel : std::uint8_t { L3, ProbPower2, ProbPower3, ProbLog, RiskAverse };
 enum class CleanAction : std::uint8_t { Flag, Drop, Halt };
 
 // The config spelling of each enum value, indexed by the value.
@@ -28,7 +28,7 @@ inline constexpr std::array<std::string_view, 2> kRingFullNames = {"block", "dro
 inline constexpr std::array<std::string_view, 3> kExecMethodNames = {
     "avellaneda_stoikov", "glft", "almgren_chriss"};
 inline constexpr std::array<std::string_view, 3> kCleanActionNames = {"flag", "drop", "halt"};
-inline constexpr std::array<std::string_view, 2> kQueueModelNames = {"l3", "probabilistic"};
+inline constexpr std::array<std::string_view, 5> kQueueModelNames = {"l3", "prob_power2", "prob_power3", "prob_log", "risk_averse"};
 inline constexpr std::array<std::string_view, 7> kLogLevels = {
     "trace", "debug", "info", "warn", "error", "critical", "off"};
 
@@ -199,7 +199,6 @@ struct Config {
     std::int64_t ack_latency_ns = 30000;    // the exchange's report back to us
     std::string feed_latency_file, order_latency_file, ack_latency_file;  // empirical, or ""
     QueueModel queue_model = QueueModel::L3;
-    double queue_power = 3;                 // probabilistic model: f(x) = x^power
     std::int64_t max_orders = 4096;         // own orders working at once
     std::int64_t seed = 1;                  // latency draws
     Fees fees;

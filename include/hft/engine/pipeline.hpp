@@ -44,6 +44,9 @@ namespace hft::engine {
 
 class SymbolTable;
 struct OnlineScore;
+}  // namespace hft::engine
+namespace hft::report { class Recorder; }
+namespace hft::engine {
 
 // Single-writer counter readable from another thread: a relaxed load and store (no locked
 // instruction), so the owner pays what a plain increment costs and readers see no torn values.
@@ -72,6 +75,7 @@ struct StageEnv {
   std::uint16_t index = 0;           // the stage's own index in the pipeline (for timers)
   const SymbolTable* symbols = nullptr;  // instrument id -> symbol (filled by the feed thread)
   const OnlineScore* online = nullptr;   // set by the prediction stage: the model's online scores
+  report::Recorder* recorder = nullptr;  // a replay's report recorder (order thread; null: none)
 };
 
 template <class S>

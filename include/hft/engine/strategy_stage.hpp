@@ -15,8 +15,11 @@
 
 #include "hft/engine/envelope.hpp"
 #include "hft/engine/pipeline.hpp"
+#include "hft/telemetry/histogram.hpp"
 #include "hft/sim/exchange.hpp"
 #include "hft/strategy/manager.hpp"
+
+namespace hft::report { class Recorder; }
 
 namespace hft::engine {
 
@@ -33,8 +36,23 @@ struct StrategyStage {
   const features::FeatureEngine* features = nullptr;
   OrderRouter* router = nullptr;
   const OnlineScore* online = nullptr;
+  report::Recorder* recorder = nullptr;        // a replay's report (null: none)
+  double ns_per_tick = 1.0;
+  bool stale_trips = true;                     // risk_management.circuit_breakers.stale_feed
+  bool live_latency = false;                   // latency breaker: live feeds only (replays must not
+                                               // depend on the machine's speed)
   std::unique_ptr<strategy::Manager> manager;  // null: no strategies configured
+  // Feed release to the first order of the event leaving the risk gate (events that sent one).
+  telemetry::LatencyHistogram tick_to_order;
   RelaxedCounter events, trips;
+
+ private:
+  void n_after(const MarketEvent& ev, std::size_t n, const std::uint16_t* subs) noexcept;
+  void notify_trips(Nanos now) noexcept;
+  void feed_labels(Nanos now) noexcept;
+  std::vector<std::uint8_t> notified;  // per strategy: its halt was passed on
+  std::uint64_t trips_seen = 0, labels_seen = 0, hits_seen = 0;
+  double ll_seen = 0;
 };
 
 struct SimStage {

@@ -52,11 +52,20 @@ class Context {
   Nanos now() const noexcept { return clock_->event_now; }
 
   // Signed position (shares) and open quantity of this strategy on an instrument.
-  std::int64_t position(InstrumentId instr) const noexcept { return router_->oms().position(strategy_, instr).qty; }
-  std::int64_t open_buy(InstrumentId instr) const noexcept { return router_->oms().position(strategy_, instr).open_buy; }
-  std::int64_t open_sell(InstrumentId instr) const noexcept { return router_->oms().position(strategy_, instr).open_sell; }
+  std::int64_t position(InstrumentId instr) const noexcept {
+    const oms::Position* p = router_->oms().position(strategy_, instr);
+    return p ? p->qty : 0;
+  }
+  std::int64_t open_buy(InstrumentId instr) const noexcept {
+    const oms::Position* p = router_->oms().position(strategy_, instr);
+    return p ? p->open_buy : 0;
+  }
+  std::int64_t open_sell(InstrumentId instr) const noexcept {
+    const oms::Position* p = router_->oms().position(strategy_, instr);
+    return p ? p->open_sell : 0;
+  }
   // Halted by a breaker or the kill switch: orders would be rejected (cancels still pass).
-  bool halted() const noexcept { return router_->halted(strategy_); }
+  bool halted() const noexcept { return router_->gate().killed() || router_->gate().breakers.blocked(strategy_); }
 
   std::uint16_t strategy() const noexcept { return strategy_; }
 

@@ -1,0 +1,150 @@
+#include "hft/engine/strategy_stage.hpp"
+
+#include <stdexcept>
+
+#include "hft/engine/predict_stage.hpp"
+#include "hft/report/recorder.hpp"
+#include "hft/telemetry/tsc_clock.hpp"
+
+namespace hft::engine {
+
+StrategyStage::StrategyStage(StageEnv& env)
+    : books(env.books), features(env.features), router(env.orders), online(env.online), recorder(env.recorder),
+      ns_per_tick(env.ns_per_tick), stale_trips(env.cfg.risk_management.circuit_breakers.stale_feed), live_latency(env.live) {
+  auto specs = strategy::specs_of(env.cfg);
+  if (specs.empty()) return;
+  if (!env.orders || !env.sched || !env.clock || !env.books)
+    throw std::invalid_argument("strategy stage: needs the book stage and the order thread");
+  manager = std::make_unique<strategy::Manager>(std::move(specs), *env.orders, *env.sched, *env.clock, env.index,
+                                                env.symbols, env.max_instruments);
+  notified.assign(manager->size(), 0);
+}
+
+bool StrategyStage::on_event(Envelope& e) noexcept {
+  if (!manager) return true;
+  const MarketEvent& ev = e.ev;
+  if (ev.kind == EventKind::Directory || ev.kind == EventKind::System) {
+    manager->on_event(e, *books, features);  // symbol resolution only
+    return true;
+  }
+  events.add();
+  router->poll_control();  // kill / re-arm from the control thread
+  const bool stale = (ev.flags & evflag::kStale) != 0;
+  if (router->breakers().on_feed_event(ev.ts_exch, stale && stale_trips)) router->on_trip(risk::Breakers::kGlobal);
+  router->on_market(ev.instrument, e.top.bid, e.top.ask, e.halted || stale);
+  if (online && online->n != labels_seen) feed_labels(ev.ts_exch);
+  const std::uint16_t* subs = nullptr;
+  const std::size_t n = manager->trading(ev.instrument, subs);
+  if (recorder && n && e.top.bid > 0 && e.top.ask > 0) recorder->on_book(ev.ts_exch, ev.instrument, e.top.bid, e.top.ask);
+  if (recorder && e.pred.made) recorder->on_prediction(ev.ts_exch, e.pred.p, e.pred.confidence);
+
+  const std::uint64_t accepted = router->counters().accepted;
+  manager->on_event(e, *books, features);
+  if (router->counters().accepted != accepted && e.t_in != 0) {  // tick-to-order: feed release -> gate passed
+    const auto ns = static_cast<Nanos>(static_cast<double>(router->first_accept_tick() - e.t_in) * ns_per_tick);
+    tick_to_order.record(static_cast<std::uint64_t>(ns));
+    if (live_latency && router->breakers().on_latency(ns, ev.ts_exch)) router->on_trip(risk::Breakers::kGlobal);
+  }
+  n_after(ev, n, subs);
+  return true;
+}
+
+// After the strategies acted on an event: their quotes for the recorder, trips to tell them of.
+void StrategyStage::n_after(const MarketEvent& ev, std::size_t n, const std::uint16_t* subs) noexcept {
+  if (recorder)
+    for (std::size_t k = 0; k < n; ++k) {
+      const oms::Position* p = router->oms().position(subs[k], ev.instrument);
+      if (p) recorder->on_quotes(ev.ts_exch, subs[k], ev.instrument, p->best_buy, p->best_sell);
+    }
+  if (router->counters().breaker_trips != trips_seen) notify_trips(ev.ts_exch);
+}
+
+void StrategyStage::notify_trips(Nanos now) noexcept {
+  trips_seen = router->counters().breaker_trips;
+  for (std::uint16_t s = 0; s < manager->size(); ++s) {
+    const bool blocked = router->gate().breakers.blocked(s);
+    if (blocked && !notified[s]) {
+      const risk::BreakerState& st = router->gate().breakers.state(s).tripped ? router->gate().breakers.state(s)
+                                                                              : router->gate().breakers.state(risk::Breakers::kGlobal);
+      if (recorder) recorder->on_breaker(now, s, risk::breaker_reason_name(st.reason));
+      trips.add();
+      manager->on_trip(s);
+    }
+    notified[s] = blocked;
+  }
+}
+
+// The model's labels since the last event, to every strategy's model breaker (one model serves
+// them all): the mean log-loss and the hit rate of the new labels.
+void StrategyStage::feed_labels(Nanos now) noexcept {
+  const std::uint64_t n = online->n - labels_seen;
+  const double ll = (online->log_loss_sum - ll_seen) / static_cast<double>(n);
+  std::uint64_t hits = 0;
+  for (int c = 0; c < 3; ++c) hits += online->confusion[static_cast<std::size_t>(c * 4)];
+  const std::uint64_t new_hits = hits - hits_seen;
+  labels_seen = online->n;
+  ll_seen = online->log_loss_sum;
+  hits_seen = hits;
+  for (std::uint64_t i = 0; i < n; ++i)
+    for (std::uint16_t s = 0; s < manager->size(); ++s)
+      if (router->breakers().on_label(s, ll, i < new_hits, now)) router->on_trip(s);
+}
+
+void StrategyStage::on_exec(const ExecReport& r) noexcept {
+  if (!manager) return;
+  if (recorder) recorder->on_exec(r, router->oms().fee_of(r));
+  manager->on_exec(r);
+  if (router->counters().breaker_trips != trips_seen) notify_trips(r.ts);
+}
+
+void StrategyStage::on_timer(const TimerFire& f) noexcept {
+  if (!manager) return;
+  manager->on_timer(f.cookie);
+  if (router->counters().breaker_trips != trips_seen) notify_trips(f.due);
+}
+
+void StrategyStage::publish() noexcept {}
+
+// ---- SimStage
+
+namespace {
+
+sim::LatencyModel latency_of(std::int64_t ns, const std::string& file, std::uint64_t seed) {
+  return file.empty() ? sim::LatencyModel::constant(ns) : sim::LatencyModel::from_file(file, seed);
+}
+
+// Entry latency = feed + order entry: the strategy decided on data feed_latency old, and its order
+// needs order_latency to reach the venue. Constant + constant stays constant; otherwise the sum
+// of independent draws, sampled once here (deterministic for the seed).
+sim::LatencyModel entry_latency(const config::Config::Simulator& s) {
+  if (s.feed_latency_file.empty() && s.order_latency_file.empty())
+    return sim::LatencyModel::constant(s.feed_latency_ns + s.order_latency_ns);
+  auto feed = latency_of(s.feed_latency_ns, s.feed_latency_file, static_cast<std::uint64_t>(s.seed));
+  auto order = latency_of(s.order_latency_ns, s.order_latency_file, static_cast<std::uint64_t>(s.seed) + 1);
+  std::vector<Nanos> sums(1 << 14);
+  for (auto& x : sums) x = feed.draw() + order.draw();
+  return sim::LatencyModel::from_samples(std::move(sums), static_cast<std::uint64_t>(s.seed) + 2);
+}
+
+}  // namespace
+
+SimStage::SimStage(StageEnv& env) : sched(env.sched) {
+  const auto& s = env.cfg.simulator;
+  if (!s.enabled || !env.orders || !env.sched || !env.books) return;
+  if (env.orders->has_sink()) return;  // another venue was given (tests, a gateway)
+  sim::SimConfig sc;
+  sc.entry = entry_latency(s);
+  sc.response = latency_of(s.ack_latency_ns, s.ack_latency_file, static_cast<std::uint64_t>(s.seed) + 3);
+  switch (s.queue_model) {
+    case config::QueueModel::L3: sc.queue = sim::QueueModel::L3Exact; break;
+    case config::QueueModel::ProbPower2: sc.queue = sim::QueueModel::ProbPower2; break;
+    case config::QueueModel::ProbPower3: sc.queue = sim::QueueModel::ProbPower3; break;
+    case config::QueueModel::ProbLog: sc.queue = sim::QueueModel::ProbLog; break;
+    case config::QueueModel::RiskAverse: sc.queue = sim::QueueModel::RiskAverse; break;
+  }
+  sc.max_orders = static_cast<std::size_t>(s.max_orders);
+  exchange = std::make_unique<sim::Exchange>(std::move(sc), *env.books, env.index);
+  env.orders->set_sink(exchange.get());
+}
+
+}  // namespace hft::engine
