@@ -356,6 +356,10 @@ bool OrderManager::on_report(const ExecReport& r) noexcept {
         o.state = OrderState::Acked;
         return true;
       }
+      if (o.state == OrderState::PendingCancel && o.before_cancel == OrderState::PendingNew) {
+        o.before_cancel = OrderState::Acked;  // the ack of an order cancelled before it came
+        return true;
+      }
       return fail(is_done(o.state) ? OmsError::LateAck : OmsError::DuplicateAck);
     case ExecKind::Fill: {
       if (is_done(o.state)) return fail(OmsError::FillOnDone);
@@ -403,17 +407,21 @@ bool OrderManager::on_report(const ExecReport& r) noexcept {
       return true;
     }
     case ExecKind::Reject:
-      if (o.state == OrderState::PendingNew && !o.replace_pending) {
+      // A venue answers in the order it was asked: New, then a replace, then a cancel. Before
+      // the ack, a reject refuses the order itself; after it, the replace if one is pending
+      // (a replace is never sent behind a cancel), else the cancel.
+      if (o.state == OrderState::PendingNew ||
+          (o.state == OrderState::PendingCancel && o.before_cancel == OrderState::PendingNew)) {
         finish(s, OrderState::Rejected);
-        return true;
-      }
-      if (o.state == OrderState::PendingCancel) {  // the cancel was refused: the order works on
-        o.state = o.before_cancel;
         return true;
       }
       if (is_working(o.state) && o.replace_pending) {  // the replace was refused: old terms stand
         o.replace_pending = false;
         set_open(s);
+        return true;
+      }
+      if (o.state == OrderState::PendingCancel) {  // the cancel was refused: the order works on
+        o.state = o.before_cancel;
         return true;
       }
       return fail(OmsError::UnexpectedReject);
