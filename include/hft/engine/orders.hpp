@@ -10,7 +10,8 @@
 // the router runs on the book stage's thread (set_books), else the table on_market() keeps (the
 // engine feeds it from the envelopes; tests set it directly), plus a halted flag per instrument.
 // A breaker trip or a kill cancels the strategy's (every) working order; with flatten_on_trip a
-// trip also sends reduce-only IOC orders that close the strategy's positions at the touch.
+// trip also sends reduce-only IOC orders that close the strategy's positions at the touch, once
+// the cancels are confirmed.
 // The sink is a virtual interface because it is chosen at run time (simulated exchange, paper
 // trading, gateway) and is called once per order, not per market event.
 // May touch: core/, oms/, risk/, book/ (read only), engine/clock.hpp.
@@ -57,7 +58,7 @@ class OrderRouter {
  public:
   OrderRouter(Scheduler& s, const Clock& c, const RouterConfig& cfg = {})
       : sched_(s), clock_(c), oms_(cfg.oms), gate_(cfg.limits, cfg.oms.max_strategies, cfg.breakers),
-        market_(cfg.limits.max_instrument) {}
+        market_(cfg.limits.max_instrument), flatten_pending_(cfg.oms.max_strategies, 0) {}
   void set_sink(OrderSink* sink) noexcept { sink_ = sink; }
   // Books on the router's own thread (nullptr: the on_market() table gives bid and ask).
   void set_books(const book::Books* b) noexcept { books_ = b; }
@@ -122,6 +123,11 @@ class OrderRouter {
   void on_report(const ExecReport& r) noexcept {
     ++cnt_.reports[static_cast<std::size_t>(r.kind)];
     (void)oms_.on_report(r);
+    if (r.strategy < flatten_pending_.size() && flatten_pending_[r.strategy] != 0 &&
+        oms_.strategy_totals(r.strategy).open_orders == 0) {
+      flatten_pending_[r.strategy] = 0;
+      flatten(r.strategy);
+    }
     if (r.kind == ExecKind::Fill) {
       check_pnl(r.strategy);
     } else if (r.kind == ExecKind::Reject && !oms::is_router_reject(r.reason)) {
@@ -182,9 +188,13 @@ class OrderRouter {
     if (s >= oms_.config().max_strategies) return;
     if (gate_.breakers.on_pnl(s, oms_.strategy_pnl(s).net, clock_.event_now)) on_trip(s);
   }
+  // Flattening waits until the cancels are confirmed: before that, the closing order could
+  // trade against the strategy's own orders still resting (and self-trade prevention refuses it).
   void stop_strategy(std::uint16_t s) noexcept {
     cancel_all(s);
-    if (gate_.breakers.settings().flatten_on_trip) flatten(s);
+    if (!gate_.breakers.settings().flatten_on_trip) return;
+    if (oms_.strategy_totals(s).open_orders == 0) flatten(s);
+    else flatten_pending_[s] = 1;
   }
   // Reduce-only IOC orders at the touch for the strategy's open positions (not the hot path:
   // walks the position table once per trip).
@@ -215,6 +225,7 @@ class OrderRouter {
   oms::OrderManager oms_;
   risk::RiskGate gate_;
   std::vector<risk::MarketView> market_;  // by instrument id
+  std::vector<std::uint8_t> flatten_pending_;  // by strategy: flatten once its cancels are done
   ClientOrderId next_id_ = 0;
   OrderCounters cnt_;
 };
