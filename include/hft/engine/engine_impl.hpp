@@ -79,6 +79,24 @@ struct Pacer {
   }
 };
 
+// The order router's risk settings from the config (limits the config does not name yet keep
+// their defaults).
+inline RouterConfig router_config(const config::Config& cfg) {
+  RouterConfig rc;
+  const auto& rm = cfg.risk_management;
+  rc.oms.fees = oms::FeeSchedule{cfg.simulator.fees.maker_per_share, cfg.simulator.fees.taker_per_share};
+  rc.limits.max_order_qty = static_cast<Qty>(std::clamp<std::int64_t>(rm.max_order_qty, 0, 0xFFFFFFFF));
+  rc.limits.max_orders_per_s = static_cast<std::uint32_t>(std::clamp(rm.max_orders_per_s, 0.0, 1e9));
+  rc.limits.max_position = rm.max_position;
+  rc.limits.max_gross = rm.max_notional;
+  rc.limits.max_order_notional = rm.max_notional;
+  rc.breakers.max_loss = rm.max_loss;
+  rc.breakers.max_drawdown = rm.circuit_breakers.max_drawdown;
+  rc.breakers.max_reject_rate = rm.circuit_breakers.max_reject_rate;
+  rc.breakers.max_latency_ns = static_cast<Nanos>(rm.circuit_breakers.max_latency_us * 1000.0);
+  return rc;
+}
+
 // Message ids for the hot threads' binary log records.
 struct Msgs {
   std::uint16_t started, pin_failed, config_applied, end_of_input, ring_full;
@@ -93,17 +111,13 @@ BasicEngine<P>::BasicEngine(const config::Config& cfg, std::unique_ptr<feed::Eve
       opts_(opts),
       ring_full_(cfg.system.ring_full),
       sched_(cfg.system.scheduler_capacity),
-      router_(sched_, clock_),
+      router_(sched_, clock_, detail::router_config(cfg)),
       stage_hist_(P::kSize + 1) {
   if (!source_) throw std::invalid_argument("engine: no market data source");
   ns_per_tick_ = telemetry::calibrate_tsc().ns_per_tick;
   clock_.live = source_->live();
   clock_.ns_per_tick = ns_per_tick_;
   router_.set_sink(opts_.sink);
-  GateLimits gl;
-  gl.max_order_qty = static_cast<Qty>(std::clamp<std::int64_t>(cfg.risk_management.max_order_qty, 0, 0xFFFFFFFF));
-  gl.max_orders_per_s = static_cast<std::uint32_t>(std::clamp(cfg.risk_management.max_orders_per_s, 0.0, 1e9));
-  router_.set_limits(gl);
   StageEnv env{cfg};
   env.live = source_->live();
   env.epoch_times = source_->time_basis() == feed::TimeBasis::SinceEpoch;
@@ -156,6 +170,9 @@ BasicEngine<P>::BasicEngine(const config::Config& cfg, std::unique_ptr<feed::Eve
   for (std::size_t i = 0; i + 1 < threads_.size(); ++i)
     if (threads_[i]->mask & P::kOrderMask)
       throw std::invalid_argument("engine: stages that take execution reports or timers run on the last thread");
+  // The risk gate reads the books directly when they are on the order thread (else the top of
+  // book the envelopes carry, see Loop::process).
+  if (threads_.back()->mask >> kBookIdx & 1u) router_.set_books(&stage<BookStage>().books);
 }
 
 template <class P>
@@ -323,11 +340,12 @@ struct BasicEngine<P>::Loop {
   void deliver_until(Nanos ts) noexcept {
     eng.sched_.run_until(ts, [this](const Scheduled& s) {
       eng.clock_.advance_to(s.due);
-      if (s.what == Scheduled::kExec) eng.router_.count_report(s.exec);
+      if (s.what == Scheduled::kExec) eng.router_.on_report(s.exec);  // OMS and breakers first
       eng.pipe_->deliver(s, t.mask);
     });
   }
   void advance(Nanos ts, std::uint64_t tick) noexcept {
+    eng.router_.poll_control();
     if (eng.sched_.next_due() <= ts) deliver_until(ts);
     eng.clock_.on_event(ts, tick);
   }
@@ -347,7 +365,12 @@ struct BasicEngine<P>::Loop {
       if (last && !(e.ev.flags & evflag::kSnapshot)) advance(e.ev.ts_exch, e.t_in);
       const bool timed = ++sample >= hs.sample_every;
       if (timed) { sample = 0; stamps[0] = telemetry::rdtsc(); }
-      if (!eng.pipe_->run(e, t.mask, timed ? stamps : nullptr)) { t.filtered.add(); continue; }
+      // The order thread tells the router the event's market: before the stages when the book
+      // and clean stages ran upstream (the envelope is final), after them when they run here.
+      if (last && !books_here) eng.router_.on_market(e.ev.instrument, e.top.bid, e.top.ask, e.halted);
+      const bool kept_on = eng.pipe_->run(e, t.mask, timed ? stamps : nullptr);
+      if (last && books_here) eng.router_.on_market(e.ev.instrument, e.top.bid, e.top.ask, e.halted);
+      if (!kept_on) { t.filtered.add(); continue; }
       if (timed) {
         for (std::size_t j = 0; j < n_stages; ++j) eng.stage_hist_[order[j]].record(ticks_to_ns(stamps[j + 1] - stamps[j]));
         if (last) eng.e2e_hist_.record(ticks_to_ns(stamps[n_stages] - e.t_in));
@@ -386,6 +409,7 @@ struct BasicEngine<P>::Loop {
   std::array<std::size_t, P::kSize> order{};  // histogram index of this thread's stages, in order
   std::size_t n_stages = 0;
   const bool last;                // this thread ends the hot path (and runs the orders)
+  const bool books_here = (t.mask >> P::template index_of<BookStage>()) & 1u;
   HotSettings hs;
   detail::Idler idle;
   std::uint64_t last_pub, sample = 0;
