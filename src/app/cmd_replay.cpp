@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -19,6 +20,7 @@
 #include "hft/sources/open.hpp"
 #include "hft/telemetry/tsc_clock.hpp"
 #include "pump.hpp"
+#include "trading_report.hpp"
 
 namespace hft::app {
 namespace {
@@ -27,7 +29,10 @@ const char* const kUsage =
     "  --input SOURCE      market data (pcap:F, lobster:F, dbn:F)\n"
     "  --config FILE       settings (layout, ring, batch, feed filter); default: built-in defaults\n"
     "  --layout L          fused (every stage on one thread) or split (feed | book, clean, features,\n"
-    "                      regime, predict, monitor: a ring between them); overrides system.layout\n"
+    "                      regime, predict, strategy, sim, monitor: a ring between them); overrides\n"
+    "                      system.layout\n"
+    "  --report DIR        with strategies: the desk's report (report.json, report.html, orders.csv,\n"
+    "                      fills.csv; docs/report.md) written to DIR\n"
     "  --speed N           replay at N x the recorded pace (by exchange time); default: as fast as possible\n"
     "  --max-gap S         paced replays: a gap in exchange time longer than S seconds is waited as S\n"
     "                      (a weekend or a snapshot's old times cost nothing); default 1\n"
@@ -39,7 +44,7 @@ const char* const kUsage =
 std::vector<config::ThreadLayout> preset_layout(const std::string& name) {
   const unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
   const int hot = cpus > 1 ? 1 : -1;
-  const std::vector<std::string> rest = {"book", "clean", "features", "regime", "predict", "monitor"};
+  const std::vector<std::string> rest = {"book", "clean", "features", "regime", "predict", "strategy", "sim", "monitor"};
   if (name == "fused") {
     std::vector<std::string> all = {"feed"};
     all.insert(all.end(), rest.begin(), rest.end());
@@ -74,7 +79,7 @@ std::string json_map(const std::map<std::string, std::uint64_t>& m) {
 
 int run(int argc, char** argv) {
   const Options o(argc, argv,
-                  {"--input", "--json", "--top", "--max-orders", "--dst", "--config", "--layout", "--speed", "--max-gap"});
+                  {"--input", "--json", "--top", "--max-orders", "--dst", "--config", "--layout", "--speed", "--max-gap", "--report"});
   const std::string input = o.required("--input");
   const auto top = static_cast<std::size_t>(o.integer("--top", 10, 0, 1 << 20));
 
@@ -92,6 +97,7 @@ int run(int argc, char** argv) {
   const double max_gap_s = o.real("--max-gap", 1.0);
   if (!(max_gap_s >= 0 && max_gap_s <= 86400.0 * 365)) throw UsageError("--max-gap must be in 0..31536000 seconds");
   eo.max_gap = static_cast<Nanos>(max_gap_s * 1e9);
+  eo.record = o.has("--report") || !cfg.strategies.empty();
 
   engine::Engine eng(cfg, sources::open_source(sources::parse_source_spec(input), fo), eo);
   const auto t0 = std::chrono::steady_clock::now();
@@ -138,7 +144,8 @@ int run(int argc, char** argv) {
   };
   const char* stage_desc[] = {"feed (read + decode, per event over its batch)", "book (apply + top of book)",
                               "clean (rules, quality flags)", "features (feature vector)", "regime (label, scores)",
-                              "predict (per event; a prediction's own cost below)", "monitor (count + digest)"};
+                              "predict (per event; a prediction's own cost below)", "strategy (strategies + risk gate)",
+                              "sim (simulated exchange: queues, fills)", "monitor (count + digest)"};
   static_assert(std::size(stage_desc) == engine::Engine::kStages + 1);
   std::array<engine::LatencySummary, engine::Engine::kStages + 1> stage_lat;
   for (std::size_t s = 0; s <= engine::Engine::kStages; ++s) {
@@ -150,6 +157,8 @@ int run(int argc, char** argv) {
   const auto& ps = eng.stage<engine::PredictStage>();
   const auto pred_lat = engine::summarize(ps.latency);
   if (pred_lat.count) lat_line("prediction (model inputs + ensemble, each one)", pred_lat);
+  const auto t2o = engine::summarize(eng.stage<engine::StrategyStage>().tick_to_order);
+  if (t2o.count) lat_line("tick-to-order (feed release -> order past the risk gate)", t2o);
   {  // steps 1-3, when their stages ran
     const auto& cl = eng.stage<engine::CleanStage>().cleaner;
     std::printf("\ncleaning rules fired:");
@@ -225,6 +234,15 @@ int run(int argc, char** argv) {
   }
   for (const auto& r : ps.load.refusals)
     std::printf("  model version %s refused: %s: %s\n", r.version.c_str(), r.file.empty() ? "model" : r.file.c_str(), r.reason.c_str());
+  std::optional<report::ReportInput> trading;
+  if (eng.recorder()) {
+    trading = trading_report_input(eng, cfg, input, secs);
+    print_trading(*trading, eng);
+    if (o.has("--report")) {
+      report::write_report(o.str("--report"), *trading);
+      std::printf("  report: %s/report.html (report.json, orders.csv, fills.csv)\n", o.str("--report").c_str());
+    }
+  }
   std::printf("\nevents by kind (end of the hot path):\n");
   for (const auto& [k, v] : kinds) std::printf("  %-22s %12llu\n", k.c_str(), static_cast<unsigned long long>(v));
   print_map("source counts:", st.counts);

@@ -73,4 +73,47 @@ inline report::ReportInput trading_report_input(engine::Engine& eng, const confi
   return in;
 }
 
+// The trading section of the text report: per strategy and in total.
+inline void print_trading(const report::ReportInput& in, engine::Engine& eng) {
+  std::printf("\ntrading (simulated exchange; P&L in currency, fees %s):\n",
+              eng.stage<engine::SimStage>().exchange ? "as configured" : "-");
+  std::printf("  %-22s %12s %10s %10s %8s %8s %8s %9s %9s %9s %9s\n", "strategy", "net P&L", "fees", "max DD", "orders",
+              "fills", "maker", "fill%qty", "queue", "mark 1s", "Sharpe");
+  const int n = static_cast<int>(in.strategy_names.size());
+  for (int s = -1; s < n; ++s) {
+    if (s == -1 && n < 2) continue;
+    const report::Metrics m = report::compute_metrics(in.rec, s);
+    std::printf("  %-22s %12.2f %10.2f %10.2f %8llu %8llu %8llu %9.3f %9.1f %9.4f %9.2f\n",
+                s < 0 ? "all" : in.strategy_names[static_cast<std::size_t>(s)].c_str(), m.net, m.fees, m.dd.max,
+                static_cast<unsigned long long>(m.orders_sent), static_cast<unsigned long long>(m.fills),
+                static_cast<unsigned long long>(m.maker_fills), m.fill_ratio_qty, m.queue_mean, m.markouts[0].per_share,
+                m.rr.sharpe);
+  }
+  const auto& rc = eng.router().counters();
+  std::printf("  orders: %llu sent to the gate, %llu accepted; rejected:", static_cast<unsigned long long>(rc.sent),
+              static_cast<unsigned long long>(rc.accepted));
+  bool any = false;
+  for (int r = 1; r < kRejectReasonCount; ++r)
+    if (const auto k = rc.rejected[static_cast<std::size_t>(r)]) {
+      std::printf("%s %s %llu", any ? "," : "", reject_reason_name(static_cast<RejectReason>(r)), static_cast<unsigned long long>(k));
+      any = true;
+    }
+  std::printf("%s\n  breaker trips: %llu", any ? "" : " none", static_cast<unsigned long long>(rc.breaker_trips));
+  const auto& br = eng.router().gate().breakers;
+  for (int r = 1; r < risk::kBreakerReasonCount; ++r)
+    if (const auto k = br.trips(static_cast<risk::BreakerReason>(r)))
+      std::printf(" %s %llu", risk::breaker_reason_name(static_cast<risk::BreakerReason>(r)), static_cast<unsigned long long>(k));
+  std::printf("\n");
+  if (const auto& ex = eng.stage<engine::SimStage>().exchange) {
+    const sim::SimCounters& c = ex->counters();
+    std::printf("  simulator: %llu arrivals, %llu fills (%llu maker, %llu taker, %llu by trade-through), %llu cancels "
+                "(%llu too late), %llu IOC remainders cancelled, %llu queues estimated (tracking table full)\n",
+                static_cast<unsigned long long>(c.arrivals), static_cast<unsigned long long>(c.fills),
+                static_cast<unsigned long long>(c.maker_fills), static_cast<unsigned long long>(c.taker_fills),
+                static_cast<unsigned long long>(c.trade_throughs), static_cast<unsigned long long>(c.cancels),
+                static_cast<unsigned long long>(c.cancel_too_late), static_cast<unsigned long long>(c.ioc_cancelled),
+                static_cast<unsigned long long>(c.tracked_full));
+  }
+}
+
 }  // namespace hft::app

@@ -38,6 +38,7 @@ double OnlineScore::macro_f1() const noexcept {
 PredictStage::PredictStage(StageEnv& env) : fe(env.features), max_instr(env.max_instruments), ns_per_tick(env.ns_per_tick) {
   const config::Config& cfg = env.cfg;
   env.online = &score;  // the strategies' model-degradation breaker reads it (same thread)
+  recorder = env.recorder;
   if (!fe || !cfg.models.predict) return;
   const double tick_currency = static_cast<double>(cfg.features.tick) / static_cast<double>(kPriceScale);
   inputs = model::InputMap(fe->schema().names, tick_currency);
@@ -87,6 +88,7 @@ void PredictStage::on_label(std::uint64_t id, const model::LabelValue& v) noexce
   }
   const int truth = m->en.label_class(v);
   score.add(truth, &ring_p[slot * 3]);
+  if (recorder) recorder->on_label(&ring_p[slot * 3], truth);
   ++labelled;
   const float* r = &ring_row[slot * cols];
   if (has_online_logistic) (void)online_logistic.update(r, truth, online_lr);

@@ -28,19 +28,18 @@ bool StrategyStage::on_event(Envelope& e) noexcept {
     return true;
   }
   events.add();
-  router->poll_control();  // kill / re-arm from the control thread
+  // (The engine polls the kill / re-arm control and tells the router the event's market.)
   const bool stale = (ev.flags & evflag::kStale) != 0;
   if (router->breakers().on_feed_event(ev.ts_exch, stale && stale_trips)) router->on_trip(risk::Breakers::kGlobal);
-  router->on_market(ev.instrument, e.top.bid, e.top.ask, e.halted || stale);
   if (online && online->n != labels_seen) feed_labels(ev.ts_exch);
   const std::uint16_t* subs = nullptr;
   const std::size_t n = manager->trading(ev.instrument, subs);
   if (recorder && n && e.top.bid > 0 && e.top.ask > 0) recorder->on_book(ev.ts_exch, ev.instrument, e.top.bid, e.top.ask);
   if (recorder && e.pred.made) recorder->on_prediction(ev.ts_exch, e.pred.p, e.pred.confidence);
 
-  const std::uint64_t accepted = router->counters().accepted;
+  router->clear_accept_tick();
   manager->on_event(e, *books, features);
-  if (router->counters().accepted != accepted && e.t_in != 0) {  // tick-to-order: feed release -> gate passed
+  if (router->first_accept_tick() != 0 && e.t_in != 0) {  // tick-to-order: feed release -> gate passed
     const auto ns = static_cast<Nanos>(static_cast<double>(router->first_accept_tick() - e.t_in) * ns_per_tick);
     tick_to_order.record(static_cast<std::uint64_t>(ns));
     if (live_latency && router->breakers().on_latency(ns, ev.ts_exch)) router->on_trip(risk::Breakers::kGlobal);

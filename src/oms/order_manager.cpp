@@ -323,7 +323,7 @@ void OrderManager::book_fill(Position& p, Side side, Qty q, Price price, Liquidi
   }
   p.qty += dq;
   instr_[p.instrument].qty += dq;
-  const double fee = static_cast<double>(q) * (liq == Liquidity::Maker ? cfg_.fees.maker_per_share : cfg_.fees.taker_per_share);
+  const double fee = static_cast<double>(q) * (liq == Liquidity::Maker ? cfg_.fees.maker_per_share : cfg_.fees.taker_per_share);  // = fee_of
   p.realized += realized;
   p.fees += fee;
   strat_[p.strategy].realized += realized;

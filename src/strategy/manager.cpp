@@ -29,7 +29,8 @@ std::vector<StrategySpec> specs_of(const config::Config& c) {
 Manager::Manager(std::vector<StrategySpec> specs, engine::OrderRouter& router, engine::Scheduler& sched,
                  const engine::Clock& clock, std::uint16_t owner, const engine::SymbolTable* symbols,
                  std::size_t max_instruments)
-    : symbols_(symbols),
+    : router_(&router),
+      symbols_(symbols),
       max_instr_(max_instruments),
       state_(max_instruments, 0),
       count_(max_instruments, 0),
@@ -47,6 +48,7 @@ Manager::Manager(std::vector<StrategySpec> specs, engine::OrderRouter& router, e
 void Manager::resolve(InstrumentId id) noexcept {
   const std::string sym = symbols_ ? symbols_->get(id) : std::string();
   state_[id] = sym.empty() ? 1 : 2;
+  if (!sym.empty()) router_->gate().set_symbol(id, sym);  // its position limit (risk_management.position_limits)
   std::uint8_t n = 0;
   for (std::size_t i = 0; i < list_.size() && n < kMaxPerInstrument; ++i) {
     const auto& syms = list_[i].spec.symbols;

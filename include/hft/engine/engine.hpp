@@ -40,6 +40,7 @@
 #include "hft/engine/pipeline.hpp"
 #include "hft/engine/stages.hpp"
 #include "hft/engine/symbols.hpp"
+#include "hft/report/recorder.hpp"
 #include "hft/feed/source.hpp"
 #include "hft/telemetry/histogram.hpp"
 #include "hft/telemetry/log.hpp"
@@ -84,6 +85,7 @@ struct EngineOptions {
   Nanos max_gap = 1'000'000'000;  // paced replays: a longer gap in event time is waited as this
   OrderSink* sink = nullptr;      // where accepted orders go (not owned); none: rejected, no_venue
   int trading_date = 0;           // YYYYMMDD for day-of-week features of a since-midnight source
+  bool record = false;            // keep a report recorder (orders, fills, P&L grid) when strategies run
 };
 
 // Counters of the order thread (clock, scheduler, router), mirrored at publish points.
@@ -140,6 +142,9 @@ class BasicEngine {
   const feed::EventSource& source() const noexcept { return *source_; }
   const OrderRouter& router() const noexcept { return router_; }
   const SymbolTable& symbols() const noexcept { return symbols_; }
+  // The report recorder (EngineOptions::record and strategies configured), else null. Read it
+  // after join().
+  report::Recorder* recorder() noexcept { return recorder_.get(); }
   const Clock& clock() const noexcept { return clock_; }
 
  private:
@@ -167,6 +172,7 @@ class BasicEngine {
   void publish_symbols() noexcept;
   Scheduler sched_;
   OrderRouter router_;
+  std::unique_ptr<report::Recorder> recorder_;  // before the stages that hold it
   std::unique_ptr<P> pipe_;
   unsigned all_stages_ = 0;
   int control_core_ = -1;

@@ -25,6 +25,8 @@
 #include "hft/core/order.hpp"
 #include "hft/engine/clock.hpp"
 #include "hft/oms/order_manager.hpp"
+#include "hft/report/recorder.hpp"
+#include "hft/telemetry/tsc_clock.hpp"
 #include "hft/risk/breakers.hpp"
 #include "hft/risk/risk_gate.hpp"
 
@@ -60,6 +62,9 @@ class OrderRouter {
       : sched_(s), clock_(c), oms_(cfg.oms), gate_(cfg.limits, cfg.oms.max_strategies, cfg.breakers),
         market_(cfg.limits.max_instrument), flatten_pending_(cfg.oms.max_strategies, 0) {}
   void set_sink(OrderSink* sink) noexcept { sink_ = sink; }
+  bool has_sink() const noexcept { return sink_ != nullptr; }
+  // A replay's report recorder: every New intent (accepted or rejected) is recorded as sent.
+  void set_recorder(report::Recorder* r) noexcept { rec_ = r; }
   // Books on the router's own thread (nullptr: the on_market() table gives bid and ask).
   void set_books(const book::Books* b) noexcept { books_ = b; }
   // Kill / re-arm requests from the control thread (not owned; nullptr: none).
@@ -99,6 +104,7 @@ class OrderRouter {
     ++cnt_.sent;
     o.ts = clock_.event_now;
     if (o.kind == IntentKind::New && o.id == 0) o.id = ++next_id_;
+    if (rec_ && o.kind == IntentKind::New) rec_->on_order(o);
     RejectReason why = gate_.check(o, o.ts, market(o.instrument), oms_);
     if (why == RejectReason::None && sink_ == nullptr) why = RejectReason::NoVenue;
     if (why == RejectReason::None && !sched_.has_room(4)) why = RejectReason::QueueFull;
@@ -112,6 +118,7 @@ class OrderRouter {
       return 0;
     }
     ++cnt_.accepted;
+    if (first_accept_tick_ == 0) first_accept_tick_ = telemetry::rdtsc();  // tick-to-order
     HFT_ASSERT(why == RejectReason::None && (o.kind == IntentKind::Cancel || o.qty <= gate_.settings().max_order_qty),
                "an order reached the sink around the gate");
     (void)oms_.on_sent(o);
@@ -169,6 +176,9 @@ class OrderRouter {
   }
 
   const OrderCounters& counters() const noexcept { return cnt_; }
+  // Cycle counter when the first order since the last clear left the gate (0: none since).
+  std::uint64_t first_accept_tick() const noexcept { return first_accept_tick_; }
+  void clear_accept_tick() noexcept { first_accept_tick_ = 0; }
   const oms::OrderManager& oms() const noexcept { return oms_; }
   const risk::RiskGate& gate() const noexcept { return gate_; }
   risk::RiskGate& gate() noexcept { return gate_; }
@@ -228,6 +238,8 @@ class OrderRouter {
   std::vector<std::uint8_t> flatten_pending_;  // by strategy: flatten once its cancels are done
   ClientOrderId next_id_ = 0;
   OrderCounters cnt_;
+  report::Recorder* rec_ = nullptr;
+  std::uint64_t first_accept_tick_ = 0;
 };
 
 }  // namespace hft::engine

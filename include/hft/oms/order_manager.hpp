@@ -220,6 +220,11 @@ class OrderManager {
   const OmsCounters& counters() const noexcept { return cnt_; }
   std::uint64_t errors(OmsError e) const noexcept { return cnt_.errors[static_cast<std::size_t>(e)]; }
   const OmsConfig& config() const noexcept { return cfg_; }
+  // The fee of a fill report (currency; negative = rebate), as the positions book it.
+  double fee_of(const ExecReport& r) const noexcept {
+    if (r.kind != ExecKind::Fill) return 0;
+    return static_cast<double>(r.qty) * (r.liquidity == Liquidity::Maker ? cfg_.fees.maker_per_share : cfg_.fees.taker_per_share);
+  }
   double price_scale() const noexcept { return cfg_.price_scale; }
 
  private:

@@ -43,7 +43,15 @@ class Context {
   }
   // Cancels every working order of this strategy (on the instrument, or all when instr is kAll).
   static constexpr InstrumentId kAll = ~InstrumentId{0};
-  void cancel_all(InstrumentId instr = kAll) noexcept { router_->cancel_all(strategy_, instr); }
+  void cancel_all(InstrumentId instr = kAll) noexcept {
+    if (instr == kAll) {
+      router_->cancel_all(strategy_);
+      return;
+    }
+    router_->oms().for_each_working(strategy_, [&](const oms::Order& w) {
+      if (w.instrument == instr && w.state != oms::OrderState::PendingCancel) cancel(instr, w.id);
+    });
+  }
 
   // A timer at exchange time due; on_timer(cookie) is called then. False when the scheduler is full.
   bool timer(Nanos due, std::uint32_t cookie) noexcept {

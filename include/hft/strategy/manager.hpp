@@ -55,6 +55,7 @@ class Manager {
   void resolve(InstrumentId id) noexcept;
 
   std::vector<Entry> list_;
+  engine::OrderRouter* router_;
   const engine::SymbolTable* symbols_;
   std::size_t max_instr_;
   std::vector<std::uint8_t> state_;    // per instrument: 0 unseen, 1 resolved without a symbol, 2 resolved
