@@ -62,9 +62,7 @@ void MarketDirection::place_orders(const MarketView& m, const Signal& s, Context
 // the target: slice sizes from the closed form, the first slice now, one every horizon/slices.
 void MarketDirection::schedule(Book& b, std::uint8_t slot, std::int64_t position, double mid, double sigma,
                                Context& c) noexcept {
-  if (b.child != 0) c.cancel(b.id, b.child);  // the old schedule's working slice
-  b.child = 0;
-  b.prev = 0;
+  b.first_child = 0;
   const std::int64_t delta = b.target - position;
   ++b.generation;
   b.next = 0;
@@ -102,50 +100,43 @@ void MarketDirection::on_timer(std::uint32_t cookie, Context& c) noexcept {
 void MarketDirection::send_slice(Book& b, Context& c) noexcept {
   const int k = b.next++;
   if (k >= slices_ || b.side == Side::None || c.halted()) return;
-  if (b.child != 0) {  // still working: its rest rolls over (the cancel's report adds it to carry)
-    c.cancel(b.id, b.child);
-    b.prev = b.child;
-    b.child = 0;
-  }
   double want = b.trades[static_cast<std::size_t>(k)] + b.carry;
   b.carry = 0;
   if (k == slices_ - 1) {  // the last slice sends what is left to reach the target
     const double left = static_cast<double>(b.target - c.position(b.id));
     want = b.side == Side::Buy ? std::max(0.0, left) : std::max(0.0, -left);
   }
-  auto q = static_cast<std::int64_t>(std::llround(want));
-  q = std::min<std::int64_t>(q, spec_.max_order_qty);
-  if (q <= 0) return;
+  std::int64_t q = std::llround(want);
   b.carry = want - static_cast<double>(q);
-  // Marketable limit at the opposite best: takes what is displayed there, never walks further.
+  // Marketable limits at the opposite best: take what is displayed there, never walk further.
+  // A slice larger than max_order_qty goes out as several child orders (the gate checks each).
   const Price px = b.side == Side::Buy ? b.ask : b.bid;
-  if (px <= 0) {
-    b.carry += static_cast<double>(q);
-    return;
+  for (int chunk = 0; q > 0 && chunk < kMaxChunks; ++chunk) {
+    const std::int64_t n = std::min<std::int64_t>(q, spec_.max_order_qty);
+    if (px <= 0) break;
+    const ClientOrderId id = c.send(b.id, b.side, px, static_cast<Qty>(n), TimeInForce::IOC);
+    if (id == 0) break;  // refused by the gate (the reject report adds it back)
+    if (b.first_child == 0) b.first_child = id;
+    q -= n;
   }
-  b.child = c.send(b.id, b.side, px, static_cast<Qty>(q), TimeInForce::IOC);
+  b.carry += static_cast<double>(q);  // not sent now: the next slice tries again
 }
 
+// What a child order did not fill (an IOC remainder cancelled, a reject) rolls into the next
+// slice. Only this schedule's children count (client ids grow, so: from its first child on).
 void MarketDirection::on_exec(const ExecReport& r, Context&) noexcept {
   const std::uint8_t slot = slots_.get(r.instrument);
   if (slot == Slots::kNone || slot >= books_.size()) return;
   Book& b = books_[slot];
-  if (r.id == 0 || (r.id != b.child && r.id != b.prev)) return;
-  ClientOrderId& which = r.id == b.child ? b.child : b.prev;
-  if (r.kind == ExecKind::Fill) {
-    if (r.leaves == 0) which = 0;
-  } else if (r.kind == ExecKind::Cancelled || r.kind == ExecKind::Reject) {
-    // A cancel reports the quantity it took off (qty), a reject the whole order.
-    if (r.side == b.side) b.carry += static_cast<double>(r.qty);
-    which = 0;
-  }
+  if (r.kind != ExecKind::Cancelled && r.kind != ExecKind::Reject) return;
+  if (r.side != b.side || b.first_child == 0 || r.id < b.first_child) return;
+  b.carry += static_cast<double>(r.qty);  // a cancel reports the quantity it took off, a reject the order's
 }
 
 void MarketDirection::on_trip(Context&) noexcept {
   for (auto& b : books_) {  // no more slices: the manager cancelled the working orders
     ++b.generation;
     b.side = Side::None;
-    b.child = 0;
   }
 }
 

@@ -4,7 +4,8 @@
 // is worked by an Almgren-Chriss schedule of child orders over horizon_s in `slices` slices,
 // whose front-loading (urgency kappa) follows the risk aversion and the volatility: a nervous
 // desk or a volatile stock trades sooner. Each slice is a marketable limit order (IOC at the
-// opposite best, within the collar); what a slice does not fill rolls into the next one.
+// opposite best, within the collar; several when the slice is over max_order_qty); what a
+// slice does not fill rolls into the next one.
 // The README's worked example of a user strategy: only the hooks it needs (predict comes from
 // the shared prediction stage; place_orders and the adapt hooks are its own).
 // Settings (besides the common ones): horizon_s (30), slices (10), risk_aversion (lambda, 1e-6
@@ -27,6 +28,7 @@ namespace hft::strategy {
 class MarketDirection : public Steps<MarketDirection> {
  public:
   static constexpr int kMaxSlices = 64;
+  static constexpr int kMaxChunks = 16;  // child orders one slice may send
   explicit MarketDirection(const StrategySpec& spec);
 
   Signal predict(const MarketView& m, Context& c) noexcept;
@@ -44,8 +46,7 @@ class MarketDirection : public Steps<MarketDirection> {
     int next = 0;                  // next slice
     std::uint32_t generation = 0;  // a new schedule invalidates the old one's timers
     double carry = 0;              // unfilled shares rolled into the next slice
-    ClientOrderId child = 0;       // the working child order
-    ClientOrderId prev = 0;        // the previous slice's, being cancelled
+    ClientOrderId first_child = 0; // the current schedule's first child order (ids grow)
     Side side = Side::None;
     VolEstimate vol;
   };
