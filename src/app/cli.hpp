@@ -19,6 +19,7 @@ struct Command {
 };
 
 // Every subcommand file defines one of these; main.cpp lists them.
+extern const Command kBacktestCommand;
 extern const Command kBookCommand;
 extern const Command kCheckConfigCommand;
 extern const Command kConvertCommand;

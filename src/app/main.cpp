@@ -12,6 +12,7 @@ using hft::app::Command;
 const Command* const kCommands[] = {
     &hft::app::kRunCommand,
     &hft::app::kReplayCommand,
+    &hft::app::kBacktestCommand,
     &hft::app::kBookCommand,
     &hft::app::kConvertCommand,
     &hft::app::kGenCommand,

@@ -46,20 +46,34 @@ PredictStage::PredictStage(StageEnv& env) : fe(env.features), max_instr(env.max_
   const std::string hname = cfg.models.predict_horizon.empty() ? cfg.models.horizons.at(0) : cfg.models.predict_horizon;
   const model::Horizon h = model::parse_horizon(hname);
   load = model::load_serving(dir, fe->schema().hash, inputs, h);
+  if (env.model_schedule)
+    for (const auto& [t, d] : *env.model_schedule) {
+      model::ServingLoad l = model::load_serving(d, fe->schema().hash, inputs, h);
+      if (!l.model) throw std::runtime_error("backtest: no model to serve in " + d + ": " + l.reason);
+      schedule.emplace_back(t, std::move(l.model));
+    }
+  if (!schedule.empty() && !load.model) load.model = schedule.front().second;  // the stage's buffers, sized once
   for (const auto& r : load.refusals)
     telemetry::log_warn("models: version {} refused ({}): {}", r.version, r.file.empty() ? "model" : r.file, r.reason);
   if (!load.model) {
     telemetry::log_info("models: no model served from {}: {}", dir, load.reason);
     return;
   }
-  telemetry::log_info("models: serving version {} (horizon {}, {} inputs)", load.model->version, h.name(), load.model->en.input_names.size());
   labeler = std::make_unique<model::Labeler>(h, cfg.features.tick, env.max_instruments,
                                              model::Labeler::pending_for(h, cfg.models.max_pending),
                                              std::min<std::size_t>(env.max_instruments, cfg.system.max_instruments));
   sampler = std::make_unique<model::Sampler>(model::parse_sample_on(cfg.models.sample_on),
                                              static_cast<Nanos>(cfg.models.sample_ms * 1e6), env.max_instruments);
   online_lr = cfg.models.online_learning_rate;
-  serve(load.model);
+  if (schedule.empty() || schedule.front().first == INT64_MIN) {
+    serve(load.model);
+    telemetry::log_info("models: serving version {} (horizon {}, {} inputs)", load.model->version, h.name(), load.model->en.input_names.size());
+  } else telemetry::log_info("models: {} versions scheduled, the first from exchange time {} ns", schedule.size(), schedule.front().first);
+}
+
+void PredictStage::swap_scheduled(Nanos ts) {
+  while (next_swap < schedule.size() && ts >= schedule[next_swap].first) serve(schedule[next_swap++].second);
+  std::fill(ring_id.begin(), ring_id.end(), ~std::uint64_t{0});  // the old version's pending labels
 }
 
 void PredictStage::serve(std::shared_ptr<const model::ServingModel> m) {
@@ -101,6 +115,7 @@ void PredictStage::on_label(std::uint64_t id, const model::LabelValue& v) noexce
 
 bool PredictStage::on_event(Envelope& e) noexcept {
   e.pred.made = 0;
+  if (next_swap < schedule.size() && e.ev.ts_exch >= schedule[next_swap].first) [[unlikely]] swap_scheduled(e.ev.ts_exch);
   const model::ServingModel* m = current.load(std::memory_order_acquire);
   if (!m) return true;
   const MarketEvent& ev = e.ev;

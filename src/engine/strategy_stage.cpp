@@ -10,7 +10,7 @@ namespace hft::engine {
 
 StrategyStage::StrategyStage(StageEnv& env)
     : books(env.books), features(env.features), router(env.orders), online(env.online), recorder(env.recorder),
-      ns_per_tick(env.ns_per_tick), stale_trips(env.cfg.risk_management.circuit_breakers.stale_feed), live_latency(env.live) {
+      ns_per_tick(env.ns_per_tick), trade_from(env.trade_from), stale_trips(env.cfg.risk_management.circuit_breakers.stale_feed), live_latency(env.live) {
   auto specs = strategy::specs_of(env.cfg);
   if (specs.empty()) return;
   if (!env.orders || !env.sched || !env.clock || !env.books)
@@ -27,6 +27,7 @@ bool StrategyStage::on_event(Envelope& e) noexcept {
     manager->on_event(e, *books, features);  // symbol resolution only
     return true;
   }
+  if (ev.ts_exch < trade_from) return true;  // a backtest's warm-up: books, features, models only
   events.add();
   // (The engine polls the kill / re-arm control and tells the router the event's market.)
   const bool stale = (ev.flags & evflag::kStale) != 0;

@@ -181,4 +181,21 @@ Dataset build_dataset(const config::Config& cfg, const std::vector<std::string>&
   return all;
 }
 
+Dataset rows_of(const Dataset& d, std::span<const std::size_t> idx) {
+  Dataset out;
+  out.x = d.x.subset(idx);
+  out.labels.resize(d.labels.size());
+  for (std::size_t h = 0; h < d.labels.size(); ++h)
+    for (std::size_t i : idx) out.labels[h].push_back(d.labels[h][i]);
+  for (std::size_t i : idx) {
+    if (i < d.regime.size()) out.regime.push_back(d.regime[i]);
+    if (i < d.source.size()) out.source.push_back(d.source[i]);
+  }
+  out.feature_schema_hash = d.feature_schema_hash;
+  out.feature_names = d.feature_names;
+  out.events = d.events;
+  out.sampled = idx.size();
+  return out;
+}
+
 }  // namespace hft::learn

@@ -86,6 +86,10 @@ struct EngineOptions {
   OrderSink* sink = nullptr;      // where accepted orders go (not owned); none: rejected, no_venue
   int trading_date = 0;           // YYYYMMDD for day-of-week features of a since-midnight source
   bool record = false;            // keep a report recorder (orders, fills, P&L grid) when strategies run
+  // Backtests: (exchange time, model store) swaps for the prediction stage, and when strategies
+  // may start trading (before it they only watch).
+  std::vector<std::pair<Nanos, std::string>> model_schedule;
+  Nanos trade_from = INT64_MIN;
 };
 
 // Counters of the order thread (clock, scheduler, router), mirrored at publish points.

@@ -143,6 +143,8 @@ BasicEngine<P>::BasicEngine(const config::Config& cfg, std::unique_ptr<feed::Eve
   env.clock = &clock_;
   env.ns_per_tick = ns_per_tick_;
   env.symbols = &symbols_;
+  env.model_schedule = &opts_.model_schedule;
+  env.trade_from = opts_.trade_from;
   if (opts_.record && !cfg.strategies.empty()) {
     report::RecorderSettings rs;
     rs.strategies = std::max<std::size_t>(1, cfg.strategies.size());

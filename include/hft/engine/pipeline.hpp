@@ -27,9 +27,11 @@
 #include <concepts>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <tuple>
 #include <utility>
+#include <vector>
 
 #include "hft/config/config.hpp"
 #include "hft/engine/clock.hpp"
@@ -76,6 +78,10 @@ struct StageEnv {
   const SymbolTable* symbols = nullptr;  // instrument id -> symbol (filled by the feed thread)
   const OnlineScore* online = nullptr;   // set by the prediction stage: the model's online scores
   report::Recorder* recorder = nullptr;  // a replay's report recorder (order thread; null: none)
+  // Backtests (hftd backtest): model store directories to serve from an exchange time on, in
+  // time order (the prediction stage swaps them in at those times), and the time trading starts.
+  const std::vector<std::pair<Nanos, std::string>>* model_schedule = nullptr;
+  Nanos trade_from = INT64_MIN;
 };
 
 template <class S>

@@ -66,6 +66,13 @@ struct PredictStage {
   model::InputMap inputs;
   model::ServingLoad load;           // what loading the store found (refusals listed)
   std::shared_ptr<const model::ServingModel> owner;
+  // Backtests: versions to serve from an exchange time on (swapped in at the first event at or
+  // after it: event time, so every run swaps at the same event). A swap re-sizes the stage's
+  // buffers (a handful per run) and drops the labels still pending for the old version's
+  // predictions (counted in lost).
+  std::vector<std::pair<Nanos, std::shared_ptr<const model::ServingModel>>> schedule;
+  std::size_t next_swap = 0;
+  void swap_scheduled(Nanos ts);
   std::atomic<const model::ServingModel*> current{nullptr};
   std::vector<std::string> versions;  // model index -> version name
   std::unique_ptr<model::Labeler> labeler;

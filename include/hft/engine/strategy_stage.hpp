@@ -38,6 +38,7 @@ struct StrategyStage {
   const OnlineScore* online = nullptr;
   report::Recorder* recorder = nullptr;        // a replay's report (null: none)
   double ns_per_tick = 1.0;
+  Nanos trade_from = INT64_MIN;                // backtests: strategies act from this exchange time on
   bool stale_trips = true;                     // risk_management.circuit_breakers.stale_feed
   bool live_latency = false;                   // latency breaker: live feeds only (replays must not
                                                // depend on the machine's speed)

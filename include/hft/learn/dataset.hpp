@@ -13,6 +13,7 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,9 @@ Dataset build_dataset(const config::Config& cfg, const std::string& source_spec,
 Dataset build_dataset(const config::Config& cfg, std::unique_ptr<feed::EventSource> source, const DatasetSpec& spec);
 // Several sources one after another (each a separate engine run), rows appended in order.
 Dataset build_dataset(const config::Config& cfg, const std::vector<std::string>& sources, const DatasetSpec& spec);
+
+// The rows idx of d (in that order), with their labels, regimes and sources.
+Dataset rows_of(const Dataset& d, std::span<const std::size_t> idx);
 
 // The model spec from config.yml's models section (horizons, sampling).
 DatasetSpec dataset_spec(const config::Config& cfg);
