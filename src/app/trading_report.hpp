@@ -83,10 +83,12 @@ inline void print_trading(const report::ReportInput& in, engine::Engine& eng) {
   for (int s = -1; s < n; ++s) {
     if (s == -1 && n < 2) continue;
     const report::Metrics m = report::compute_metrics(in.rec, s);
-    std::printf("  %-22s %12.2f %10.2f %10.2f %8llu %8llu %8llu %9.3f %9.1f %9.4f %9.2f\n",
+    char queue[32] = "-";
+    if (m.queue_fills) std::snprintf(queue, sizeof queue, "%.1f", m.queue_mean);
+    std::printf("  %-22s %12.2f %10.2f %10.2f %8llu %8llu %8llu %9.3f %9s %9.4f %9.2f\n",
                 s < 0 ? "all" : in.strategy_names[static_cast<std::size_t>(s)].c_str(), m.net, m.fees, m.dd.max,
                 static_cast<unsigned long long>(m.orders_sent), static_cast<unsigned long long>(m.fills),
-                static_cast<unsigned long long>(m.maker_fills), m.fill_ratio_qty, m.queue_mean, m.markouts[0].per_share,
+                static_cast<unsigned long long>(m.maker_fills), m.fill_ratio_qty, queue, m.markouts[0].per_share,
                 m.rr.sharpe);
   }
   const auto& rc = eng.router().counters();

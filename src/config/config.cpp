@@ -401,6 +401,7 @@ void visit_config(V& v, C& c, std::int64_t max_core) {
       v.real("max_latency_us", b.max_latency_us, positive(1e9), kReload);
       v.integer("latency_count", b.latency_count, {1, 1'000'000}, kReload);
       v.real("max_log_loss", b.max_log_loss, positive(100), kReload);
+      v.integer("model_window", b.model_window, {1, 100'000'000}, kReload);
       v.real("min_hit_rate", b.min_hit_rate, {0, 1}, kReload);
       v.integer("min_labels", b.min_labels, {1, 1'000'000'000}, kReload);
       v.boolean("stale_feed", b.stale_feed, kReload);

@@ -523,7 +523,7 @@ Config everything_changed() {
   c.risk_management.max_orders_per_s = 7;
   c.risk_management.max_open_orders = 3;
   c.risk_management.price_collar_bps = 20;
-  c.risk_management.circuit_breakers = {9, 8, 0.5, 10, 2, 1.1, 0.4, 50, false, true};
+  c.risk_management.circuit_breakers = {9, 8, 0.5, 10, 2, 1.1, 100, 0.4, 50, false, true};
   c.risk_management.kill_switch_file = "";
   c.simulator.feed_latency_ns = 1;
   c.simulator.order_latency_ns = 2;
@@ -552,7 +552,7 @@ TEST(Config, ApplyReloadableKeepsRestartOnlySettings) {
                         "telemetry.summary_interval_s", "telemetry.config_watch_interval_ms"})
     EXPECT_TRUE(has_change(all, p, false)) << p;
   // Every setting differs, so the diff lists every setting: restart ones and reloadable ones.
-  EXPECT_EQ(std::count_if(all.begin(), all.end(), [](const Change& ch) { return !ch.needs_restart; }), 48);
+  EXPECT_EQ(std::count_if(all.begin(), all.end(), [](const Change& ch) { return !ch.needs_restart; }), 49);
 
   const Config applied = apply_reloadable(running, next);
   EXPECT_EQ(applied.version, 7u);

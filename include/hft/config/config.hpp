@@ -164,7 +164,8 @@ struct Config {
     double max_reject_rate = 0.5;   // risk rejects / orders over the last 100 orders, (0, 1]
     double max_latency_us = 1000;   // tick-to-order latency, live only, > 0
     std::int64_t latency_count = 3; // ... over the limit this many orders in a row
-    double max_log_loss = 1.25;     // model degradation: online log-loss of the model in use
+    double max_log_loss = 1.2;      // model degradation: online log-loss of the model in use
+    std::int64_t model_window = 2000; // ... averaged over about this many labels (exponentially)
     double min_hit_rate = 0.0;      // ... or directional hit rate below this, [0, 1]
     std::int64_t min_labels = 500;  // ... once this many labels scored it
     bool stale_feed = true;         // trip when a traded instrument's data goes stale or halts

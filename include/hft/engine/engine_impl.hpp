@@ -106,6 +106,7 @@ inline RouterConfig router_config(const config::Config& cfg) {
   rc.breakers.max_latency_ns = static_cast<Nanos>(cb.max_latency_us * 1000.0);
   rc.breakers.latency_spikes = static_cast<std::uint32_t>(cb.latency_count);
   rc.breakers.max_logloss = cb.max_log_loss;
+  rc.breakers.model_alpha = 2.0 / (static_cast<double>(cb.model_window) + 1.0);
   rc.breakers.min_hit_rate = cb.min_hit_rate;
   rc.breakers.min_labels = static_cast<std::uint32_t>(cb.min_labels);
   rc.breakers.trip_on_gap = cb.stale_feed;
