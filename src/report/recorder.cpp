@@ -34,11 +34,17 @@ Recorder::Recorder(const RecorderSettings& s) {
     throw std::invalid_argument("report::Recorder: strategies, instruments, intervals, max_orders (<= 2^30), "
                                 "trading day and days per year must be positive");
   rec_.settings = s;
-  rec_.orders.reserve(s.max_orders);
-  rec_.fills.reserve(s.max_fills);
-  rec_.grid.reserve(s.max_grid);
-  rec_.mids.reserve(s.max_mids);
-  rec_.trips.reserve(s.max_trips);
+  // Reserved and touched once here: a page the kernel first maps on the hot thread costs a
+  // page fault there (microseconds, the tick-to-order tail).
+  auto prefault = [](auto& v, std::size_t n) {
+    v.resize(n);
+    v.clear();
+  };
+  prefault(rec_.orders, s.max_orders);
+  prefault(rec_.fills, s.max_fills);
+  prefault(rec_.grid, s.max_grid);
+  prefault(rec_.mids, s.max_mids);
+  prefault(rec_.trips, s.max_trips);
   const std::size_t pairs = s.strategies * s.instruments;
   rec_.pairs.resize(pairs);
   rec_.per_strategy.resize(s.strategies);

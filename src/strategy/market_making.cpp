@@ -8,6 +8,10 @@
 
 namespace hft::strategy {
 
+namespace {
+constexpr Nanos kRefreshNs = 1'000'000'000;
+}  // namespace
+
 MarketMaking::MarketMaking(const StrategySpec& spec) : spec_(spec) {
   Params p(spec);
   glft_ = p.word("method", "as", {"as", "glft"}) == "glft";
@@ -69,8 +73,13 @@ void MarketMaking::place_orders(const MarketView& m, const Signal& s, Context& c
   }
   if (requote_ns_ > 0 && b.last_quote > 0 && t - b.last_quote < requote_ns_) return;
 
-  exec::MmParams p = params_of(b);
-  p.sigma = b.vol.sigma(m.features, id, mid);
+  if (!b.have_params || t - b.params_t >= kRefreshNs) {
+    b.have_params = true;
+    b.params = params_of(b);
+    b.params.sigma = b.vol.sigma(m.features, id, mid);
+    b.params_t = t;
+  }
+  const exec::MmParams& p = b.params;
   const double q = static_cast<double>(c.position(id));
   double drift = 0;  // currency per second: drift * tau = the predicted move x weight
   if (s.valid && s.confidence >= spec_.min_confidence)

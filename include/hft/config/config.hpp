@@ -210,7 +210,8 @@ struct Config {
   struct Report {
     double sample_ms = 1000;        // equity / inventory / quotes grid, exchange time
     double mid_sample_ms = 100;     // mids for markouts
-    std::int64_t max_rows = 1000000;  // orders and fills kept row by row (aggregates go on)
+    std::int64_t max_rows = 500000;   // orders, fills and grid samples kept row by row (touched at
+                                      // start; aggregates go on past it)
     bool operator==(const Report&) const = default;
   } report;
 

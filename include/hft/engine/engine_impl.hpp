@@ -152,7 +152,8 @@ BasicEngine<P>::BasicEngine(const config::Config& cfg, std::unique_ptr<feed::Eve
     rs.instruments = std::size_t{1} << 16;  // instrument ids (ITCH locates) run past max_instruments
     rs.grid_ns = static_cast<Nanos>(cfg.report.sample_ms * 1e6);
     rs.mid_grid_ns = static_cast<Nanos>(cfg.report.mid_sample_ms * 1e6);
-    rs.max_orders = rs.max_fills = static_cast<std::size_t>(cfg.report.max_rows);
+    rs.max_orders = rs.max_fills = rs.max_grid = static_cast<std::size_t>(cfg.report.max_rows);
+    rs.max_mids = 2 * rs.max_grid;
     recorder_ = std::make_unique<report::Recorder>(rs);
     env.recorder = recorder_.get();
     router_.set_recorder(recorder_.get());

@@ -47,6 +47,9 @@ class MarketMaking : public Steps<MarketMaking> {
     double last_mid = 0;  // currency
     exec::ArrivalEstimator arrivals{0.01, 20, 300};  // re-made per tick size at start
     VolEstimate vol;
+    exec::MmParams params{};  // sigma, A, k in use: refreshed at most once a second of event
+    Nanos params_t = 0;          // time (they move slowly; a refit per requote costs microseconds)
+    bool have_params = false;
   };
   const Book* book_of(InstrumentId id) noexcept;
   // The parameters in use for an instrument (A, k after the online fit).
