@@ -166,6 +166,17 @@ void Registry::histogram(std::string_view family, std::string_view labels,
   add(family, labels, help, Type::Summary, h, nullptr);
 }
 
+void Registry::gauge_fn_real(std::string_view family, std::string_view labels, std::string_view help,
+                             std::function<double()> fn) {
+  if (!fn) throw std::invalid_argument("metrics: empty gauge function for " + std::string(family));
+  // A placeholder integer function marks the series as computed; the real one is set under the
+  // lock before any render can see it.
+  std::function<std::int64_t()> unused = [] { return std::int64_t{0}; };
+  Series& s = add(family, labels, help, Type::Gauge, nullptr, &unused);
+  std::lock_guard lock(mu_);
+  s.real_fn = std::move(fn);
+}
+
 void Registry::gauge_fn(std::string_view family, std::string_view labels, std::string_view help,
                         std::function<std::int64_t()> fn) {
   if (!fn) throw std::invalid_argument("metrics: empty gauge function for " + std::string(family));
@@ -194,6 +205,10 @@ std::string Registry::render_prometheus() const {
           append_sample(out, f.name, s->labels, "", std::to_string(s->counter.value()).c_str());
           break;
         case Type::Gauge: {
+          if (s->real_fn) {
+            append_sample(out, f.name, s->labels, "", fmt_double(s->real_fn()).c_str());
+            break;
+          }
           const std::int64_t v = s->fn ? s->fn() : s->gauge.value();
           append_sample(out, f.name, s->labels, "", std::to_string(v).c_str());
           break;

@@ -73,6 +73,10 @@ class Registry {
   void gauge_fn(std::string_view family, std::string_view labels, std::string_view help,
                 std::function<std::int64_t()> fn);
 
+  // The same with a real value (P&L in currency, ratios), rendered with full precision.
+  void gauge_fn_real(std::string_view family, std::string_view labels, std::string_view help,
+                     std::function<double()> fn);
+
   std::string render_prometheus() const;
 
   std::size_t size() const;
@@ -86,6 +90,7 @@ class Registry {
     Gauge gauge;
     const LatencyHistogram* hist = nullptr;
     std::function<std::int64_t()> fn;
+    std::function<double()> real_fn;
   };
   struct Family {
     std::string name;  // as rendered (counters with _total)
