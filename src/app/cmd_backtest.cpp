@@ -75,7 +75,6 @@ int run(int argc, char** argv) {
   cfg.feed.mode = "replay";
   cfg.feed.input = input;
   engine::EngineOptions eo;
-  eo.record = true;
   eo.model_schedule = schedule;
   eo.trade_from = schedule.front().first;
   engine::Engine eng(cfg, sources::open_source(sources::parse_source_spec(input), feed_options(o)), eo);

@@ -97,7 +97,6 @@ int run(int argc, char** argv) {
   const double max_gap_s = o.real("--max-gap", 1.0);
   if (!(max_gap_s >= 0 && max_gap_s <= 86400.0 * 365)) throw UsageError("--max-gap must be in 0..31536000 seconds");
   eo.max_gap = static_cast<Nanos>(max_gap_s * 1e9);
-  eo.record = o.has("--report") || !cfg.strategies.empty();
 
   engine::Engine eng(cfg, sources::open_source(sources::parse_source_spec(input), fo), eo);
   const auto t0 = std::chrono::steady_clock::now();

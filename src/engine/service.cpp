@@ -1,17 +1,22 @@
 // The control thread of `hftd run`: one io_context with a signal set, the HTTP server and one
 // 20 ms tick that drains logs, watches the config file, pings the watchdog, writes the summary
-// and notices the end of the engine.
+// and notices the end of the engine. It owns the risk::Control the engine's order thread polls:
+// SIGUSR1 / POST /risk/kill set the kill, SIGUSR2 / POST /risk/rearm re-arm.
 #include "hft/engine/service.hpp"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -23,6 +28,7 @@
 #include "hft/engine/report.hpp"
 #include "hft/engine/sd_notify.hpp"
 #include "hft/live/udp_source.hpp"
+#include "hft/risk/breakers.hpp"
 #include "hft/sources/open.hpp"
 #include "hft/telemetry/http_server.hpp"
 #include "hft/telemetry/log.hpp"
@@ -87,6 +93,56 @@ std::string json_escape(const std::string& s) {
   return o;
 }
 
+// The operator token for POST /risk/...: the whole file, surrounding whitespace trimmed. The file
+// must be a regular file of this process's user that nobody else may read or write (a token
+// others can read is no secret). Returns "" and sets err otherwise.
+std::string read_token(const std::string& path, std::string& err) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) {
+    err = std::strerror(errno);
+    return {};
+  }
+  struct stat st{};
+  std::string tok;
+  if (fstat(fd, &st) != 0) err = std::strerror(errno);
+  else if (!S_ISREG(st.st_mode)) err = "not a regular file";
+  else if (st.st_uid != geteuid())
+    err = "owned by uid " + std::to_string(st.st_uid) + ", not by the service's user (uid " + std::to_string(geteuid()) + ")";
+  else if ((st.st_mode & 077) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    err = std::string("mode ") + mode + " lets group or others read or write it (chmod 600)";
+  } else if (st.st_size > 4096) {
+    err = "larger than 4096 bytes";
+  } else {
+    char buf[4097];
+    ssize_t n = 0, got = 0;
+    while ((n = read(fd, buf + got, sizeof buf - 1 - static_cast<std::size_t>(got))) > 0) got += n;
+    if (n < 0) err = std::strerror(errno);
+    else tok.assign(buf, static_cast<std::size_t>(got));
+  }
+  close(fd);
+  if (!err.empty()) return {};
+  const auto ws = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  while (!tok.empty() && ws(tok.back())) tok.pop_back();
+  std::size_t b = 0;
+  while (b < tok.size() && ws(tok[b])) ++b;
+  tok.erase(0, b);
+  if (tok.empty()) err = "empty";
+  for (char c : tok)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) err = "contains a control character (it must fit in an HTTP header)";
+  return err.empty() ? tok : std::string();
+}
+
+// Equal secrets, in time that depends on the expected secret's length only (not on where the
+// offered one differs).
+bool same_secret(std::string_view got, std::string_view want) noexcept {
+  volatile unsigned char diff = got.size() != want.size() ? 1 : 0;
+  for (std::size_t i = 0; i < want.size(); ++i)
+    diff = diff | static_cast<unsigned char>(want[i] ^ (i < got.size() ? got[i] : 0));
+  return diff == 0;
+}
+
 class Service {
  public:
   Service(std::string path, std::function<void(std::uint16_t)> on_ready)
@@ -114,18 +170,33 @@ class Service {
       return 1;
     }
 
+    if (const std::string& tf = running_->risk_management.token_file; !tf.empty()) {
+      std::string err;
+      token_ = read_token(tf, err);
+      if (token_.empty()) {
+        log_error("risk_management.token_file {}: {}; refusing to start", tf, err);
+        telemetry::shutdown_logging();
+        return 1;
+      }
+      log_info("risk: POST /risk/kill and /risk/rearm enabled (token from {})", tf);
+    } else {
+      log_info("risk: HTTP kill and re-arm endpoints off (no risk_management.token_file); SIGUSR1 / SIGUSR2 work");
+    }
+
     // Hot threads must not take the process's signals: block them before the engine starts its
     // threads (which inherit the mask), unblock on this thread once asio's handlers are set.
     sigset_t sigs;
     sigemptyset(&sigs);
-    for (int s : {SIGHUP, SIGTERM, SIGINT}) sigaddset(&sigs, s);
+    for (int s : {SIGHUP, SIGTERM, SIGINT, SIGUSR1, SIGUSR2}) sigaddset(&sigs, s);
     pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
 
     try {
-      engine_ = std::make_unique<Engine>(*running_, open_feed(*running_));
+      EngineOptions eo;
+      eo.control = &control_;
+      engine_ = std::make_unique<Engine>(*running_, open_feed(*running_), eo);
       http_ = std::make_unique<telemetry::HttpServer>(
           io_, running_->telemetry.http_bind, running_->telemetry.http_port,
-          [this](std::string_view target) { return handle(target); });
+          [this](const telemetry::Request& req) { return handle(req); });
     } catch (const std::exception& e) {
       log_error("start-up failed: {}", e.what());
       telemetry::shutdown_logging();
@@ -136,10 +207,13 @@ class Service {
     reload_errors_ = &registry_.counter("hftd_config_reload_errors", "", "configuration reloads rejected (invalid file)");
     registry_.gauge_fn("hftd_uptime_seconds", "", "seconds since start",
                        [t0 = Clock::now()] { return std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - t0).count(); });
+    register_risk_metrics();
     for (const auto& t : engine_->threads()) sink_.add_ring(*t->log);
 
     engine_->start();
     boost::asio::signal_set signals(io_, SIGHUP, SIGTERM, SIGINT);
+    signals.add(SIGUSR1);
+    signals.add(SIGUSR2);
     wait_signal(signals);
     pthread_sigmask(SIG_UNBLOCK, &sigs, nullptr);
     if (const std::string err = pin_current_thread(running_->system.control_core, 0); !err.empty())
@@ -172,6 +246,8 @@ class Service {
     s.async_wait([this, &s](const boost::system::error_code& ec, int sig) {
       if (ec) return;
       if (sig == SIGHUP) reload("SIGHUP");
+      else if (sig == SIGUSR1) risk_command(true, "SIGUSR1");
+      else if (sig == SIGUSR2) risk_command(false, "SIGUSR2");
       else begin_stop(sig == SIGTERM ? "SIGTERM" : "SIGINT");
       wait_signal(s);
     });
@@ -333,10 +409,71 @@ class Service {
     log_info("final books written to {} ({} instruments)", file, books.size());
   }
 
-  telemetry::Response handle(std::string_view target) {
+  // Kill (true) or re-arm: the order thread takes it at its next event or idle step.
+  void risk_command(bool kill, const std::string& source) {
+    if (kill) {
+      control_.request_kill();
+      log_warn("risk: KILL requested by {}: new orders refused, every working order cancelled", source);
+    } else {
+      control_.request_rearm();
+      log_warn("risk: RE-ARM requested by {}: kill cleared, every circuit breaker re-armed", source);
+    }
+  }
+
+  void register_risk_metrics() {
+    risk_kill_ = &registry_.gauge("hftd_risk_kill", "", "1 while the kill switch is in force on the order thread");
+    risk_kills_ = &registry_.counter("hftd_risk_kills", "", "kills taken by the order thread (SIGUSR1, POST /risk/kill)");
+    risk_rearms_ = &registry_.counter("hftd_risk_rearms", "", "re-arms taken by the order thread (SIGUSR2, POST /risk/rearm)");
+    breaker_trips_ = &registry_.counter("hftd_breaker_trips", "", "circuit breaker trips");
+    breakers_tripped_ = &registry_.gauge("hftd_breakers_tripped", "", "strategies whose circuit breaker is tripped now (plus 1 for the global set)");
+    for (std::size_t e = 0; e < 2; ++e)
+      for (std::size_t r = 0; r < kRiskResults; ++r)
+        risk_requests_[e][r] = &registry_.counter(
+            "hftd_risk_requests",
+            std::string("endpoint=\"") + (e ? "kill" : "rearm") + "\",result=\"" + kRiskResultNames[r] + "\"",
+            "HTTP requests to /risk/kill and /risk/rearm by result");
+  }
+  void sync_risk_metrics() {
+    const OrderMirror& m = engine_->order_counters();
+    risk_kill_->set(static_cast<std::int64_t>(m.killed.get()));
+    risk_kills_->set(m.kills.get());
+    risk_rearms_->set(m.rearms.get());
+    breaker_trips_->set(m.breaker_trips.get());
+    breakers_tripped_->set(static_cast<std::int64_t>(m.tripped.get() + (m.global_reason.load(std::memory_order_relaxed) != 0)));
+  }
+
+  // POST /risk/kill, /risk/rearm. Every request is counted and logged; the token never is.
+  telemetry::Response risk_request(const telemetry::Request& req, bool kill) {
+    const char* path = kill ? "/risk/kill" : "/risk/rearm";
+    const auto answer = [&](RiskResult r, unsigned status, std::string body, const char* why) {
+      risk_requests_[kill][r]->inc();
+      if (r == RiskResult::Ok) return telemetry::Response{status, "application/json", std::move(body), {}};
+      log_warn("risk: {} {} from {} refused: {} ({})", req.method == telemetry::Method::Post ? "POST" : "GET", path,
+               req.remote, why, status);
+      return telemetry::Response{status, "text/plain; charset=utf-8", std::move(body), status == 405 ? "POST" : ""};
+    };
+    if (token_.empty())
+      return answer(RiskResult::Disabled, 404, "not found: risk endpoints are off (set risk_management.token_file)\n",
+                    "endpoints off");
+    if (req.method != telemetry::Method::Post) return answer(RiskResult::NotAllowed, 405, "only POST\n", "not POST");
+    const auto tok = req.header("X-HFTD-Token");
+    if (!tok) return answer(RiskResult::Unauthorized, 401, "missing X-HFTD-Token header\n", "no token");
+    if (!same_secret(*tok, token_)) return answer(RiskResult::Forbidden, 403, "wrong token\n", "wrong token");
+    risk_command(kill, std::string("HTTP POST ") + path + " from " + std::string(req.remote));
+    std::ostringstream o;
+    o << "{\"kill\": " << (control_.kill.load() ? "true" : "false")
+      << ", \"rearm_seq\": " << control_.rearm_seq.load() << ", \"note\": \"in force at the order thread's next event; see /status\"}\n";
+    return answer(RiskResult::Ok, 200, o.str(), "");
+  }
+
+  telemetry::Response handle(const telemetry::Request& req) {
+    const std::string_view target = req.target;
     const std::string_view path = target.substr(0, target.find('?'));
+    if (path == "/risk/kill" || path == "/risk/rearm") return risk_request(req, path == "/risk/kill");
+    if (req.method != telemetry::Method::Get) return {405, "text/plain; charset=utf-8", "only GET\n", "GET"};
     if (path == "/metrics") {
       metrics_->sync();
+      sync_risk_metrics();
       return {200, "text/plain; version=0.0.4; charset=utf-8", registry_.render_prometheus()};
     }
     if (path == "/health") {
@@ -374,6 +511,24 @@ class Service {
       }
       o << "]},\n";
     }
+    {  // the kill switch and breakers as the order thread last published them
+      const OrderMirror& m = engine_->order_counters();
+      o << "  \"risk\": {\"kill_requested\": " << (control_.kill.load() ? "true" : "false")
+        << ", \"killed\": " << (m.killed.get() ? "true" : "false") << ", \"kills\": " << m.kills.get()
+        << ", \"rearms\": " << m.rearms.get() << ", \"breaker_trips\": " << m.breaker_trips.get()
+        << ", \"strategies_tripped\": " << m.tripped.get() << ", \"tripped\": [";
+      bool first = true;
+      const auto tripped = [&](const std::string& who, std::uint8_t r) {
+        if (r == 0) return;
+        o << (first ? "" : ", ") << "{\"strategy\": " << who << ", \"reason\": \""
+          << risk::breaker_reason_name(static_cast<risk::BreakerReason>(r)) << "\"}";
+        first = false;
+      };
+      tripped("\"global\"", m.global_reason.load(std::memory_order_relaxed));
+      for (std::size_t s = 0; s < OrderMirror::kMaxReasons; ++s)
+        tripped(std::to_string(s), m.reason[s].load(std::memory_order_relaxed));
+      o << "]},\n";
+    }
     o << "  \"threads\": [";
     const auto& ts = engine_->threads();
     for (std::size_t i = 0; i < ts.size(); ++i) {
@@ -395,11 +550,18 @@ class Service {
   telemetry::Registry registry_{4096};
   telemetry::LogSink sink_;
   std::shared_ptr<const config::Config> running_;  // last accepted config (offered to the engine)
+  risk::Control control_;  // polled by the engine's order thread: declared before (outlives) engine_
+  std::string token_;      // POST /risk/... token ("" = endpoints off)
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<telemetry::HttpServer> http_;
   std::unique_ptr<EngineMetrics> metrics_;
   telemetry::Counter* reloads_ = nullptr;
   telemetry::Counter* reload_errors_ = nullptr;
+  enum RiskResult : std::size_t { Ok, Unauthorized, Forbidden, NotAllowed, Disabled, kRiskResults };
+  static constexpr const char* kRiskResultNames[kRiskResults] = {"ok", "unauthorized", "forbidden", "not_allowed", "disabled"};
+  telemetry::Counter* risk_requests_[2][kRiskResults] = {};  // [kill][result]
+  telemetry::Counter *risk_kills_ = nullptr, *risk_rearms_ = nullptr, *breaker_trips_ = nullptr;
+  telemetry::Gauge *risk_kill_ = nullptr, *breakers_tripped_ = nullptr;
   std::uint64_t in_force_ = 0, pending_version_ = 0, last_seen_version_ = 0;
   bool pending_ = false, stopping_ = false, done_ = false;
   int exit_code_ = 0;

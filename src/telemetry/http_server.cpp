@@ -7,6 +7,7 @@
 #include "hft/telemetry/http_server.hpp"
 
 #include <atomic>
+#include <cctype>
 #include <optional>
 #include <stdexcept>
 #include <vector>
@@ -37,12 +38,13 @@ class Session;
 // Shared by the server object and every pending handler, so that handlers never outlive it.
 // Touched only on the io_context's thread (one thread runs it), except the atomic counters.
 struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
-  State(asio::io_context& io, Handler h) : ioc(io), acceptor(io), retry(io), handler(std::move(h)) {}
+  State(asio::io_context& io, RequestHandler h, bool get) : ioc(io), acceptor(io), retry(io), handler(std::move(h)), get_only(get) {}
 
   asio::io_context& ioc;
   tcp::acceptor acceptor;
   asio::steady_timer retry;  // after an accept error (e.g. out of descriptors), wait a little
-  Handler handler;
+  RequestHandler handler;
+  const bool get_only;  // a target-only Handler: GET only, as before
   bool stopped = false;
   std::vector<std::weak_ptr<Session>> sessions;
 
@@ -57,7 +59,11 @@ namespace {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket s, std::shared_ptr<HttpServer::State> st) : stream_(std::move(s)), st_(std::move(st)) {}
+  Session(tcp::socket s, std::shared_ptr<HttpServer::State> st) : stream_(std::move(s)), st_(std::move(st)) {
+    error_code ec;
+    const tcp::endpoint peer = stream_.socket().remote_endpoint(ec);
+    if (!ec) remote_ = peer.address().to_string() + ":" + std::to_string(peer.port());
+  }
 
   void read() {
     parser_.emplace();
@@ -97,13 +103,22 @@ class Session : public std::enable_shared_from_this<Session> {
     const auto& req = parser_->get();
     const bool keep = req.keep_alive();
     const unsigned version = req.version();
-    if (req.method() != http::verb::get) {
+    const bool get = req.method() == http::verb::get;
+    if (!get && (st_->get_only || req.method() != http::verb::post)) {
       bump(st_->not_allowed);
-      return respond(405, "text/plain", "only GET\n", keep, version);
+      return respond(405, "text/plain", st_->get_only ? "only GET\n" : "only GET and POST\n", keep, version,
+                     st_->get_only ? "GET" : "GET, POST");
     }
+    Request rq;
+    rq.method = get ? Method::Get : Method::Post;
+    rq.target = std::string_view(req.target().data(), req.target().size());
+    rq.remote = remote_;
+    for (const auto& f : req)
+      rq.headers.emplace_back(std::string_view(f.name_string().data(), f.name_string().size()),
+                              std::string_view(f.value().data(), f.value().size()));
     Response r;
     try {
-      r = st_->handler(std::string_view(req.target().data(), req.target().size()));
+      r = st_->handler(rq);
       bump(st_->requests);
     } catch (const std::exception& e) {
       bump(st_->handler_errors);
@@ -112,16 +127,17 @@ class Session : public std::enable_shared_from_this<Session> {
       bump(st_->handler_errors);
       r = Response{500, "text/plain", "internal error\n"};
     }
-    respond(r.status, std::move(r.content_type), std::move(r.body), keep, version);
+    respond(r.status, std::move(r.content_type), std::move(r.body), keep, version, std::move(r.allow));
   }
 
-  void respond(unsigned status, std::string content_type, std::string body, bool keep, unsigned version) {
+  void respond(unsigned status, std::string content_type, std::string body, bool keep, unsigned version,
+               std::string allow = {}) {
     res_ = {};
     res_.version(version);
     res_.result(status);
     res_.set(http::field::server, "hftd");
     res_.set(http::field::content_type, content_type);
-    if (status == 405) res_.set(http::field::allow, "GET");
+    if (status == 405) res_.set(http::field::allow, allow.empty() ? std::string("GET") : allow);
     res_.body() = std::move(body);
     res_.keep_alive(keep);
     res_.prepare_payload();
@@ -141,9 +157,22 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> res_;
   std::shared_ptr<HttpServer::State> st_;
+  std::string remote_;
 };
 
 }  // namespace
+
+std::optional<std::string_view> Request::header(std::string_view name) const noexcept {
+  const auto same = [](std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+      if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+    return true;
+  };
+  for (const auto& [n, v] : headers)
+    if (same(n, name)) return v;
+  return std::nullopt;
+}
 
 void HttpServer::State::accept() {
   acceptor.async_accept([self = shared_from_this()](error_code ec, tcp::socket sock) {
@@ -178,7 +207,18 @@ void HttpServer::State::close_all() {
 }
 
 HttpServer::HttpServer(asio::io_context& ioc, std::string bind_addr, std::uint16_t port, Handler handler)
-    : state_(std::make_shared<State>(ioc, std::move(handler))) {
+    : state_(std::make_shared<State>(
+          ioc, [h = std::move(handler)](const Request& r) { return h(r.target); }, true)) {
+  listen(bind_addr, port);
+}
+
+HttpServer::HttpServer(asio::io_context& ioc, std::string bind_addr, std::uint16_t port, RequestHandler handler)
+    : state_(std::make_shared<State>(ioc, std::move(handler), false)) {
+  listen(bind_addr, port);
+}
+
+void HttpServer::listen(const std::string& bind_addr, std::uint16_t port) {
+  asio::io_context& ioc = state_->ioc;
   const std::string where = bind_addr + ":" + std::to_string(port);
   error_code ec;
   tcp::resolver resolver(ioc);
@@ -212,14 +252,25 @@ HttpStats HttpServer::stats() const noexcept {
 
 std::optional<Response> http_get(const std::string& host, std::uint16_t port, const std::string& target,
                                  std::chrono::milliseconds timeout) {
+  return http_request(host, port, "GET", target, {}, timeout);
+}
+
+std::optional<Response> http_request(const std::string& host, std::uint16_t port, const std::string& method,
+                                     const std::string& target,
+                                     const std::vector<std::pair<std::string, std::string>>& headers,
+                                     std::chrono::milliseconds timeout) {
+  const http::verb verb = http::string_to_verb(method);
+  if (verb == http::verb::unknown) return std::nullopt;
   try {
     asio::io_context ioc;
     tcp::resolver resolver(ioc);
     beast::tcp_stream stream(ioc);
     beast::flat_buffer buf;
-    http::request<http::empty_body> req{http::verb::get, target, 11};
+    http::request<http::empty_body> req{verb, target, 11};
     req.set(http::field::host, host);
     req.set(http::field::connection, "close");
+    for (const auto& [name, value] : headers) req.set(name, value);
+    if (verb != http::verb::get && verb != http::verb::head) req.content_length(0);
     http::response_parser<http::string_body> parser;
     parser.body_limit(64u << 20);
     std::optional<Response> out;
@@ -238,6 +289,7 @@ std::optional<Response> http_get(const std::string& host, std::uint16_t port, co
             r.status = res.result_int();
             r.content_type = std::string(res[http::field::content_type]);
             r.body = res.body();
+            r.allow = std::string(res[http::field::allow]);
             out = std::move(r);
             error_code ignore;
             stream.socket().shutdown(tcp::socket::shutdown_both, ignore);

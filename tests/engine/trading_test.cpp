@@ -63,7 +63,6 @@ struct TradingRun {
 TradingRun run_day(const std::string& day, bool split) {
   const config::Config cfg = trading_config(split);
   EngineOptions eo;
-  eo.record = true;
   Engine eng(cfg, sources::open_source(sources::parse_source_spec("pcap:" + day), {}), eo);
   eng.start();
   eng.join();

@@ -19,9 +19,13 @@
 // Bounded work: the feed hands on a fresh envelope per event; paced replays clamp gaps in event
 // time to EngineOptions::max_gap and never follow time backwards (both counted).
 //
+// Kill switch: EngineOptions::control (a risk::Control the caller owns) is handed to the router;
+// the order thread polls it once per event and on each idle step (see orders.hpp).
+//
 // What the control thread may read while the engine runs: the RelaxedCounter / atomic fields of
 // ThreadState and of the stages, the histograms (single writer, atomic buckets), the ring depths,
-// and the source counter mirror. Everything else belongs to the hot threads until join().
+// and the source and order counter mirrors (the latter with the risk state: kill, breakers).
+// Everything else belongs to the hot threads until join().
 // May touch: config/, telemetry/, feed/ (EventSource), book/, core/, engine/.
 #pragma once
 #include <array>
@@ -85,16 +89,24 @@ struct EngineOptions {
   Nanos max_gap = 1'000'000'000;  // paced replays: a longer gap in event time is waited as this
   OrderSink* sink = nullptr;      // where accepted orders go (not owned); none: rejected, no_venue
   int trading_date = 0;           // YYYYMMDD for day-of-week features of a since-midnight source
-  bool record = false;            // keep a report recorder (orders, fills, P&L grid) when strategies run
   // Backtests: (exchange time, model store) swaps for the prediction stage, and when strategies
   // may start trading (before it they only watch).
   std::vector<std::pair<Nanos, std::string>> model_schedule;
   Nanos trade_from = INT64_MIN;
+  const risk::Control* control = nullptr;  // kill / re-arm requests for the router (not owned; must outlive the engine)
 };
 
 // Counters of the order thread (clock, scheduler, router), mirrored at publish points.
+// Risk state for the control thread: killed (0/1, the gate's kill switch as the order thread
+// applies it), kills / rearms / breaker_trips (the router's counters), tripped (strategies whose
+// breaker is tripped now), the reasons of the global set and of the first kMaxReasons strategies
+// (risk::BreakerReason, 0 = not tripped).
 struct OrderMirror {
+  static constexpr std::size_t kMaxReasons = 64;
   RelaxedCounter sent, accepted, rejected, reports, timers_fired, scheduler_full, clock_backwards;
+  RelaxedCounter killed, kills, rearms, breaker_trips, tripped;
+  std::atomic<std::uint8_t> global_reason{0};
+  std::array<std::atomic<std::uint8_t>, kMaxReasons> reason{};
 };
 // Work counters of the feed thread's pacing.
 struct PaceCounters {
@@ -146,8 +158,7 @@ class BasicEngine {
   const feed::EventSource& source() const noexcept { return *source_; }
   const OrderRouter& router() const noexcept { return router_; }
   const SymbolTable& symbols() const noexcept { return symbols_; }
-  // The report recorder (EngineOptions::record and strategies configured), else null. Read it
-  // after join().
+  // The report recorder (when strategies are configured), else null. Read it after join().
   report::Recorder* recorder() noexcept { return recorder_.get(); }
   const Clock& clock() const noexcept { return clock_; }
 

@@ -135,6 +135,7 @@ BasicEngine<P>::BasicEngine(const config::Config& cfg, std::unique_ptr<feed::Eve
   clock_.live = source_->live();
   clock_.ns_per_tick = ns_per_tick_;
   router_.set_sink(opts_.sink);
+  router_.set_control(opts_.control);
   StageEnv env{cfg};
   env.live = source_->live();
   env.epoch_times = source_->time_basis() == feed::TimeBasis::SinceEpoch;
@@ -146,7 +147,7 @@ BasicEngine<P>::BasicEngine(const config::Config& cfg, std::unique_ptr<feed::Eve
   env.symbols = &symbols_;
   env.model_schedule = &opts_.model_schedule;
   env.trade_from = opts_.trade_from;
-  if (opts_.record && !cfg.strategies.empty()) {
+  if (!cfg.strategies.empty()) {  // the report (replays) and the live figures (run)
     report::RecorderSettings rs;
     rs.strategies = std::max<std::size_t>(1, cfg.strategies.size());
     rs.instruments = std::size_t{1} << 16;  // instrument ids (ITCH locates) run past max_instruments
@@ -335,6 +336,22 @@ void BasicEngine<P>::publish(ThreadState& t) noexcept {
     order_mirror_.timers_fired.set(sched_.fired);
     order_mirror_.scheduler_full.set(sched_.full);
     order_mirror_.clock_backwards.set(clock_.backwards);
+    order_mirror_.killed.set(router_.gate().killed() ? 1 : 0);
+    order_mirror_.kills.set(c.kills);
+    order_mirror_.rearms.set(c.rearms);
+    order_mirror_.breaker_trips.set(c.breaker_trips);
+    const risk::Breakers& b = router_.gate().breakers;  // one pass over the strategies per publish, not per event
+    const auto reason_of = [](const risk::BreakerState& st) {
+      return static_cast<std::uint8_t>(st.tripped ? st.reason : risk::BreakerReason::None);
+    };
+    std::uint64_t tripped = 0;
+    for (std::uint16_t s = 0; s < b.strategies(); ++s) {
+      const std::uint8_t r = reason_of(b.state(s));
+      tripped += r != 0;
+      if (s < OrderMirror::kMaxReasons) order_mirror_.reason[s].store(r, std::memory_order_relaxed);
+    }
+    order_mirror_.tripped.set(tripped);
+    order_mirror_.global_reason.store(reason_of(b.state(risk::Breakers::kGlobal)), std::memory_order_relaxed);
   }
   if (t.feed) {
     const feed::SourceStats& st = source_->stats();
@@ -418,6 +435,8 @@ struct BasicEngine<P>::Loop {
   }
   void idle_step() noexcept {
     t.idle_loops.add();
+    // A kill must cancel the working orders even when no market event comes (a quiet feed).
+    if (last) eng.router_.poll_control();
     advance_live();
     maybe_publish();  // keep the mirrors fresh while idle too
     idle.wait();

@@ -1,8 +1,9 @@
 // `hftd run`: the daemon around an Engine. The calling thread becomes the control thread: it
-// owns signals (SIGHUP reload, SIGTERM/SIGINT drain and exit), watches config.yml for changes,
-// serves /metrics /health /status over HTTP, drains the hot threads' log rings into spdlog,
-// writes a one-line summary periodically, and speaks sd_notify (READY, STATUS, WATCHDOG,
-// RELOADING, STOPPING). A reload is parsed and validated here, off the hot path, then offered to
+// owns signals (SIGHUP reload, SIGTERM/SIGINT drain and exit, SIGUSR1 kill, SIGUSR2 re-arm),
+// watches config.yml for changes, serves /metrics /health /status over HTTP (and, with
+// risk_management.token_file, POST /risk/kill and /risk/rearm, which need X-HFTD-Token), drains
+// the hot threads' log rings into spdlog, writes a one-line summary periodically, and speaks
+// sd_notify (READY, STATUS, WATCHDOG, RELOADING, STOPPING). A reload is parsed and validated here, off the hot path, then offered to
 // the engine, whose threads take it between batches; an invalid file is rejected with its errors
 // logged and the running configuration kept. At exit the final books are written to
 // <state_dir>/books.json. May touch: everything the engine touches, plus live/ and sources/.
@@ -14,7 +15,8 @@
 namespace hft::engine {
 
 // Returns the process exit code: 0 after a clean stop (or the end of a replay input), 1 when
-// start-up fails (bad config, socket, state directory) or the final state cannot be written.
+// start-up fails (bad config, socket, state directory, a token file that is missing, empty, not
+// the service user's or open to group/others) or the final state cannot be written.
 // A stalled hot thread stops the watchdog pings (systemd then restarts the service).
 // on_ready (optional) is called on the control thread once serving, with the HTTP port (tests
 // and embedding; systemd learns the same from READY/STATUS).

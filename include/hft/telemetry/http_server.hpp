@@ -1,8 +1,10 @@
 // A small HTTP/1.1 server (Boost.Beast on Asio) for the local control endpoints (/metrics,
-// /health, /status), run by the caller's io_context (the engine's control thread). GET only
-// (405 otherwise), keep-alive, requests capped at 8 KiB (413/400), idle connections closed after
-// 30 s. Errors are counted and never escape the io_context: a handler that throws yields 500.
-// Also a tiny blocking client, http_get, for tests and tools.
+// /health, /status, POST /risk/...), run by the caller's io_context (the engine's control
+// thread). A target-only Handler serves GET only (405 otherwise); a RequestHandler also sees the
+// method (GET or POST; others 405), the headers and the peer, and may answer 405 itself with its
+// own Allow. Keep-alive, requests capped at 8 KiB (413/400), idle connections closed after 30 s.
+// Errors are counted and never escape the io_context: a handler that throws yields 500.
+// Also a tiny blocking client, http_get / http_request, for tests and tools.
 // May touch: sockets (listen on bind_addr:port, connect in http_get); nothing else.
 #pragma once
 #include <chrono>
@@ -12,15 +14,34 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 
 namespace hft::telemetry {
 
+// (Constructors rather than an aggregate: {status, type, body} stays valid with allow added.)
 struct Response {
+  Response() = default;
+  Response(unsigned st, std::string type, std::string text = {}, std::string allowed = {})
+      : status(st), content_type(std::move(type)), body(std::move(text)), allow(std::move(allowed)) {}
   unsigned status = 200;
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
+  std::string allow;  // 405: the methods allowed ("" = the server's own); the client fills it in
+};
+
+enum class Method : std::uint8_t { Get, Post };
+
+// One request as a RequestHandler sees it; the views are valid during the call only.
+struct Request {
+  Method method = Method::Get;
+  std::string_view target;  // "/metrics?x"
+  std::string_view remote;  // the peer, "127.0.0.1:50312"
+  std::vector<std::pair<std::string_view, std::string_view>> headers;  // as received
+  // The first header of that name (case-insensitive), or nullopt.
+  std::optional<std::string_view> header(std::string_view name) const noexcept;
 };
 
 struct HttpStats {
@@ -36,10 +57,12 @@ class HttpServer {
  public:
   // Runs on the handler on the io_context's thread; target is the request target ("/metrics?x").
   using Handler = std::function<Response(std::string_view target)>;
+  using RequestHandler = std::function<Response(const Request& req)>;
 
   // Binds and listens now (throws std::runtime_error with the address if it cannot); serving
   // starts when ioc runs. port 0 = an ephemeral port (see port()).
   HttpServer(boost::asio::io_context& ioc, std::string bind_addr, std::uint16_t port, Handler handler);
+  HttpServer(boost::asio::io_context& ioc, std::string bind_addr, std::uint16_t port, RequestHandler handler);
   ~HttpServer();  // stop()
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -54,6 +77,7 @@ class HttpServer {
   struct State;
 
  private:
+  void listen(const std::string& bind_addr, std::uint16_t port);
   std::shared_ptr<State> state_;
   std::uint16_t port_ = 0;
 };
@@ -62,5 +86,10 @@ class HttpServer {
 // nullopt on any error or timeout.
 std::optional<Response> http_get(const std::string& host, std::uint16_t port, const std::string& target,
                                  std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));
+// The same with any method ("GET", "POST", ...) and extra request headers (empty body).
+std::optional<Response> http_request(const std::string& host, std::uint16_t port, const std::string& method,
+                                     const std::string& target,
+                                     const std::vector<std::pair<std::string, std::string>>& headers = {},
+                                     std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));
 
 }  // namespace hft::telemetry
