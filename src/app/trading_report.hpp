@@ -10,7 +10,7 @@
 #include "hft/config/config.hpp"
 #include "hft/engine/engine.hpp"
 #include "hft/engine/metrics.hpp"
-#include "hft/model/xgb.hpp"
+#include "hft/model/serving.hpp"
 #include "hft/report/metrics.hpp"
 #include "hft/report/writer.hpp"
 
@@ -18,18 +18,9 @@ namespace hft::app {
 
 inline std::vector<report::FeatureGain> feature_gains(const model::ServingModel* m) {
   std::vector<report::FeatureGain> out;
-  if (!m || m->en.boosted_json.empty()) return out;
+  if (!m) return out;
   try {
-    const model::XgbModel x = model::XgbModel::load_json(m->en.boosted_json);
-    for (const auto& [name, gain] : x.gain_importance()) {
-      std::string n = name;
-      // Unnamed columns come back as f<k>: the ensemble's k-th input.
-      if (n.size() > 1 && n[0] == 'f' && n.find_first_not_of("0123456789", 1) == std::string::npos) {
-        const std::size_t k = std::stoul(n.substr(1));
-        if (k < m->en.input_names.size()) n = m->en.input_names[k];
-      }
-      out.push_back({n, gain});
-    }
+    for (auto& [name, gain] : model::feature_importance(*m)) out.push_back({name, gain});
   } catch (const std::exception&) {
     // A model the evaluator could load but XGBoost cannot: no importance shown.
   }

@@ -64,6 +64,39 @@ EngineMetrics::EngineMetrics(const Engine& engine, telemetry::Registry& reg) : e
   }
   add("hftd_regime_garch_swap_waits", "", "replays: GARCH swaps whose fit was not done at its event time (fitted at the swap)",
       gr.waited);
+  const StrategyStage& st = engine.stage<StrategyStage>();
+  if (st.manager) {  // the strategies' figures so far (paper trading live, or a replay)
+    for (std::size_t i = 0; i < st.manager->size(); ++i) {
+      const StrategyFigures* f = &st.figures[i];
+      const std::string l = "strategy=\"" + st.manager->spec(i).name + "\"";
+      auto real = [&](const char* fam, const char* help, const std::atomic<double>& v) {
+        reg_.gauge_fn_real(fam, l, help, [&v] { return v.load(std::memory_order_relaxed); });
+      };
+      real("hftd_strategy_pnl_net", "net P&L so far (realized + unrealized - fees), currency", f->net);
+      real("hftd_strategy_pnl_realized", "realized P&L so far, currency", f->realized);
+      real("hftd_strategy_pnl_unrealized", "unrealized P&L at the mid, currency", f->unrealized);
+      real("hftd_strategy_fees", "fees paid so far (negative: rebates), currency", f->fees);
+      real("hftd_strategy_drawdown", "net P&L below its peak now, currency", f->drawdown);
+      real("hftd_strategy_max_drawdown", "largest drawdown so far, currency", f->max_drawdown);
+      real("hftd_strategy_sharpe", "Sharpe ratio so far of the 1 s net P&L changes, annualised by sqrt(252 x 23400)", f->sharpe);
+      real("hftd_strategy_sortino", "Sortino ratio so far of the 1 s net P&L changes, annualised by sqrt(252 x 23400)", f->sortino);
+      real("hftd_strategy_win_rate", "winning round trips / closed round trips", f->win_rate);
+      real("hftd_strategy_profit_factor", "sum of winning round trips / sum of losing ones", f->profit_factor);
+      real("hftd_strategy_traded_notional", "traded notional so far, currency", f->gross);
+      add("hftd_strategy_orders", l, "new orders the strategy sent", f->orders);
+      add("hftd_strategy_fills", l, "fills of the strategy's orders", f->fills);
+      add("hftd_strategy_round_trips", l, "closed round trips (position back to or through zero)", f->round_trips);
+      reg_.gauge_fn("hftd_strategy_halted", l, "1 while a breaker or the kill switch halts the strategy",
+                    [f] { return static_cast<std::int64_t>(f->halted.get()); });
+    }
+    const PredictionFigures* p = &st.prediction;
+    reg_.gauge_fn_real("hftd_prediction_accuracy", "", "accuracy of the predictions labelled so far",
+                       [p] { return p->accuracy.load(std::memory_order_relaxed); });
+    reg_.gauge_fn_real("hftd_prediction_log_loss", "", "mean log-loss of the predictions labelled so far",
+                       [p] { return p->log_loss.load(std::memory_order_relaxed); });
+    reg_.gauge_fn_real("hftd_prediction_mean_confidence", "", "mean confidence of the predictions so far",
+                       [p] { return p->mean_confidence.load(std::memory_order_relaxed); });
+  }
   const OrderMirror& om = engine.order_counters();
   add("hftd_orders_sent", "", "order intents from the strategy stages", om.sent);
   add("hftd_orders_accepted", "", "order intents that passed the risk gate and went to the order sink", om.accepted);

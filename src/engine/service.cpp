@@ -203,6 +203,13 @@ class Service {
       return 1;
     }
     metrics_ = std::make_unique<EngineMetrics>(*engine_, registry_);
+    if (const model::ServingModel* m = engine_->stage<PredictStage>().model()) {
+      try {
+        importance_ = model::feature_importance(*m);
+      } catch (const std::exception& e) {
+        log_warn("models: no feature importance for {}: {}", m->version, e.what());
+      }
+    }
     reloads_ = &registry_.counter("hftd_config_reloads", "", "configuration reloads applied");
     reload_errors_ = &registry_.counter("hftd_config_reload_errors", "", "configuration reloads rejected (invalid file)");
     registry_.gauge_fn("hftd_uptime_seconds", "", "seconds since start",
@@ -529,6 +536,27 @@ class Service {
         tripped(std::to_string(s), m.reason[s].load(std::memory_order_relaxed));
       o << "]},\n";
     }
+    if (const StrategyStage& st = engine_->stage<StrategyStage>(); st.manager) {  // paper trading so far
+      o << "  \"strategies\": [";
+      for (std::size_t i = 0; i < st.manager->size(); ++i) {
+        const StrategyFigures& f = st.figures[i];
+        auto v = [](const std::atomic<double>& x) { return x.load(std::memory_order_relaxed); };
+        o << (i ? ", " : "") << "{\"name\": \"" << json_escape(st.manager->spec(i).name) << "\", \"type\": \""
+          << json_escape(st.manager->spec(i).type) << "\", \"net\": " << v(f.net) << ", \"realized\": " << v(f.realized)
+          << ", \"unrealized\": " << v(f.unrealized) << ", \"fees\": " << v(f.fees) << ", \"drawdown\": " << v(f.drawdown)
+          << ", \"max_drawdown\": " << v(f.max_drawdown) << ", \"sharpe\": " << v(f.sharpe) << ", \"sortino\": "
+          << v(f.sortino) << ", \"win_rate\": " << v(f.win_rate) << ", \"profit_factor\": " << v(f.profit_factor)
+          << ", \"orders\": " << f.orders.get() << ", \"fills\": " << f.fills.get() << ", \"halted\": "
+          << (f.halted.get() ? "true" : "false") << "}";
+      }
+      const PredictionFigures& p = st.prediction;
+      o << "],\n  \"prediction\": {\"predictions\": " << p.predictions.get() << ", \"labels\": " << p.labels.get()
+        << ", \"accuracy\": " << p.accuracy.load() << ", \"log_loss\": " << p.log_loss.load()
+        << ", \"mean_confidence\": " << p.mean_confidence.load() << ", \"feature_importance\": [";
+      for (std::size_t i = 0; i < importance_.size() && i < 10; ++i)
+        o << (i ? ", " : "") << "[\"" << json_escape(importance_[i].first) << "\", " << importance_[i].second << "]";
+      o << "]},\n  \"memory_bytes\": " << resident_bytes() << ",\n";
+    }
     o << "  \"threads\": [";
     const auto& ts = engine_->threads();
     for (std::size_t i = 0; i < ts.size(); ++i) {
@@ -552,6 +580,7 @@ class Service {
   std::shared_ptr<const config::Config> running_;  // last accepted config (offered to the engine)
   risk::Control control_;  // polled by the engine's order thread: declared before (outlives) engine_
   std::string token_;      // POST /risk/... token ("" = endpoints off)
+  std::vector<std::pair<std::string, double>> importance_;  // the served model's inputs by gain (at start)
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<telemetry::HttpServer> http_;
   std::unique_ptr<EngineMetrics> metrics_;

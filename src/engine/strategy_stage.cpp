@@ -1,5 +1,7 @@
 #include "hft/engine/strategy_stage.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 #include "hft/engine/predict_stage.hpp"
@@ -18,6 +20,8 @@ StrategyStage::StrategyStage(StageEnv& env)
   manager = std::make_unique<strategy::Manager>(std::move(specs), *env.orders, *env.sched, *env.clock, env.index,
                                                 env.symbols, env.max_instruments);
   notified.assign(manager->size(), 0);
+  intervals.assign(manager->size(), Interval{});
+  figures = std::make_unique<StrategyFigures[]>(manager->size());
 }
 
 bool StrategyStage::on_event(Envelope& e) noexcept {
@@ -29,6 +33,7 @@ bool StrategyStage::on_event(Envelope& e) noexcept {
   }
   if (ev.ts_exch < trade_from) return true;  // a backtest's warm-up: books, features, models only
   events.add();
+  if (ev.ts_exch >= next_sample) [[unlikely]] sample_intervals(ev.ts_exch);
   // (The engine polls the kill / re-arm control and tells the router the event's market.)
   const bool stale = (ev.flags & evflag::kStale) != 0;
   if (router->breakers().on_feed_event(ev.ts_exch, stale && stale_trips)) router->on_trip(risk::Breakers::kGlobal);
@@ -103,7 +108,70 @@ void StrategyStage::on_timer(const TimerFire& f) noexcept {
   if (router->counters().breaker_trips != trips_seen) notify_trips(f.due);
 }
 
-void StrategyStage::publish() noexcept {}
+// At the first event of each new second of exchange time: every strategy's net P&L change since
+// the last sample (a gap of several seconds is one interval, as in the report's grid).
+void StrategyStage::sample_intervals(Nanos ts) noexcept {
+  constexpr Nanos kSec = 1'000'000'000;
+  const bool first = next_sample == INT64_MIN;
+  next_sample = (ts / kSec + 1) * kSec;
+  for (std::uint16_t s = 0; s < intervals.size(); ++s) {
+    Interval& v = intervals[s];
+    const double net = router->oms().strategy_pnl(s).net;
+    if (!first) {
+      const double d = net - v.last;
+      v.n += 1;
+      const double delta = d - v.mean;
+      v.mean += delta / v.n;
+      v.m2 += delta * (d - v.mean);
+      if (d < 0) v.down2 += d * d;
+    }
+    v.last = net;
+    v.peak = std::max(v.peak, net);
+    v.max_dd = std::max(v.max_dd, v.peak - net);
+  }
+}
+
+void StrategyStage::publish() noexcept {
+  if (!manager) return;
+  const double annual = std::sqrt(252.0 * 23400.0);
+  for (std::uint16_t s = 0; s < manager->size(); ++s) {
+    StrategyFigures& f = figures[s];
+    const oms::PnL p = router->oms().strategy_pnl(s);
+    const Interval& v = intervals[s];
+    f.net.store(p.net, std::memory_order_relaxed);
+    f.realized.store(p.realized, std::memory_order_relaxed);
+    f.unrealized.store(p.unrealized, std::memory_order_relaxed);
+    f.fees.store(p.fees, std::memory_order_relaxed);
+    f.drawdown.store(std::max(0.0, std::max(v.peak, p.net) - p.net), std::memory_order_relaxed);
+    f.max_drawdown.store(std::max(v.max_dd, std::max(v.peak, p.net) - p.net), std::memory_order_relaxed);
+    const double sd = v.n > 1 ? std::sqrt(v.m2 / (v.n - 1)) : 0, dsd = v.n > 0 ? std::sqrt(v.down2 / v.n) : 0;
+    f.sharpe.store(sd > 0 ? v.mean / sd * annual : 0, std::memory_order_relaxed);
+    f.sortino.store(dsd > 0 ? v.mean / dsd * annual : 0, std::memory_order_relaxed);
+    f.halted.set(router->gate().killed() || router->gate().breakers.blocked(s));
+    if (recorder) {
+      const report::Aggregates& a = recorder->data().per_strategy[s];
+      f.orders.set(a.orders_sent);
+      f.fills.set(a.fills);
+      f.round_trips.set(a.trips);
+      f.win_rate.store(a.trips ? static_cast<double>(a.wins) / static_cast<double>(a.trips) : 0, std::memory_order_relaxed);
+      f.profit_factor.store(a.loss_sum > 0 ? a.win_sum / a.loss_sum : 0, std::memory_order_relaxed);
+      f.gross.store(a.notional, std::memory_order_relaxed);
+    }
+  }
+  if (recorder) {
+    const report::PredictionStats& ps = recorder->data().pred;
+    std::uint64_t hits = 0;
+    for (int c = 0; c < 3; ++c) hits += ps.confusion[static_cast<std::size_t>(c * 4)];
+    double conf = 0;
+    for (int b = 0; b < report::PredictionStats::kConfBins; ++b)
+      conf += (b + 0.5) / report::PredictionStats::kConfBins * static_cast<double>(ps.confidence[static_cast<std::size_t>(b)]);
+    prediction.predictions.set(ps.predictions);
+    prediction.labels.set(ps.labels);
+    prediction.accuracy.store(ps.labels ? static_cast<double>(hits) / static_cast<double>(ps.labels) : 0, std::memory_order_relaxed);
+    prediction.log_loss.store(ps.labels ? ps.log_loss_sum / static_cast<double>(ps.labels) : 0, std::memory_order_relaxed);
+    prediction.mean_confidence.store(ps.predictions ? conf / static_cast<double>(ps.predictions) : 0, std::memory_order_relaxed);
+  }
+}
 
 // ---- SimStage
 

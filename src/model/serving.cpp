@@ -1,5 +1,9 @@
 #include "hft/model/serving.hpp"
 
+#include <algorithm>
+
+#include "hft/model/xgb.hpp"
+
 #include <stdexcept>
 
 namespace hft::model {
@@ -43,6 +47,22 @@ ServingLoad load_serving(const std::filesystem::path& dir, std::uint64_t feature
   out.refusals = l.refusals;
   out.reason = l.reason;
   if (l.chosen) out.model = built;
+  return out;
+}
+
+std::vector<std::pair<std::string, double>> feature_importance(const ServingModel& m) {
+  std::vector<std::pair<std::string, double>> out;
+  if (m.en.boosted_json.empty()) return out;
+  const XgbModel x = XgbModel::load_json(m.en.boosted_json);
+  for (auto [name, gain] : x.gain_importance()) {
+    // Unnamed columns come back as f<k>: the ensemble's k-th input.
+    if (name.size() > 1 && name[0] == 'f' && name.find_first_not_of("0123456789", 1) == std::string::npos) {
+      const std::size_t k = std::stoul(name.substr(1));
+      if (k < m.en.input_names.size()) name = m.en.input_names[k];
+    }
+    out.emplace_back(std::move(name), gain);
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
   return out;
 }
 

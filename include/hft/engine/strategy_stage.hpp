@@ -10,6 +10,7 @@
 // the last thread of the layout (the engine checks both).
 // May touch: strategy/, sim/, engine/.
 #pragma once
+#include <atomic>
 #include <memory>
 #include <string_view>
 
@@ -22,6 +23,20 @@
 namespace hft::report { class Recorder; }
 
 namespace hft::engine {
+
+// What the control thread shows of each strategy while it trades (/metrics, /status): copied by
+// the order thread at publish points. Sharpe and Sortino so far are of the 1-second changes of net
+// P&L in exchange time, annualised by sqrt(252 x 23,400) like the report's.
+struct StrategyFigures {
+  std::atomic<double> net{0}, realized{0}, unrealized{0}, fees{0}, drawdown{0}, max_drawdown{0};
+  std::atomic<double> sharpe{0}, sortino{0}, win_rate{0}, profit_factor{0}, gross{0};
+  RelaxedCounter orders, fills, round_trips, halted;
+};
+// The model as the strategies see it (the recorder's scores of every label so far).
+struct PredictionFigures {
+  std::atomic<double> accuracy{0}, log_loss{0}, mean_confidence{0};
+  RelaxedCounter predictions, labels;
+};
 
 struct StrategyStage {
   static constexpr std::string_view kName = "strategy";
@@ -46,11 +61,20 @@ struct StrategyStage {
   // Feed release to the first order of the event leaving the risk gate (events that sent one).
   telemetry::LatencyHistogram tick_to_order;
   RelaxedCounter events, trips;
+  std::unique_ptr<StrategyFigures[]> figures;  // one per strategy (manager->size())
+  PredictionFigures prediction;
 
  private:
   void n_after(const MarketEvent& ev, std::size_t n, const std::uint16_t* subs) noexcept;
   void notify_trips(Nanos now) noexcept;
   void feed_labels(Nanos now) noexcept;
+  void sample_intervals(Nanos ts) noexcept;
+  // Per strategy: the 1-second net P&L changes so far (Welford), the peak and the drawdown.
+  struct Interval {
+    double last = 0, n = 0, mean = 0, m2 = 0, down2 = 0, peak = 0, max_dd = 0;
+  };
+  std::vector<Interval> intervals;
+  Nanos next_sample = INT64_MIN;
   std::vector<std::uint8_t> notified;  // per strategy: its halt was passed on
   std::uint64_t trips_seen = 0, labels_seen = 0, hits_seen = 0;
   double ll_seen = 0;

@@ -43,6 +43,10 @@ struct ServingLoad {
   std::string reason;                         // why none was chosen
 };
 
+// The boosted trees' total gain by input (the ensemble's input names), largest first; empty when
+// the model has no boosted member. Off the hot path (parses the model's JSON).
+std::vector<std::pair<std::string, double>> feature_importance(const ServingModel& m);
+
 // The store's model files of one horizon are named "h<name>-...", e.g. h50ev-boosted.json.
 std::string horizon_prefix(const std::string& horizon_name);
 ServingLoad load_serving(const std::filesystem::path& dir, std::uint64_t feature_schema_hash, const InputMap& inputs,
