@@ -307,16 +307,16 @@ void visit_config(V& v, C& c, std::int64_t max_core) {
     v.integer("max_orders", f.max_orders, {1024, 1 << 30}, kRestart);
   });
   v.texts("symbols", c.symbols, kReload, symbol);
-  v.keyed_list("strategies", c.strategies, kReload, [&](auto& s) {
-    v.text("name", s.name, kReload, non_empty);
-    v.text("type", s.type, kReload);
-    v.texts("symbols", s.symbols, kReload, symbol);
-    v.integer("max_position", s.max_position, {1, 1'000'000'000}, kReload);
-    v.integer("max_order_qty", s.max_order_qty, {1, 1'000'000'000}, kReload);
-    v.real("retrain_hours", s.retrain_hours, positive(24 * 365), kReload);
-    v.real("min_confidence_threshold", s.min_confidence_threshold, {0, 1}, kReload);
-    v.boolean("enabled", s.enabled, kReload);
-    v.rest(s.params, kReload);  // the strategy type's own settings (checked when it is built)
+  v.keyed_list("strategies", c.strategies, kRestart, [&](auto& s) {
+    v.text("name", s.name, kRestart, non_empty);
+    v.text("type", s.type, kRestart);
+    v.texts("symbols", s.symbols, kRestart, symbol);
+    v.integer("max_position", s.max_position, {1, 1'000'000'000}, kRestart);
+    v.integer("max_order_qty", s.max_order_qty, {1, 1'000'000'000}, kRestart);
+    v.real("retrain_hours", s.retrain_hours, positive(24 * 365), kRestart);
+    v.real("min_confidence_threshold", s.min_confidence_threshold, {0, 1}, kRestart);
+    v.boolean("enabled", s.enabled, kRestart);
+    v.rest(s.params, kRestart);  // the strategy type's own settings (checked when it is built)
   });
   v.section("models", kReload, [&] {
     auto& m = c.models;
@@ -1324,6 +1324,7 @@ Config apply_reloadable(const Config& running, const Config& next) {
   out.models.sample_on = rm.sample_on;
   out.models.sample_ms = rm.sample_ms;
   out.models.max_pending = rm.max_pending;
+  out.strategies = running.strategies;  // built at start
   out.risk_management.token_file = running.risk_management.token_file;
   {
     const Config::Fees fees = next.simulator.fees;  // the only reloadable simulator settings

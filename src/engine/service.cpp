@@ -14,6 +14,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cerrno>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -294,6 +295,11 @@ class Service {
         if (v != last_seen_version_) reload("file changed");
       }
     }
+    log_risk_changes();
+    if (now - last_kill_check_ >= std::chrono::milliseconds(100)) {
+      last_kill_check_ = now;
+      watch_kill_file();
+    }
     if (auto wd = notify_.watchdog(); wd && now - last_ping_ >= *wd / 2) {
       last_ping_ = now;
       if (hot_threads_alive()) notify_.send("WATCHDOG=1");
@@ -322,6 +328,36 @@ class Service {
     return alive;
   }
 
+  // risk_management.kill_switch_file: while it exists trading stays killed (a re-arm does not
+  // hold against it); removing it does not re-arm (an operator does, by signal or HTTP).
+  void watch_kill_file() {
+    const std::string& f = running_->risk_management.kill_switch_file;
+    if (f.empty()) return;
+    std::error_code ec;
+    if (!std::filesystem::exists(f, ec) || control_.kill.load(std::memory_order_acquire)) return;
+    control_.request_kill();
+    log_warn("risk: KILL requested by the kill switch file {}", f);
+  }
+
+  // Breaker trips and kills as the order thread published them, logged with their reasons here
+  // (the hot thread does no logging I/O): once per change.
+  void log_risk_changes() {
+    const OrderMirror& m = engine_->order_counters();
+    const std::uint64_t trips = m.breaker_trips.get();
+    if (trips != logged_trips_) {
+      logged_trips_ = trips;
+      if (const auto r = m.global_reason.load(std::memory_order_relaxed))
+        log_warn("risk: circuit breaker tripped for every strategy: {} (trips so far {})",
+                 risk::breaker_reason_name(static_cast<risk::BreakerReason>(r)), trips);
+      for (std::size_t s = 0; s < OrderMirror::kMaxReasons; ++s)
+        if (const auto r = m.reason[s].load(std::memory_order_relaxed); r != logged_reason_[s]) {
+          logged_reason_[s] = r;
+          if (r) log_warn("risk: circuit breaker tripped for strategy {}: {}; its orders are cancelled, it stays halted until re-armed",
+                          s, risk::breaker_reason_name(static_cast<risk::BreakerReason>(r)));
+        }
+    }
+  }
+
   void summary() {
     const auto e2e = summarize(engine_->end_to_end_latency());
     const std::uint64_t events = engine_->source_counters().events.get();
@@ -332,10 +368,10 @@ class Service {
     for (const auto& t : engine_->threads()) drops += t->ring_drops.get();
     const double secs = std::chrono::duration<double>(Clock::now() - last_summary_events_t_).count();
     log_info("summary: events {} ({:.0f}/s), live orders {}, e2e p50 {:.0f} ns p99 {:.0f} ns, source errors {}, "
-             "ring drops {}, rss {} MiB, config {}",
+             "ring drops {}, rss {} MiB, orders sent {} rejected {}, config {}",
              events, secs > 0 ? static_cast<double>(events - last_summary_events_) / secs : 0.0,
              engine_->stage<BookStage>().live_orders.get(), e2e.p50, e2e.p99, errors, drops, resident_bytes() >> 20,
-             config::version_string(in_force_));
+             engine_->order_counters().sent.get(), engine_->order_counters().rejected.get(), config::version_string(in_force_));
     last_summary_events_ = events;
     last_summary_events_t_ = Clock::now();
   }
@@ -580,7 +616,10 @@ class Service {
   std::shared_ptr<const config::Config> running_;  // last accepted config (offered to the engine)
   risk::Control control_;  // polled by the engine's order thread: declared before (outlives) engine_
   std::string token_;      // POST /risk/... token ("" = endpoints off)
-  std::vector<std::pair<std::string, double>> importance_;  // the served model's inputs by gain (at start)
+  std::vector<std::pair<std::string, double>> importance_;
+  std::uint64_t logged_trips_ = 0;
+  Clock::time_point last_kill_check_{};
+  std::array<std::uint8_t, OrderMirror::kMaxReasons> logged_reason_{};  // the served model's inputs by gain (at start)
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<telemetry::HttpServer> http_;
   std::unique_ptr<EngineMetrics> metrics_;

@@ -10,6 +10,40 @@
 
 namespace hft::engine {
 
+RouterConfig router_config(const config::Config& cfg) {
+  RouterConfig rc;
+  const auto& rm = cfg.risk_management;
+  const auto& cb = rm.circuit_breakers;
+  rc.oms.fees = oms::FeeSchedule{cfg.simulator.fees.maker_per_share, cfg.simulator.fees.taker_per_share};
+  rc.oms.max_orders = std::max<std::size_t>(static_cast<std::size_t>(cfg.simulator.max_orders) * 4, 1u << 16);
+  rc.limits.max_order_qty = static_cast<Qty>(std::clamp<std::int64_t>(rm.max_order_qty, 0, 0xFFFFFFFF));
+  rc.limits.max_orders_per_s = static_cast<std::uint32_t>(std::clamp(rm.max_orders_per_s, 0.0, 1e9));
+  rc.limits.max_position = rm.max_position;
+  for (const auto& [sym, lim] : rm.position_limits) {
+    const std::int64_t v = std::stoll(lim);  // checked by the config loader
+    if (sym == "default") rc.limits.max_position = v;
+    else rc.limits.position_limits.emplace_back(sym, v);
+  }
+  rc.limits.max_gross = rm.max_notional;
+  rc.limits.max_order_notional = rm.max_order_notional;
+  rc.limits.collar_bps = static_cast<std::uint32_t>(std::clamp(rm.price_collar_bps, 0.0, 1e9));
+  rc.limits.max_open_orders = static_cast<std::uint32_t>(rm.max_open_orders);
+  rc.limits.max_open_orders_per_strategy = static_cast<std::uint32_t>(rm.max_open_orders);
+  rc.breakers.max_loss = cb.max_daily_loss;
+  rc.breakers.max_drawdown = cb.max_drawdown;
+  rc.breakers.max_reject_rate = cb.max_reject_rate;
+  rc.breakers.max_latency_ns = static_cast<Nanos>(cb.max_latency_us * 1000.0);
+  rc.breakers.latency_spikes = static_cast<std::uint32_t>(cb.latency_count);
+  rc.breakers.max_logloss = cb.max_log_loss;
+  rc.breakers.model_alpha = 2.0 / (static_cast<double>(cb.model_window) + 1.0);
+  rc.breakers.min_hit_rate = cb.min_hit_rate;
+  rc.breakers.min_labels = static_cast<std::uint32_t>(cb.min_labels);
+  rc.breakers.trip_on_gap = cb.stale_feed;
+  rc.breakers.flatten_on_trip = cb.flatten_on_trip;
+  return rc;
+}
+
+
 StrategyStage::StrategyStage(StageEnv& env)
     : books(env.books), features(env.features), router(env.orders), online(env.online), recorder(env.recorder),
       ns_per_tick(env.ns_per_tick), trade_from(env.trade_from), stale_trips(env.cfg.risk_management.circuit_breakers.stale_feed), live_latency(env.live) {
@@ -129,6 +163,14 @@ void StrategyStage::sample_intervals(Nanos ts) noexcept {
     v.peak = std::max(v.peak, net);
     v.max_dd = std::max(v.max_dd, v.peak - net);
   }
+}
+
+void StrategyStage::apply(const Settings& s) noexcept {
+  if (!router) return;
+  router->set_limits(s.limits);
+  router->breakers().set_settings(s.breakers);
+  router->set_fees(s.fees);
+  if (manager) manager->resolve_again();  // per-symbol limits for the instruments seen
 }
 
 void StrategyStage::publish() noexcept {

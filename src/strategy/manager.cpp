@@ -59,6 +59,11 @@ void Manager::resolve(InstrumentId id) noexcept {
   count_[id] = n;
 }
 
+void Manager::resolve_again() noexcept {
+  for (std::size_t id = 0; id < max_instr_; ++id)
+    if (state_[id] != 0) resolve(static_cast<InstrumentId>(id));
+}
+
 void Manager::on_event(const engine::Envelope& e, const book::Books& books, const features::FeatureEngine* fe) noexcept {
   const InstrumentId id = e.ev.instrument;
   if (id >= max_instr_) [[unlikely]] {

@@ -429,8 +429,8 @@ TEST(Config, DiffMarksRestartOnlyAndReloadableSettings) {
   EXPECT_TRUE(has_change(changes, "feed.dst_port", true));
   EXPECT_TRUE(has_change(changes, "system.layout[0].core", true));
   EXPECT_TRUE(has_change(changes, "system.log_level", false));
-  EXPECT_TRUE(has_change(changes, "strategies", false));  // the count
-  EXPECT_TRUE(has_change(changes, "strategies[0].name", false));
+  EXPECT_TRUE(has_change(changes, "strategies", true));  // the count; strategies are built at start
+  EXPECT_TRUE(has_change(changes, "strategies[0].name", true));
   EXPECT_TRUE(has_change(changes, "risk_management.circuit_breakers.max_drawdown", false));
   EXPECT_TRUE(has_change(changes, "telemetry.http_port", true));
   // Nothing else: the strategy brings its 8 settings plus the count.
@@ -545,14 +545,14 @@ TEST(Config, ApplyReloadableKeepsRestartOnlySettings) {
        {"system.state_dir", "system.model_dir", "system.ring_capacity", "system.ring_full", "system.layout",
         "system.layout[0].core", "system.control_core", "system.log_file", "system.log_queue", "feed.mode",
         "feed.input", "feed.dst_addr", "feed.dst_port", "feed.multicast_group", "feed.interface_addr",
-        "feed.recv_buffer", "feed.max_orders", "telemetry.http_bind", "telemetry.http_port"})
+        "feed.recv_buffer", "feed.max_orders", "telemetry.http_bind", "telemetry.http_port", "strategies[0].name"})
     EXPECT_TRUE(has_change(all, p, true)) << p;
-  for (const char* p : {"system.log_level", "feed.batch", "symbols", "strategies[0].name", "models.threshold",
+  for (const char* p : {"system.log_level", "feed.batch", "symbols", "models.threshold",
                         "execution.A", "risk_management.kill_switch_file", "simulator.fees.taker_per_share",
                         "telemetry.summary_interval_s", "telemetry.config_watch_interval_ms"})
     EXPECT_TRUE(has_change(all, p, false)) << p;
   // Every setting differs, so the diff lists every setting: restart ones and reloadable ones.
-  EXPECT_EQ(std::count_if(all.begin(), all.end(), [](const Change& ch) { return !ch.needs_restart; }), 49);
+  EXPECT_EQ(std::count_if(all.begin(), all.end(), [](const Change& ch) { return !ch.needs_restart; }), 39);
 
   const Config applied = apply_reloadable(running, next);
   EXPECT_EQ(applied.version, 7u);

@@ -79,41 +79,6 @@ struct Pacer {
   }
 };
 
-// The order router's risk settings from the config (limits the config does not name yet keep
-// their defaults).
-inline RouterConfig router_config(const config::Config& cfg) {
-  RouterConfig rc;
-  const auto& rm = cfg.risk_management;
-  const auto& cb = rm.circuit_breakers;
-  rc.oms.fees = oms::FeeSchedule{cfg.simulator.fees.maker_per_share, cfg.simulator.fees.taker_per_share};
-  rc.oms.max_orders = std::max<std::size_t>(static_cast<std::size_t>(cfg.simulator.max_orders) * 4, 1u << 16);
-  rc.limits.max_order_qty = static_cast<Qty>(std::clamp<std::int64_t>(rm.max_order_qty, 0, 0xFFFFFFFF));
-  rc.limits.max_orders_per_s = static_cast<std::uint32_t>(std::clamp(rm.max_orders_per_s, 0.0, 1e9));
-  rc.limits.max_position = rm.max_position;
-  for (const auto& [sym, lim] : rm.position_limits) {
-    const std::int64_t v = std::stoll(lim);  // checked by the config loader
-    if (sym == "default") rc.limits.max_position = v;
-    else rc.limits.position_limits.emplace_back(sym, v);
-  }
-  rc.limits.max_gross = rm.max_notional;
-  rc.limits.max_order_notional = rm.max_order_notional;
-  rc.limits.collar_bps = static_cast<std::uint32_t>(std::clamp(rm.price_collar_bps, 0.0, 1e9));
-  rc.limits.max_open_orders = static_cast<std::uint32_t>(rm.max_open_orders);
-  rc.limits.max_open_orders_per_strategy = static_cast<std::uint32_t>(rm.max_open_orders);
-  rc.breakers.max_loss = cb.max_daily_loss;
-  rc.breakers.max_drawdown = cb.max_drawdown;
-  rc.breakers.max_reject_rate = cb.max_reject_rate;
-  rc.breakers.max_latency_ns = static_cast<Nanos>(cb.max_latency_us * 1000.0);
-  rc.breakers.latency_spikes = static_cast<std::uint32_t>(cb.latency_count);
-  rc.breakers.max_logloss = cb.max_log_loss;
-  rc.breakers.model_alpha = 2.0 / (static_cast<double>(cb.model_window) + 1.0);
-  rc.breakers.min_hit_rate = cb.min_hit_rate;
-  rc.breakers.min_labels = static_cast<std::uint32_t>(cb.min_labels);
-  rc.breakers.trip_on_gap = cb.stale_feed;
-  rc.breakers.flatten_on_trip = cb.flatten_on_trip;
-  return rc;
-}
-
 // Message ids for the hot threads' binary log records.
 struct Msgs {
   std::uint16_t started, pin_failed, config_applied, end_of_input, ring_full;
@@ -128,7 +93,7 @@ BasicEngine<P>::BasicEngine(const config::Config& cfg, std::unique_ptr<feed::Eve
       opts_(opts),
       ring_full_(cfg.system.ring_full),
       sched_(cfg.system.scheduler_capacity),
-      router_(sched_, clock_, detail::router_config(cfg)),
+      router_(sched_, clock_, router_config(cfg)),
       stage_hist_(P::kSize + 1) {
   if (!source_) throw std::invalid_argument("engine: no market data source");
   ns_per_tick_ = telemetry::calibrate_tsc().ns_per_tick;

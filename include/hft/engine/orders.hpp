@@ -70,6 +70,7 @@ class OrderRouter {
   // Kill / re-arm requests from the control thread (not owned; nullptr: none).
   void set_control(const risk::Control* c) noexcept { control_ = c; }
   void set_limits(const risk::RiskSettings& l) { gate_.set_settings(l); }
+  void set_fees(const oms::FeeSchedule& f) noexcept { oms_.set_fees(f); }
 
   // The market of an instrument: bid and ask (used when no books are set) and halted; marks the
   // positions held in it at the mid (and feeds the strategies' P&L to the breakers).

@@ -38,9 +38,25 @@ struct PredictionFigures {
   RelaxedCounter predictions, labels;
 };
 
+// The order router's risk side from config.yml (risk_management, simulator.fees).
+RouterConfig router_config(const config::Config& cfg);
+
 struct StrategyStage {
   static constexpr std::string_view kName = "strategy";
   static constexpr bool kReadsBook = true;
+  // Reload: the risk limits, breaker thresholds and fees, handed to the router at a safe point
+  // on the order thread (per-symbol limits resolved again for the instruments seen). The
+  // strategies themselves are built at start (a change to strategies: needs a restart).
+  struct Settings {
+    risk::RiskSettings limits;
+    risk::BreakerSettings breakers;
+    oms::FeeSchedule fees;
+  };
+  static Settings settings(const config::Config& c) {
+    const RouterConfig rc = router_config(c);
+    return {rc.limits, rc.breakers, rc.oms.fees};
+  }
+  void apply(const Settings& s) noexcept;
   explicit StrategyStage(StageEnv& env);
   bool on_event(Envelope& e) noexcept;
   void on_exec(const ExecReport& r) noexcept;

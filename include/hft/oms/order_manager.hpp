@@ -220,6 +220,7 @@ class OrderManager {
   const OmsCounters& counters() const noexcept { return cnt_; }
   std::uint64_t errors(OmsError e) const noexcept { return cnt_.errors[static_cast<std::size_t>(e)]; }
   const OmsConfig& config() const noexcept { return cfg_; }
+  void set_fees(const FeeSchedule& f) noexcept { cfg_.fees = f; }  // fills from now on
   // The fee of a fill report (currency; negative = rebate), as the positions book it.
   double fee_of(const ExecReport& r) const noexcept {
     if (r.kind != ExecKind::Fill) return 0;

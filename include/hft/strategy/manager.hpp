@@ -38,6 +38,8 @@ class Manager {
   // A breaker halted strategy s (the router already rejects its new orders): it cancels its
   // orders and is told (on_trip).
   void on_trip(std::uint16_t s) noexcept;
+  // After the risk limits were replaced (a reload): the instruments seen are matched again.
+  void resolve_again() noexcept;
 
   std::size_t size() const noexcept { return list_.size(); }
   const StrategySpec& spec(std::size_t i) const noexcept { return list_[i].spec; }
