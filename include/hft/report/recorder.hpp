@@ -47,10 +47,12 @@ struct RecorderSettings {
   std::size_t instruments = 1;             // instrument ids 0..instruments-1
   Nanos grid_ns = 1'000'000'000;           // P&L / inventory sample interval
   Nanos mid_grid_ns = 100'000'000;         // fine mid grid for markouts
-  std::size_t max_orders = 1 << 20;
-  std::size_t max_fills = 1 << 20;
-  std::size_t max_grid = 1 << 20;          // grid rows (one per active pair per boundary)
-  std::size_t max_mids = 1 << 21;          // fine grid rows (one per active instrument per boundary)
+  // Row capacities (touched at construction: no page faults on the hot thread; the engine sets
+  // them from report.max_rows).
+  std::size_t max_orders = 1 << 16;
+  std::size_t max_fills = 1 << 16;
+  std::size_t max_grid = 1 << 16;          // grid rows (one per active pair per boundary)
+  std::size_t max_mids = 1 << 17;          // fine grid rows (one per active instrument per boundary)
   std::size_t max_trips = 4096;            // breaker trip rows
   double trading_day_s = 23400;            // 6.5 h (annualisation: intervals per trading day)
   int days_per_year = 252;
