@@ -38,6 +38,7 @@ config::Config trading_config(bool split) {
   config::Config c = split ? testing::with_layout({testing::thread("feed", {"feed"}), testing::thread("book", rest)})
                            : testing::with_layout({testing::thread("hot", all)});
   c.models.path = std::string(HFT_TEST_TMP) + "/no-models";
+  c.report.max_rows = 50'000;  // the recorder's rows are touched at start: a day's worth, no more
   c.risk_management.kill_switch_file = "";
   config::Config::Strategy md;
   md.name = "market_direction_v1";
