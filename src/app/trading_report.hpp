@@ -3,6 +3,7 @@
 // desk's report files (report/: report.json, report.html, orders.csv, fills.csv) from the
 // engine's recorder after the run.
 #pragma once
+#include <cmath>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -74,13 +75,18 @@ inline void print_trading(const report::ReportInput& in, engine::Engine& eng) {
   for (int s = -1; s < n; ++s) {
     if (s == -1 && n < 2) continue;
     const report::Metrics m = report::compute_metrics(in.rec, s);
-    char queue[32] = "-";
-    if (m.queue_fills) std::snprintf(queue, sizeof queue, "%.1f", m.queue_mean);
-    std::printf("  %-22s %12.2f %10.2f %10.2f %8llu %8llu %8llu %9.3f %9s %9.4f %9.2f\n",
+    // "-" where a figure is undefined (no orders, no maker fills, no intervals).
+    auto num = [](double v, const char* fmt) {
+      char b[32] = "-";
+      if (std::isfinite(v)) std::snprintf(b, sizeof b, fmt, v);
+      return std::string(b);
+    };
+    std::printf("  %-22s %12.2f %10.2f %10.2f %8llu %8llu %8llu %9s %9s %9s %9s\n",
                 s < 0 ? "all" : in.strategy_names[static_cast<std::size_t>(s)].c_str(), m.net, m.fees, m.dd.max,
                 static_cast<unsigned long long>(m.orders_sent), static_cast<unsigned long long>(m.fills),
-                static_cast<unsigned long long>(m.maker_fills), m.fill_ratio_qty, queue, m.markouts[0].per_share,
-                m.rr.sharpe);
+                static_cast<unsigned long long>(m.maker_fills), num(m.orders_sent ? m.fill_ratio_qty : NAN, "%.3f").c_str(),
+                num(m.queue_fills ? m.queue_mean : NAN, "%.1f").c_str(), num(m.markouts[0].per_share, "%.4f").c_str(),
+                num(m.rr.sharpe, "%.2f").c_str());
   }
   const auto& rc = eng.router().counters();
   std::printf("  orders: %llu sent to the gate, %llu accepted; rejected:", static_cast<unsigned long long>(rc.sent),
