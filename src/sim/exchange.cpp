@@ -326,6 +326,17 @@ struct Exchange::Impl {
     o.lvl = kNone;
     maybe_free_level(li);
   }
+  // Own order k's working quantity cancelled: the report (qty = what was cancelled, leaves 0) and
+  // the order finished.
+  void cancel_rest(std::uint32_t k, Nanos venue, engine::Scheduler& s) noexcept {
+    Own& o = own[k];
+    ExecReport r = report_of(o, ExecKind::Cancelled);
+    r.qty = o.leaves;
+    r.leaves = 0;
+    o.leaves = 0;
+    emit(r, venue, s);
+    finish(k);
+  }
   void finish(std::uint32_t k) noexcept {
     Own& o = own[k];
     unlink_own(k);
@@ -666,13 +677,8 @@ struct Exchange::Impl {
     // (A resting order always finds a level record, see get_level; were it not so, it would be
     // cancelled here rather than rest untracked.)
     if (o.tif == TimeInForce::IOC || !has_level_for(o)) {
-      ExecReport r = report_of(o, ExecKind::Cancelled);
-      r.qty = o.leaves;
-      r.leaves = 0;
-      o.leaves = 0;
       ++cnt.ioc_cancelled;
-      emit(r, venue, s);
-      finish(k);
+      cancel_rest(k, venue, s);
       return;
     }
     join(k);
@@ -737,13 +743,8 @@ struct Exchange::Impl {
         }
         unlink_own(k);  // a replace loses priority
         if (cancel) {
-          ExecReport r = report_of(w, ExecKind::Cancelled);
-          r.qty = w.leaves;
-          r.leaves = 0;
-          w.leaves = 0;
           ++cnt.cancels;
-          emit(r, venue, s);
-          finish(k);
+          cancel_rest(k, venue, s);
           return;
         }
         w.price = o.price;
