@@ -213,7 +213,7 @@ int run(int argc, char** argv) {
 
 }  // namespace
 
-const Command kStudyCommand{"study", "research studies on a source (ofi: Cont-Kukanov-Stoikov regressions)",
+const Command kStudyCommand{"study", "research studies: ofi (Cont-Kukanov-Stoikov on a source), as2008, ac2000, glft (published execution results)",
                             kUsage, run};
 
 }  // namespace hft::app
