@@ -136,6 +136,7 @@ bool PredictStage::on_event(Envelope& e) noexcept {
   e.pred.confidence = p.confidence;
   e.pred.model = static_cast<std::uint16_t>(versions.size() - 1);
   e.pred.made = 1;
+  if (recorder) recorder->on_prediction(ev.ts_exch, e.pred.p, e.pred.confidence);
   ++made;
   ++mix[static_cast<std::size_t>(p.cls())];
   for (float x : {p.p[0], p.p[1], p.p[2], p.exp_ret_bps, p.confidence})

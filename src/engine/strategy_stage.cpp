@@ -75,7 +75,6 @@ bool StrategyStage::on_event(Envelope& e) noexcept {
   const std::uint16_t* subs = nullptr;
   const std::size_t n = manager->trading(ev.instrument, subs);
   if (recorder && n && e.top.bid > 0 && e.top.ask > 0) recorder->on_book(ev.ts_exch, ev.instrument, e.top.bid, e.top.ask);
-  if (recorder && e.pred.made) recorder->on_prediction(ev.ts_exch, e.pred.p, e.pred.confidence);
 
   router->clear_accept_tick();
   manager->on_event(e, *books, features);
@@ -84,12 +83,12 @@ bool StrategyStage::on_event(Envelope& e) noexcept {
     tick_to_order.record(static_cast<std::uint64_t>(ns));
     if (live_latency && router->breakers().on_latency(ns, ev.ts_exch)) router->on_trip(risk::Breakers::kGlobal);
   }
-  n_after(ev, n, subs);
+  after_strategies(ev, n, subs);
   return true;
 }
 
 // After the strategies acted on an event: their quotes for the recorder, trips to tell them of.
-void StrategyStage::n_after(const MarketEvent& ev, std::size_t n, const std::uint16_t* subs) noexcept {
+void StrategyStage::after_strategies(const MarketEvent& ev, std::size_t n, const std::uint16_t* subs) noexcept {
   if (recorder)
     for (std::size_t k = 0; k < n; ++k) {
       const oms::Position* p = router->oms().position(subs[k], ev.instrument);
@@ -131,7 +130,6 @@ void StrategyStage::feed_labels(Nanos now) noexcept {
 
 void StrategyStage::on_exec(const ExecReport& r) noexcept {
   if (!manager) return;
-  if (recorder) recorder->on_exec(r, router->oms().fee_of(r));
   manager->on_exec(r);
   if (router->counters().breaker_trips != trips_seen) notify_trips(r.ts);
 }

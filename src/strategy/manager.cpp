@@ -66,10 +66,7 @@ void Manager::resolve_again() noexcept {
 
 void Manager::on_event(const engine::Envelope& e, const book::Books& books, const features::FeatureEngine* fe) noexcept {
   const InstrumentId id = e.ev.instrument;
-  if (id >= max_instr_) [[unlikely]] {
-    ++unmatched_;
-    return;
-  }
+  if (id >= max_instr_) [[unlikely]] return;  // no book either (the book stage counted it)
   if (state_[id] == 0 || (e.ev.kind == EventKind::Directory && state_[id] == 1)) [[unlikely]] resolve(id);
   const std::uint8_t n = count_[id];
   if (n == 0) return;

@@ -20,11 +20,6 @@ MarketDirection::MarketDirection(const StrategySpec& spec) : spec_(spec) {
   p.finish();
 }
 
-const MarketDirection::Book* MarketDirection::book_of(InstrumentId id) noexcept {
-  const std::uint8_t s = slots_.get(id);
-  return s == Slots::kNone ? nullptr : &books_[s];
-}
-
 Signal MarketDirection::predict(const MarketView& m, Context& c) noexcept {
   if (!imbalance_) return Steps::predict(m, c);
   Signal s;
@@ -80,7 +75,6 @@ void MarketDirection::schedule(Book& b, std::uint8_t slot, std::int64_t position
   p.gamma = 0;
   p.lambda = lambda_;
   exec::ac_schedule(p, b.trades.data());
-  ++schedules_;
   const Nanos step = static_cast<Nanos>(horizon_s_ * 1e9 / slices_);
   for (int k = 0; k < slices_; ++k)
     c.timer(c.now() + k * step, (b.generation & 0xFFFFu) << 16 | static_cast<std::uint32_t>(slot) << 8 |

@@ -31,11 +31,6 @@ MarketMaking::MarketMaking(const StrategySpec& spec) : spec_(spec) {
   for (auto& b : books_) b.arrivals = exec::ArrivalEstimator(tick, 20, half_life);
 }
 
-const MarketMaking::Book* MarketMaking::book_of(InstrumentId id) noexcept {
-  const std::uint8_t s = slots_.get(id);
-  return s == Slots::kNone || s >= books_.size() ? nullptr : &books_[s];
-}
-
 exec::MmParams MarketMaking::params_of(const Book& b) const noexcept {
   exec::MmParams p{gamma_, 0, k_, A_};
   double A = 0, k = 0;
@@ -117,7 +112,6 @@ void MarketMaking::requote(Book& b, InstrumentId id, Side side, Price px, Qty qt
   if (w.id != 0) {
     w.price = px;
     w.qty = qty;
-    ++requotes_;
   }
 }
 

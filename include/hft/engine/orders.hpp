@@ -63,7 +63,7 @@ class OrderRouter {
         market_(cfg.limits.max_instrument), flatten_pending_(cfg.oms.max_strategies, 0) {}
   void set_sink(OrderSink* sink) noexcept { sink_ = sink; }
   bool has_sink() const noexcept { return sink_ != nullptr; }
-  // A replay's report recorder: every New intent (accepted or rejected) is recorded as sent.
+  // A replay's report recorder: every New intent (accepted or rejected) as sent, every report.
   void set_recorder(report::Recorder* r) noexcept { rec_ = r; }
   // Books on the router's own thread (nullptr: the on_market() table gives bid and ask).
   void set_books(const book::Books* b) noexcept { books_ = b; }
@@ -131,6 +131,7 @@ class OrderRouter {
   void on_report(const ExecReport& r) noexcept {
     ++cnt_.reports[static_cast<std::size_t>(r.kind)];
     (void)oms_.on_report(r);
+    if (rec_) rec_->on_exec(r, oms_.fee_of(r));
     if (r.strategy < flatten_pending_.size() && flatten_pending_[r.strategy] != 0 &&
         oms_.strategy_totals(r.strategy).open_orders == 0) {
       flatten_pending_[r.strategy] = 0;

@@ -93,7 +93,7 @@ struct PredictStage {
   std::uint64_t made = 0, labelled = 0, lost = 0, not_sampled = 0;
   std::array<std::uint64_t, 3> mix{};
   OnlineScore score;
-  report::Recorder* recorder = nullptr;  // a replay's report: every label (calibration)
+  report::Recorder* recorder = nullptr;  // the report: every prediction and label (calibration)
   std::uint64_t digest = 0xCBF29CE484222325ull;  // every prediction's probabilities, bits, in order
   telemetry::LatencyHistogram latency;            // ns: inputs + ensemble, per prediction
   double ns_per_tick = 1.0;

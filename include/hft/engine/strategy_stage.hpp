@@ -81,7 +81,7 @@ struct StrategyStage {
   PredictionFigures prediction;
 
  private:
-  void n_after(const MarketEvent& ev, std::size_t n, const std::uint16_t* subs) noexcept;
+  void after_strategies(const MarketEvent& ev, std::size_t n, const std::uint16_t* subs) noexcept;
   void notify_trips(Nanos now) noexcept;
   void feed_labels(Nanos now) noexcept;
   void sample_intervals(Nanos ts) noexcept;

@@ -43,10 +43,8 @@ class Manager {
 
   std::size_t size() const noexcept { return list_.size(); }
   const StrategySpec& spec(std::size_t i) const noexcept { return list_[i].spec; }
-  Strategy& strategy(std::size_t i) noexcept { return *list_[i].impl; }
   // Strategies that trade instrument id (after it was resolved).
   std::size_t trading(InstrumentId id, const std::uint16_t*& out) const noexcept;
-  std::uint64_t unmatched_events() const noexcept { return unmatched_; }
 
  private:
   struct Entry {
@@ -63,7 +61,6 @@ class Manager {
   std::vector<std::uint8_t> state_;    // per instrument: 0 unseen, 1 resolved without a symbol, 2 resolved
   std::vector<std::uint8_t> count_;    // strategies per instrument
   std::vector<std::uint16_t> subs_;    // kMaxPerInstrument per instrument
-  std::uint64_t unmatched_ = 0;        // events of instruments beyond max_instruments
 };
 
 }  // namespace hft::strategy

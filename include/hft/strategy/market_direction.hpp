@@ -50,8 +50,6 @@ class MarketDirection : public Steps<MarketDirection> {
     Side side = Side::None;
     VolEstimate vol;
   };
-  const Book* book_of(InstrumentId id) noexcept;
-  std::uint64_t schedules() const noexcept { return schedules_; }
 
  private:
   void schedule(Book& b, std::uint8_t slot, std::int64_t position, double mid, double sigma, Context& c) noexcept;
@@ -63,7 +61,6 @@ class MarketDirection : public Steps<MarketDirection> {
   bool exit_on_flat_, regime_stop_, imbalance_;
   Slots slots_;
   std::array<Book, 64> books_{};
-  std::uint64_t schedules_ = 0;
 };
 
 }  // namespace hft::strategy

@@ -51,10 +51,8 @@ class MarketMaking : public Steps<MarketMaking> {
     Nanos params_t = 0;          // time (they move slowly; a refit per requote costs microseconds)
     bool have_params = false;
   };
-  const Book* book_of(InstrumentId id) noexcept;
   // The parameters in use for an instrument (A, k after the online fit).
   exec::MmParams params_of(const Book& b) const noexcept;
-  std::uint64_t requotes() const noexcept { return requotes_; }
 
  private:
   void requote(Book& b, InstrumentId id, Side side, Price px, Qty qty, Context& c) noexcept;
@@ -67,7 +65,6 @@ class MarketMaking : public Steps<MarketMaking> {
   Nanos requote_ns_;
   Slots slots_;
   std::array<Book, 64> books_{};
-  std::uint64_t requotes_ = 0;
 };
 
 }  // namespace hft::strategy
