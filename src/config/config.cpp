@@ -288,6 +288,7 @@ void visit_config(V& v, C& c, std::int64_t max_core) {
       v.integer("fifo_priority", t.fifo_priority, {0, 99}, kRestart);
     });
     v.integer("control_core", s.control_core, {-1, max_core}, kRestart);
+    v.enumeration("background_priority", s.background_priority, kBackgroundPriorityNames, kRestart);
     v.integer("max_instruments", s.max_instruments, {1, 1 << 16}, kRestart);
     v.integer("scheduler_capacity", s.scheduler_capacity, {16, 1 << 24}, kRestart);
     v.text("log_level", s.log_level, kReload, log_level);

@@ -42,7 +42,9 @@ FeatureStage::FeatureStage(StageEnv& env)
 
 RegimeStage::RegimeStage(StageEnv& env)
     : RegimeStage(regime_config(env.cfg), env.max_instruments, env.live, env.cfg.system.max_instruments,
-                  1u << 16, env.cfg.regimes.refit_interval_s) {}
+                  1u << 16, env.cfg.regimes.refit_interval_s) {
+  refit_idle = env.cfg.system.background_priority == config::BackgroundPriority::Idle;
+}
 
 RegimeStage::RegimeStage(const regime::RegimeConfig& c, std::size_t max_instruments, bool thr,
                          std::size_t max_active, std::size_t ring_capacity, double refit_interval_s)
@@ -205,9 +207,12 @@ void RegimeStage::start_background(int cpu) {
   refit_thread = std::thread([this, cpu] {
     (void)pin_current_thread(cpu, 0);
     // A fit takes milliseconds: it must never hold the core while the regime or control thread
-    // has work (SCHED_IDLE: it runs only when they sleep).
-    sched_param sp{};
-    (void)pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp);
+    // has work (SCHED_IDLE: it runs only when they sleep; system.background_priority: normal
+    // where the core is never idle and the fits would starve).
+    if (refit_idle) {
+      sched_param sp{};
+      (void)pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp);
+    }
     while (!refit_stop.load(std::memory_order_acquire))
       if (refits->work() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   });

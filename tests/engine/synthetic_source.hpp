@@ -3,6 +3,7 @@
 #pragma once
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -98,12 +99,18 @@ class SyntheticSource final : public feed::EventSource {
 // hot one go idle between batches as they do on a real feed. Never reaches end of input.
 class AsLive final : public feed::EventSource {
  public:
-  AsLive(std::unique_ptr<feed::EventSource> in, std::size_t batch) : in_(std::move(in)), batch_(batch) {}
+  // hold: once hold_from events have been delivered, none more while it returns true (a test
+  // waits there for background work, whatever the machine's load).
+  AsLive(std::unique_ptr<feed::EventSource> in, std::size_t batch, std::uint64_t hold_from = 0,
+         std::function<bool()> hold = {})
+      : in_(std::move(in)), batch_(batch), hold_from_(hold_from), hold_(std::move(hold)) {}
   std::size_t next(std::span<MarketEvent> out) override {
     const auto now = std::chrono::steady_clock::now();
     if (done_ || now - last_ < std::chrono::milliseconds(1)) return 0;
+    if (hold_ && delivered_ >= hold_from_ && hold_()) return 0;
     last_ = now;
     const std::size_t n = in_->next(out.first(std::min(out.size(), batch_)));
+    delivered_ += n;
     done_ = n == 0;
     return n;
   }
@@ -115,6 +122,8 @@ class AsLive final : public feed::EventSource {
  private:
   std::unique_ptr<feed::EventSource> in_;
   std::size_t batch_;
+  std::uint64_t hold_from_, delivered_ = 0;
+  std::function<bool()> hold_;
   bool done_ = false;
   std::chrono::steady_clock::time_point last_{};
 };

@@ -17,6 +17,9 @@ namespace hft::config {
 
 enum class Idle : std::uint8_t { Spin, Backoff, Sleep };
 enum class RingFull : std::uint8_t { Block, Drop };
+// Scheduling class of the background workers (GARCH refits, the learner): idle = SCHED_IDLE, they
+// run only when nothing else wants the core; normal = SCHED_OTHER, they share it.
+enum class BackgroundPriority : std::uint8_t { Idle, Normal };
 // What the models do with a feature that has no value yet (warm-up, empty book side).
 enum class ExecMethod : std::uint8_t { AvellanedaStoikov, Glft, AlmgrenChriss };
 enum class QueueModel : std::uint8_t { L3, ProbPower2, ProbPower3, ProbLog, RiskAverse };
@@ -25,6 +28,7 @@ enum class CleanAction : std::uint8_t { Flag, Drop, Halt };
 // The config spelling of each enum value, indexed by the value.
 inline constexpr std::array<std::string_view, 3> kIdleNames = {"spin", "backoff", "sleep"};
 inline constexpr std::array<std::string_view, 2> kRingFullNames = {"block", "drop"};
+inline constexpr std::array<std::string_view, 2> kBackgroundPriorityNames = {"idle", "normal"};
 inline constexpr std::array<std::string_view, 3> kExecMethodNames = {
     "avellaneda_stoikov", "glft", "almgren_chriss"};
 inline constexpr std::array<std::string_view, 3> kCleanActionNames = {"flag", "drop", "halt"};
@@ -60,6 +64,7 @@ struct Config {
     RingFull ring_full = RingFull::Block;
     std::vector<ThreadLayout> layout;   // default_config(): one thread "hot" on core 1
     int control_core = 0;               // -1 = not pinned
+    BackgroundPriority background_priority = BackgroundPriority::Idle;
     std::size_t max_instruments = 1024; // per-instrument state of the later stages, built at start
     std::size_t scheduler_capacity = 65536;  // timers and execution reports pending at once
     std::string log_level = "info";

@@ -202,6 +202,7 @@ struct RegimeStage {
 
   regime::RegimeConfig cfg;
   bool threaded = false;
+  bool refit_idle = true;  // the refit thread at SCHED_IDLE (system.background_priority)
   std::vector<Channel*> chans;                                      // by instrument id (hot thread)
   std::unique_ptr<Channel[]> chan_pool;
   std::vector<std::unique_ptr<regime::RegimeDetector>> det_pool;    // built at start
