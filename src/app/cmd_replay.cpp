@@ -20,6 +20,8 @@
 #include "hft/sources/open.hpp"
 #include "hft/telemetry/tsc_clock.hpp"
 #include "pump.hpp"
+#include "hft/learn/learner.hpp"
+#include "learning_report.hpp"
 #include "trading_report.hpp"
 
 namespace hft::app {
@@ -39,7 +41,9 @@ const char* const kUsage =
     "  --json FILE         also write the report as JSON\n"
     "  --top N             instruments listed in the final books (default 10)\n"
     "  --max-orders N      order pool size (default feed.max_orders, 4194304)\n"
-    "  --dst ADDR:PORT     pcap only: keep UDP datagrams to this destination\n";
+    "  --dst ADDR:PORT     pcap only: keep UDP datagrams to this destination\n"
+    "  --persist           with learner.enabled: promoted models go into the model store and the\n"
+    "                      samples are spilled (as `hftd run` does); default: the learner works in memory\n";
 
 std::vector<config::ThreadLayout> preset_layout(const std::string& name) {
   const unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
@@ -79,7 +83,8 @@ std::string json_map(const std::map<std::string, std::uint64_t>& m) {
 
 int run(int argc, char** argv) {
   const Options o(argc, argv,
-                  {"--input", "--json", "--top", "--max-orders", "--dst", "--config", "--layout", "--speed", "--max-gap", "--report"});
+                  {"--input", "--json", "--top", "--max-orders", "--dst", "--config", "--layout", "--speed", "--max-gap", "--report"},
+                  {"--persist"});
   const std::string input = o.required("--input");
   const auto top = static_cast<std::size_t>(o.integer("--top", 10, 0, 1 << 20));
 
@@ -98,11 +103,20 @@ int run(int argc, char** argv) {
   if (!(max_gap_s >= 0 && max_gap_s <= 86400.0 * 365)) throw UsageError("--max-gap must be in 0..31536000 seconds");
   eo.max_gap = static_cast<Nanos>(max_gap_s * 1e9);
 
+  // Continuous learning (learner.enabled): in memory unless --persist (a replay must not change
+  // the model store or the spill the next run starts from).
+  std::unique_ptr<learn::Learner> learner;
+  if (cfg.learner.enabled) {
+    learner = std::make_unique<learn::Learner>(cfg, false, o.has("--persist") && cfg.learner.persist);
+    eo.learner = &learner->link();
+  }
   engine::Engine eng(cfg, sources::open_source(sources::parse_source_spec(input), fo), eo);
+  if (learner) learner->start(cfg.system.control_core);
   const auto t0 = std::chrono::steady_clock::now();
   eng.start();
   eng.join();
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (learner) learner->stop();
 
   const auto& st = eng.source().stats();
   const auto& bc = eng.books().counters();
@@ -233,9 +247,11 @@ int run(int argc, char** argv) {
   }
   for (const auto& r : ps.load.refusals)
     std::printf("  model version %s refused: %s: %s\n", r.version.c_str(), r.file.empty() ? "model" : r.file.c_str(), r.reason.c_str());
+  if (learner) print_learning(*learner, ps);
   std::optional<report::ReportInput> trading;
   if (eng.recorder()) {
     trading = trading_report_input(eng, cfg, input, secs);
+    if (learner) add_learning(*trading, *learner, ps);
     print_trading(*trading, eng);
     if (o.has("--report")) {
       report::write_report(o.str("--report"), *trading);
@@ -280,6 +296,7 @@ int run(int argc, char** argv) {
                    m->version.c_str(), m->horizon.name().c_str(), static_cast<unsigned long long>(ps.made),
                    static_cast<unsigned long long>(ps.labelled), ps.score.accuracy(), ps.score.macro_f1(),
                    ps.score.log_loss(), static_cast<unsigned long long>(ps.digest), pred_lat.p50, pred_lat.p99, pred_lat.p999);
+    if (learner) std::fprintf(f, "  \"learner\": %s,\n", learner->status_json().c_str());
     std::fprintf(f, "  \"ring_full\": %llu,\n  \"ring_dropped\": %llu,\n  \"latency_ns\": {",
                  static_cast<unsigned long long>(fulls), static_cast<unsigned long long>(drops));
     constexpr std::size_t kN = engine::Engine::kStages + 1;

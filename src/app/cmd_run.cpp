@@ -1,6 +1,7 @@
 // hftd run: the daemon (systemd service, or in a terminal). See engine/service.hpp.
 #include "cli.hpp"
 #include "hft/engine/service.hpp"
+#include "hft/learn/learner.hpp"
 
 namespace hft::app {
 namespace {
@@ -14,7 +15,7 @@ const char* const kUsage =
 
 int run(int argc, char** argv) {
   const Options o(argc, argv, {"--config"});
-  return engine::run_service(o.required("--config"));
+  return engine::run_service(o.required("--config"), {}, learn::learning_factory(true));
 }
 
 }  // namespace

@@ -197,6 +197,8 @@ std::string one_of(std::string_view s, const std::array<std::string_view, N>& na
 std::string log_level(std::string_view s) { return one_of(s, kLogLevels); }
 constexpr std::array<std::string_view, 2> kFeedModes = {"udp", "replay"};
 std::string feed_mode(std::string_view s) { return one_of(s, kFeedModes); }
+constexpr std::array<std::string_view, 4> kDriftMethods = {"page_hinkley", "adwin", "both", "off"};
+std::string drift_method(std::string_view s) { return one_of(s, kDriftMethods); }
 constexpr std::array<std::string_view, 2> kSampleOn = {"change", "grid"};
 std::string sample_on(std::string_view s) { return one_of(s, kSampleOn); }
 
@@ -427,6 +429,27 @@ void visit_config(V& v, C& c, std::int64_t max_core) {
       v.real("maker_per_share", s.fees.maker_per_share, {-1, 1}, kReload);
       v.real("taker_per_share", s.fees.taker_per_share, {-1, 1}, kReload);
     });
+  });
+  v.section("learner", kRestart, [&] {
+    auto& l = c.learner;
+    v.boolean("enabled", l.enabled, kRestart);
+    v.real("retrain_hours", l.retrain_hours, {0, 24 * 365}, kRestart);
+    v.integer("min_samples", l.min_samples, {100, 1LL << 30}, kRestart);
+    v.integer("max_samples", l.max_samples, {100, 1LL << 30}, kRestart);
+    v.real("validation_fraction", l.validation_fraction, {0.05, 0.5}, kRestart);
+    v.real("promote_margin", l.promote_margin, {0, 0.5}, kRestart);
+    v.real("swap_lag_s", l.swap_lag_s, {0, 86400}, kRestart);
+    v.real("min_gap_s", l.min_gap_s, {0, 86400}, kRestart);
+    v.text("drift", l.drift, kRestart, drift_method);
+    v.integer("drift_block", l.drift_block, {1, 1 << 24}, kRestart);
+    v.integer("drift_reference", l.drift_reference, {2, 1 << 20}, kRestart);
+    v.real("ph_delta", l.ph_delta, {0, 100}, kRestart);
+    v.real("ph_lambda", l.ph_lambda, positive(1e9), kRestart);
+    v.real("adwin_delta", l.adwin_delta, {1e-12, 0.5}, kRestart);
+    v.integer("ring", l.ring, {1024, 1 << 20}, kRestart, power_of_two);
+    v.boolean("persist", l.persist, kRestart);
+    v.real("spill_every_s", l.spill_every_s, positive(86400), kRestart);
+    v.text("dir", l.dir, kRestart);
   });
   v.section("report", kReload, [&] {
     auto& r = c.report;

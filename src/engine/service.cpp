@@ -146,8 +146,8 @@ bool same_secret(std::string_view got, std::string_view want) noexcept {
 
 class Service {
  public:
-  Service(std::string path, std::function<void(std::uint16_t)> on_ready)
-      : path_(std::move(path)), on_ready_(std::move(on_ready)) {}
+  Service(std::string path, std::function<void(std::uint16_t)> on_ready, LearningFactory learning)
+      : path_(std::move(path)), on_ready_(std::move(on_ready)), learning_(std::move(learning)) {}
 
   int run() {
     auto loaded = config::load_config_file(path_);
@@ -194,7 +194,10 @@ class Service {
     try {
       EngineOptions eo;
       eo.control = &control_;
+      if (learning_) learner_ = learning_(*running_, running_->feed.mode == "udp");
+      if (learner_) eo.learner = &learner_->link();
       engine_ = std::make_unique<Engine>(*running_, open_feed(*running_), eo);
+      if (learner_) learner_->start(running_->system.control_core);
       http_ = std::make_unique<telemetry::HttpServer>(
           io_, running_->telemetry.http_bind, running_->telemetry.http_port,
           [this](const telemetry::Request& req) { return handle(req); });
@@ -242,6 +245,7 @@ class Service {
     io_.run();
 
     engine_->join();
+    if (learner_) learner_->stop();  // spills the samples once more
     sink_.drain();
     write_final_state();
     log_info("hftd stopped: {} events, exit code {}", engine_->source().stats().events, exit_code_);
@@ -542,7 +546,9 @@ class Service {
       << "  \"live_orders\": " << engine_->stage<BookStage>().live_orders.get() << ",\n";
     {  // the model served and every version the store refused at start
       const PredictStage& ps = engine_->stage<PredictStage>();
-      const model::ServingModel* m = ps.model();
+      // The store's version served at start (the learner's swaps are in "learner": the control
+      // thread never reads a pointer the learner may free).
+      const model::ServingModel* m = ps.owner.get();
       o << "  \"model\": {\"version\": \"" << (m ? json_escape(m->version) : std::string()) << "\", \"horizon\": \""
         << (m ? m->horizon.name() : std::string()) << "\", \"predictions\": " << ps.made_out.get()
         << ", \"labelled\": " << ps.labelled_out.get() << ", \"reason\": \"" << json_escape(m ? std::string() : ps.load.reason)
@@ -554,6 +560,7 @@ class Service {
       }
       o << "]},\n";
     }
+    o << "  \"learner\": " << (learner_ ? learner_->status_json() : std::string("null")) << ",\n";
     {  // the kill switch and breakers as the order thread last published them
       const OrderMirror& m = engine_->order_counters();
       o << "  \"risk\": {\"kill_requested\": " << (control_.kill.load() ? "true" : "false")
@@ -620,6 +627,8 @@ class Service {
   std::uint64_t logged_trips_ = 0;
   Clock::time_point last_kill_check_{};
   std::array<std::uint8_t, OrderMirror::kMaxReasons> logged_reason_{};  // the served model's inputs by gain (at start)
+  LearningFactory learning_;
+  std::unique_ptr<Learning> learner_;  // before engine_: destroyed after it
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<telemetry::HttpServer> http_;
   std::unique_ptr<EngineMetrics> metrics_;
@@ -644,8 +653,9 @@ class Service {
 
 }  // namespace
 
-int run_service(const std::string& config_path, const std::function<void(std::uint16_t)>& on_ready) {
-  return Service(config_path, on_ready).run();
+int run_service(const std::string& config_path, const std::function<void(std::uint16_t)>& on_ready,
+                const LearningFactory& learning) {
+  return Service(config_path, on_ready, learning).run();
 }
 
 }  // namespace hft::engine

@@ -20,7 +20,7 @@ std::string num(double v) {
 }
 
 // key value lines
-std::map<std::string, std::string> parse_kv(std::string_view text, const std::string& file) {
+std::map<std::string, std::string> parse_kv(std::string_view text, [[maybe_unused]] const std::string& file) {
   std::map<std::string, std::string> kv;
   std::size_t pos = 0;
   while (pos < text.size()) {
@@ -30,7 +30,10 @@ std::map<std::string, std::string> parse_kv(std::string_view text, const std::st
     pos = e + 1;
     if (line.empty() || line[0] == '#') continue;
     const std::size_t sp = line.find(' ');
-    if (sp == std::string_view::npos) throw std::runtime_error(file + ": malformed line '" + std::string(line) + "'");
+    if (sp == std::string_view::npos) {  // a key with an empty list (e.g. bayes_cols without the bayes member)
+      kv[std::string(line)] = "";
+      continue;
+    }
     kv[std::string(line.substr(0, sp))] = std::string(line.substr(sp + 1));
   }
   return kv;

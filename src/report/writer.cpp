@@ -22,6 +22,16 @@ std::string wnum(double v) {
   return b;
 }
 std::string wint(std::uint64_t v) { return std::to_string(v); }
+// hh:mm:ss.mmm of an exchange time (of the day: since midnight, or UTC for epoch times).
+std::string time_of_day(Nanos t) {
+  const Nanos day = 86'400'000'000'000LL;
+  const Nanos d = ((t % day) + day) % day;
+  char b[32];
+  std::snprintf(b, sizeof b, "%02lld:%02lld:%02lld.%03lld", static_cast<long long>(d / 3'600'000'000'000LL),
+                static_cast<long long>(d / 60'000'000'000LL % 60), static_cast<long long>(d / 1'000'000'000LL % 60),
+                static_cast<long long>(d / 1'000'000 % 1000));
+  return b;
+}
 std::string wsint(std::int64_t v) { return std::to_string(v); }
 std::string wprice(Price p) {
   char b[32];
@@ -430,6 +440,21 @@ std::string report_json(const ReportInput& in) {
     o += std::string(k ? ", " : "") + "{\"name\": " + wstr(feats[k].name) + ", \"gain\": " + wnum(feats[k].gain) + "}";
   o += "],\n  \"models\": [";
   for (std::size_t k = 0; k < in.models.size(); ++k) o += std::string(k ? ", " : "") + wstr(in.models[k]);
+  o += "],\n  \"learning\": [";
+  for (std::size_t k = 0; k < in.learning.size(); ++k) {
+    const auto& l = in.learning[k];
+    o += std::string(k ? "," : "") + "\n    {\"t_request\": " + wstr(time_of_day(l.t_request)) + ", \"t_request_ns\": " +
+         wint(static_cast<std::uint64_t>(l.t_request)) + ", \"reason\": " + wstr(l.reason) + ", \"outcome\": " + wstr(l.outcome) +
+         ", \"why\": " + wstr(l.why) + ", \"version\": " + wstr(l.version) + ", \"train_rows\": " + wint(l.train_rows) +
+         ", \"test_rows\": " + wint(l.test_rows) + ", \"champion_log_loss\": " + wnum(l.champion_log_loss) +
+         ", \"challenger_log_loss\": " + wnum(l.challenger_log_loss) + "}";
+  }
+  o += "],\n  \"quality\": [";
+  for (std::size_t k = 0; k < in.quality.size(); ++k) {
+    const auto& q = in.quality[k];
+    o += std::string(k ? "," : "") + "\n    {\"from\": " + wstr(time_of_day(q.t_from)) + ", \"labels\": " + wint(q.labels) +
+         ", \"accuracy\": " + wnum(q.accuracy) + ", \"log_loss\": " + wnum(q.log_loss) + "}";
+  }
   o += "],\n  \"risk_counters\": {";
   for (std::size_t k = 0; k < in.risk_counters.size(); ++k)
     o += std::string(k ? ", " : "") + wstr(in.risk_counters[k].name) + ": " + wint(in.risk_counters[k].value);
@@ -649,6 +674,18 @@ std::string report_html(const ReportInput& in) {
   for (const auto& m : in.models) o += "<tr><td>" + html_esc(m) + "</td></tr>\n";
   if (in.models.empty()) o += "<tr><td>none</td></tr>\n";
   o += "</table>\n";
+  if (!in.learning.empty() || !in.quality.empty()) {
+    o += "<h3>Continuous learning</h3>\n<table><tr><th>requested</th><th>reason</th><th>outcome</th><th>version</th>"
+         "<th>train rows</th><th>test rows</th><th>champion log-loss</th><th>challenger log-loss</th><th>why</th></tr>\n";
+    for (const auto& l : in.learning)
+      o += "<tr>" + td(html_esc(time_of_day(l.t_request))) + td(html_esc(l.reason)) + td(html_esc(l.outcome)) +
+           td(html_esc(l.version)) + td(wint(l.train_rows)) + td(wint(l.test_rows)) + td(hnum(l.champion_log_loss)) +
+           td(hnum(l.challenger_log_loss)) + td(html_esc(l.why)) + "</tr>\n";
+    o += "</table>\n<table><tr><th>from</th><th>labels</th><th>accuracy</th><th>log-loss</th></tr>\n";
+    for (const auto& q : in.quality)
+      o += "<tr>" + td(html_esc(time_of_day(q.t_from))) + td(wint(q.labels)) + td(hnum(q.accuracy)) + td(hnum(q.log_loss)) + "</tr>\n";
+    o += "</table>\n";
+  }
 
   // Risk.
   o += "<h2>Risk</h2>\n<div class=\"row\"><table><tr><th>reject reason</th><th>count</th></tr>\n";

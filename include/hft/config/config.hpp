@@ -211,6 +211,29 @@ struct Config {
     bool operator==(const Simulator&) const = default;
   } simulator;
 
+  // Step 8: continuous learning (learn/learner.hpp). All restart.
+  struct Learner {
+    bool enabled = false;
+    double retrain_hours = 0;          // event time between scheduled retrains; 0 = the strategies' smallest retrain_hours (1 without strategies)
+    std::int64_t min_samples = 5000;   // labeled samples before a retrain is requested
+    std::int64_t max_samples = 200000; // labeled samples kept (rolling, oldest out)
+    double validation_fraction = 0.2;  // newest share of the samples: champion against challenger
+    double promote_margin = 0.01;      // challenger's log-loss must be below the champion's by this share
+    double swap_lag_s = 60;            // replays: event time from a request to its swap
+    double min_gap_s = 600;            // event time between two drift-triggered retrains
+    std::string drift = "page_hinkley";  // page_hinkley | adwin | both | off: detectors on the online log-loss
+    std::int64_t drift_block = 500;    // labels averaged into one detector input
+    std::int64_t drift_reference = 10; // blocks after a swap that set the model's own level (mean, sd)
+    double ph_delta = 0.5;             // Page-Hinkley tolerance, in sds of the reference block means
+    double ph_lambda = 10;             // Page-Hinkley threshold, likewise
+    double adwin_delta = 0.002;        // ADWIN confidence
+    std::int64_t ring = 16384;         // samples and labels in flight to the learner, power of two
+    bool persist = true;               // write promoted models to the store and spill the samples
+    double spill_every_s = 300;        // event time between spills of the samples
+    std::string dir;                   // spill directory; "" = system.state_dir/learner
+    bool operator==(const Learner&) const = default;
+  } learner;
+
   // The backtest report (hftd replay --report DIR, hftd backtest).
   struct Report {
     double sample_ms = 1000;        // equity / inventory / quotes grid, exchange time

@@ -94,6 +94,7 @@ struct EngineOptions {
   std::vector<std::pair<Nanos, std::string>> model_schedule;
   Nanos trade_from = INT64_MIN;
   const risk::Control* control = nullptr;  // kill / re-arm requests for the router (not owned; must outlive the engine)
+  LearnerLink* learner = nullptr;  // continuous learning (learn/learner.hpp owns it; must outlive the engine)
 };
 
 // Counters of the order thread (clock, scheduler, router), mirrored at publish points.

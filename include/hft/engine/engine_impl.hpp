@@ -111,6 +111,7 @@ BasicEngine<P>::BasicEngine(const config::Config& cfg, std::unique_ptr<feed::Eve
   env.ns_per_tick = ns_per_tick_;
   env.symbols = &symbols_;
   env.model_schedule = &opts_.model_schedule;
+  env.learner = opts_.learner;
   env.trade_from = opts_.trade_from;
   if (!cfg.strategies.empty()) {  // the report (replays) and the live figures (run)
     report::RecorderSettings rs;

@@ -62,6 +62,8 @@ struct RelaxedCounter {
 
 
 // What a stage may use when it is built.
+struct LearnerLink;
+
 struct StageEnv {
   const config::Config& cfg;
   std::size_t max_instruments = 0;   // instrument ids are below this
@@ -82,6 +84,7 @@ struct StageEnv {
   // time order (the prediction stage swaps them in at those times), and the time trading starts.
   const std::vector<std::pair<Nanos, std::string>>* model_schedule = nullptr;
   Nanos trade_from = INT64_MIN;
+  LearnerLink* learner = nullptr;  // continuous learning: the prediction stage's hand-off (null: none)
 };
 
 template <class S>

@@ -23,6 +23,8 @@
 
 #include "hft/core/types.hpp"
 #include "hft/engine/envelope.hpp"
+#include "hft/engine/learner_link.hpp"
+#include "hft/model/drift_watch.hpp"
 #include "hft/engine/pipeline.hpp"
 #include "hft/model/labels.hpp"
 #include "hft/model/serving.hpp"
@@ -57,7 +59,8 @@ struct PredictStage {
   bool on_event(Envelope& e) noexcept;
   void publish() noexcept;
 
-  // Serves m (tests, a learner): takes effect at the next event. Not for the hot thread.
+  // Serves m (tests, start-up, backtest schedules): takes effect at the next event. Sizes the
+  // stage's buffers the first time (for any model: no allocation at later swaps).
   void serve(std::shared_ptr<const model::ServingModel> m);
   const model::ServingModel* model() const noexcept { return current.load(std::memory_order_acquire); }
 
@@ -74,15 +77,17 @@ struct PredictStage {
   std::size_t next_swap = 0;
   void swap_scheduled(Nanos ts);
   std::atomic<const model::ServingModel*> current{nullptr};
-  std::vector<std::string> versions;  // model index -> version name
+  std::vector<std::string> versions;  // model index -> version name (start-up and schedules)
+  std::uint16_t model_index = 0;      // predictions name it (learner versions: their sequence number)
   std::unique_ptr<model::Labeler> labeler;
   std::unique_ptr<model::Sampler> sampler;
   double online_lr = 0.01;
 
   // Predictions waiting for their label: slot = sample id % capacity (older ones are lost, counted).
   std::size_t capacity = 1 << 16, cols = 0;
-  std::vector<float> ring_p, ring_row;
+  std::vector<float> ring_p, ring_row;  // ring_row: kMaxModelInputs floats a slot
   std::vector<std::uint64_t> ring_id;
+  std::vector<std::uint16_t> ring_model;  // the model index each pending prediction was made by
   std::vector<float> defs, row;
   std::uint64_t next_sample = 0;
   model::LogisticModel online_logistic;  // copies of the model's online members, updated per label
@@ -93,14 +98,44 @@ struct PredictStage {
   std::uint64_t made = 0, labelled = 0, lost = 0, not_sampled = 0;
   std::array<std::uint64_t, 3> mix{};
   OnlineScore score;
+  // Online quality over exchange time: labels, hits and log-loss per span of quality_width
+  // from the first label (the last bucket takes everything past the end): what the report
+  // shows against the learner's decisions.
+  struct QualityBucket {
+    std::uint64_t n = 0, hits = 0;
+    double log_loss = 0;
+  };
+  static constexpr std::size_t kQualityBuckets = 512;
+  Nanos quality_width = 15LL * 60 * 1'000'000'000, quality_t0 = INT64_MIN;
+  std::array<QualityBucket, kQualityBuckets> quality{};
   report::Recorder* recorder = nullptr;  // the report: every prediction and label (calibration)
+
+  // ---- continuous learning (null link: none). Requests are made in event time: on schedule
+  // (retrain_every after the previous one), on drift (the detectors fire on the online
+  // log-loss, at most once per min_gap), and once to bootstrap when no model is served.
+  LearnerLink* link = nullptr;
+  bool live = false;
+  std::vector<std::uint16_t> all_inputs;  // 0..inputs.size(): a sample carries every input
+  Nanos retrain_every = 0, swap_lag = 0, min_gap = 0, next_retrain = INT64_MIN, last_request = INT64_MIN;
+  Nanos swap_at = INT64_MAX;            // replays: when the pending request's decision is taken
+  std::uint64_t min_samples = 0, labels_seen = 0, next_request = 1;
+  bool pending = false, drift_fired = false;
+  model::DriftWatch drift;              // on the served model's per-label log-loss
+  std::uint64_t labels_since_swap = 0;
+  void maybe_request(Nanos ts) noexcept;
+  void take_decision() noexcept;
   std::uint64_t digest = 0xCBF29CE484222325ull;  // every prediction's probabilities, bits, in order
   telemetry::LatencyHistogram latency;            // ns: inputs + ensemble, per prediction
   double ns_per_tick = 1.0;
   RelaxedCounter made_out, labelled_out;
 
  private:
-  void on_label(std::uint64_t id, const model::LabelValue& v) noexcept;
+  void on_label(std::uint64_t id, const model::LabelValue& v, Nanos now) noexcept;
+  void adopt(const model::ServingModel& m) noexcept;
+  bool push_learn(LearnMsg::Kind kind, InstrumentId instr, std::uint8_t regime, std::uint64_t id, Nanos t,
+                  const model::LabelValue* v) noexcept;
+  LearnMsg out_msg{};  // built in place (a sample's inputs are computed into it)
+  RetrainReason request_reason = RetrainReason::Schedule;
 };
 
 }  // namespace hft::engine

@@ -10,6 +10,8 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+
+#include "hft/engine/learner_link.hpp"
 #include <string>
 
 namespace hft::engine {
@@ -20,6 +22,9 @@ namespace hft::engine {
 // A stalled hot thread stops the watchdog pings (systemd then restarts the service).
 // on_ready (optional) is called on the control thread once serving, with the HTTP port (tests
 // and embedding; systemd learns the same from READY/STATUS).
-int run_service(const std::string& config_path, const std::function<void(std::uint16_t http_port)>& on_ready = {});
+// learning: builds the continuous learner when the config enables it (learn::learning_factory;
+// none: no learner).
+int run_service(const std::string& config_path, const std::function<void(std::uint16_t http_port)>& on_ready = {},
+                const LearningFactory& learning = {});
 
 }  // namespace hft::engine

@@ -8,6 +8,7 @@
 // (settings), engine/pipeline.hpp.
 #pragma once
 #include <array>
+#include <cmath>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -318,9 +319,30 @@ struct MonitorStage {
       h = (h ^ x) * 0x100000001B3ull + (h >> 29);
     digest = h;
     label_digest = (label_digest ^ e.regime) * 0x100000001B3ull + (label_digest >> 29);
+    if (e.pred.made) [[unlikely]] watch_prediction(e);
     return true;
   }
+  // Predictions as they leave the hot path, checked apart from the stage that made them: a torn
+  // one (a probability not finite or outside [0, 1], or not summing to 1) is counted, and the
+  // first event time each model index was seen at is kept (a learner's version must not be
+  // seen before it was published).
+  void watch_prediction(const Envelope& e) noexcept {
+    const float* p = e.pred.p;
+    const float sum = p[0] + p[1] + p[2];
+    bool ok = std::abs(sum - 1.0f) < 1e-3f;
+    for (int k = 0; k < 3; ++k) ok = ok && p[k] >= 0.0f && p[k] <= 1.0f;
+    torn_predictions += !ok;
+    ++predictions;
+    if (e.pred.model < first_seen.size() && first_seen[e.pred.model] == INT64_MAX) first_seen[e.pred.model] = e.ev.ts_exch;
+  }
   void publish() noexcept { digest_out.set(digest); }
+  std::uint64_t predictions = 0, torn_predictions = 0;
+  std::array<Nanos, 256> first_seen = make_unseen();
+  static constexpr std::array<Nanos, 256> make_unseen() {
+    std::array<Nanos, 256> a{};
+    a.fill(INT64_MAX);
+    return a;
+  }
   std::uint64_t digest = 0xCBF29CE484222325ull;
   // The regime labels, apart: a replay's are fixed, a live feed's depend on thread timing.
   std::uint64_t label_digest = 0xCBF29CE484222325ull;

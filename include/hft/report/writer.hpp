@@ -59,6 +59,21 @@ struct NamedCount {
   std::uint64_t value = 0;
 };
 
+// Continuous learning: one retrain request and what the learner decided.
+struct LearningEvent {
+  Nanos t_request = 0;
+  std::string reason, outcome, why, version;
+  std::size_t train_rows = 0, test_rows = 0;
+  double champion_log_loss = 0, challenger_log_loss = 0;  // NaN when none
+};
+
+// The served model's online quality over a span of exchange time (labels resolved in it).
+struct QualityRow {
+  Nanos t_from = 0;
+  std::uint64_t labels = 0;
+  double accuracy = 0, log_loss = 0;
+};
+
 struct ReportInput {
   Recording rec;                              // Recorder::data() after finish()
   RunMeta run;
@@ -66,6 +81,8 @@ struct ReportInput {
   std::vector<std::string> instrument_names;  // by instrument id (missing: "#<id>")
   std::vector<FeatureGain> features;          // any order; shown by gain
   std::vector<std::string> models;            // model versions in use
+  std::vector<LearningEvent> learning;        // retrain requests and decisions, in time order
+  std::vector<QualityRow> quality;            // online prediction quality over time
   std::vector<NamedCount> risk_counters;
   std::uint64_t events = 0;                   // market events processed
   // Wall clock (report.json "wall"):

@@ -1,0 +1,218 @@
+// Continuous learning end to end on generated days: the learner bootstraps a first model, keeps
+// retraining on schedule, promotes challengers only when they beat the champion, and the
+// prediction stage swaps them in at fixed points of event time. Checked apart from the stages
+// that do it: the monitor stage (the end of the hot path) counts torn predictions and the first
+// event time each model index is seen at; replays give the same decisions and predictions on
+// every run and layout; the spill survives a round trip and a damaged one is refused.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include <unistd.h>
+
+#include "hft/engine/engine.hpp"
+#include "hft/engine/engine_impl.hpp"
+#include "hft/gen/generator.hpp"
+#include "hft/learn/learner.hpp"
+#include "hft/sources/open.hpp"
+
+namespace {
+
+using namespace hft;
+
+std::string ltmp(const std::string& name) {
+  return std::string(HFT_TEST_TMP) + "/" + name + "-" + std::to_string(::getpid());
+}
+
+const std::string& lday() {
+  static const std::string path = [] {
+    const std::string dir = ltmp("learner-day");
+    std::filesystem::create_directories(dir);
+    gen::GenConfig g;
+    g.messages = 200'000;
+    g.instruments = 2;
+    g.live_target = 100;  // thin books: the mid moves often
+    g.out_path = dir + "/day.pcap";
+    gen::generate_pcap(g);
+    return g.out_path;
+  }();
+  return path;
+}
+
+std::unique_ptr<feed::EventSource> open_lday() { return sources::open_source(sources::parse_source_spec("pcap:" + lday())); }
+
+// Small, fast models; no store (the learner bootstraps the first model); a retrain every 20
+// minutes of event time (about 20 in the generated 6.5-hour day).
+config::Config learning_config() {
+  config::Config c = config::default_config();
+  c.system.layout = {config::ThreadLayout{"hot", {"feed", "book", "clean", "features", "regime", "predict", "monitor"}, -1,
+                                          config::Idle::Spin, 0}};
+  c.system.max_instruments = 16;
+  c.system.background_priority = config::BackgroundPriority::Normal;  // tests run side by side
+  c.system.state_dir = ltmp("learner-state");
+  c.feed.max_orders = 1 << 18;
+  c.models.path = ltmp("learner-no-store");  // empty: nothing served at start
+  c.models.horizons = {"10"};
+  c.models.members = {"boosted", "logistic"};
+  c.models.boosted.rounds = 8;
+  c.models.boosted.max_depth = 3;
+  c.learner.enabled = true;
+  c.learner.retrain_hours = 1.0 / 3;
+  c.learner.min_samples = 4000;
+  c.learner.max_samples = 30000;
+  c.learner.promote_margin = 0;
+  c.learner.swap_lag_s = 30;
+  c.learner.persist = false;
+  return c;
+}
+
+struct ReplayRun {
+  std::vector<std::tuple<std::string, std::string, Nanos>> decisions;  // outcome, version, request time
+  std::uint64_t digest = 0, made = 0, labelled = 0, events = 0, arrived = 0, torn = 0, swaps = 0, freed = 0, promoted = 0;
+  std::vector<Nanos> first_seen;  // by model index (sequence number)
+};
+
+ReplayRun replay(const config::Config& c) {
+  learn::Learner learner(c, false, c.learner.persist);
+  engine::EngineOptions eo;
+  eo.learner = &learner.link();
+  engine::Engine e(c, open_lday(), eo);
+  learner.start(-1);
+  e.start();
+  e.join();
+  learner.stop();
+  ReplayRun r;
+  for (const auto& d : learner.decisions()) r.decisions.emplace_back(d.outcome, d.version, d.t_request);
+  const auto& ps = e.stage<engine::PredictStage>();
+  const auto& mon = e.stage<engine::MonitorStage>();
+  r.digest = ps.digest;
+  r.made = ps.made;
+  r.labelled = ps.labelled;
+  r.events = e.source().stats().events;
+  for (const auto& k : mon.kinds) r.arrived += k.get();
+  r.torn = mon.torn_predictions;
+  r.first_seen.assign(mon.first_seen.begin(), mon.first_seen.end());
+  r.swaps = learner.link().swaps.get();
+  r.freed = learner.link().freed.get();
+  r.promoted = learner.link().promoted.get();
+  return r;
+}
+
+// The learner publishes many versions during a replay run as fast as it goes: nothing is lost,
+// no prediction is torn, and no version is seen before it was published (its request time plus
+// the swap lag, the fixed point where the prediction stage takes it).
+TEST(Learner, PublishesManyVersionsDuringAReplayAndEachIsSeenOnlyAfterItsSwap) {
+  const config::Config c = learning_config();
+  const ReplayRun r = replay(c);
+  ASSERT_GE(r.decisions.size(), 10u);
+  EXPECT_EQ(std::get<0>(r.decisions.front()), "promoted") << "the bootstrap model beats the class frequencies";
+  EXPECT_GE(r.promoted, 4u) << "a few challengers beat their champion";
+  EXPECT_EQ(r.arrived, r.events) << "every event reached the end of the hot path";
+  EXPECT_EQ(r.torn, 0u);
+  EXPECT_GT(r.made, 10'000u);
+  EXPECT_GE(r.swaps + 1, r.promoted) << "every promotion is swapped in (the last may fall after the end)";
+  EXPECT_GE(r.freed + 1, r.swaps) << "replaced versions are freed";
+  const Nanos lag = static_cast<Nanos>(c.learner.swap_lag_s * 1e9);
+  std::size_t seq = 0;
+  for (const auto& [outcome, version, t] : r.decisions) {
+    if (outcome != "promoted") continue;
+    ++seq;
+    if (r.first_seen[seq] == INT64_MAX) continue;  // never predicted with (replaced at once or after the end)
+    EXPECT_GE(r.first_seen[seq], t + lag) << version << " seen before its swap point";
+  }
+  for (std::size_t k = seq + 1; k < r.first_seen.size(); ++k) EXPECT_EQ(r.first_seen[k], INT64_MAX) << "index " << k << " was never published";
+}
+
+// The same promotions (versions are named by their request's event time in memory) and the same
+// predictions on every run and in both layouts.
+TEST(Learner, SameDecisionsAndPredictionsOnEveryRunAndLayout) {
+  config::Config c = learning_config();
+  const ReplayRun a = replay(c);
+  ASSERT_GE(a.decisions.size(), 5u);
+  const ReplayRun b = replay(c);
+  EXPECT_EQ(b.decisions, a.decisions);
+  EXPECT_EQ(b.digest, a.digest);
+  c.system.layout = {config::ThreadLayout{"feed", {"feed"}, -1, config::Idle::Backoff, 0},
+                     config::ThreadLayout{"rest", {"book", "clean", "features", "regime", "predict", "monitor"}, -1,
+                                          config::Idle::Backoff, 0}};
+  const ReplayRun s = replay(c);
+  EXPECT_EQ(s.decisions, a.decisions);
+  EXPECT_EQ(s.digest, a.digest);
+  EXPECT_EQ(s.made, a.made);
+}
+
+learn::StoreRows small_rows() {
+  learn::StoreRows r;
+  r.cols = 3;
+  for (int i = 0; i < 50; ++i) {
+    for (int c = 0; c < 3; ++c) r.x.push_back(static_cast<float>(i * 10 + c) * 0.5f);
+    r.t.push_back(1'000'000'000LL * i);
+    r.t_end.push_back(1'000'000'000LL * i + 250'000'000);
+    r.instrument.push_back(static_cast<InstrumentId>(i % 3));
+    r.regime.push_back(static_cast<std::uint8_t>(i % 9));
+    r.label.push_back({0.25 * i, 0.5 * i, -0.125 * i, r.t_end.back()});
+  }
+  return r;
+}
+
+TEST(LearnerSpill, RoundTripKeepsEveryRow) {
+  const std::string dir = ltmp("spill-rt");
+  std::filesystem::create_directories(dir);
+  const std::vector<std::string> names = {"a", "b", "c"};
+  const learn::StoreRows r = small_rows();
+  learn::write_spill(dir + "/s.hftc", r, names, 0x1234);
+  const learn::StoreRows back = learn::read_spill(dir + "/s.hftc", names, 0x1234);
+  EXPECT_EQ(back.x, r.x);
+  EXPECT_EQ(back.t, r.t);
+  EXPECT_EQ(back.t_end, r.t_end);
+  EXPECT_EQ(back.instrument, r.instrument);
+  EXPECT_EQ(back.regime, r.regime);
+  ASSERT_EQ(back.label.size(), r.label.size());
+  for (std::size_t i = 0; i < r.label.size(); ++i) {
+    EXPECT_EQ(back.label[i].move_ticks, r.label[i].move_ticks);
+    EXPECT_EQ(back.label[i].ret_bps, r.label[i].ret_bps);
+    EXPECT_EQ(back.label[i].t_end, r.label[i].t_end);
+  }
+}
+
+TEST(LearnerSpill, DamagedOrForeignSpillsAreRefusedWithTheReason) {
+  const std::string dir = ltmp("spill-bad");
+  std::filesystem::create_directories(dir);
+  const std::vector<std::string> names = {"a", "b", "c"};
+  const std::string f = dir + "/s.hftc";
+  auto expect_refused = [&](const std::string& what, const std::vector<std::string>& n, std::uint64_t hash) {
+    try {
+      (void)learn::read_spill(f, n, hash);
+      ADD_FAILURE() << "accepted: " << what;
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find(what), std::string::npos) << e.what();
+    }
+  };
+  learn::write_spill(f, small_rows(), names, 0x1234);
+  expect_refused("another feature set", {"a", "b", "x"}, 0x1234);
+  expect_refused("schema", names, 0x9999);
+  {  // one flipped byte in the middle
+    std::fstream io(f, std::ios::in | std::ios::out | std::ios::binary);
+    io.seekp(200);
+    char ch = 0;
+    io.read(&ch, 1);
+    io.seekp(200);
+    ch = static_cast<char>(ch ^ 0x40);
+    io.write(&ch, 1);
+  }
+  expect_refused("sha256 mismatch", names, 0x1234);
+  learn::write_spill(f, small_rows(), names, 0x1234);
+  std::filesystem::resize_file(f, std::filesystem::file_size(f) / 2);  // torn: cut short
+  expect_refused("sha256 mismatch", names, 0x1234);
+  learn::write_spill(f, small_rows(), names, 0x1234);
+  std::filesystem::remove(f + ".sha256");
+  expect_refused("no checksum", names, 0x1234);
+}
+
+}  // namespace
