@@ -97,8 +97,9 @@ struct HawkesFit {
   HawkesParams se;               // standard errors (NaN when the Hessian is not negative definite)
   double loglik = -INFINITY;
   double loglik_poisson = -INFINITY;  // poisson_loglik of the same events
-  double lr_stat = 0;            // 2 (loglik - loglik_poisson): chi^2 with D + D^2 df under
-                                 //   alpha = 0 (a boundary null: conservative)
+  double lr_stat = 0;            // 2 (loglik - loglik_poisson); D^2 + 1 parameters more than
+                                 //   Poisson, but alpha = 0 is on the boundary and beta is not
+                                 //   identified under it: not exactly chi^2, a descriptive figure
   double branching_ratio = NAN;
   double grad_max = NAN;         // largest |gradient| of loglik / n at the optimum (log coords)
   int iterations = 0;            // of the best start
