@@ -44,7 +44,8 @@ struct HawkesStudyConfig {
 };
 
 struct MarketOrderCounts {
-  std::uint64_t executions = 0;     // executions of the instrument used (signed, in the window)
+  std::uint64_t executions = 0;     // signed executions in the window (= market_orders + merged
+                                    //   + out_of_order)
   std::uint64_t market_orders = 0;  // after merging
   std::array<std::uint64_t, 2> per_side{};  // market orders: [0] buy, [1] sell
   std::uint64_t merged = 0;         // executions folded into the previous market order of their
