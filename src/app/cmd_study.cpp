@@ -16,6 +16,8 @@ namespace hft::app {
 
 // cmd_study_exec.cpp: as2008, ac2000, glft (-1: not one of them).
 int run_study_exec(int argc, char** argv);
+// cmd_study_hawkes.cpp: hawkes (-1: not it).
+int run_study_hawkes(int argc, char** argv);
 
 namespace {
 
@@ -37,6 +39,10 @@ const char* const kUsage =
     "per interval; per window OLS dP = a + b OFI, dP = a + b TI, dP = a + b OFI + c TI, with\n"
     "dP the mid change over the interval in ticks.\n"
     "\n"
+    "hftd study hawkes --input SOURCE [--instrument ID] [--start HH:MM --end HH:MM] [--starts N (4)] [--json FILE]\n"
+    "  bivariate exponential Hawkes process of buy and sell market orders (executions signed by the\n"
+    "  resting side; one sweep at one timestamp = one order): MLE, standard errors, branching ratio,\n"
+    "  likelihood ratio against Poisson, time-rescaling residuals\n"
     "hftd study as2008 [--paths N (1000)] [--seed S (1)] [--json FILE]\n"
     "  Avellaneda & Stoikov (2008) section 3.3 simulation beside the article's figures\n"
     "hftd study ac2000 [--lambda L (1e-6)] [--json FILE]\n"
@@ -206,14 +212,16 @@ int run_ofi(int argc, char** argv) {
 int run(int argc, char** argv) {
   if (argc >= 2)
     if (const int rc = run_study_exec(argc - 1, argv + 1); rc >= 0) return rc;
+  if (argc >= 2)
+    if (const int rc = run_study_hawkes(argc - 1, argv + 1); rc >= 0) return rc;
   if (argc < 2 || std::strcmp(argv[1], "ofi") != 0)
-    throw UsageError("expected a study name: ofi, as2008, ac2000, glft");
+    throw UsageError("expected a study name: ofi, hawkes, as2008, ac2000, glft");
   return run_ofi(argc - 1, argv + 1);
 }
 
 }  // namespace
 
-const Command kStudyCommand{"study", "research studies: ofi (Cont-Kukanov-Stoikov on a source), as2008, ac2000, glft (published execution results)",
+const Command kStudyCommand{"study", "research studies: ofi (Cont-Kukanov-Stoikov on a source), hawkes (market-order clustering), as2008, ac2000, glft (published execution results)",
                             kUsage, run};
 
 }  // namespace hft::app
