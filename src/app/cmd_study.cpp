@@ -16,6 +16,8 @@ namespace hft::app {
 
 // cmd_study_exec.cpp: as2008, ac2000, glft (-1: not one of them).
 int run_study_exec(int argc, char** argv);
+int run_study_arma_garch(int argc, char** argv);  // cmd_study_arma_garch.cpp
+int run_study_coint(int argc, char** argv);       // cmd_study_coint.cpp
 
 namespace {
 
@@ -43,7 +45,11 @@ const char* const kUsage =
     "  Almgren & Chriss (2000) Table 1 example: trajectory, kappa, E and V, the extremes\n"
     "hftd study glft [--gamma G] [--sigma S] [--k K] [--A A] [--qmax Q] [--T S] [--show N] [--json FILE]\n"
     "  GLFT (2013) closed-form quotes vs the exact bounded-inventory solution (default: the\n"
-    "  paper's example, gamma 0.01, sigma 0.3, k 0.3, A 0.9, Q 30, T infinite)\n";
+    "  paper's example, gamma 0.01, sigma 0.3, k 0.3, A 0.9, Q 30, T infinite)\n"
+    "hftd study arma-garch --input SOURCE [--instrument N] [--grid-ms MS (1000)] [--horizon K (10)] [--json FILE]\n"
+    "  ARMA(1,1)-GARCH(1,1) on grid log mid returns: params, se, vol half-life, LR vs GARCH, 1..K forecasts\n"
+    "hftd study coint --input SOURCE --pair A,B [--grid-ms MS (1000)] [--window-min M (30)] [--refit-s S (60)] [--json FILE]\n"
+    "  Engle-Granger on grid log mids of A on B (ids or symbols): full sample, rolling beta/ADF/half-life, z-score\n";
 
 Nanos parse_hhmm(const std::string& opt, const std::string& s) {
   int h = 0, m = 0;
@@ -206,8 +212,11 @@ int run_ofi(int argc, char** argv) {
 int run(int argc, char** argv) {
   if (argc >= 2)
     if (const int rc = run_study_exec(argc - 1, argv + 1); rc >= 0) return rc;
+  if (argc >= 2)
+    for (auto* study : {run_study_arma_garch, run_study_coint})
+      if (const int rc = study(argc - 1, argv + 1); rc >= 0) return rc;
   if (argc < 2 || std::strcmp(argv[1], "ofi") != 0)
-    throw UsageError("expected a study name: ofi, as2008, ac2000, glft");
+    throw UsageError("expected a study name: ofi, as2008, ac2000, glft, arma-garch, coint");
   return run_ofi(argc - 1, argv + 1);
 }
 
