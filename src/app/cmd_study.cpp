@@ -46,9 +46,11 @@ const char* const kUsage =
     "hftd study glft [--gamma G] [--sigma S] [--k K] [--A A] [--qmax Q] [--T S] [--show N] [--json FILE]\n"
     "  GLFT (2013) closed-form quotes vs the exact bounded-inventory solution (default: the\n"
     "  paper's example, gamma 0.01, sigma 0.3, k 0.3, A 0.9, Q 30, T infinite)\n"
-    "hftd study arma-garch --input SOURCE [--instrument N] [--grid-ms MS (1000)] [--horizon K (10)] [--json FILE]\n"
+    "hftd study arma-garch --input SOURCE [--instrument N] [--grid-ms MS (1000)] [--horizon K (10)]\n"
+    "                 [--start HH:MM (09:30)] [--end HH:MM (16:00)] [--json FILE]\n"
     "  ARMA(1,1)-GARCH(1,1) on grid log mid returns: params, se, vol half-life, LR vs GARCH, 1..K forecasts\n"
-    "hftd study coint --input SOURCE --pair A,B [--grid-ms MS (1000)] [--window-min M (30)] [--refit-s S (60)] [--json FILE]\n"
+    "hftd study coint --input SOURCE --pair A,B [--grid-ms MS (1000)] [--window-min M (30)] [--refit-s S (60)]\n"
+    "                 [--start HH:MM (09:30)] [--end HH:MM (16:00)] [--json FILE]\n"
     "  Engle-Granger on grid log mids of A on B (ids or symbols): full sample, rolling beta/ADF/half-life, z-score\n";
 
 Nanos parse_hhmm(const std::string& opt, const std::string& s) {

@@ -25,8 +25,23 @@ std::string jn(double v) {
   return b;
 }
 
+// --start / --end HH:MM (time of day on the source's clock) into the grid's session.
+void session_options(const Options& o, study::GridMidConfig& g) {
+  auto parse = [&](const char* opt, const char* def) -> Nanos {
+    const std::string s = o.str(opt, def);
+    int h = 0, m = 0;
+    char extra = 0;
+    if (std::sscanf(s.c_str(), "%d:%d%c", &h, &m, &extra) != 2 || h < 0 || h > 24 || m < 0 || m > 59)
+      throw UsageError(std::string(opt) + ": '" + s + "' is not HH:MM");
+    return (h * 3600LL + m * 60LL) * 1'000'000'000LL;
+  };
+  g.start = parse("--start", "09:30");
+  g.end = parse("--end", "16:00");
+  if (g.end <= g.start) throw UsageError("--end must be after --start");
+}
+
 int run(int argc, char** argv) {
-  const Options o(argc, argv, {"--input", "--instrument", "--grid-ms", "--json", "--horizon", "--max-orders", "--dst"});
+  const Options o(argc, argv, {"--input", "--instrument", "--grid-ms", "--json", "--start", "--end", "--horizon", "--max-orders", "--dst"});
   const std::string input = o.required("--input");
   const auto spec = sources::parse_source_spec(input);
   const Nanos grid = o.integer("--grid-ms", 1000, 1, 3'600'000) * 1'000'000LL;
@@ -41,6 +56,7 @@ int run(int argc, char** argv) {
   book::Books books(bcfg);
   study::GridMidConfig gcfg;
   gcfg.grid = grid;
+  session_options(o, gcfg);
   study::GridMidFeed feed(books, {instr}, gcfg, src->time_basis() == feed::TimeBasis::SinceEpoch);
   pump(*src, [&](const MarketEvent& ev) { feed.on_event(ev); });
   const study::GridMids& g = feed.result();

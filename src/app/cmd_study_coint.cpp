@@ -40,6 +40,21 @@ std::string hms(Nanos t) {
   return b;
 }
 
+// --start / --end HH:MM (time of day on the source's clock) into the grid's session.
+void session_options(const Options& o, study::GridMidConfig& g) {
+  auto parse = [&](const char* opt, const char* def) -> Nanos {
+    const std::string s = o.str(opt, def);
+    int h = 0, m = 0;
+    char extra = 0;
+    if (std::sscanf(s.c_str(), "%d:%d%c", &h, &m, &extra) != 2 || h < 0 || h > 24 || m < 0 || m > 59)
+      throw UsageError(std::string(opt) + ": '" + s + "' is not HH:MM");
+    return (h * 3600LL + m * 60LL) * 1'000'000'000LL;
+  };
+  g.start = parse("--start", "09:30");
+  g.end = parse("--end", "16:00");
+  if (g.end <= g.start) throw UsageError("--end must be after --start");
+}
+
 struct RollRow {
   Nanos time;
   model::EngleGranger eg;
@@ -47,7 +62,7 @@ struct RollRow {
 
 int run(int argc, char** argv) {
   const Options o(argc, argv,
-                  {"--input", "--pair", "--grid-ms", "--window-min", "--refit-s", "--json", "--max-orders", "--dst"});
+                  {"--input", "--pair", "--grid-ms", "--window-min", "--refit-s", "--json", "--start", "--end", "--max-orders", "--dst"});
   const std::string input = o.required("--input");
   const std::string pair = o.required("--pair");
   const auto comma = pair.find(',');
@@ -89,6 +104,7 @@ int run(int argc, char** argv) {
   book::Books books(bcfg);
   study::GridMidConfig gcfg;
   gcfg.grid = grid;
+  session_options(o, gcfg);
   study::GridMidFeed feed(books, {ids[0], ids[1]}, gcfg, src->time_basis() == feed::TimeBasis::SinceEpoch);
   pump(*src, [&](const MarketEvent& ev) {
     if (ev.kind == EventKind::Directory && !(resolved[0] && resolved[1])) resolve(&feed);
@@ -137,8 +153,11 @@ int run(int argc, char** argv) {
               static_cast<long long>(window_min), window, refit_every, rows.size());
   std::size_t rej = 0;
   std::vector<double> betas, stats, hls;
+  std::size_t tested = 0;
   for (const auto& rr : rows) {
-    rej += rr.eg.ok && rr.eg.reject5;
+    if (!rr.eg.ok) continue;  // a window with a constant mid or too few points: no test
+    ++tested;
+    rej += rr.eg.reject5;
     betas.push_back(rr.eg.line.b);
     stats.push_back(rr.eg.adf.stat);
     hls.push_back(rr.eg.half_life * step_s);
@@ -148,12 +167,16 @@ int run(int argc, char** argv) {
     std::printf("  %-18s %10.4f %10.4f %10.4f\n", "beta", quantile(betas, 0.1), quantile(betas, 0.5), quantile(betas, 0.9));
     std::printf("  %-18s %10.3f %10.3f %10.3f\n", "ADF t", quantile(stats, 0.1), quantile(stats, 0.5), quantile(stats, 0.9));
     std::printf("  %-18s %10.1f %10.1f %10.1f\n", "half-life (s)", quantile(hls, 0.1), quantile(hls, 0.5), quantile(hls, 0.9));
-    std::printf("  cointegrated at 5%% in %zu of %zu windows (%.1f%%)\n", rej, rows.size(),
-                100.0 * static_cast<double>(rej) / static_cast<double>(rows.size()));
+    std::printf("  cointegrated at 5%% in %zu of %zu tested windows (%.1f%%); %zu windows untestable\n", rej, tested,
+                tested ? 100.0 * static_cast<double>(rej) / static_cast<double>(tested) : 0.0, rows.size() - tested);
     std::printf("\n  %8s %10s %9s %5s %8s %12s\n", "end", "beta", "ADF t", "lags", "5% cv", "half-life s");
     const std::size_t stride = std::max<std::size_t>(1, window / refit_every);  // one row per window length
     for (std::size_t i = 0; i < rows.size(); i += stride) {
       const auto& e = rows[i].eg;
+      if (!e.ok) {
+        std::printf("  %8s %10s\n", hms(rows[i].time).c_str(), "no test");
+        continue;
+      }
       std::printf("  %8s %10.4f %9.3f %5d %8.3f %12.1f\n", hms(rows[i].time).c_str(), e.line.b, e.adf.stat,
                   e.adf.lags, e.cv5, e.half_life * step_s);
     }
@@ -190,9 +213,9 @@ int run(int argc, char** argv) {
                  full.reject5 ? "true" : "false", jn(full.half_life).c_str(), jn(full.phi).c_str(), window, refit_every);
     for (std::size_t i = 0; i < rows.size(); ++i) {
       const auto& e = rows[i].eg;
-      std::fprintf(jf, "  {\"t_ns\": %lld, \"beta\": %s, \"adf\": %s, \"lags\": %d, \"cv5\": %s, \"reject5\": %s, "
+      std::fprintf(jf, "  {\"t_ns\": %lld, \"ok\": %s, \"beta\": %s, \"adf\": %s, \"lags\": %d, \"cv5\": %s, \"reject5\": %s, "
                        "\"half_life_steps\": %s}%s\n",
-                   static_cast<long long>(rows[i].time), jn(e.line.b).c_str(), jn(e.adf.stat).c_str(), e.adf.lags,
+                   static_cast<long long>(rows[i].time), e.ok ? "true" : "false", jn(e.line.b).c_str(), jn(e.adf.stat).c_str(), e.adf.lags,
                    jn(e.cv5).c_str(), e.reject5 ? "true" : "false", jn(e.half_life).c_str(),
                    i + 1 < rows.size() ? "," : "");
     }

@@ -69,7 +69,9 @@ OlsLine ols_line(std::span<const double> y, std::span<const double> x) {
     sxy += (x[i] - mx) * (y[i] - my);
     syy += (y[i] - my) * (y[i] - my);
   }
-  if (!(sxx > 0)) return o;
+  // x constant: its mean need not equal its value in floating point, so sxx can be a rounding
+  // residue instead of 0; test the values themselves.
+  if (!(sxx > 0) || std::all_of(x.begin(), x.end(), [&](double v) { return v == x[0]; })) return o;
   o.b = sxy / sxx;
   o.a = my - o.b * mx;
   const double ssr = std::max(syy - o.b * sxy, 0.0);
@@ -228,6 +230,8 @@ void RollingCointegration::sums(double& n, double& cxx, double& cxy, double& cyy
   mx = n > 0 ? sx_ / n : 0;
   my = n > 0 ? sy_ / n : 0;
   cxx = sxx_ - n * mx * mx;
+  // A constant x leaves a rounding residue, not 0: below 1e-12 of the raw moment it is 0.
+  if (cxx <= 1e-12 * sxx_) cxx = 0;
   cxy = sxy_ - n * mx * my;
   cyy = syy_ - n * my * my;
 }

@@ -258,6 +258,14 @@ TEST(Cointegration, RollingMatchesTheBatchFitOnItsWindow) {
     return v;
   }();
   EXPECT_FALSE(engle_granger(ramp, flat).ok);  // x constant
+  // A constant x whose mean is not exactly its value in floating point (seen on a quiet
+  // instrument's log mid): still constant.
+  const std::vector<double> quiet(1800, std::log(1234.5));
+  EXPECT_FALSE(ols_line(ramp, std::span<const double>(quiet.data(), 50)).ok);
+  RollingCointegration rq(20, 5);
+  for (int i = 0; i < 40; ++i) rq.update(i * 0.1, i < 20 ? 1.0 + i : std::log(1234.5));
+  EXPECT_TRUE(std::isnan(rq.beta()));
+  EXPECT_TRUE(std::isnan(rq.zscore()));
   EXPECT_FALSE(adf_test(two).ok);
   RollingCointegration empty(10, 5);
   EXPECT_TRUE(std::isnan(empty.beta()));
