@@ -77,6 +77,7 @@ int run(int argc, char** argv) {
   const regime::GarchFit gf = regime::fit_garch(r, go);
   std::printf("fit: %s%s%s\n", regime::fit_status_name(fit.status), fit.error.empty() ? "" : " - ",
               fit.error.c_str());
+  if (!(fit.params.omega > 0)) return 1;  // nothing estimated (input rejected: the status says why)
   const auto& p = fit.params;
   const double est[6] = {p.c, p.phi, p.theta, p.omega, p.alpha, p.beta};
   const char* names[6] = {"c", "phi", "theta", "omega", "alpha", "beta"};
