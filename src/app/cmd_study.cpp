@@ -16,8 +16,9 @@ namespace hft::app {
 
 // cmd_study_exec.cpp: as2008, ac2000, glft (-1: not one of them).
 int run_study_exec(int argc, char** argv);
-// cmd_study_hawkes.cpp: hawkes (-1: not it).
-int run_study_hawkes(int argc, char** argv);
+int run_study_hawkes(int argc, char** argv);      // cmd_study_hawkes.cpp
+int run_study_arma_garch(int argc, char** argv);  // cmd_study_arma_garch.cpp
+int run_study_coint(int argc, char** argv);       // cmd_study_coint.cpp
 
 namespace {
 
@@ -49,7 +50,13 @@ const char* const kUsage =
     "  Almgren & Chriss (2000) Table 1 example: trajectory, kappa, E and V, the extremes\n"
     "hftd study glft [--gamma G] [--sigma S] [--k K] [--A A] [--qmax Q] [--T S] [--show N] [--json FILE]\n"
     "  GLFT (2013) closed-form quotes vs the exact bounded-inventory solution (default: the\n"
-    "  paper's example, gamma 0.01, sigma 0.3, k 0.3, A 0.9, Q 30, T infinite)\n";
+    "  paper's example, gamma 0.01, sigma 0.3, k 0.3, A 0.9, Q 30, T infinite)\n"
+    "hftd study arma-garch --input SOURCE [--instrument N] [--grid-ms MS (1000)] [--horizon K (10)]\n"
+    "                 [--start HH:MM (09:30)] [--end HH:MM (16:00)] [--json FILE]\n"
+    "  ARMA(1,1)-GARCH(1,1) on grid log mid returns: params, se, vol half-life, LR vs GARCH, 1..K forecasts\n"
+    "hftd study coint --input SOURCE --pair A,B [--grid-ms MS (1000)] [--window-min M (30)] [--refit-s S (60)]\n"
+    "                 [--start HH:MM (09:30)] [--end HH:MM (16:00)] [--json FILE]\n"
+    "  Engle-Granger on grid log mids of A on B (ids or symbols): full sample, rolling beta/ADF/half-life, z-score\n";
 
 Nanos parse_hhmm(const std::string& opt, const std::string& s) {
   int h = 0, m = 0;
@@ -210,18 +217,18 @@ int run_ofi(int argc, char** argv) {
 }
 
 int run(int argc, char** argv) {
+  // Each study's own file answers for its names (-1: not one of them).
   if (argc >= 2)
-    if (const int rc = run_study_exec(argc - 1, argv + 1); rc >= 0) return rc;
-  if (argc >= 2)
-    if (const int rc = run_study_hawkes(argc - 1, argv + 1); rc >= 0) return rc;
+    for (auto* study : {run_study_exec, run_study_hawkes, run_study_arma_garch, run_study_coint})
+      if (const int rc = study(argc - 1, argv + 1); rc >= 0) return rc;
   if (argc < 2 || std::strcmp(argv[1], "ofi") != 0)
-    throw UsageError("expected a study name: ofi, hawkes, as2008, ac2000, glft");
+    throw UsageError("expected a study name: ofi, hawkes, arma-garch, coint, as2008, ac2000, glft");
   return run_ofi(argc - 1, argv + 1);
 }
 
 }  // namespace
 
-const Command kStudyCommand{"study", "research studies: ofi (Cont-Kukanov-Stoikov on a source), hawkes (market-order clustering), as2008, ac2000, glft (published execution results)",
+const Command kStudyCommand{"study", "research studies: ofi (Cont-Kukanov-Stoikov on a source), hawkes (market-order clustering), arma-garch, coint (pairs), as2008, ac2000, glft (published execution results)",
                             kUsage, run};
 
 }  // namespace hft::app

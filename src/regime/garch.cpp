@@ -1,5 +1,7 @@
 #include "hft/regime/garch.hpp"
 
+#include "hft/regime/optimize.hpp"
+
 #include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
@@ -35,106 +37,6 @@ struct Problem {
   }
 };
 
-template <class F>
-Vec num_grad(const F& f, const Vec& x, double fx) {
-  Vec g(x.size());
-  for (Eigen::Index i = 0; i < x.size(); ++i) {
-    const double h = 1e-5 * (1.0 + std::abs(x[i]));
-    Vec xp = x, xm = x;
-    xp[i] += h;
-    xm[i] -= h;
-    const double fp = f(xp), fm = f(xm);
-    if (std::isfinite(fp) && std::isfinite(fm)) g[i] = (fp - fm) / (2 * h);
-    else if (std::isfinite(fp)) g[i] = (fp - fx) / h;   // one-sided near a wall
-    else if (std::isfinite(fm)) g[i] = (fx - fm) / h;
-    else g[i] = 0;
-  }
-  return g;
-}
-
-struct BfgsResult {
-  Vec x;
-  double f;
-  int iters;
-  bool converged;
-};
-
-// BFGS on the inverse Hessian with an Armijo backtracking line search; restarts the curvature
-// (H = I) when the search direction stops being a descent direction.
-BfgsResult bfgs(const Problem& pb, Vec x, int max_iter, double grad_tol) {
-  auto f = [&](const Vec& v) { return pb.f(v); };
-  const auto k = x.size();
-  double fx = f(x);
-  if (!std::isfinite(fx)) return {x, fx, 0, false};
-  Vec g = num_grad(f, x, fx);
-  Eigen::MatrixXd H = Eigen::MatrixXd::Identity(k, k);
-  int small_steps = 0;
-  for (int it = 1; it <= max_iter; ++it) {
-    if (g.lpNorm<Eigen::Infinity>() < grad_tol) return {x, fx, it - 1, true};
-    Vec d = -H * g;
-    double slope = g.dot(d);
-    if (!(slope < 0)) {
-      H.setIdentity();
-      d = -g;
-      slope = -g.squaredNorm();
-    }
-    // Keep a step from jumping across the whole parameter space (the transforms saturate).
-    const double dn = d.lpNorm<Eigen::Infinity>();
-    if (dn > 5.0) {
-      d *= 5.0 / dn;
-      slope *= 5.0 / dn;
-    }
-    double t = 1.0, fn = kInf;
-    Vec xn;
-    bool found = false;
-    for (int ls = 0; ls < 50; ++ls) {
-      xn = x + t * d;
-      fn = f(xn);
-      if (std::isfinite(fn) && fn <= fx + 1e-4 * t * slope) {
-        found = true;
-        break;
-      }
-      t *= 0.5;
-    }
-    if (!found) {
-      if (H.isIdentity()) return {x, fx, it, g.lpNorm<Eigen::Infinity>() < 1e3 * grad_tol};
-      H.setIdentity();  // bad curvature estimate: retry as steepest descent
-      continue;
-    }
-    const Vec gn = num_grad(f, xn, fn);
-    const Vec s = xn - x, yv = gn - g;
-    const double sy = s.dot(yv);
-    if (sy > 1e-14) {
-      const double rho = 1.0 / sy;
-      const Eigen::MatrixXd I = Eigen::MatrixXd::Identity(k, k);
-      H = (I - rho * s * yv.transpose()) * H * (I - rho * yv * s.transpose()) + rho * s * s.transpose();
-    }
-    const double df = fx - fn;
-    x = xn;
-    fx = fn;
-    g = gn;
-    // Stalled: several steps in a row that change the objective by nothing measurable.
-    small_steps = (df < 1e-15 * (1.0 + std::abs(fx))) ? small_steps + 1 : 0;
-    if (small_steps >= 3) return {x, fx, it, g.lpNorm<Eigen::Infinity>() < 1e3 * grad_tol};
-  }
-  return {x, fx, max_iter, g.lpNorm<Eigen::Infinity>() < grad_tol};
-}
-
-// Converged and usable, or why not: an unconverged stop, a variance that underflowed to zero
-// (omega * var below the smallest double), or a boundary optimum. The last includes a long-run
-// variance omega / (1 - alpha - beta) more than 10x away from the window's own variance
-// (sigma2_0): near alpha + beta = 1 omega is not identified and that ratio can be anything
-// (seen on a generated day: alpha + beta = 0.9988 on 521 returns, just inside the persistence
-// bound); an order of magnitude is far outside the sampling error of a window's variance.
-FitStatus fit_verdict(const GarchFit& f) noexcept {
-  if (!f.converged) return FitStatus::NotConverged;
-  if (!(f.params.omega > 0) || !std::isfinite(f.params.omega)) return FitStatus::ZeroVariance;
-  if (garch_boundary(f.params)) return FitStatus::Boundary;
-  const double uv = garch_unconditional_variance(f.params);
-  if (!(uv > f.sigma2_0 / 10 && uv < f.sigma2_0 * 10)) return FitStatus::Boundary;
-  return FitStatus::Ok;
-}
-
 }  // namespace
 
 bool garch_valid(const GarchParams& p) noexcept {
@@ -158,6 +60,21 @@ const char* fit_status_name(FitStatus s) noexcept {
     case FitStatus::Boundary: return "boundary";
   }
   return "?";
+}
+
+// Converged and usable, or why not: an unconverged stop, a variance that underflowed to zero
+// (omega * var below the smallest double), or a boundary optimum. The last includes a long-run
+// variance omega / (1 - alpha - beta) more than 10x away from the window's own variance
+// (sigma2_0): near alpha + beta = 1 omega is not identified and that ratio can be anything
+// (seen on a generated day: alpha + beta = 0.9988 on 521 returns, just inside the persistence
+// bound); an order of magnitude is far outside the sampling error of a window's variance.
+FitStatus garch_fit_verdict(const GarchParams& p, double sigma2_0, bool converged) noexcept {
+  if (!converged) return FitStatus::NotConverged;
+  if (!(p.omega > 0) || !std::isfinite(p.omega)) return FitStatus::ZeroVariance;
+  if (garch_boundary(p)) return FitStatus::Boundary;
+  const double uv = garch_unconditional_variance(p);
+  if (!(uv > sigma2_0 / 10 && uv < sigma2_0 * 10)) return FitStatus::Boundary;
+  return FitStatus::Ok;
 }
 
 double garch_unconditional_variance(const GarchParams& p) noexcept {
@@ -214,6 +131,7 @@ GarchFit fit_garch(std::span<const double> returns, const FitOptions& opt) {
   for (double& v : y) v /= sd;
   const Problem pb{y, 1.0, opt.fit_mean};  // sigma2_0 = var in original units = 1 scaled
   const Eigen::Index k = opt.fit_mean ? 4 : 3;
+  const Objective obj = [&pb](const Vec& v) { return pb.f(v); };
 
   // Starting points (persistence, alpha share), with variance targeting for omega.
   static constexpr std::array<std::array<double, 2>, 6> starts{
@@ -230,7 +148,7 @@ GarchFit fit_garch(std::span<const double> returns, const FitOptions& opt) {
     x0[1] = logit(pers);
     x0[2] = logit(std::clamp(w.alpha / pers, 1e-9, 1 - 1e-9));
     if (opt.fit_mean) x0[3] = w.mu / sd;
-    BfgsResult r = bfgs(pb, x0, opt.max_iter, opt.grad_tol);
+    BfgsResult r = minimize_bfgs(obj, x0, opt.max_iter, opt.grad_tol);
     if (std::isfinite(r.f)) best = std::move(r);
   }
   for (int s = 0; s < nstarts; ++s) {
@@ -240,7 +158,7 @@ GarchFit fit_garch(std::span<const double> returns, const FitOptions& opt) {
     x0[1] = logit(pers);
     x0[2] = logit(starts[static_cast<std::size_t>(s)][1]);
     if (opt.fit_mean) x0[3] = mean / sd;
-    BfgsResult r = bfgs(pb, x0, opt.max_iter, opt.grad_tol);
+    BfgsResult r = minimize_bfgs(obj, x0, opt.max_iter, opt.grad_tol);
     if (std::isfinite(r.f) && r.f < best.f) best = std::move(r);
   }
   if (!std::isfinite(best.f)) {
@@ -254,7 +172,7 @@ GarchFit fit_garch(std::span<const double> returns, const FitOptions& opt) {
   out.loglik = garch_loglik(returns, out.params, var);
   out.iterations = best.iters;
   out.converged = best.converged;
-  out.status = fit_verdict(out);
+  out.status = garch_fit_verdict(out.params, out.sigma2_0, out.converged);
 
   if (opt.standard_errors) {
     // Numerical Hessian of -loglik in the natural (scaled) parameters theta = (omega, alpha,
@@ -264,42 +182,18 @@ GarchFit fit_garch(std::span<const double> returns, const FitOptions& opt) {
     th[1] = ps.alpha;
     th[2] = ps.beta;
     if (opt.fit_mean) th[3] = ps.mu;
-    auto nll = [&](const Vec& t) {
+    const Objective nll = [&](const Vec& t) {
       const GarchParams q{t[0], t[1], t[2], opt.fit_mean ? t[3] : 0.0};
       return -garch_loglik(y, q, 1.0);
     };
     Vec h(k);
     for (Eigen::Index i = 0; i < k; ++i) h[i] = 1e-4 * std::max(std::abs(th[i]), 1e-2);
-    Eigen::MatrixXd Hs(k, k);
-    const double f0 = nll(th);
-    for (Eigen::Index i = 0; i < k; ++i) {
-      for (Eigen::Index j = i; j < k; ++j) {
-        double v;
-        if (i == j) {
-          Vec a = th, b = th;
-          a[i] += h[i];
-          b[i] -= h[i];
-          v = (nll(a) - 2 * f0 + nll(b)) / (h[i] * h[i]);
-        } else {
-          Vec pp = th, pm = th, mp = th, mm = th;
-          pp[i] += h[i]; pp[j] += h[j];
-          pm[i] += h[i]; pm[j] -= h[j];
-          mp[i] -= h[i]; mp[j] += h[j];
-          mm[i] -= h[i]; mm[j] -= h[j];
-          v = (nll(pp) - nll(pm) - nll(mp) + nll(mm)) / (4 * h[i] * h[j]);
-        }
-        Hs(i, j) = Hs(j, i) = v;
-      }
-    }
-    if (Hs.allFinite()) {
-      Eigen::LLT<Eigen::MatrixXd> llt(Hs);
-      if (llt.info() == Eigen::Success) {
-        const Eigen::MatrixXd cov = llt.solve(Eigen::MatrixXd::Identity(k, k));
-        out.se[0] = std::sqrt(cov(0, 0)) * var;
-        out.se[1] = std::sqrt(cov(1, 1));
-        out.se[2] = std::sqrt(cov(2, 2));
-        if (opt.fit_mean) out.se[3] = std::sqrt(cov(3, 3)) * sd;
-      }
+    Vec se;
+    if (inverse_diagonal_sqrt(numerical_hessian(nll, th, h), se)) {
+      out.se[0] = se[0] * var;
+      out.se[1] = se[1];
+      out.se[2] = se[2];
+      if (opt.fit_mean) out.se[3] = se[3] * sd;
     }
   }
   return out;

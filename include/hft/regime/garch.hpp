@@ -75,6 +75,10 @@ enum class FitStatus : std::uint8_t {
                   //   variance 10x or more away from the window's: see garch.cpp)
 };
 inline constexpr std::size_t kFitStatusCount = 8;
+// fit_garch's verdict on an optimum (shared with fits that embed a GARCH(1,1) variance, e.g.
+// model/arma_garch): NotConverged, ZeroVariance (omega not positive or not finite), Boundary
+// (garch_boundary, or a long-run variance 10x or more away from sigma2_0, the sample's), else Ok.
+FitStatus garch_fit_verdict(const GarchParams& p, double sigma2_0, bool converged) noexcept;
 // The snake_case names above (metric labels); "?" for a value out of range.
 const char* fit_status_name(FitStatus s) noexcept;
 
