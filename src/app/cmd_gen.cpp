@@ -34,6 +34,15 @@ const char* const kUsage =
     "                         action per packet)\n"
     "  --heartbeat-ms T       heartbeat after T ms without data, 0 = none (default 1000)\n"
     "  --latency-us T         pcap time = exchange time + T us + jitter (default 20)\n"
+    "  --flow-switch-at F     order-flow regime switch at fraction F of the session, 0 = none\n"
+    "                         (default 0): before it the heavier level-1 queue sits on the side\n"
+    "                         the mid moves toward; after it marketable orders take the whole\n"
+    "                         heavier best level, so the imbalance -> next move relation flips\n"
+    "  --coint-pair A,B       cointegrated pair (locates): B's fair value = a + beta * A's + an\n"
+    "                         Ornstein-Uhlenbeck spread, in price terms (default: none)\n"
+    "  --coint-beta B         the pair's beta (default 1.0)\n"
+    "  --coint-half-life-s H  the spread's half-life in seconds of exchange time (default 300)\n"
+    "  --coint-spread-ticks S the spread's stationary sd in ticks (default 10)\n"
     "  --quiet                no summary\n";
 
 Nanos parse_hhmm(const Options& o, const std::string& name, Nanos def) {
@@ -51,7 +60,8 @@ int run(int argc, char** argv) {
                   {"--out", "--messages", "--instruments", "--seed", "--dest", "--session", "--date",
                    "--utc-offset", "--open", "--close", "--branching", "--decay-ms", "--u-shape",
                    "--p-cancel", "--p-market", "--p-replace", "--p-hidden", "--live-target",
-                   "--payload", "--pack-us", "--heartbeat-ms", "--latency-us"},
+                   "--payload", "--pack-us", "--heartbeat-ms", "--latency-us", "--flow-switch-at",
+                   "--coint-pair", "--coint-beta", "--coint-half-life-s", "--coint-spread-ticks"},
                   {"--quiet"});
   gen::GenConfig c;
   c.out_path = o.required("--out");
@@ -83,6 +93,19 @@ int run(int argc, char** argv) {
   c.pack_ns = o.integer("--pack-us", 0, 0, 60'000'000) * 1000;
   c.heartbeat_ns = o.integer("--heartbeat-ms", 1000, 0, 3'600'000) * 1'000'000;
   c.latency_ns = o.integer("--latency-us", 20, 0, 1'000'000) * 1000;
+  c.flow_switch_at = o.real("--flow-switch-at", c.flow_switch_at);
+  if (o.has("--coint-pair")) {
+    const std::string p = o.str("--coint-pair");
+    unsigned a = 0, b = 0;
+    char tail = 0;
+    if (std::sscanf(p.c_str(), "%u,%u%c", &a, &b, &tail) != 2)
+      throw UsageError("--coint-pair: '" + p + "' is not A,B (two locates)");
+    c.coint_a = a;
+    c.coint_b = b;
+  }
+  c.coint_beta = o.real("--coint-beta", c.coint_beta);
+  c.coint_half_life_s = o.real("--coint-half-life-s", c.coint_half_life_s);
+  c.coint_spread_sd = o.real("--coint-spread-ticks", c.coint_spread_sd);
   try {
     gen::validate(c);
   } catch (const std::invalid_argument& e) {

@@ -90,6 +90,9 @@ struct Inst {
   double mu = 0, excess = 0, t_last = 0, t_next = 0;
   std::uint64_t cum_volume = 0;
   std::uint32_t open_price = 0;
+  // cointegrated pair, leg B only: the OU spread in ticks and when it was last advanced
+  double coint_spread = 0;
+  Nanos coint_last_ns = -1;
 };
 
 constexpr std::array<const char*, 6> kMpids = {"GSCO", "MSCO", "JPMS", "UBSS", "CDRG", "VIRT"};
@@ -217,6 +220,11 @@ class Generator {
     if (live_total_ > stats_.max_live_orders) stats_.max_live_orders = live_total_;
     return oi;
   }
+  std::uint64_t level_qty(const Inst& in, int side, int level) const {
+    std::uint64_t q = 0;
+    for (std::uint32_t o = in.lv[side][static_cast<std::size_t>(level)].head; o != kNil; o = pool_[o].next) q += pool_[o].qty;
+    return q;
+  }
   std::uint32_t price_of(const Inst& in, int level) const {
     return static_cast<std::uint32_t>((in.base + level) * in.tick);
   }
@@ -248,6 +256,11 @@ class Generator {
   void fixed_schedule_close();
   void setup();
   double hawkes_next(Inst& in, double t);
+  void advance_coint(Inst& b, Nanos ts);
+  double normal() noexcept {  // Box-Muller, one of the pair
+    const double r = std::sqrt(-2.0 * std::log(rng_.open01()));
+    return r * std::cos(6.283185307179586 * rng_.uniform());
+  }
 
   const GenConfig& cfg_;
   Rng rng_;
@@ -265,7 +278,24 @@ class Generator {
   std::uint64_t live_total_ = 0;
   std::uint32_t live_target_ = 0;
   double beta_ = 50, alpha_ = 35;
+  Nanos switch_ns_ = std::numeric_limits<Nanos>::max();  // flow switch (max: none)
+  std::uint32_t coint_a_ = kNil, coint_b_ = kNil;        // pair legs (indices; kNil: none)
+  double coint_offset_ = 0;                              // a, in ticks
 };
+
+void Generator::advance_coint(Inst& b, Nanos ts) {
+  // Exact OU step over the exchange time since the last one: s <- s e^{-theta dt} +
+  // sd sqrt(1 - e^{-2 theta dt}) N(0, 1), theta = ln 2 / half-life; sd is the stationary sd.
+  if (b.coint_last_ns >= 0 && ts > b.coint_last_ns) {
+    const double theta = 0.6931471805599453 / cfg_.coint_half_life_s;
+    const double decay = std::exp(-theta * static_cast<double>(ts - b.coint_last_ns) * 1e-9);
+    b.coint_spread = b.coint_spread * decay + cfg_.coint_spread_sd * std::sqrt(1.0 - decay * decay) * normal();
+  }
+  b.coint_last_ns = ts;
+  const Inst& a = inst_[coint_a_];
+  const double pa = static_cast<double>(a.base) + a.m;  // A's fair value, ticks
+  b.m = coint_offset_ + cfg_.coint_beta * pa + b.coint_spread - static_cast<double>(b.base);
+}
 
 int Generator::sweep(Inst& in, std::uint8_t aggr, std::uint32_t& want, int limit, int max_levels,
                      std::uint64_t budget, int& last_level) {
@@ -407,6 +437,15 @@ int Generator::act_cancel(std::uint32_t ii) {
 
 int Generator::act_market(std::uint32_t ii, std::uint64_t budget) {
   Inst& in = inst_[ii];
+  if (cur_ts_ >= switch_ns_ && in.best[0] >= 0 && in.best[1] < kWindow) {
+    // After the flow switch aggressors seek liquidity: they take the whole heavier best level
+    // (ties: a coin), so a heavy queue precedes a move away from it.
+    const std::uint64_t qb = level_qty(in, 0, in.best[0]), qa = level_qty(in, 1, in.best[1]);
+    const std::uint8_t aggr = qb > qa ? 1 : qa > qb ? 0 : static_cast<std::uint8_t>(rng_.below(2));
+    std::uint32_t want = static_cast<std::uint32_t>(std::min<std::uint64_t>(aggr == 1 ? qb : qa, 0xFFFFFFFFu));
+    int last_level = -1;
+    return sweep(in, aggr, want, aggr == 0 ? kWindow : -1, 1, budget, last_level);
+  }
   // Aggressors lean toward the fair value: buy when it is above the book's mid.
   double p_buy = 0.5;
   if (in.best[0] >= 0 && in.best[1] < kWindow) {
@@ -514,6 +553,16 @@ void Generator::setup() {
     in.live.reserve(in.live_cap);
     in.open_price = static_cast<std::uint32_t>(p0 * in.tick);
     pool_size += in.live_cap;
+  }
+  if (cfg_.flow_switch_at > 0)
+    switch_ns_ = cfg_.open_ns + static_cast<Nanos>(cfg_.flow_switch_at * static_cast<double>(cfg_.close_ns - cfg_.open_ns));
+  if (cfg_.coint_a > 0) {
+    coint_a_ = cfg_.coint_a - 1;
+    coint_b_ = cfg_.coint_b - 1;
+    const Inst& a = inst_[coint_a_];
+    const Inst& b = inst_[coint_b_];
+    // a: B starts at its own drawn price, spread 0.
+    coint_offset_ = static_cast<double>(b.base) + b.m - cfg_.coint_beta * (static_cast<double>(a.base) + a.m);
   }
   pool_.resize(pool_size + 1);
   free_.reserve(pool_size + 1);
@@ -628,7 +677,9 @@ GenStats Generator::run() {
     std::push_heap(heap_.begin(), heap_.end(), later);
 
     // Fair value random walk (uniform steps with the right variance), kept inside the window.
-    in.m += in.sigma * 1.7320508 * (2 * rng_.uniform() - 1);
+    // Leg B of a cointegrated pair follows leg A plus its spread instead.
+    if (ii == coint_b_) advance_coint(in, ts);
+    else in.m += in.sigma * 1.7320508 * (2 * rng_.uniform() - 1);
     in.m = std::clamp(in.m, 64.0, kWindow - 64.0);
 
     begin_group(ts);
@@ -718,6 +769,18 @@ void validate(const GenConfig& c) {
     bad("times must be >= 0 (jitter <= 1 s)");
   if (c.payload_limit < 20 + 2 + 50 || c.payload_limit > 65507)
     bad("payload limit must be in [72, 65507]");
+  if (!(c.flow_switch_at >= 0 && c.flow_switch_at < 1)) bad("flow_switch_at must be in [0, 1) (0: no switch)");
+  if (c.coint_a != 0 || c.coint_b != 0) {
+    if (c.coint_a < 1 || c.coint_a > c.instruments || c.coint_b < 1 || c.coint_b > c.instruments ||
+        c.coint_a == c.coint_b)
+      bad("coint_pair must name two different instruments in [1, instruments]");
+  }
+  if (!(std::isfinite(c.coint_beta) && c.coint_beta != 0 && std::fabs(c.coint_beta) <= 100))
+    bad("coint_beta must be finite, non-zero and at most 100 in size");
+  if (!(std::isfinite(c.coint_half_life_s) && c.coint_half_life_s > 0 && c.coint_half_life_s <= 86'400))
+    bad("coint_half_life_s must be in (0, 86400]");
+  if (!(std::isfinite(c.coint_spread_sd) && c.coint_spread_sd >= 0 && c.coint_spread_sd <= 500))
+    bad("coint_spread_sd must be in [0, 500] ticks");
 }
 
 GenStats generate_pcap(const GenConfig& cfg) {

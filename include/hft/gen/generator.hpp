@@ -43,6 +43,28 @@ struct GenConfig {
   double daily_vol = 0.02;    // fair-value volatility per day
   std::uint32_t live_target = 1500;  // live orders per instrument the cancel feedback aims at
 
+  // Order-flow regime switch (0: none). Up to open + flow_switch_at (close - open) the day is
+  // the default day: aggressors lean toward the fair value, limit orders priced toward it join
+  // their own side's best and stale quotes in front of it are pulled, so the heavier level-1
+  // queue sits on the side the price moves toward (imbalance and next mid move agree). From
+  // the switch on, marketable orders seek liquidity instead: each takes the whole HEAVIER best
+  // level (ties: a coin), so a heavy queue precedes a move away from it and the sign of the
+  // imbalance -> next-move relation flips (measured in tests/gen/generator_options_test.cpp).
+  double flow_switch_at = 0;  // fraction of the session, in [0, 1)
+
+  // Cointegrated pair (coint_a = 0: none): instrument B's fair value, in price terms (ticks of
+  // $0.01), is a + coint_beta * (A's fair value) + s, s an Ornstein-Uhlenbeck spread in exchange
+  // time with half-life coint_half_life_s and stationary sd coint_spread_sd ticks, s = 0 and
+  // a = B's drawn opening price - beta * A's at the open. B's own random walk is replaced; its
+  // book follows its fair value as usual. Locates, 1-based. Engle-Granger on the two MIDS finds
+  // beta; the half-life only when the spread's sd clearly exceeds how far each book trails its
+  // fair value (thin books, e.g. live_target 50; the default book trails by many ticks for
+  // minutes, so the mids' residual then reverts more slowly than the spread).
+  std::uint32_t coint_a = 0, coint_b = 0;
+  double coint_beta = 1.0;
+  double coint_half_life_s = 300.0;
+  double coint_spread_sd = 10.0;
+
   // wire
   std::string out_path;
   std::string session = "HFTGEN0001";
