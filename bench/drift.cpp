@@ -1,4 +1,4 @@
-// Cost per update of the drift detectors (hft/learn/drift.hpp) on a Bernoulli stream whose
+// Cost per update of the drift detectors (hft/model/drift.hpp) on a Bernoulli stream whose
 // mean changes every 20,000 values (0.2 / 0.5), precomputed outside the timing.
 // BM_PageHinkley: O(1) per update. BM_Adwin/clock: ADWIN2 (M = 5), cut test every `clock`
 // updates (arg); the window stays near one regime's length, about 20,000 values.
@@ -7,7 +7,7 @@
 #include <random>
 #include <vector>
 
-#include "hft/learn/drift.hpp"
+#include "hft/model/drift.hpp"
 
 namespace {
 
@@ -24,9 +24,9 @@ const std::vector<double>& values() {
 
 void BM_PageHinkley(benchmark::State& st) {
   const auto& v = values();
-  hft::learn::PageHinkleyConfig c;
+  hft::model::PageHinkleyConfig c;
   c.delta = 0.1;
-  hft::learn::PageHinkley ph(c);
+  hft::model::PageHinkley ph(c);
   std::size_t i = 0;
   for (auto _ : st) {
     benchmark::DoNotOptimize(ph.update(v[i]));
@@ -38,9 +38,9 @@ BENCHMARK(BM_PageHinkley);
 
 void BM_Adwin(benchmark::State& st) {
   const auto& v = values();
-  hft::learn::AdwinConfig c;
+  hft::model::AdwinConfig c;
   c.clock = static_cast<std::uint32_t>(st.range(0));
-  hft::learn::Adwin a(c);
+  hft::model::Adwin a(c);
   std::size_t i = 0;
   for (auto _ : st) {
     benchmark::DoNotOptimize(a.update(v[i]));

@@ -8,7 +8,7 @@ namespace hft::model {
 DriftWatch::DriftWatch(std::string_view method, std::uint32_t block_, std::uint32_t reference_, double ph_delta,
                        double ph_lambda, double adwin_delta)
     : use_ph(method == "page_hinkley" || method == "both"), use_adwin(method == "adwin" || method == "both"),
-      ph(ph_delta, ph_lambda), adwin(adwin_delta), block(std::max<std::uint32_t>(block_, 1)),
+      ph(PageHinkleyConfig{ph_delta, ph_lambda, 5, DriftDirection::Increase}), adwin(AdwinConfig{adwin_delta, 5, 16, 1, 5}), block(std::max<std::uint32_t>(block_, 1)),
       reference(std::max<std::uint32_t>(reference_, 2)) {}
 
 bool DriftWatch::update(double loss, bool hit) noexcept {

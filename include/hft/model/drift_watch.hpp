@@ -10,6 +10,7 @@
 // values in [0, 1]) watches the block error rate for a change.
 // update() is O(1) amortised, no allocation (the detectors' state is sized at construction).
 //
+// (ADWIN checks for a cut after every block: blocks are few.)
 // May touch: model/drift.hpp (the detectors).
 #pragma once
 #include <cstdint>

@@ -15,27 +15,11 @@
 #include <random>
 #include <vector>
 
-#include "hft/learn/drift.hpp"
+#include "hft/model/drift.hpp"
 
-namespace {
-std::atomic<std::size_t> g_drift_allocs{0};
-}
+#include "../common/count_allocations.hpp"
 
-// Counting allocator for the whole test program (only the difference around a loop is used).
-// GCC 12 flags free() inside a replaced operator delete as mismatched (a false positive: the
-// replaced operator new allocates with malloc).
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-void* operator new(std::size_t n) {
-  g_drift_allocs.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-#pragma GCC diagnostic pop
-
-using namespace hft::learn;
+using namespace hft::model;
 
 namespace {
 
@@ -408,11 +392,11 @@ TEST(Drift, NoAllocationAfterConstruction) {
   Adwin a;  // default capacity: 5 (2^24 - 1) values
   PageHinkley ph;
   const auto xs = stream(3, {{50'000, 0.2}, {50'000, 0.6}, {50'000, 0.3}}, true);
-  const std::size_t before = g_drift_allocs.load();
+  const long before = g_allocations.load();
   std::uint64_t alarms = 0;
   for (int rep = 0; rep < 7; ++rep)  // ~1M updates
     for (double x : xs) alarms += a.update(x) + ph.update(x);
-  EXPECT_EQ(g_drift_allocs.load() - before, 0u);
+  EXPECT_EQ(g_allocations.load() - before, 0);
   EXPECT_GT(alarms, 0u);
   EXPECT_GT(a.size(), 0u);
 }

@@ -1,12 +1,12 @@
 // Page-Hinkley and ADWIN2 drift detectors (see the header for the definitions).
-#include "hft/learn/drift.hpp"
+#include "hft/model/drift.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
 
-namespace hft::learn {
+namespace hft::model {
 
 // ---------------------------------------------------------------- Page-Hinkley
 
@@ -178,4 +178,4 @@ bool Adwin::update(double x) noexcept {
   return cut;
 }
 
-}  // namespace hft::learn
+}  // namespace hft::model
