@@ -16,6 +16,8 @@ namespace hft::app {
 
 // cmd_study_exec.cpp: as2008, ac2000, glft (-1: not one of them).
 int run_study_exec(int argc, char** argv);
+// cmd_study_queue.cpp: queue (-1: not it).
+int run_study_queue(int argc, char** argv);
 
 namespace {
 
@@ -41,6 +43,10 @@ const char* const kUsage =
     "  Avellaneda & Stoikov (2008) section 3.3 simulation beside the article's figures\n"
     "hftd study ac2000 [--lambda L (1e-6)] [--json FILE]\n"
     "  Almgren & Chriss (2000) Table 1 example: trajectory, kappa, E and V, the extremes\n"
+    "hftd study queue --input SOURCE [--instrument ID] [--buckets N (5)] [--max-units K (50)]\n"
+    "                 [--max-spread TICKS (0: any)] [--tick N (100)] [--json FILE]\n"
+    "  Cont & de Larrard (2013) queue-reactive model: flow rates at the best queues, model\n"
+    "  P(next mid move up | queue sizes) vs the empirical frequency by queue-size bucket\n"
     "hftd study glft [--gamma G] [--sigma S] [--k K] [--A A] [--qmax Q] [--T S] [--show N] [--json FILE]\n"
     "  GLFT (2013) closed-form quotes vs the exact bounded-inventory solution (default: the\n"
     "  paper's example, gamma 0.01, sigma 0.3, k 0.3, A 0.9, Q 30, T infinite)\n";
@@ -206,8 +212,9 @@ int run_ofi(int argc, char** argv) {
 int run(int argc, char** argv) {
   if (argc >= 2)
     if (const int rc = run_study_exec(argc - 1, argv + 1); rc >= 0) return rc;
+  if (const int rc = argc >= 2 ? run_study_queue(argc - 1, argv + 1) : -1; rc >= 0) return rc;
   if (argc < 2 || std::strcmp(argv[1], "ofi") != 0)
-    throw UsageError("expected a study name: ofi, as2008, ac2000, glft");
+    throw UsageError("expected a study name: ofi, queue, as2008, ac2000, glft");
   return run_ofi(argc - 1, argv + 1);
 }
 
