@@ -32,7 +32,9 @@ McOut mc_race(int x, int y, double lambda, double mu, double theta, int runs, st
   for (int r = 0; r < runs; ++r) {
     int qb = x, qa = y;
     double tb = -std::log(u01(g)) / tot, ta = -std::log(u01(g)) / tot;
-    for (long step = 0; step < 2'000'000; ++step) {
+    // lambda > mu + theta: once both queues hold 80 units, P(either ever empties) < 2 rho^80
+    // (< 1e-13 for the cases below): stop and count the run as no move.
+    for (long step = 0; step < 1'000'000 && !(lambda > dep && qb > 80 && qa > 80); ++step) {
       if (tb < ta) {
         qb += u01(g) * tot < lambda ? 1 : -1;
         if (qb == 0) { ++o.down; break; }
@@ -129,7 +131,9 @@ TEST(QueueReactive, SymmetryMonotonicityAndLimits) {
         ASSERT_NEAR(p + queue_p_up(y, x, ratio, 1), 1, 1e-10) << ratio << " " << x << " " << y;
         ASSERT_GT(queue_p_up(x + 1, y, ratio, 1), p) << ratio << " " << x << " " << y;
         ASSERT_LT(queue_p_up(x, y + 1, ratio, 1), p) << ratio << " " << x << " " << y;
-        if (x == y) ASSERT_NEAR(p, 0.5, 1e-10);
+        if (x == y) {
+          ASSERT_NEAR(p, 0.5, 1e-10);
+        }
       }
   }
   // lambda = mu: the general form equals the paper's balanced integral; only the ratio matters.
@@ -209,8 +213,6 @@ TEST(QueueReactiveLobster, AmznRatesAndImbalance) {
   }
   EXPECT_GT(f[4] - f[0], 4 * std::hypot(se[0], se[4]));
   EXPECT_LT(f[1], f[3]);
-  // The model's table must at least order the states the same way (probabilities, no fit check).
-  EXPECT_GE(s.brier_model, s.brier_cells);
 }
 
 }  // namespace
