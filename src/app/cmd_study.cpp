@@ -19,6 +19,7 @@ int run_study_exec(int argc, char** argv);
 int run_study_hawkes(int argc, char** argv);      // cmd_study_hawkes.cpp
 int run_study_arma_garch(int argc, char** argv);  // cmd_study_arma_garch.cpp
 int run_study_coint(int argc, char** argv);       // cmd_study_coint.cpp
+int run_study_queue(int argc, char** argv);       // cmd_study_queue.cpp
 
 namespace {
 
@@ -48,6 +49,10 @@ const char* const kUsage =
     "  Avellaneda & Stoikov (2008) section 3.3 simulation beside the article's figures\n"
     "hftd study ac2000 [--lambda L (1e-6)] [--json FILE]\n"
     "  Almgren & Chriss (2000) Table 1 example: trajectory, kappa, E and V, the extremes\n"
+    "hftd study queue --input SOURCE [--instrument ID] [--buckets N (5)] [--max-units K (50)]\n"
+    "                 [--max-spread TICKS (0: any)] [--tick N (100)] [--json FILE]\n"
+    "  Cont & de Larrard (2013) queue-reactive model: flow rates at the best queues, model\n"
+    "  P(next mid move up | queue sizes) vs the empirical frequency by queue-size bucket\n"
     "hftd study glft [--gamma G] [--sigma S] [--k K] [--A A] [--qmax Q] [--T S] [--show N] [--json FILE]\n"
     "  GLFT (2013) closed-form quotes vs the exact bounded-inventory solution (default: the\n"
     "  paper's example, gamma 0.01, sigma 0.3, k 0.3, A 0.9, Q 30, T infinite)\n"
@@ -219,16 +224,16 @@ int run_ofi(int argc, char** argv) {
 int run(int argc, char** argv) {
   // Each study's own file answers for its names (-1: not one of them).
   if (argc >= 2)
-    for (auto* study : {run_study_exec, run_study_hawkes, run_study_arma_garch, run_study_coint})
+    for (auto* study : {run_study_exec, run_study_hawkes, run_study_queue, run_study_arma_garch, run_study_coint})
       if (const int rc = study(argc - 1, argv + 1); rc >= 0) return rc;
   if (argc < 2 || std::strcmp(argv[1], "ofi") != 0)
-    throw UsageError("expected a study name: ofi, hawkes, arma-garch, coint, as2008, ac2000, glft");
+    throw UsageError("expected a study name: ofi, hawkes, queue, arma-garch, coint, as2008, ac2000, glft");
   return run_ofi(argc - 1, argv + 1);
 }
 
 }  // namespace
 
-const Command kStudyCommand{"study", "research studies: ofi (Cont-Kukanov-Stoikov on a source), hawkes (market-order clustering), arma-garch, coint (pairs), as2008, ac2000, glft (published execution results)",
+const Command kStudyCommand{"study", "research studies: ofi (Cont-Kukanov-Stoikov on a source), hawkes (market-order clustering), queue (Cont-de Larrard), arma-garch, coint (pairs), as2008, ac2000, glft (published execution results)",
                             kUsage, run};
 
 }  // namespace hft::app
