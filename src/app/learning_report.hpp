@@ -43,13 +43,14 @@ inline void print_learning(const learn::Learner& l, const engine::PredictStage& 
               static_cast<unsigned long long>(k.drift_alarms.get()));
   if (!l.spill_error().empty()) std::printf("  spill refused: %s\n", l.spill_error().c_str());
   for (const auto& d : l.decisions())
-    std::printf("  request %llu at %.1f s (%s): %s %s; %s; train %zu, test %zu rows, %.1f s\n",
+    std::printf("  request %llu at %.1f s (%s%s): %s %s; %s; train %zu, test %zu rows, %.1f s\n",
                 static_cast<unsigned long long>(d.request), static_cast<double>(d.t_request) / 1e9, d.reason.c_str(),
+                d.since ? (", samples since " + std::to_string(d.since / 1'000'000'000) + " s").c_str() : "",
                 d.outcome.c_str(), d.version.c_str(), d.why.c_str(), d.train_rows, d.test_rows, d.seconds);
   const auto q = quality_rows(ps);
   if (!q.empty()) {
-    std::printf("  online quality of the served model by %lld min of exchange time:\n",
-                static_cast<long long>(ps.quality_width / 60'000'000'000LL));
+    std::printf("  online quality of the served model by %lld s of exchange time:\n",
+                static_cast<long long>(ps.quality_width / 1'000'000'000LL));
     for (const auto& r : q)
       std::printf("    from %.0f s: %8llu labels, accuracy %.4f, log-loss %.4f\n", static_cast<double>(r.t_from) / 1e9,
                   static_cast<unsigned long long>(r.labels), r.accuracy, r.log_loss);

@@ -455,6 +455,7 @@ void visit_config(V& v, C& c, std::int64_t max_core) {
     auto& r = c.report;
     v.real("sample_ms", r.sample_ms, positive(3.6e6), kRestart);
     v.real("mid_sample_ms", r.mid_sample_ms, positive(3.6e6), kRestart);
+    v.real("quality_s", r.quality_s, {1, 86400}, kRestart);
     v.integer("max_rows", r.max_rows, {1000, 1LL << 30}, kRestart);
   });
   v.section("clean", kReload, [&] {

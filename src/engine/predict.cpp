@@ -69,6 +69,7 @@ PredictStage::PredictStage(StageEnv& env)
   sampler = std::make_unique<model::Sampler>(model::parse_sample_on(cfg.models.sample_on),
                                              static_cast<Nanos>(cfg.models.sample_ms * 1e6), env.max_instruments);
   online_lr = cfg.models.online_learning_rate;
+  quality_width = std::max<Nanos>(1'000'000'000, static_cast<Nanos>(cfg.report.quality_s * 1e9));
   // Every buffer sized once for any model (a swap allocates nothing): rows of kMaxModelInputs,
   // online members with room for the largest.
   defs.assign(inputs.size(), 0.0f);
@@ -175,9 +176,13 @@ void PredictStage::on_label(std::uint64_t id, const model::LabelValue& v, Nanos 
   }
   if (ring_model[slot] != model_index) return;  // made by a version swapped out since: scored only
   ++labels_since_swap;
-  if (link && drift.update(loss, hit)) {
+  if (link && drift.update(loss, hit, now)) {
     link->drift_alarms.add(1);
-    drift_fired = true;
+    if (!drift_fired) {  // the first alarm dates the change; repeats while waiting do not move it
+      drift_fired = true;
+      drift_since = drift.change_at;
+      drift_labels_at = drift.labels_at_change;
+    }
   }
   const float* r = &ring_row[slot * model::kMaxModelInputs];
   if (has_online_logistic) (void)online_logistic.update(r, truth, online_lr);
@@ -199,7 +204,10 @@ bool PredictStage::push_learn(LearnMsg::Kind kind, InstrumentId instr, std::uint
   msg.id = id;
   msg.t = t;
   if (v) msg.label = *v;
-  if (kind == LearnMsg::Kind::Retrain) msg.reason = request_reason;
+  if (kind == LearnMsg::Kind::Retrain) {
+    msg.reason = request_reason;
+    msg.since = request_reason == RetrainReason::Drift ? drift_since : 0;
+  }
   while (!link->ring.try_push(msg)) {
     if (!link->block_when_full) {
       link->dropped.add(1);
@@ -219,7 +227,11 @@ void PredictStage::maybe_request(Nanos ts) noexcept {
   // Bootstrap at once, then (rejected) on the schedule; a served model waits a full interval.
   if (next_retrain == INT64_MIN) next_retrain = m ? ts + retrain_every : ts;
   RetrainReason why;
-  if (drift_fired && m && (last_request == INT64_MIN || ts - last_request >= min_gap)) why = RetrainReason::Drift;
+  // After drift: once min_samples labels have come since the change began (a challenger
+  // trained on them), and not within min_gap of the previous request.
+  if (drift_fired && m && drift.labels - drift_labels_at >= min_samples &&
+      (last_request == INT64_MIN || ts - last_request >= min_gap))
+    why = RetrainReason::Drift;
   else if (ts >= next_retrain) why = m ? RetrainReason::Schedule : RetrainReason::Bootstrap;
   else return;
   drift_fired = false;

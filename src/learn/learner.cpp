@@ -105,6 +105,17 @@ StoreRows read_spill(const std::string& path, const std::vector<std::string>& in
 
 // ---- learner
 
+// Drops the rows sampled before `since` (rows in time order).
+void keep_since(StoreRows& r, Nanos since) {
+  const std::size_t from = static_cast<std::size_t>(std::lower_bound(r.t.begin(), r.t.end(), since) - r.t.begin());
+  if (from == 0) return;
+  r.x.erase(r.x.begin(), r.x.begin() + static_cast<std::ptrdiff_t>(from * r.cols));
+  for (auto* v : {&r.t, &r.t_end}) v->erase(v->begin(), v->begin() + static_cast<std::ptrdiff_t>(from));
+  r.instrument.erase(r.instrument.begin(), r.instrument.begin() + static_cast<std::ptrdiff_t>(from));
+  r.regime.erase(r.regime.begin(), r.regime.begin() + static_cast<std::ptrdiff_t>(from));
+  r.label.erase(r.label.begin(), r.label.begin() + static_cast<std::ptrdiff_t>(from));
+}
+
 Learner::Learner(const config::Config& cfg, bool live, bool persist)
     : cfg_(cfg), live_(live), persist_(persist), link_(static_cast<std::size_t>(cfg.learner.ring)) {
   store_dir_ = cfg.models.path.empty() ? cfg.system.model_dir : cfg.models.path;
@@ -195,7 +206,7 @@ void Learner::collect() {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
   }
-  if (persist_ && store_.rows() > 0) post({Job::Kind::Spill, 0, last_t_, {}, snapshot()});
+  if (persist_ && store_.rows() > 0) post({Job::Kind::Spill, 0, last_t_, {}, snapshot(), 0});
 }
 
 void Learner::on_msg(const engine::LearnMsg& m) {
@@ -239,13 +250,13 @@ void Learner::on_msg(const engine::LearnMsg& m) {
         if (next_spill_ == INT64_MIN) next_spill_ = m.t + static_cast<Nanos>(cfg_.learner.spill_every_s * 1e9);
         if (m.t >= next_spill_) {
           next_spill_ = m.t + static_cast<Nanos>(cfg_.learner.spill_every_s * 1e9);
-          post({Job::Kind::Spill, 0, m.t, {}, snapshot()});
+          post({Job::Kind::Spill, 0, m.t, {}, snapshot(), 0});
         }
       }
       break;
     }
     case engine::LearnMsg::Kind::Retrain:
-      post({Job::Kind::Train, m.id, m.t, m.reason, snapshot()});
+      post({Job::Kind::Train, m.id, m.t, m.reason, snapshot(), m.since});
       break;
   }
 }
@@ -324,6 +335,8 @@ void Learner::train(Job& job) {
   slot.outcome = engine::Decision::Outcome::Failed;
   try {
     StoreRows& r = job.rows;
+    if (job.since > 0) keep_since(r, job.since);  // after drift: the new regime's samples only
+    dec.since = job.since;
     const std::size_t n = r.rows();
     if (n < 100) throw std::runtime_error("too few labeled samples (" + std::to_string(n) + ")");
     Dataset d;
@@ -468,7 +481,7 @@ std::string Learner::status_json() const {
   for (std::size_t i = 0; i < decisions_.size(); ++i) {
     const auto& d = decisions_[i];
     o += std::string(i ? ", " : "") + "{\"request\": " + std::to_string(d.request) + ", \"t_request_ns\": " +
-         std::to_string(d.t_request) + ", \"reason\": " + model::json_quote(d.reason) + ", \"outcome\": " +
+         std::to_string(d.t_request) + ", \"since_ns\": " + std::to_string(d.since) + ", \"reason\": " + model::json_quote(d.reason) + ", \"outcome\": " +
          model::json_quote(d.outcome) + ", \"why\": " + model::json_quote(d.why) + ", \"version\": " +
          model::json_quote(d.version) + ", \"train_rows\": " + std::to_string(d.train_rows) + ", \"test_rows\": " +
          std::to_string(d.test_rows) + ", \"challenger_log_loss\": " + json_num(d.challenger_log_loss) +

@@ -147,6 +147,101 @@ TEST(Learner, SameDecisionsAndPredictionsOnEveryRunAndLayout) {
   EXPECT_EQ(s.made, a.made);
 }
 
+// A generated day whose order flow changes at 12:45 (--flow-switch-at 0.5: the level-1
+// imbalance stops pointing to the next mid move and starts pointing away from it), and the same
+// day without the change.
+std::string flow_day(bool with_switch) {
+  const std::string dir = ltmp(with_switch ? "flow-switch" : "flow-flat");
+  std::filesystem::create_directories(dir);
+  gen::GenConfig g;
+  g.seed = 5;
+  g.messages = 1'000'000;
+  g.instruments = 2;
+  g.live_target = 200;
+  g.flow_switch_at = with_switch ? 0.5 : 0.0;
+  g.out_path = dir + "/day.pcap";
+  gen::generate_pcap(g);
+  return g.out_path;
+}
+
+struct DriftRun {
+  std::vector<learn::LearnerDecision> decisions;
+  std::uint64_t alarms = 0;
+  std::vector<std::tuple<Nanos, double>> quality;  // bucket start, mean log-loss
+  Nanos width = 0;
+};
+
+DriftRun drift_replay(const std::string& day) {
+  config::Config c = learning_config();
+  c.models.members = {"boosted", "logistic"};
+  c.learner.retrain_hours = 100;  // no schedule: only the bootstrap and drift
+  c.learner.min_samples = 10000;
+  c.learner.max_samples = 20000;
+  c.learner.promote_margin = 0.01;
+  c.learner.swap_lag_s = 60;
+  c.learner.drift = "page_hinkley";
+  c.report.quality_s = 120;
+  learn::Learner learner(c, false, false);
+  engine::EngineOptions eo;
+  eo.learner = &learner.link();
+  engine::Engine e(c, sources::open_source(sources::parse_source_spec("pcap:" + day)), eo);
+  learner.start(-1);
+  e.start();
+  e.join();
+  learner.stop();
+  DriftRun r;
+  r.decisions = learner.decisions();
+  r.alarms = learner.link().drift_alarms.get();
+  const auto& ps = e.stage<engine::PredictStage>();
+  r.width = ps.quality_width;
+  for (std::size_t k = 0; k < ps.quality.size(); ++k)
+    if (ps.quality[k].n > 1000)
+      r.quality.emplace_back(ps.quality_t0 + static_cast<Nanos>(k) * ps.quality_width,
+                             ps.quality[k].log_loss / static_cast<double>(ps.quality[k].n));
+  return r;
+}
+
+// Drift: the change is detected after it happens (never before), a retrain on the samples since
+// the estimated change follows, the challenger is promoted, and the online log-loss after the
+// swap is well below what it was between the change and the swap. The same day without the
+// change: no drift alarm, so no drift-triggered retrain.
+TEST(Learner, DriftAfterAFlowChangeIsDetectedRetrainedOnAndPromoted) {
+  const Nanos switch_at = 34'200'000'000'000LL + (57'600'000'000'000LL - 34'200'000'000'000LL) / 2;  // 12:45
+  const DriftRun r = drift_replay(flow_day(true));
+  const learn::LearnerDecision* drift = nullptr;
+  for (const auto& d : r.decisions) {
+    if (d.reason != "drift") continue;
+    EXPECT_GT(d.t_request, switch_at) << "a drift retrain before the change";
+    if (!drift) drift = &d;
+  }
+  ASSERT_NE(drift, nullptr) << "the change was not detected (" << r.alarms << " alarms)";
+  EXPECT_EQ(drift->outcome, "promoted") << drift->why;
+  EXPECT_GT(drift->since, switch_at - 600'000'000'000LL) << "change point estimated far before the change";
+  EXPECT_LT(drift->since, drift->t_request);
+  EXPECT_LT(drift->challenger_log_loss, drift->champion_log_loss);
+  // Online log-loss (2-minute buckets wholly inside each span): between the change and the
+  // swap, and after the swap.
+  const Nanos swap = drift->t_request + 60'000'000'000LL;
+  double before = 0, after = 0;
+  int nb = 0, na = 0;
+  for (const auto& [t, ll] : r.quality) {
+    if (t >= switch_at && t + r.width <= swap) before += ll, ++nb;
+    if (t >= swap) after += ll, ++na;
+  }
+  ASSERT_GT(nb, 0);
+  ASSERT_GT(na, 2);
+  before /= nb;
+  after /= na;
+  EXPECT_LT(after, 0.8 * before) << "the promoted model did not recover the prediction quality";
+  std::printf("drift: change at %.0f s, estimated from %.0f s, request at %.0f s; log-loss %.3f -> %.3f (champion %.3f, challenger %.3f on the newest slice)\n",
+              static_cast<double>(switch_at) / 1e9, static_cast<double>(drift->since) / 1e9,
+              static_cast<double>(drift->t_request) / 1e9, before, after, drift->champion_log_loss, drift->challenger_log_loss);
+
+  const DriftRun flat = drift_replay(flow_day(false));
+  EXPECT_EQ(flat.alarms, 0u) << "false alarms on a day without a change";
+  for (const auto& d : flat.decisions) EXPECT_NE(d.reason, "drift") << "a drift-triggered retrain on a day without a change";
+}
+
 learn::StoreRows small_rows() {
   learn::StoreRows r;
   r.cols = 3;

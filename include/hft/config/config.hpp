@@ -224,8 +224,8 @@ struct Config {
     std::string drift = "page_hinkley";  // page_hinkley | adwin | both | off: detectors on the online log-loss
     std::int64_t drift_block = 500;    // labels averaged into one detector input
     std::int64_t drift_reference = 10; // blocks after a swap that set the model's own level (mean, sd)
-    double ph_delta = 0.5;             // Page-Hinkley tolerance, in sds of the reference block means
-    double ph_lambda = 10;             // Page-Hinkley threshold, likewise
+    double ph_delta = 1;               // Page-Hinkley tolerance, in sds of the reference block means
+    double ph_lambda = 50;             // Page-Hinkley threshold, likewise
     double adwin_delta = 0.002;        // ADWIN confidence
     std::int64_t ring = 16384;         // samples and labels in flight to the learner, power of two
     bool persist = true;               // write promoted models to the store and spill the samples
@@ -238,6 +238,7 @@ struct Config {
   struct Report {
     double sample_ms = 1000;        // equity / inventory / quotes grid, exchange time
     double mid_sample_ms = 100;     // mids for markouts
+    double quality_s = 900;         // the served model's online quality, per span of exchange time
     std::int64_t max_rows = 500000;   // orders, fills and grid samples kept row by row (touched at
                                       // start; aggregates go on past it)
     bool operator==(const Report&) const = default;

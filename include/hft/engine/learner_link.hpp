@@ -48,6 +48,7 @@ struct LearnMsg {
   InstrumentId instrument = 0;
   std::uint64_t id = 0;  // Sample / Label: the sample's id; Retrain: the request id
   Nanos t = 0;           // event time of the sample, of the label's resolution, of the request
+  Nanos since = 0;       // Retrain after drift: train on the samples from here on (0: all)
   model::LabelValue label{};
   float x[kMaxLearnInputs];  // Sample: every input of the engine's InputMap
 };

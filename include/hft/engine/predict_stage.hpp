@@ -120,6 +120,8 @@ struct PredictStage {
   Nanos swap_at = INT64_MAX;            // replays: when the pending request's decision is taken
   std::uint64_t min_samples = 0, labels_seen = 0, next_request = 1;
   bool pending = false, drift_fired = false;
+  Nanos drift_since = 0;                // where the change began (the drift watch's estimate)
+  std::uint64_t drift_labels_at = 0;    // the watch's label count there
   model::DriftWatch drift;              // on the served model's per-label log-loss
   std::uint64_t labels_since_swap = 0;
   void maybe_request(Nanos ts) noexcept;

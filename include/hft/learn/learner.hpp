@@ -39,6 +39,7 @@ struct LearnerDecision {
   std::uint64_t request = 0;
   Nanos t_request = 0;         // event time of the request
   std::string reason;          // schedule | drift | bootstrap
+  Nanos since = 0;             // drift: trained and scored on the samples from here on
   std::string outcome;         // promoted | rejected | failed
   std::string why;             // plain English
   std::string version;         // promoted: the new version
@@ -47,7 +48,7 @@ struct LearnerDecision {
   double seconds = 0;          // wall time of the fit and scoring
 };
 
-// The rows of a store as a one-horizon dataset, in time order.
+// The rows of a store, in time order.
 struct StoreRows {
   std::size_t cols = 0;
   std::vector<float> x;
@@ -57,6 +58,9 @@ struct StoreRows {
   std::vector<model::LabelValue> label;
   std::size_t rows() const noexcept { return t.size(); }
 };
+
+// Drops the rows sampled before `since`.
+void keep_since(StoreRows& r, Nanos since);
 
 // Spill file format: columnar, the inputs then label columns; see learner.cpp.
 void write_spill(const std::string& path, const StoreRows& r, const std::vector<std::string>& input_names,
@@ -88,6 +92,7 @@ class Learner final : public engine::Learning {
     Nanos t = 0;
     engine::RetrainReason reason{};
     StoreRows rows;
+    Nanos since = 0;
   };
   void collect();
   void train_loop();

@@ -31,10 +31,16 @@ struct DriftWatch {
   // method: page_hinkley | adwin | both | off.
   DriftWatch(std::string_view method, std::uint32_t block, std::uint32_t reference, double ph_delta, double ph_lambda,
              double adwin_delta);
-  // One label: its log-loss and whether the top class was right; true when a detector fires
-  // (the watch then starts over, reference included).
-  bool update(double loss, bool hit) noexcept;
-  void reset() noexcept;
+  // One label: its log-loss and whether the top class was right; true when a detector fires.
+  // The detectors then start over against the same reference: a model that stays worse than
+  // its own level alarms again (its retrain may have been rejected for want of new data).
+  // t: the label's event time. change_at / labels_at_change: where the change an alarm reports
+  // began (Page-Hinkley: the block where its cumulative sum was last at its minimum, the classic
+  // change-point estimate; ADWIN: the alarm itself), for retraining on the data after it.
+  bool update(double loss, bool hit, std::int64_t t) noexcept;
+  void reset() noexcept;  // a new model: a new reference too
+  std::uint64_t labels = 0, labels_at_change = 0;
+  std::int64_t change_at = 0;
 
  private:
   std::uint32_t in_block_ = 0, ref_n_ = 0;
