@@ -206,7 +206,7 @@ void Learner::collect() {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
   }
-  if (persist_ && store_.rows() > 0) post({Job::Kind::Spill, 0, last_t_, {}, snapshot(), 0});
+  if (persist_ && store_.rows() > 0) post({Job::Kind::Spill, 0, last_t_, {}, snapshot(false), 0});
 }
 
 void Learner::on_msg(const engine::LearnMsg& m) {
@@ -250,23 +250,25 @@ void Learner::on_msg(const engine::LearnMsg& m) {
         if (next_spill_ == INT64_MIN) next_spill_ = m.t + static_cast<Nanos>(cfg_.learner.spill_every_s * 1e9);
         if (m.t >= next_spill_) {
           next_spill_ = m.t + static_cast<Nanos>(cfg_.learner.spill_every_s * 1e9);
-          post({Job::Kind::Spill, 0, m.t, {}, snapshot(), 0});
+          post({Job::Kind::Spill, 0, m.t, {}, snapshot(false), 0});
         }
       }
       break;
     }
     case engine::LearnMsg::Kind::Retrain:
-      post({Job::Kind::Train, m.id, m.t, m.reason, snapshot(), m.since});
+      post({Job::Kind::Train, m.id, m.t, m.reason, snapshot(true), m.since});
       break;
   }
 }
 
-// The store in time of sampling order (stable: equal times keep their arrival order).
-StoreRows Learner::snapshot() const {
+// The store oldest first, and for training in time of sampling order (stable: equal times keep
+// their arrival order; labels arrive in order of resolution, not of sampling).
+StoreRows Learner::snapshot(bool time_order) const {
   const std::size_t n = store_.rows();
   std::vector<std::size_t> idx(n);
-  for (std::size_t i = 0; i < n; ++i) idx[i] = (head_ + i) % n;  // oldest first
-  std::stable_sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) { return store_.t[a] < store_.t[b]; });
+  for (std::size_t i = 0; i < n; ++i) idx[i] = (head_ + i) % n;
+  if (time_order)
+    std::stable_sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) { return store_.t[a] < store_.t[b]; });
   StoreRows r;
   r.cols = n_;
   r.x.resize(n * n_);

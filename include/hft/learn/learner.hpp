@@ -97,7 +97,7 @@ class Learner final : public engine::Learning {
   void collect();
   void train_loop();
   void on_msg(const engine::LearnMsg& m);
-  StoreRows snapshot() const;
+  StoreRows snapshot(bool time_order) const;
   void train(Job& job);
   void reclaim();
   void post(Job job);
