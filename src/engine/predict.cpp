@@ -88,7 +88,6 @@ PredictStage::PredictStage(StageEnv& env)
     if (inputs.size() > kMaxLearnInputs)
       throw std::runtime_error("learner: " + std::to_string(inputs.size()) + " model inputs, a sample carries at most " +
                                std::to_string(kMaxLearnInputs));
-    for (std::size_t i = 0; i < inputs.size(); ++i) all_inputs.push_back(static_cast<std::uint16_t>(i));
     const auto& l = cfg.learner;
     double hours = l.retrain_hours;
     if (hours <= 0) {
@@ -285,9 +284,13 @@ bool PredictStage::on_event(Envelope& e) noexcept {
     return true;
   const model::ServingModel* m = current.load(std::memory_order_acquire);
   const std::uint64_t id = next_sample;
+  // With a learner every input is computed once, into the sample it sends; the model's row is
+  // gathered from it.
+  if (link) inputs.compute(fe->values(ev.instrument), e.regime, out_msg.x);
   if (m) {
     const std::uint64_t t0 = telemetry::rdtsc();
-    m->row(inputs, fe->values(ev.instrument), e.regime, defs.data(), row.data());
+    if (link) m->gather(out_msg.x, row.data());
+    else m->row(inputs, fe->values(ev.instrument), e.regime, defs.data(), row.data());
     model::Prediction p;
     m->en.predict(row.data(), p, has_online_logistic ? &online_logistic : nullptr, has_online_bayes ? &online_bayes : nullptr);
     const std::uint64_t t1 = telemetry::rdtsc();
@@ -311,10 +314,7 @@ bool PredictStage::on_event(Envelope& e) noexcept {
   ++next_sample;
   if (labeler->add_sample(ev.instrument, id, ev.ts_exch)) {
     if (m) ring_id[id % capacity] = id;
-    if (link) {
-      inputs.compute(fe->values(ev.instrument), e.regime, all_inputs, out_msg.x);
-      (void)push_learn(LearnMsg::Kind::Sample, ev.instrument, e.regime, id, ev.ts_exch, nullptr);
-    }
+    if (link) (void)push_learn(LearnMsg::Kind::Sample, ev.instrument, e.regime, id, ev.ts_exch, nullptr);
   } else {
     ++not_sampled;
   }

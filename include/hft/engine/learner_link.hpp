@@ -34,8 +34,9 @@
 
 namespace hft::engine {
 
-// Inputs a sample can carry (the engine's InputMap has fewer; checked at start).
-inline constexpr std::size_t kMaxLearnInputs = 160;
+// Inputs a sample can carry (the engine's InputMap has 67 from the 68 features; checked at
+// start). A ring slot is about 4 bytes an input: kept small, since every sample and label is one.
+inline constexpr std::size_t kMaxLearnInputs = 96;
 
 enum class RetrainReason : std::uint8_t { Schedule, Drift, Bootstrap };
 inline constexpr std::array<const char*, 3> kRetrainReasonNames = {"schedule", "drift", "bootstrap"};

@@ -115,7 +115,6 @@ struct PredictStage {
   // log-loss, at most once per min_gap), and once to bootstrap when no model is served.
   LearnerLink* link = nullptr;
   bool live = false;
-  std::vector<std::uint16_t> all_inputs;  // 0..inputs.size(): a sample carries every input
   Nanos retrain_every = 0, swap_lag = 0, min_gap = 0, next_retrain = INT64_MIN, last_request = INT64_MIN;
   Nanos swap_at = INT64_MAX;            // replays: when the pending request's decision is taken
   std::uint64_t min_samples = 0, labels_seen = 0, next_request = 1;

@@ -35,6 +35,10 @@ struct ServingModel {
     inputs.compute(features, regime, compute, scratch_defs);
     for (std::uint16_t c : used) row[c] = scratch_defs[input_def[c]];
   }
+  // The same from every input already computed (all: the InputMap's order).
+  void gather(const float* all, float* row) const noexcept {
+    for (std::uint16_t c : used) row[c] = all[input_def[c]];
+  }
 };
 
 struct ServingLoad {
