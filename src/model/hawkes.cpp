@@ -1,6 +1,8 @@
 // Exponential-kernel Hawkes process: see include/hft/model/hawkes.hpp.
 #include "hft/model/hawkes.hpp"
 
+#include "hft/regime/optimize.hpp"
+
 #include <Eigen/Dense>
 #include <algorithm>
 #include <limits>
@@ -144,77 +146,20 @@ struct HkProblem {
   }
 };
 
-struct HkBfgs {
-  Eigen::VectorXd x;
-  double f = hk_inf;
-  double gmax = hk_nan;
-  int iters = 0;
-  bool converged = false;
-};
-
-// BFGS on the inverse Hessian, Armijo backtracking; the step is capped at 3 in every log
-// coordinate (a factor e^3 ~ 20 per parameter) so that one step cannot leave the region where
-// the likelihood is finite and informative. Curvature reset to I on a non-descent direction.
-HkBfgs hk_bfgs(const HkProblem& pb, Eigen::VectorXd x, int max_iter, double tol) {
-  const auto k = x.size();
-  Eigen::VectorXd g(k), gn(k);
-  double fx = pb.eval(x, &g);
-  HkBfgs r;
-  if (!std::isfinite(fx)) return r;
-  Eigen::MatrixXd H = Eigen::MatrixXd::Identity(k, k);
-  int stalls = 0;
-  int it = 0;
-  for (; it < max_iter; ++it) {
-    if (g.lpNorm<Eigen::Infinity>() < tol) break;
-    Eigen::VectorXd d = -H * g;
-    double slope = g.dot(d);
-    if (!(slope < 0)) {
-      H.setIdentity();
-      d = -g;
-      slope = -g.squaredNorm();
-    }
-    const double dn = d.lpNorm<Eigen::Infinity>();
-    if (dn > 3.0) {
-      d *= 3.0 / dn;
-      slope *= 3.0 / dn;
-    }
-    double t = 1.0, fn = hk_inf;
-    Eigen::VectorXd xn;
-    bool found = false;
-    for (int ls = 0; ls < 60; ++ls) {
-      xn = x + t * d;
-      fn = pb.eval(xn, &gn);
-      if (std::isfinite(fn) && fn <= fx + 1e-4 * t * slope) {
-        found = true;
-        break;
-      }
-      t *= 0.5;
-    }
-    if (!found) {
-      if (H.isIdentity()) break;  // no descent even along -g: as far as precision allows
-      H.setIdentity();
-      continue;
-    }
-    const Eigen::VectorXd s = xn - x, y = gn - g;
-    const double sy = s.dot(y);
-    if (sy > 1e-16) {
-      const double rho = 1.0 / sy;
-      const Eigen::MatrixXd I = Eigen::MatrixXd::Identity(k, k);
-      H = (I - rho * s * y.transpose()) * H * (I - rho * y * s.transpose()) + rho * s * s.transpose();
-    }
-    const double df = fx - fn;
-    x = xn;
-    fx = fn;
-    g = gn;
-    stalls = df < 1e-16 * (1.0 + std::abs(fx)) ? stalls + 1 : 0;
-    if (stalls >= 5) break;
-  }
-  r.x = x;
-  r.f = fx;
-  r.gmax = g.lpNorm<Eigen::Infinity>();
-  r.iters = it;
-  r.converged = r.gmax < tol;
-  return r;
+// The shared BFGS (regime/optimize.hpp) with the analytic gradient; a step is capped at 3 in
+// every log coordinate (a factor e^3 ~ 20 per parameter) so that one step cannot leave the
+// region where the likelihood is finite and informative.
+regime::BfgsResult hk_bfgs(const HkProblem& pb, const Eigen::VectorXd& x, int max_iter, double tol) {
+  regime::BfgsOptions o;
+  o.max_iter = max_iter;
+  o.grad_tol = tol;
+  o.max_step = 3;
+  o.line_search = 60;
+  o.curvature_eps = 1e-16;
+  o.stall_limit = 5;
+  o.stall_rel = 1e-16;
+  o.stall_accept = 1;  // converged only with the gradient below tol
+  return regime::minimize_bfgs([&pb](const Eigen::VectorXd& v, Eigen::VectorXd* g) { return pb.eval(v, g); }, x, o);
 }
 
 // Observed information in the natural parameters by central differences of the analytic
@@ -407,7 +352,8 @@ HawkesFit hawkes_fit(std::span<const double> times, std::span<const std::uint8_t
   const double rate = n / T;
   static constexpr double kBetaMult[] = {5, 50, 500, 5000, 1, 20, 200, 2000};
   const int starts = std::clamp(opt.starts, 1, 8);
-  HkBfgs best;
+  regime::BfgsResult best;
+  best.f = hk_inf;
   for (int s = 0; s < starts; ++s) {
     HawkesParams p0;
     p0.dim = dim;
@@ -418,7 +364,7 @@ HawkesFit hawkes_fit(std::span<const double> times, std::span<const std::uint8_t
     }
     if (dim == 1) p0.alpha[0][0] = 0.3 * p0.beta;
     const Eigen::VectorXd x0 = hk_pack(p0).array().log();
-    HkBfgs r = hk_bfgs(pb, x0, opt.max_iter, opt.grad_tol);
+    const regime::BfgsResult r = hk_bfgs(pb, x0, opt.max_iter, opt.grad_tol);
     if (r.converged) ++fit.starts_converged;
     if (std::isfinite(r.f) && (!std::isfinite(best.f) || r.f < best.f)) best = r;
   }
@@ -430,7 +376,7 @@ HawkesFit hawkes_fit(std::span<const double> times, std::span<const std::uint8_t
   fit.loglik = -best.f * n;
   fit.lr_stat = 2 * (fit.loglik - fit.loglik_poisson);
   fit.branching_ratio = hawkes_branching_ratio(fit.params);
-  fit.grad_max = best.gmax;
+  fit.grad_max = best.grad_max;
   fit.iterations = best.iters;
   fit.status = best.converged ? HawkesFitStatus::Ok : HawkesFitStatus::NotConverged;
   if (opt.standard_errors) {

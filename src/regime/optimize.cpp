@@ -21,18 +21,20 @@ Eigen::VectorXd numerical_gradient(const Objective& f, const Eigen::VectorXd& x,
   return g;
 }
 
-// BFGS on the inverse Hessian with an Armijo backtracking line search; restarts the curvature
-// (H = I) when the search direction stops being a descent direction.
-BfgsResult minimize_bfgs(const Objective& f, Eigen::VectorXd x, int max_iter, double grad_tol) {
+BfgsResult minimize_bfgs(const ObjectiveGrad& f, Eigen::VectorXd x, const BfgsOptions& o) {
   constexpr double inf = std::numeric_limits<double>::infinity();
   const auto k = x.size();
-  double fx = f(x);
-  if (!std::isfinite(fx)) return {x, fx, 0, false};
-  Eigen::VectorXd g = numerical_gradient(f, x, fx);
+  Eigen::VectorXd g(k), gn(k);
+  double fx = f(x, &g);
+  if (!std::isfinite(fx)) return {x, fx, 0, false, inf};
+  auto done = [&](int it, double accept) {
+    const double gm = g.lpNorm<Eigen::Infinity>();
+    return BfgsResult{x, fx, it, gm < accept * o.grad_tol, gm};
+  };
   Eigen::MatrixXd H = Eigen::MatrixXd::Identity(k, k);
   int small_steps = 0;
-  for (int it = 1; it <= max_iter; ++it) {
-    if (g.lpNorm<Eigen::Infinity>() < grad_tol) return {x, fx, it - 1, true};
+  for (int it = 1; it <= o.max_iter; ++it) {
+    if (g.lpNorm<Eigen::Infinity>() < o.grad_tol) return done(it - 1, 1);
     Eigen::VectorXd d = -H * g;
     double slope = g.dot(d);
     if (!(slope < 0)) {
@@ -42,16 +44,16 @@ BfgsResult minimize_bfgs(const Objective& f, Eigen::VectorXd x, int max_iter, do
     }
     // Keep a step from jumping across the whole parameter space (the transforms saturate).
     const double dn = d.lpNorm<Eigen::Infinity>();
-    if (dn > 5.0) {
-      d *= 5.0 / dn;
-      slope *= 5.0 / dn;
+    if (dn > o.max_step) {
+      d *= o.max_step / dn;
+      slope *= o.max_step / dn;
     }
     double t = 1.0, fn = inf;
     Eigen::VectorXd xn;
     bool found = false;
-    for (int ls = 0; ls < 50; ++ls) {
+    for (int ls = 0; ls < o.line_search; ++ls) {
       xn = x + t * d;
-      fn = f(xn);
+      fn = f(xn, nullptr);  // the gradient only at the accepted point
       if (std::isfinite(fn) && fn <= fx + 1e-4 * t * slope) {
         found = true;
         break;
@@ -59,14 +61,14 @@ BfgsResult minimize_bfgs(const Objective& f, Eigen::VectorXd x, int max_iter, do
       t *= 0.5;
     }
     if (!found) {
-      if (H.isIdentity()) return {x, fx, it, g.lpNorm<Eigen::Infinity>() < 1e3 * grad_tol};
+      if (H.isIdentity()) return done(it, o.stall_accept);
       H.setIdentity();  // bad curvature estimate: retry as steepest descent
       continue;
     }
-    const Eigen::VectorXd gn = numerical_gradient(f, xn, fn);
+    fn = f(xn, &gn);
     const Eigen::VectorXd s = xn - x, yv = gn - g;
     const double sy = s.dot(yv);
-    if (sy > 1e-14) {
+    if (sy > o.curvature_eps) {
       const double rho = 1.0 / sy;
       const Eigen::MatrixXd I = Eigen::MatrixXd::Identity(k, k);
       H = (I - rho * s * yv.transpose()) * H * (I - rho * yv * s.transpose()) + rho * s * s.transpose();
@@ -76,10 +78,23 @@ BfgsResult minimize_bfgs(const Objective& f, Eigen::VectorXd x, int max_iter, do
     fx = fn;
     g = gn;
     // Stalled: several steps in a row that change the objective by nothing measurable.
-    small_steps = (df < 1e-15 * (1.0 + std::abs(fx))) ? small_steps + 1 : 0;
-    if (small_steps >= 3) return {x, fx, it, g.lpNorm<Eigen::Infinity>() < 1e3 * grad_tol};
+    small_steps = (df < o.stall_rel * (1.0 + std::abs(fx))) ? small_steps + 1 : 0;
+    if (small_steps >= o.stall_limit) return done(it, o.stall_accept);
   }
-  return {x, fx, max_iter, g.lpNorm<Eigen::Infinity>() < grad_tol};
+  return done(o.max_iter, 1);
+}
+
+BfgsResult minimize_bfgs(const Objective& f, Eigen::VectorXd x, int max_iter, double grad_tol) {
+  BfgsOptions o;
+  o.max_iter = max_iter;
+  o.grad_tol = grad_tol;
+  return minimize_bfgs(
+      [&f](const Eigen::VectorXd& v, Eigen::VectorXd* g) {
+        const double fv = f(v);
+        if (g && std::isfinite(fv)) *g = numerical_gradient(f, v, fv);
+        return fv;
+      },
+      std::move(x), o);
 }
 
 Eigen::MatrixXd numerical_hessian(const Objective& f, const Eigen::VectorXd& th, const Eigen::VectorXd& h) {
