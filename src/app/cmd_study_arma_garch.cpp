@@ -8,6 +8,7 @@
 #include <string>
 
 #include "cli.hpp"
+#include "study_util.hpp"
 #include "hft/book/order_book.hpp"
 #include "hft/model/arma_garch.hpp"
 #include "hft/regime/garch.hpp"
@@ -18,27 +19,7 @@
 namespace hft::app {
 namespace {
 
-std::string jn(double v) {
-  if (!std::isfinite(v)) return "null";
-  char b[32];
-  std::snprintf(b, sizeof b, "%.10g", v);
-  return b;
-}
 
-// --start / --end HH:MM (time of day on the source's clock) into the grid's session.
-void session_options(const Options& o, study::GridMidConfig& g) {
-  auto parse = [&](const char* opt, const char* def) -> Nanos {
-    const std::string s = o.str(opt, def);
-    int h = 0, m = 0;
-    char extra = 0;
-    if (std::sscanf(s.c_str(), "%d:%d%c", &h, &m, &extra) != 2 || h < 0 || h > 24 || m < 0 || m > 59)
-      throw UsageError(std::string(opt) + ": '" + s + "' is not HH:MM");
-    return (h * 3600LL + m * 60LL) * 1'000'000'000LL;
-  };
-  g.start = parse("--start", "09:30");
-  g.end = parse("--end", "16:00");
-  if (g.end <= g.start) throw UsageError("--end must be after --start");
-}
 
 int run(int argc, char** argv) {
   const Options o(argc, argv, {"--input", "--instrument", "--grid-ms", "--json", "--start", "--end", "--horizon", "--max-orders", "--dst"});
@@ -56,7 +37,7 @@ int run(int argc, char** argv) {
   book::Books books(bcfg);
   study::GridMidConfig gcfg;
   gcfg.grid = grid;
-  session_options(o, gcfg);
+  session_options(o, gcfg.start, gcfg.end);
   study::GridMidFeed feed(books, {instr}, gcfg, src->time_basis() == feed::TimeBasis::SinceEpoch);
   pump(*src, [&](const MarketEvent& ev) { feed.on_event(ev); });
   const study::GridMids& g = feed.result();
@@ -115,16 +96,16 @@ int run(int argc, char** argv) {
     std::printf("  %4d %10.4f %10.4f %10.4f %12.4f %10.4f\n", h, fc.mean * 1e4, std::sqrt(fc.variance) * 1e4,
                 std::sqrt(fc.sigma2) * 1e4, fc.cum_mean * 1e4, std::sqrt(fc.cum_variance) * 1e4);
     rows += std::string(rows.empty() ? "" : ",\n") + "  {\"h\": " + std::to_string(h) + ", \"mean\": " +
-            jn(fc.mean) + ", \"variance\": " + jn(fc.variance) + ", \"sigma2\": " + jn(fc.sigma2) +
-            ", \"cum_mean\": " + jn(fc.cum_mean) + ", \"cum_variance\": " + jn(fc.cum_variance) + "}";
+            json_number(fc.mean) + ", \"variance\": " + json_number(fc.variance) + ", \"sigma2\": " + json_number(fc.sigma2) +
+            ", \"cum_mean\": " + json_number(fc.cum_mean) + ", \"cum_variance\": " + json_number(fc.cum_variance) + "}";
   }
   if (o.has("--json")) {
     std::FILE* jf = std::fopen(o.str("--json").c_str(), "w");
     if (!jf) throw std::runtime_error("cannot write " + o.str("--json"));
     std::string params, ses;
     for (int i = 0; i < 6; ++i) {
-      params += std::string(i ? ", " : "") + "\"" + names[i] + "\": " + jn(est[i]);
-      ses += std::string(i ? ", " : "") + "\"" + names[i] + "\": " + jn(fit.se[static_cast<std::size_t>(i)]);
+      params += std::string(i ? ", " : "") + "\"" + names[i] + "\": " + json_number(est[i]);
+      ses += std::string(i ? ", " : "") + "\"" + names[i] + "\": " + json_number(fit.se[static_cast<std::size_t>(i)]);
     }
     std::fprintf(jf,
                  "{\"study\": \"arma-garch\", \"input\": \"%s\", \"instrument\": %u, \"grid_ms\": %lld, "
@@ -134,10 +115,10 @@ int run(int argc, char** argv) {
                  "\"mu\": %s},\n \"lr\": %s, \"lr_p\": %s,\n \"forecasts\": [\n%s\n]}\n",
                  input.c_str(), static_cast<unsigned>(g.instruments[0]), static_cast<long long>(grid / 1'000'000),
                  r.size(), moves, regime::fit_status_name(fit.status), params.c_str(), ses.c_str(),
-                 jn(fit.loglik).c_str(), jn(fit.aic).c_str(), jn(fit.bic).c_str(), jn(pers).c_str(), jn(hl).c_str(),
-                 regime::fit_status_name(gf.status), jn(gf.loglik).c_str(), jn(gf.params.omega).c_str(),
-                 jn(gf.params.alpha).c_str(), jn(gf.params.beta).c_str(), jn(gf.params.mu).c_str(), jn(lr).c_str(),
-                 jn(pval).c_str(), rows.c_str());
+                 json_number(fit.loglik).c_str(), json_number(fit.aic).c_str(), json_number(fit.bic).c_str(), json_number(pers).c_str(), json_number(hl).c_str(),
+                 regime::fit_status_name(gf.status), json_number(gf.loglik).c_str(), json_number(gf.params.omega).c_str(),
+                 json_number(gf.params.alpha).c_str(), json_number(gf.params.beta).c_str(), json_number(gf.params.mu).c_str(), json_number(lr).c_str(),
+                 json_number(pval).c_str(), rows.c_str());
     std::fclose(jf);
   }
   return fit.usable() ? 0 : 1;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cli.hpp"
+#include "study_util.hpp"
 #include "hft/book/order_book.hpp"
 #include "hft/model/cointegration.hpp"
 #include "hft/sources/open.hpp"
@@ -19,12 +20,6 @@
 namespace hft::app {
 namespace {
 
-std::string jn(double v) {
-  if (!std::isfinite(v)) return "null";
-  char b[32];
-  std::snprintf(b, sizeof b, "%.10g", v);
-  return b;
-}
 
 double quantile(std::vector<double> v, double q) {
   v.erase(std::remove_if(v.begin(), v.end(), [](double x) { return !std::isfinite(x); }), v.end());
@@ -33,27 +28,7 @@ double quantile(std::vector<double> v, double q) {
   return v[static_cast<std::size_t>(q * static_cast<double>(v.size() - 1) + 0.5)];
 }
 
-std::string hms(Nanos t) {
-  const long long s = t / 1'000'000'000LL;
-  char b[64];
-  std::snprintf(b, sizeof b, "%02lld:%02lld:%02lld", s / 3600, (s / 60) % 60, s % 60);
-  return b;
-}
 
-// --start / --end HH:MM (time of day on the source's clock) into the grid's session.
-void session_options(const Options& o, study::GridMidConfig& g) {
-  auto parse = [&](const char* opt, const char* def) -> Nanos {
-    const std::string s = o.str(opt, def);
-    int h = 0, m = 0;
-    char extra = 0;
-    if (std::sscanf(s.c_str(), "%d:%d%c", &h, &m, &extra) != 2 || h < 0 || h > 24 || m < 0 || m > 59)
-      throw UsageError(std::string(opt) + ": '" + s + "' is not HH:MM");
-    return (h * 3600LL + m * 60LL) * 1'000'000'000LL;
-  };
-  g.start = parse("--start", "09:30");
-  g.end = parse("--end", "16:00");
-  if (g.end <= g.start) throw UsageError("--end must be after --start");
-}
 
 struct RollRow {
   Nanos time;
@@ -104,7 +79,7 @@ int run(int argc, char** argv) {
   book::Books books(bcfg);
   study::GridMidConfig gcfg;
   gcfg.grid = grid;
-  session_options(o, gcfg);
+  session_options(o, gcfg.start, gcfg.end);
   study::GridMidFeed feed(books, {ids[0], ids[1]}, gcfg, src->time_basis() == feed::TimeBasis::SinceEpoch);
   pump(*src, [&](const MarketEvent& ev) {
     if (ev.kind == EventKind::Directory && !(resolved[0] && resolved[1])) resolve(&feed);
@@ -123,7 +98,7 @@ int run(int argc, char** argv) {
   std::printf("Engle-Granger cointegration on %s: y = %s (id %u), x = %s (id %u), log mids\n", input.c_str(),
               names[0].c_str(), static_cast<unsigned>(ids[0]), names[1].c_str(), static_cast<unsigned>(ids[1]));
   std::printf("grid %.3f s: %zu common points (%s to %s); %llu event groups, %llu invalid tops\n", step_s, n,
-              n ? hms(g.times.front()).c_str() : "-", n ? hms(g.times.back()).c_str() : "-",
+              n ? clock_time(g.times.front()).c_str() : "-", n ? clock_time(g.times.back()).c_str() : "-",
               static_cast<unsigned long long>(g.groups), static_cast<unsigned long long>(g.invalid_tops));
   std::printf("ADF on the OLS residual, no constant, lags by AIC (Schwert maximum); MacKinnon (2010) N=2\n\n");
 
@@ -174,10 +149,10 @@ int run(int argc, char** argv) {
     for (std::size_t i = 0; i < rows.size(); i += stride) {
       const auto& e = rows[i].eg;
       if (!e.ok) {
-        std::printf("  %8s %10s\n", hms(rows[i].time).c_str(), "no test");
+        std::printf("  %8s %10s\n", clock_time(rows[i].time).c_str(), "no test");
         continue;
       }
-      std::printf("  %8s %10.4f %9.3f %5d %8.3f %12.1f\n", hms(rows[i].time).c_str(), e.line.b, e.adf.stat,
+      std::printf("  %8s %10.4f %9.3f %5d %8.3f %12.1f\n", clock_time(rows[i].time).c_str(), e.line.b, e.adf.stat,
                   e.adf.lags, e.cv5, e.half_life * step_s);
     }
   }
@@ -207,21 +182,21 @@ int run(int argc, char** argv) {
                  "\"cv1\": %s, \"cv5\": %s, \"cv10\": %s, \"reject5\": %s, \"half_life_steps\": %s, \"phi\": %s},\n"
                  " \"window_points\": %zu, \"refit_points\": %zu, \"rolling\": [\n",
                  input.c_str(), static_cast<unsigned>(ids[0]), static_cast<unsigned>(ids[1]),
-                 static_cast<long long>(grid / 1'000'000), n, full.ok ? "true" : "false", jn(full.line.a).c_str(),
-                 jn(full.line.b).c_str(), jn(full.line.se_b).c_str(), jn(full.adf.stat).c_str(), full.adf.lags,
-                 full.adf.nobs, jn(full.cv1).c_str(), jn(full.cv5).c_str(), jn(full.cv10).c_str(),
-                 full.reject5 ? "true" : "false", jn(full.half_life).c_str(), jn(full.phi).c_str(), window, refit_every);
+                 static_cast<long long>(grid / 1'000'000), n, full.ok ? "true" : "false", json_number(full.line.a).c_str(),
+                 json_number(full.line.b).c_str(), json_number(full.line.se_b).c_str(), json_number(full.adf.stat).c_str(), full.adf.lags,
+                 full.adf.nobs, json_number(full.cv1).c_str(), json_number(full.cv5).c_str(), json_number(full.cv10).c_str(),
+                 full.reject5 ? "true" : "false", json_number(full.half_life).c_str(), json_number(full.phi).c_str(), window, refit_every);
     for (std::size_t i = 0; i < rows.size(); ++i) {
       const auto& e = rows[i].eg;
       std::fprintf(jf, "  {\"t_ns\": %lld, \"ok\": %s, \"beta\": %s, \"adf\": %s, \"lags\": %d, \"cv5\": %s, \"reject5\": %s, "
                        "\"half_life_steps\": %s}%s\n",
-                   static_cast<long long>(rows[i].time), e.ok ? "true" : "false", jn(e.line.b).c_str(), jn(e.adf.stat).c_str(), e.adf.lags,
-                   jn(e.cv5).c_str(), e.reject5 ? "true" : "false", jn(e.half_life).c_str(),
+                   static_cast<long long>(rows[i].time), e.ok ? "true" : "false", json_number(e.line.b).c_str(), json_number(e.adf.stat).c_str(), e.adf.lags,
+                   json_number(e.cv5).c_str(), e.reject5 ? "true" : "false", json_number(e.half_life).c_str(),
                    i + 1 < rows.size() ? "," : "");
     }
     std::fprintf(jf, "],\n \"z\": {\"points\": %zu, \"mean\": %s, \"frac_abs_gt_2\": %s, \"max_abs\": %s}}\n", zn,
-                 jn(zm).c_str(), jn(zn ? static_cast<double>(z2) / static_cast<double>(zn) : 0.0).c_str(),
-                 jn(zmax).c_str());
+                 json_number(zm).c_str(), json_number(zn ? static_cast<double>(z2) / static_cast<double>(zn) : 0.0).c_str(),
+                 json_number(zmax).c_str());
     std::fclose(jf);
   }
   return full.ok ? 0 : 1;

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "cli.hpp"
+#include "study_util.hpp"
 #include "hft/book/order_book.hpp"
 #include "hft/sources/open.hpp"
 #include "hft/study/hawkes.hpp"
@@ -18,29 +19,8 @@ namespace {
 
 constexpr Nanos kHkNsPerSec = 1'000'000'000LL;
 
-Nanos hk_parse_hhmm(const std::string& opt, const std::string& s) {
-  int h = 0, m = 0;
-  char extra = 0;
-  if (std::sscanf(s.c_str(), "%d:%d%c", &h, &m, &extra) != 2 || h < 0 || h > 24 || m < 0 || m > 59)
-    throw UsageError(opt + ": '" + s + "' is not HH:MM");
-  return (h * 3600LL + m * 60LL) * kHkNsPerSec;
-}
 
-std::string hk_clock(Nanos t) {
-  const long long ms = t / 1'000'000;
-  char b[32];
-  std::snprintf(b, sizeof b, "%02lld:%02lld:%02lld.%03lld", ms / 3'600'000, (ms / 60'000) % 60, (ms / 1000) % 60,
-                ms % 1000);
-  return b;
-}
 
-// JSON numbers: NaN and infinities become null.
-std::string hk_num(double v) {
-  if (!std::isfinite(v)) return "null";
-  char b[32];
-  std::snprintf(b, sizeof b, "%.10g", v);
-  return b;
-}
 
 // "value (se)" in a fixed width.
 std::string hk_est(double v, double se) {
@@ -52,32 +32,32 @@ std::string hk_est(double v, double se) {
 
 std::string hk_params_json(const model::HawkesParams& p) {
   std::string s = "{\"mu\": [";
-  for (int i = 0; i < p.dim; ++i) s += (i ? ", " : "") + hk_num(p.mu[static_cast<std::size_t>(i)]);
+  for (int i = 0; i < p.dim; ++i) s += (i ? ", " : "") + json_number(p.mu[static_cast<std::size_t>(i)]);
   s += "], \"alpha\": [";
   for (int i = 0; i < p.dim; ++i) {
     s += i ? ", [" : "[";
     for (int j = 0; j < p.dim; ++j)
-      s += (j ? ", " : "") + hk_num(p.alpha[static_cast<std::size_t>(i)][static_cast<std::size_t>(j)]);
+      s += (j ? ", " : "") + json_number(p.alpha[static_cast<std::size_t>(i)][static_cast<std::size_t>(j)]);
     s += "]";
   }
-  return s + "], \"beta\": " + hk_num(p.beta) + "}";
+  return s + "], \"beta\": " + json_number(p.beta) + "}";
 }
 
 std::string hk_fit_json(const model::HawkesFit& f, const model::HawkesResiduals& r) {
   std::string s = "{\"status\": \"" + std::string(model::hawkes_fit_status_name(f.status)) + "\", \"input\": \"" +
                   model::hawkes_input_name(f.input) + "\", \"params\": " + hk_params_json(f.params) +
-                  ", \"se\": " + hk_params_json(f.se) + ", \"decay_ms\": " + hk_num(1e3 / f.params.beta) +
-                  ", \"branching_ratio\": " + hk_num(f.branching_ratio) + ", \"loglik\": " + hk_num(f.loglik) +
-                  ", \"loglik_poisson\": " + hk_num(f.loglik_poisson) + ", \"lr_stat\": " + hk_num(f.lr_stat) +
-                  ", \"grad_max\": " + hk_num(f.grad_max) + ", \"iterations\": " + std::to_string(f.iterations) +
+                  ", \"se\": " + hk_params_json(f.se) + ", \"decay_ms\": " + json_number(1e3 / f.params.beta) +
+                  ", \"branching_ratio\": " + json_number(f.branching_ratio) + ", \"loglik\": " + json_number(f.loglik) +
+                  ", \"loglik_poisson\": " + json_number(f.loglik_poisson) + ", \"lr_stat\": " + json_number(f.lr_stat) +
+                  ", \"grad_max\": " + json_number(f.grad_max) + ", \"iterations\": " + std::to_string(f.iterations) +
                   ", \"starts_converged\": " + std::to_string(f.starts_converged) + ", \"residuals\": ";
   if (!r.ok) return s + "null}";
   s += "{\"mean\": [";
-  for (int i = 0; i < f.params.dim; ++i) s += (i ? ", " : "") + hk_num(r.mean[static_cast<std::size_t>(i)]);
+  for (int i = 0; i < f.params.dim; ++i) s += (i ? ", " : "") + json_number(r.mean[static_cast<std::size_t>(i)]);
   s += "], \"ks\": [";
-  for (int i = 0; i < f.params.dim; ++i) s += (i ? ", " : "") + hk_num(r.ks[static_cast<std::size_t>(i)]);
+  for (int i = 0; i < f.params.dim; ++i) s += (i ? ", " : "") + json_number(r.ks[static_cast<std::size_t>(i)]);
   s += "], \"ks_p\": [";
-  for (int i = 0; i < f.params.dim; ++i) s += (i ? ", " : "") + hk_num(r.ks_p[static_cast<std::size_t>(i)]);
+  for (int i = 0; i < f.params.dim; ++i) s += (i ? ", " : "") + json_number(r.ks_p[static_cast<std::size_t>(i)]);
   return s + "]}}";
 }
 
@@ -89,7 +69,7 @@ void hk_print(const std::string& input, InstrumentId instr, const study::HawkesS
   std::printf("Hawkes study of market orders (bivariate, exponential kernel, one decay beta): %s, instrument %u\n",
               input.c_str(), instr);
   std::printf("window %s + %.1f s; lambda_i(t) = mu_i + sum_j sum_{t_k^j < t} alpha_ij exp(-beta (t - t_k^j))\n\n",
-              hk_clock(r.data.t0).c_str(), r.data.T);
+              clock_time(r.data.t0, true).c_str(), r.data.T);
   std::printf("executions %llu -> market orders %llu: buy %llu, sell %llu (%llu executions merged: same time and\n"
               "side as the previous market order of that side; %llu unsigned, %llu cross, %llu fills beside their\n"
               "print, %llu outside the session, %llu out of order: not used)\n\n",
@@ -146,7 +126,7 @@ void hk_write_json(std::FILE* out, const std::string& input, InstrumentId instr,
   std::fprintf(out,
                "{\n  \"study\": \"hawkes\",\n  \"input\": \"%s\",\n  \"instrument\": %u,\n  \"window_start\": \"%s\",\n"
                "  \"T_s\": %s,\n",
-               in.c_str(), instr, hk_clock(r.data.t0).c_str(), hk_num(r.data.T).c_str());
+               in.c_str(), instr, clock_time(r.data.t0, true).c_str(), json_number(r.data.T).c_str());
   std::fprintf(out,
                "  \"counts\": {\"executions\": %llu, \"market_orders\": %llu, \"buy\": %llu, \"sell\": %llu, "
                "\"merged\": %llu, \"unsigned\": %llu, \"cross\": %llu, \"fills\": %llu, \"outside\": %llu, "
@@ -158,7 +138,7 @@ void hk_write_json(std::FILE* out, const std::string& input, InstrumentId instr,
                static_cast<unsigned long long>(c.outside), static_cast<unsigned long long>(c.out_of_order));
   std::fprintf(out, "  \"bivariate\": %s,\n", hk_fit_json(r.bivariate, r.residuals).c_str());
   std::fprintf(out, "  \"pooled\": %s,\n", hk_fit_json(r.pooled, r.pooled_residuals).c_str());
-  std::fprintf(out, "  \"poisson_ks\": [%s, %s]\n}\n", hk_num(r.poisson_ks[0]).c_str(), hk_num(r.poisson_ks[1]).c_str());
+  std::fprintf(out, "  \"poisson_ks\": [%s, %s]\n}\n", json_number(r.poisson_ks[0]).c_str(), json_number(r.poisson_ks[1]).c_str());
 }
 
 int run_hawkes(int argc, char** argv) {
@@ -169,8 +149,8 @@ int run_hawkes(int argc, char** argv) {
   if (o.has("--start") != o.has("--end")) throw UsageError("--start and --end go together");
   if (o.has("--start")) {
     cfg.session = true;
-    cfg.start = hk_parse_hhmm("--start", o.str("--start"));
-    cfg.end = hk_parse_hhmm("--end", o.str("--end"));
+    cfg.start = parse_hhmm("--start", o.str("--start"));
+    cfg.end = parse_hhmm("--end", o.str("--end"));
     if (cfg.end <= cfg.start) throw UsageError("--end must be after --start");
   }
   cfg.fit.starts = static_cast<int>(o.integer("--starts", 4, 1, 8));

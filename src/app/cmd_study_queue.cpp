@@ -8,6 +8,7 @@
 #include <string>
 
 #include "cli.hpp"
+#include "study_util.hpp"
 #include "hft/book/order_book.hpp"
 #include "hft/sources/open.hpp"
 #include "hft/study/queue.hpp"
@@ -16,12 +17,6 @@
 namespace hft::app {
 namespace {
 
-std::string qnum(double v) {
-  if (!std::isfinite(v)) return "null";
-  char b[32];
-  std::snprintf(b, sizeof b, "%.10g", v);
-  return b;
-}
 
 void print_result(const std::string& input, InstrumentId instr, const study::QueueResult& res) {
   const auto& r = res.rates;
@@ -91,10 +86,10 @@ void write_json(std::FILE* f, const std::string& input, InstrumentId instr, cons
                "    \"per_count\": {\"lambda\": %s, \"mu\": %s, \"theta\": %s},\n"
                "    \"per_unit_volume\": {\"lambda\": %s, \"mu\": %s, \"theta\": %s},\n"
                "    \"bid_lambda\": %s, \"bid_mu\": %s, \"ask_lambda\": %s, \"ask_mu\": %s},\n",
-               qnum(r.seconds).c_str(), qnum(r.unit).c_str(), side(r.bid).c_str(), side(r.ask).c_str(),
-               qnum(r.lambda_n).c_str(), qnum(r.mu_n).c_str(), qnum(r.theta_n).c_str(), qnum(r.lambda).c_str(),
-               qnum(r.mu).c_str(), qnum(r.theta).c_str(), qnum(r.bid_lambda).c_str(), qnum(r.bid_mu).c_str(),
-               qnum(r.ask_lambda).c_str(), qnum(r.ask_mu).c_str());
+               json_number(r.seconds).c_str(), json_number(r.unit).c_str(), side(r.bid).c_str(), side(r.ask).c_str(),
+               json_number(r.lambda_n).c_str(), json_number(r.mu_n).c_str(), json_number(r.theta_n).c_str(), json_number(r.lambda).c_str(),
+               json_number(r.mu).c_str(), json_number(r.theta).c_str(), json_number(r.bid_lambda).c_str(), json_number(r.bid_mu).c_str(),
+               json_number(r.ask_lambda).c_str(), json_number(r.ask_mu).c_str());
   std::fprintf(f, "  \"edges\": [");
   for (std::size_t i = 0; i < res.edges.size(); ++i) std::fprintf(f, "%s%d", i ? ", " : "", res.edges[i]);
   std::fprintf(f, "],\n  \"cells\": [\n");
@@ -104,13 +99,13 @@ void write_json(std::FILE* f, const std::string& input, InstrumentId instr, cons
                  "%s    {\"x\": [%d, %d], \"y\": [%d, %d], \"n\": %llu, \"up\": %llu, \"freq\": %s, \"se\": %s, "
                  "\"model\": %s}",
                  first ? "" : ",\n", c.x_lo, c.x_hi, c.y_lo, c.y_hi, static_cast<unsigned long long>(c.n),
-                 static_cast<unsigned long long>(c.up), c.n ? qnum(c.freq).c_str() : "null",
-                 c.n ? qnum(c.se).c_str() : "null", c.n ? qnum(c.model).c_str() : "null");
+                 static_cast<unsigned long long>(c.up), c.n ? json_number(c.freq).c_str() : "null",
+                 c.n ? json_number(c.se).c_str() : "null", c.n ? json_number(c.model).c_str() : "null");
     first = false;
   }
   std::fprintf(f, "\n  ],\n  \"imbalance\": [");
   for (int i = 0; i < 5; ++i)
-    std::fprintf(f, "%s{\"lo\": %s, \"n\": %llu, \"up\": %llu}", i ? ", " : "", qnum(-1 + 0.4 * i).c_str(),
+    std::fprintf(f, "%s{\"lo\": %s, \"n\": %llu, \"up\": %llu}", i ? ", " : "", json_number(-1 + 0.4 * i).c_str(),
                  static_cast<unsigned long long>(s.imb_n[i]), static_cast<unsigned long long>(s.imb_up[i]));
   std::fprintf(f,
                "],\n  \"summary\": {\"samples\": %llu, \"open_at_end\": %llu, \"wide_spread\": %llu, \"invalid\": %llu, "
@@ -119,9 +114,9 @@ void write_json(std::FILE* f, const std::string& input, InstrumentId instr, cons
                static_cast<unsigned long long>(s.samples), static_cast<unsigned long long>(s.open_at_end),
                static_cast<unsigned long long>(s.wide_spread), static_cast<unsigned long long>(s.invalid),
                static_cast<unsigned long long>(s.outside), static_cast<unsigned long long>(s.moves),
-               static_cast<unsigned long long>(s.up_moves), qnum(s.mad).c_str(), qnum(s.brier_model).c_str(),
-               qnum(s.brier_half).c_str(), qnum(s.brier_cells).c_str(), qnum(s.after_move_bid).c_str(),
-               qnum(s.after_move_ask).c_str());
+               static_cast<unsigned long long>(s.up_moves), json_number(s.mad).c_str(), json_number(s.brier_model).c_str(),
+               json_number(s.brier_half).c_str(), json_number(s.brier_cells).c_str(), json_number(s.after_move_bid).c_str(),
+               json_number(s.after_move_ask).c_str());
 }
 
 int run_queue(int argc, char** argv) {
