@@ -219,6 +219,7 @@ class Service {
     registry_.gauge_fn("hftd_uptime_seconds", "", "seconds since start",
                        [t0 = Clock::now()] { return std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - t0).count(); });
     register_risk_metrics();
+    if (learner_) register_learner_metrics(learner_->link());
     for (const auto& t : engine_->threads()) sink_.add_ring(*t->log);
 
     engine_->start();
@@ -465,6 +466,21 @@ class Service {
       control_.request_rearm();
       log_warn("risk: RE-ARM requested by {}: kill cleared, every circuit breaker re-armed", source);
     }
+  }
+
+  // The learner's counters (engine/learner_link.hpp), read where they are kept (relaxed atomics).
+  void register_learner_metrics(const LearnerLink& l) {
+    const std::pair<const char*, const RelaxedCounter*> counters[] = {
+        {"sent", &l.pushed},        {"dropped", &l.dropped},          {"stored", &l.stored},
+        {"unmatched_labels", &l.unmatched}, {"requests", &l.requests}, {"promoted", &l.promoted},
+        {"rejected", &l.rejected},  {"failed", &l.failed},            {"swaps", &l.swaps},
+        {"drift_alarms", &l.drift_alarms}, {"spills", &l.spills},     {"spill_errors", &l.spill_errors},
+        {"versions_freed", &l.freed}};
+    for (const auto& [name, c] : counters)
+      registry_.gauge_fn("hftd_learner", std::string("what=\"") + name + "\"",
+                         "continuous learning: samples sent to the learner (dropped: ring full), labeled samples stored, "
+                         "retrain requests and decisions, swaps, drift alarms, spills, replaced versions freed",
+                         [c] { return static_cast<std::int64_t>(c->get()); });
   }
 
   void register_risk_metrics() {

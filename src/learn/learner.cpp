@@ -471,7 +471,12 @@ std::string Learner::spill_error() const {
 std::string Learner::status_json() const {
   std::lock_guard<std::mutex> lk(mu_);
   const auto& l = link_;
-  std::string o = "{\"stored\": " + std::to_string(l.stored.get()) + ", \"resumed\": " + std::to_string(resumed_) +
+  // The version the hot thread serves, when it is one of the learner's (kept until replaced).
+  std::string serving = "null";
+  const std::uint32_t served = l.served_seq.load(std::memory_order_acquire);
+  for (const auto& [seq, m] : published_)
+    if (seq == served) serving = model::json_quote(m->version);
+  std::string o = "{\"serving\": " + serving + ", \"stored\": " + std::to_string(l.stored.get()) + ", \"resumed\": " + std::to_string(resumed_) +
                   ", \"sent\": " + std::to_string(l.pushed.get()) + ", \"dropped\": " + std::to_string(l.dropped.get()) +
                   ", \"unmatched_labels\": " + std::to_string(l.unmatched.get()) + ", \"requests\": " +
                   std::to_string(l.requests.get()) + ", \"promoted\": " + std::to_string(l.promoted.get()) +
