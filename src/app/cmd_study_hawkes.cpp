@@ -112,6 +112,12 @@ void hk_print(const std::string& input, InstrumentId instr, const study::HawkesS
                 "branching %.3f, KS %.4f\n",
                 model::hawkes_fit_status_name(q.status), q.params.mu[0], q.params.alpha[0][0], q.params.beta,
                 1e3 / q.params.beta, q.branching_ratio, r.pooled_residuals.ks[0]);
+  // The features' Hawkes (one mu, alpha, beta for both sides, self-excitation only): the
+  // bivariate fit's own-side terms, averaged over the sides.
+  if (f.status == model::HawkesFitStatus::Ok && p.dim == 2)
+    std::printf("for the features (config.yml; the two sides' own terms averaged, cross terms left out):\n"
+                "  features: {hawkes_mu: %.6g, hawkes_alpha: %.6g, hawkes_beta: %.6g}\n",
+                0.5 * (p.mu[0] + p.mu[1]), 0.5 * (p.alpha[0][0] + p.alpha[1][1]), p.beta);
   std::printf("(one exponential kernel and constant baselines: a KS far from 0 says the clustering has more\n"
               " time scales, or intraday seasonality, than this model holds)\n");
 }

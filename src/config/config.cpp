@@ -373,7 +373,6 @@ void visit_config(V& v, C& c, std::int64_t max_core) {
     v.integer("seed", m.seed, {0, 1LL << 62}, kReload);
     v.real("online_learning_rate", m.online_learning_rate, positive(1), kReload);
     v.real("forgetting_factor", m.forgetting_factor, positive(1), kReload);
-    v.real("hawkes_decay_ms", m.hawkes_decay_ms, positive(1e7), kReload);
   });
   v.section("execution", kReload, [&] {
     auto& e = c.execution;
@@ -503,6 +502,9 @@ void visit_config(V& v, C& c, std::int64_t max_core) {
     v.integer("session_open_s", f.session_open_s, {0, 86400}, kRestart);
     v.integer("session_close_s", f.session_close_s, {0, 86400}, kRestart);
     v.integer("utc_offset_min", f.utc_offset_min, {-1440, 1440}, kRestart);
+    v.real("hawkes_mu", f.hawkes_mu, {0, 1e9}, kRestart);
+    v.real("hawkes_alpha", f.hawkes_alpha, {0, 1e9}, kRestart);
+    v.real("hawkes_beta", f.hawkes_beta, positive(1e9), kRestart);
   });
   v.section("regimes", kRestart, [&] {
     auto& r = c.regimes;

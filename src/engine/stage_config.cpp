@@ -48,6 +48,9 @@ features::FeatureConfig feature_config(const config::Config& c) {
   out.session_open = f.session_open_s * 1'000'000'000;
   out.session_close = f.session_close_s * 1'000'000'000;
   out.utc_offset = f.utc_offset_min * 60'000'000'000;
+  out.hawkes_mu = f.hawkes_mu;
+  out.hawkes_alpha = f.hawkes_alpha;
+  out.hawkes_beta = f.hawkes_beta;
   return out;
 }
 

@@ -514,7 +514,7 @@ Config everything_changed() {
   c.models.threshold = "2";
   c.models.online_learning_rate = 0.5;
   c.models.forgetting_factor = 0.9;
-  c.models.hawkes_decay_ms = 5;
+  c.features.hawkes_beta = 5;
   c.execution = {ExecMethod::AlmgrenChriss, 1, 2, 3, 4, 1, 2, 3};
   c.risk_management.max_position = 5;
   c.risk_management.position_limits = {{"AAPL", "4"}};
@@ -552,7 +552,7 @@ TEST(Config, ApplyReloadableKeepsRestartOnlySettings) {
                         "telemetry.summary_interval_s", "telemetry.config_watch_interval_ms"})
     EXPECT_TRUE(has_change(all, p, false)) << p;
   // Every setting differs, so the diff lists every setting: restart ones and reloadable ones.
-  EXPECT_EQ(std::count_if(all.begin(), all.end(), [](const Change& ch) { return !ch.needs_restart; }), 39);
+  EXPECT_EQ(std::count_if(all.begin(), all.end(), [](const Change& ch) { return !ch.needs_restart; }), 38);
 
   const Config applied = apply_reloadable(running, next);
   EXPECT_EQ(applied.version, 7u);

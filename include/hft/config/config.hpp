@@ -145,7 +145,6 @@ struct Config {
     std::int64_t seed = 1;
     double online_learning_rate = 0.01; // online linear models, (0, 1]
     double forgetting_factor = 0.999;   // recursive least squares / Bayesian, (0, 1]
-    double hawkes_decay_ms = 20;        // Hawkes kernel time constant, > 0
     bool operator==(const Models&) const = default;
   } models;
 
@@ -286,6 +285,9 @@ struct Config {
     std::int64_t session_open_s = 34200;   // 09:30
     std::int64_t session_close_s = 57600;  // 16:00
     std::int64_t utc_offset_min = 0;
+    // The Hawkes features (hawkes_buy/sell = mu + alpha * sum of exp(-beta (t - t_i)) over the
+    // side's market orders): `hftd study hawkes` prints the values its fit gives.
+    double hawkes_mu = 0.1, hawkes_alpha = 1.0, hawkes_beta = 2.0;
     bool operator==(const Features&) const = default;
   } features;
 
