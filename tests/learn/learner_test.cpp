@@ -35,7 +35,7 @@ const std::string& lday() {
     const std::string dir = ltmp("learner-day");
     std::filesystem::create_directories(dir);
     gen::GenConfig g;
-    g.messages = 200'000;
+    g.messages = 120'000;
     g.instruments = 2;
     g.live_target = 100;  // thin books: the mid moves often
     g.out_path = dir + "/day.pcap";
@@ -47,8 +47,8 @@ const std::string& lday() {
 
 std::unique_ptr<feed::EventSource> open_lday() { return sources::open_source(sources::parse_source_spec("pcap:" + lday())); }
 
-// Small, fast models; no store (the learner bootstraps the first model); a retrain every 20
-// minutes of event time (about 20 in the generated 6.5-hour day).
+// Small, fast models; no store (the learner bootstraps the first model); a retrain every 15
+// minutes of event time (about 25 in the generated 6.5-hour day).
 config::Config learning_config() {
   config::Config c = config::default_config();
   c.system.layout = {config::ThreadLayout{"hot", {"feed", "book", "clean", "features", "regime", "predict", "monitor"}, -1,
@@ -63,9 +63,9 @@ config::Config learning_config() {
   c.models.boosted.rounds = 8;
   c.models.boosted.max_depth = 3;
   c.learner.enabled = true;
-  c.learner.retrain_hours = 1.0 / 3;
-  c.learner.min_samples = 4000;
-  c.learner.max_samples = 30000;
+  c.learner.retrain_hours = 0.25;
+  c.learner.min_samples = 2500;
+  c.learner.max_samples = 15000;
   c.learner.promote_margin = 0;
   c.learner.swap_lag_s = 30;
   c.learner.persist = false;
@@ -130,14 +130,11 @@ TEST(Learner, PublishesManyVersionsDuringAReplayAndEachIsSeenOnlyAfterItsSwap) {
 }
 
 // The same promotions (versions are named by their request's event time in memory) and the same
-// predictions on every run and in both layouts.
+// predictions on another run in the other layout (its threads, rings and timing all differ).
 TEST(Learner, SameDecisionsAndPredictionsOnEveryRunAndLayout) {
   config::Config c = learning_config();
-  const ReplayRun a = replay(c);
+  const ReplayRun a = replay(c);  // fused
   ASSERT_GE(a.decisions.size(), 5u);
-  const ReplayRun b = replay(c);
-  EXPECT_EQ(b.decisions, a.decisions);
-  EXPECT_EQ(b.digest, a.digest);
   c.system.layout = {config::ThreadLayout{"feed", {"feed"}, -1, config::Idle::Backoff, 0},
                      config::ThreadLayout{"rest", {"book", "clean", "features", "regime", "predict", "monitor"}, -1,
                                           config::Idle::Backoff, 0}};
