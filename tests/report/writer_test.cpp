@@ -2,6 +2,7 @@
 // inside "wall"; report.html self-contained (no external references, balanced tags); CSV rows.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -106,6 +107,30 @@ TEST(ReportWriter, FilesAndCsvRows) {
   EXPECT_NE(orders.find(",mm_as,"), std::string::npos);
   EXPECT_EQ(read(dir / "report.json"), report::report_json(in));
   EXPECT_THROW(report::write_report("/proc/no/such/dir", in), std::runtime_error);
+}
+
+}  // namespace
+
+namespace {
+
+// The learner's decisions and the online quality: in report.json (a missing champion as null)
+// and in the HTML.
+TEST(ReportWriter, LearningDecisionsAndQualityAreWritten) {
+  auto in = hft::testing::synthetic_report(7, 100);
+  in.learning.push_back({45'900'500'000'000LL, "drift", "promoted", "log-loss 0.6 below 1.8", "learned-2", 6658, 1998,
+                         std::nan(""), 0.25});
+  in.quality.push_back({46'800'000'000'000LL, 1234, 0.75, 0.5});
+  const std::string j = report::report_json(in);
+  EXPECT_NE(j.find("\"learning\": [\n    {\"t_request\": \"12:45:00.500\", \"t_request_ns\": 45900500000000, \"reason\": \"drift\", "
+                   "\"outcome\": \"promoted\""),
+            std::string::npos)
+      << j.substr(j.find("\"learning\""), 400);
+  EXPECT_NE(j.find("\"champion_log_loss\": null, \"challenger_log_loss\": 0.25"), std::string::npos);
+  EXPECT_NE(j.find("{\"from\": \"13:00:00.000\", \"labels\": 1234, \"accuracy\": 0.75, \"log_loss\": 0.5}"), std::string::npos);
+  const std::string h = report::report_html(in);
+  EXPECT_NE(h.find("Continuous learning"), std::string::npos);
+  EXPECT_NE(h.find("learned-2"), std::string::npos);
+  EXPECT_EQ(count(h, "<table"), count(h, "</table>"));
 }
 
 }  // namespace
