@@ -27,6 +27,8 @@ inline void add_learning(report::ReportInput& in, const learn::Learner& l, const
     in.learning.push_back({d.t_request, d.reason, d.outcome, d.why, d.version, d.train_rows, d.test_rows,
                            d.champion_log_loss, d.challenger_log_loss});
   in.quality = quality_rows(ps);
+  in.models.clear();  // every version served, in order: the store's at start, then the learner's
+  if (ps.owner) in.models.push_back(ps.owner->version + " (model store, at start)");
   for (const auto& d : l.decisions())
     if (d.outcome == "promoted") in.models.push_back(d.version + " (learner, requested at " + std::to_string(d.t_request) + " ns)");
 }
