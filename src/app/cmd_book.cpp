@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli.hpp"
+#include "study_util.hpp"
 #include "hft/book/order_book.hpp"
 #include "hft/sources/open.hpp"
 #include "pump.hpp"
@@ -43,9 +44,7 @@ int run(int argc, char** argv) {
       o.integer("--instrument", kAnyInstrument, 0, kAnyInstrument));
 
   auto src = sources::open_source(spec, feed_options(o));
-  book::BookConfig cfg;
-  cfg.max_orders = static_cast<std::size_t>(o.integer("--max-orders", 1 << 22, 1, 1LL << 32));
-  cfg.max_levels = std::min<std::size_t>(cfg.max_orders, 1 << 20);
+  const book::BookConfig cfg = book_config(o);
   book::Books books(cfg);
 
   std::FILE* out = out_path == "-" ? stdout : std::fopen(out_path.c_str(), "w");

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "cli.hpp"
+#include "study_util.hpp"
 #include "hft/book/order_book.hpp"
 #include "hft/sources/open.hpp"
 #include "hft/study/ofi.hpp"
@@ -195,9 +196,7 @@ int run_ofi(int argc, char** argv) {
       o.integer("--instrument", study::OfiFeed::kAny, 0, study::OfiFeed::kAny));
 
   auto src = sources::open_source(spec, feed_options(o));
-  book::BookConfig bcfg;
-  bcfg.max_orders = static_cast<std::size_t>(o.integer("--max-orders", 1 << 22, 1, 1LL << 32));
-  bcfg.max_levels = std::min<std::size_t>(bcfg.max_orders, 1 << 20);
+  const book::BookConfig bcfg = book_config(o);
   book::Books books(bcfg);
   study::OfiStudy st(cfg);
   study::OfiFeed feed(st, books, instr, src->time_basis() == feed::TimeBasis::SinceEpoch);

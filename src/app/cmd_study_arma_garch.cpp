@@ -31,9 +31,7 @@ int run(int argc, char** argv) {
       o.integer("--instrument", study::GridMidFeed::kAny, 0, study::GridMidFeed::kAny));
 
   auto src = sources::open_source(spec, feed_options(o));
-  book::BookConfig bcfg;
-  bcfg.max_orders = static_cast<std::size_t>(o.integer("--max-orders", 1 << 22, 1, 1LL << 32));
-  bcfg.max_levels = std::min<std::size_t>(bcfg.max_orders, 1 << 20);
+  const book::BookConfig bcfg = book_config(o);
   book::Books books(bcfg);
   study::GridMidConfig gcfg;
   gcfg.grid = grid;

@@ -132,9 +132,7 @@ int run_queue(int argc, char** argv) {
   cfg.tick = o.integer("--tick", 100, 1, 1LL << 40);
   const auto instr = static_cast<InstrumentId>(o.integer("--instrument", study::QueueFeed::kAny, 0, study::QueueFeed::kAny));
   auto src = sources::open_source(spec, feed_options(o));
-  book::BookConfig bcfg;
-  bcfg.max_orders = static_cast<std::size_t>(o.integer("--max-orders", 1 << 22, 1, 1LL << 32));
-  bcfg.max_levels = std::min<std::size_t>(bcfg.max_orders, 1 << 20);
+  const book::BookConfig bcfg = book_config(o);
   book::Books books(bcfg);
   study::QueueStudy st(cfg);
   study::QueueFeed feed(st, books, instr, src->time_basis() == feed::TimeBasis::SinceEpoch);

@@ -1,13 +1,24 @@
-// What the study commands share: JSON numbers, clock times and the --start / --end session.
+// What the study commands share: the books option, JSON numbers, clock times and the
+// --start / --end session.
 #pragma once
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <string>
 
 #include "cli.hpp"
+#include "hft/book/order_book.hpp"
 #include "hft/core/types.hpp"
 
 namespace hft::app {
+
+// The books a command builds from a source: --max-orders (default 2^22) live orders.
+inline book::BookConfig book_config(const Options& o) {
+  book::BookConfig c;
+  c.max_orders = static_cast<std::size_t>(o.integer("--max-orders", 1 << 22, 1, 1LL << 32));
+  c.max_levels = std::min<std::size_t>(c.max_orders, 1 << 20);
+  return c;
+}
 
 // A JSON number; NaN and infinities become null.
 inline std::string json_number(double v) {

@@ -70,19 +70,7 @@ PredictStage::PredictStage(StageEnv& env)
                                              static_cast<Nanos>(cfg.models.sample_ms * 1e6), env.max_instruments);
   online_lr = cfg.models.online_learning_rate;
   quality_width = std::max<Nanos>(1'000'000'000, static_cast<Nanos>(cfg.report.quality_s * 1e9));
-  // Every buffer sized once for any model (a swap allocates nothing): rows of kMaxModelInputs,
-  // online members with room for the largest.
-  defs.assign(inputs.size(), 0.0f);
-  row.assign(model::kMaxModelInputs, 0.0f);
-  ring_p.assign(capacity * 3, 0.0f);
-  ring_row.assign(capacity * model::kMaxModelInputs, 0.0f);
-  ring_id.assign(capacity, ~std::uint64_t{0});
-  ring_model.assign(capacity, 0);
-  {
-    const std::vector<double> zero(model::kMaxModelInputs, 0.0), one(model::kMaxModelInputs, 1.0);
-    online_logistic = model::LogisticModel::zeros(static_cast<int>(model::kMaxModelInputs), model::kLogisticMaxClasses, zero, one, 0);
-    online_bayes = model::BayesLinear(static_cast<int>(model::kMaxModelInputs), true, 1, 1, 1);
-  }
+  size_buffers();
   versions.reserve(schedule.size() + 1);
   if (link) {
     if (inputs.size() > kMaxLearnInputs)
@@ -115,6 +103,20 @@ PredictStage::PredictStage(StageEnv& env)
   } else telemetry::log_info("models: {} versions scheduled, the first from exchange time {} ns", schedule.size(), schedule.front().first);
 }
 
+// Every buffer sized once for any model (a swap allocates nothing): rows of kMaxModelInputs,
+// online members with room for the largest.
+void PredictStage::size_buffers() {
+  defs.assign(inputs.size(), 0.0f);
+  row.assign(model::kMaxModelInputs, 0.0f);
+  ring_p.assign(capacity * 3, 0.0f);
+  ring_row.assign(capacity * model::kMaxModelInputs, 0.0f);
+  ring_id.assign(capacity, ~std::uint64_t{0});
+  ring_model.assign(capacity, 0);
+  const std::vector<double> zero(model::kMaxModelInputs, 0.0), one(model::kMaxModelInputs, 1.0);
+  online_logistic = model::LogisticModel::zeros(static_cast<int>(model::kMaxModelInputs), model::kLogisticMaxClasses, zero, one, 0);
+  online_bayes = model::BayesLinear(static_cast<int>(model::kMaxModelInputs), true, 1, 1, 1);
+}
+
 void PredictStage::swap_scheduled(Nanos ts) {
   while (next_swap < schedule.size() && ts >= schedule[next_swap].first) serve(schedule[next_swap++].second);
 }
@@ -127,21 +129,13 @@ void PredictStage::adopt(const model::ServingModel& m) noexcept {
   if (has_online_logistic) online_logistic = m.en.logistic;
   has_online_bayes = m.en.bayes.inputs() > 0;
   if (has_online_bayes) online_bayes = m.en.bayes;
-  labels_since_swap = 0;
   drift.reset();
   current.store(&m, std::memory_order_release);
 }
 
 void PredictStage::serve(std::shared_ptr<const model::ServingModel> m) {
   if (!m) return;
-  if (ring_id.empty()) {  // tests serving without a store: size the buffers now
-    defs.assign(inputs.size(), 0.0f);
-    row.assign(model::kMaxModelInputs, 0.0f);
-    ring_p.assign(capacity * 3, 0.0f);
-    ring_row.assign(capacity * model::kMaxModelInputs, 0.0f);
-    ring_id.assign(capacity, ~std::uint64_t{0});
-    ring_model.assign(capacity, 0);
-  }
+  if (ring_id.empty()) size_buffers();  // tests serving without a store
   versions.push_back(m->version);
   model_index = static_cast<std::uint16_t>(versions.size() - 1);
   owner = std::move(m);
@@ -174,7 +168,6 @@ void PredictStage::on_label(std::uint64_t id, const model::LabelValue& v, Nanos 
     q.log_loss += loss;
   }
   if (ring_model[slot] != model_index) return;  // made by a version swapped out since: scored only
-  ++labels_since_swap;
   if (link && drift.update(loss, hit, now)) {
     link->drift_alarms.add(1);
     if (!drift_fired) {  // the first alarm dates the change; repeats while waiting do not move it

@@ -332,7 +332,6 @@ void Learner::train(Job& job) {
   dec.reason = engine::kRetrainReasonNames[static_cast<std::size_t>(job.reason)];
   dec.champion_log_loss = std::nan("");
   engine::Decision& slot = link_.decision;
-  slot.request = job.request;
   slot.model = nullptr;
   slot.outcome = engine::Decision::Outcome::Failed;
   try {

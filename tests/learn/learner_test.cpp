@@ -20,28 +20,17 @@
 #include "hft/engine/engine_impl.hpp"
 #include "hft/gen/generator.hpp"
 #include "hft/learn/learner.hpp"
+#include "generated_days.hpp"
 #include "hft/sources/open.hpp"
 
 namespace {
 
 using namespace hft;
 
-std::string ltmp(const std::string& name) {
-  return std::string(HFT_TEST_TMP) + "/" + name + "-" + std::to_string(::getpid());
-}
+std::string ltmp(const std::string& name) { return hft::testing::process_tmp(name); }
 
 const std::string& lday() {
-  static const std::string path = [] {
-    const std::string dir = ltmp("learner-day");
-    std::filesystem::create_directories(dir);
-    gen::GenConfig g;
-    g.messages = 120'000;
-    g.instruments = 2;
-    g.live_target = 100;  // thin books: the mid moves often
-    g.out_path = dir + "/day.pcap";
-    gen::generate_pcap(g);
-    return g.out_path;
-  }();
+  static const std::string path = hft::testing::thin_day("learner-day", 120'000, 2);
   return path;
 }
 

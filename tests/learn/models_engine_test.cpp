@@ -26,28 +26,17 @@
 #include "hft/model/serving.hpp"
 #include "hft/model/store.hpp"
 #include "hft/sources/open.hpp"
+#include "generated_days.hpp"
 
 namespace {
 
 using namespace hft;
 
 // Each test runs in a process of its own (ctest, in parallel): a process's files are its own.
-std::string tmp(const std::string& name) {
-  return std::string(HFT_TEST_TMP) + "/" + name + "-" + std::to_string(::getpid());
-}
+std::string tmp(const std::string& name) { return hft::testing::process_tmp(name); }
 
 const std::string& day() {
-  static const std::string path = [] {
-    const std::string dir = tmp("models-day");
-    std::filesystem::create_directories(dir);
-    gen::GenConfig g;
-    g.messages = 150'000;
-    g.instruments = 2;
-    g.live_target = 100;  // thin books: the mid moves often
-    g.out_path = dir + "/day.pcap";
-    gen::generate_pcap(g);
-    return g.out_path;
-  }();
+  static const std::string path = hft::testing::thin_day("models-day", 150'000, 2);
   return path;
 }
 

@@ -58,7 +58,6 @@ struct LearnMsg {
 struct Decision {
   enum class Outcome : std::uint8_t { Promoted, Rejected, Failed };
   std::atomic<bool> ready{false};
-  std::uint64_t request = 0;
   Outcome outcome = Outcome::Rejected;
   std::uint32_t seq = 0;  // Promoted: the new version's sequence number (model index in predictions)
   const model::ServingModel* model = nullptr;  // Promoted: owned by the learner

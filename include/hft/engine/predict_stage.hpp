@@ -122,7 +122,6 @@ struct PredictStage {
   Nanos drift_since = 0;                // where the change began (the drift watch's estimate)
   std::uint64_t drift_labels_at = 0;    // the watch's label count there
   model::DriftWatch drift;              // on the served model's per-label log-loss
-  std::uint64_t labels_since_swap = 0;
   void maybe_request(Nanos ts) noexcept;
   void take_decision() noexcept;
   std::uint64_t digest = 0xCBF29CE484222325ull;  // every prediction's probabilities, bits, in order
@@ -133,6 +132,7 @@ struct PredictStage {
  private:
   void on_label(std::uint64_t id, const model::LabelValue& v, Nanos now) noexcept;
   void adopt(const model::ServingModel& m) noexcept;
+  void size_buffers();
   bool push_learn(LearnMsg::Kind kind, InstrumentId instr, std::uint8_t regime, std::uint64_t id, Nanos t,
                   const model::LabelValue* v) noexcept;
   LearnMsg out_msg{};  // built in place (a sample's inputs are computed into it)
