@@ -191,6 +191,20 @@ int run(int argc, char** argv) {
                 static_cast<unsigned long long>(fe.counters().invalid_book),
                 static_cast<unsigned long long>(fe.counters().nonfinite_replaced),
                 static_cast<unsigned long long>(fe.counters().over_capacity));
+    if (const features::StatModels* sm = fe.stat_models()) {
+      const auto& c = sm->counters();
+      const auto& f = c;
+      std::printf("statistical-model features: %llu refits requested, %llu swapped in (%llu fitted at their swap time, "
+                  "%llu deferred: %zu pending at most); fits swapped in, usable: Hawkes %llu (+%llu failed), ARMA-GARCH %llu "
+                  "(+%llu failed), queue tables %llu built, %llu kept (+%llu failed); %llu return chains restarted\n",
+                  static_cast<unsigned long long>(c.requests), static_cast<unsigned long long>(c.swaps),
+                  static_cast<unsigned long long>(c.waited), static_cast<unsigned long long>(c.busy),
+                  features::StatModels::kPending, static_cast<unsigned long long>(f.hawkes_ok),
+                  static_cast<unsigned long long>(f.hawkes_failed), static_cast<unsigned long long>(f.ag_ok),
+                  static_cast<unsigned long long>(f.ag_failed), static_cast<unsigned long long>(f.qr_ok),
+                  static_cast<unsigned long long>(f.qr_kept), static_cast<unsigned long long>(f.qr_failed),
+                  static_cast<unsigned long long>(c.chain_restarts));
+    }
     const auto& rs = eng.stage<engine::RegimeStage>();
     std::size_t ready = 0, stressed = 0, trending = 0, reverting = 0;
     for (InstrumentId id : rs.live) {

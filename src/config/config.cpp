@@ -372,7 +372,7 @@ void visit_config(V& v, C& c, std::int64_t max_core) {
     v.integer("train_threads", m.train_threads, {1, 256}, kReload);
     v.integer("seed", m.seed, {0, 1LL << 62}, kReload);
     v.real("online_learning_rate", m.online_learning_rate, positive(1), kReload);
-    v.real("forgetting_factor", m.forgetting_factor, positive(1), kReload);
+    v.real("forgetting_factor", m.forgetting_factor, positive(1), kRestart);
   });
   v.section("execution", kReload, [&] {
     auto& e = c.execution;
@@ -505,6 +505,13 @@ void visit_config(V& v, C& c, std::int64_t max_core) {
     v.real("hawkes_mu", f.hawkes_mu, {0, 1e9}, kRestart);
     v.real("hawkes_alpha", f.hawkes_alpha, {0, 1e9}, kRestart);
     v.real("hawkes_beta", f.hawkes_beta, positive(1e9), kRestart);
+    v.boolean("models", f.models, kRestart);
+    v.real("models_grid_s", f.models_grid_s, positive(3600), kRestart);
+    v.real("models_refit_s", f.models_refit_s, positive(86400), kRestart);
+    v.real("models_swap_lag_s", f.models_swap_lag_s, {0, 86400}, kRestart);
+    v.integer("models_window", f.models_window, {200, 1 << 20}, kRestart);
+    v.integer("models_orders", f.models_orders, {200, 1 << 20}, kRestart);
+    v.integer("models_queue_units", f.models_queue_units, {1, 200}, kRestart);
   });
   v.section("regimes", kRestart, [&] {
     auto& r = c.regimes;

@@ -51,6 +51,14 @@ features::FeatureConfig feature_config(const config::Config& c) {
   out.hawkes_mu = f.hawkes_mu;
   out.hawkes_alpha = f.hawkes_alpha;
   out.hawkes_beta = f.hawkes_beta;
+  out.models = f.models;
+  out.models_grid_s = f.models_grid_s;
+  out.models_refit_s = f.models_refit_s;
+  out.models_swap_lag_s = f.models_swap_lag_s;
+  out.models_window = f.models_window;
+  out.models_orders = f.models_orders;
+  out.models_queue_units = static_cast<int>(f.models_queue_units);
+  out.models_discount = c.models.forgetting_factor;
   return out;
 }
 

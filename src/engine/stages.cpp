@@ -31,13 +31,42 @@ features::FeatureConfig feature_config_for(const StageEnv& env) {
   features::FeatureConfig fc = feature_config(env.cfg);
   fc.ts_exch_epoch = env.epoch_times;
   fc.date_yyyymmdd = env.trading_date;
+  fc.models_live = env.live;
   return fc;
+}
+
+// A background fitting thread on the control core: fits take milliseconds, so it must never hold
+// the core while the control, regime or learner thread has work (SCHED_IDLE: it runs only when
+// they sleep; system.background_priority: normal where the core is never idle and the fits
+// would starve). work() returns how many fits it made.
+template <class Work>
+std::thread start_fit_thread(int cpu, bool idle, const std::atomic<bool>& stop, Work work) {
+  return std::thread([cpu, idle, &stop, work] {
+    (void)pin_current_thread(cpu, 0);
+    if (idle) {
+      sched_param sp{};
+      (void)pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp);
+    }
+    while (!stop.load(std::memory_order_acquire))
+      if (work() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  });
 }
 }  // namespace
 
 FeatureStage::FeatureStage(StageEnv& env)
     : engine(feature_config_for(env), env.max_instruments, env.cfg.system.max_instruments), books(*env.books) {
   env.features = &engine;
+  refit_idle = env.cfg.system.background_priority == config::BackgroundPriority::Idle;
+}
+
+void FeatureStage::start_background(int cpu) {
+  if (features::StatModels* m = engine.stat_models())
+    refit_thread = start_fit_thread(cpu, refit_idle, refit_stop, [m] { return m->work(); });
+}
+
+void FeatureStage::stop_background() {
+  refit_stop.store(true, std::memory_order_release);
+  if (refit_thread.joinable()) refit_thread.join();
 }
 
 RegimeStage::RegimeStage(StageEnv& env)
@@ -204,18 +233,7 @@ void RegimeStage::start_background(int cpu) {
       publish_state();
     });
   }
-  refit_thread = std::thread([this, cpu] {
-    (void)pin_current_thread(cpu, 0);
-    // A fit takes milliseconds: it must never hold the core while the regime or control thread
-    // has work (SCHED_IDLE: it runs only when they sleep; system.background_priority: normal
-    // where the core is never idle and the fits would starve).
-    if (refit_idle) {
-      sched_param sp{};
-      (void)pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp);
-    }
-    while (!refit_stop.load(std::memory_order_acquire))
-      if (refits->work() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  });
+  refit_thread = start_fit_thread(cpu, refit_idle, refit_stop, [this] { return refits->work(); });
 }
 
 void RegimeStage::stop_background() {

@@ -231,7 +231,31 @@ std::vector<std::string> feature_names(const FeatureConfig& c) {
                           "pre_open", "open_first", "close_last", "post_close", "halted"})
       n.push_back(s);
   }
+  if (c.models) {
+    for (const char* s : {"hawkes_fit_buy", "hawkes_fit_sell", "qr_p_up", "ag_mean_bps", "ag_vol_bps",
+                          "bayes_drift_t", "bayes_vol_bps"})
+      n.push_back(s);
+  }
   return n;
+}
+
+StatModelConfig stat_model_config(const FeatureConfig& c) {
+  StatModelConfig m;
+  auto ns = [](double s) { return static_cast<Nanos>(std::llround(s * 1e9)); };
+  m.grid = ns(std::clamp(c.models_grid_s, 0.0, 1e6));
+  m.refit = ns(std::clamp(c.models_refit_s, 0.0, 1e6));
+  m.swap_lag = ns(std::clamp(c.models_swap_lag_s, 0.0, 1e6));
+  m.window = c.models_window;
+  m.orders = c.models_orders;
+  m.discount = c.models_discount;
+  m.queue_units = c.models_queue_units;
+  m.live = c.models_live;
+  m.prior.dim = 2;
+  const double mu = std::max(c.hawkes_mu, 1e-12);  // the model needs mu > 0
+  m.prior.mu = {mu, mu};
+  m.prior.alpha = {{{c.hawkes_alpha, 0.0}, {0.0, c.hawkes_alpha}}};
+  m.prior.beta = c.hawkes_beta;
+  return m;
 }
 
 std::string validate(const FeatureConfig& c) {
@@ -254,6 +278,11 @@ std::string validate(const FeatureConfig& c) {
       !std::isfinite(c.hawkes_mu) || !std::isfinite(c.hawkes_alpha) || !std::isfinite(c.hawkes_beta))
     return "hawkes: need mu >= 0, alpha >= 0, beta > 0, finite";
   if (c.date_yyyymmdd != 0 && day_of_week(c.date_yyyymmdd) < 0) return "date_yyyymmdd: not a date";
+  if (c.models) {
+    for (double x : {c.models_grid_s, c.models_refit_s, c.models_swap_lag_s})
+      if (!std::isfinite(x) || x < 0 || x > 1e6) return "models_*_s: must be finite, in [0, 1e6] seconds";
+    if (const char* e = validate_stat(stat_model_config(c)); *e) return e;
+  }
   const std::size_t n = feature_names(c).size();
   if (n > kMaxFeatures)
     return std::to_string(n) + " features exceed kMaxFeatures " + std::to_string(kMaxFeatures);
@@ -334,6 +363,7 @@ FeatureEngine::FeatureEngine(const FeatureConfig& cfg, std::size_t max_instrumen
   config_dow_ = cfg.date_yyyymmdd ? day_of_week(cfg.date_yyyymmdd) : -1;
   local_shift_ = cfg.ts_exch_epoch ? cfg.utc_offset : 0;
   states_.assign(max_instruments, nullptr);
+  if (cfg.models) stat_ = std::make_unique<StatModels>(stat_model_config(cfg), max_active);
   empty_fv_.n = static_cast<std::uint16_t>(schema_.names.size());
   empty_fv_.schema_hash = schema_.hash;
 }
@@ -489,15 +519,16 @@ void FeatureEngine::update(State& s, const MarketEvent& ev, const book::Books& b
     add(sOfi, static_cast<double>(e0));
     add(sMlofi, static_cast<double>(ml));
   }
+  Volume dqb = 0, dqa = 0;  // best queue change while its price stays
   if (snap) {
     // Book only: nothing below is added (a snapshot's adds are no order flow).
   } else if (pb[0] != 0 && pb[0] == opb[0]) {
-    const Volume d = qb[0] - oqb[0];
+    const Volume d = dqb = qb[0] - oqb[0];
     if (d < 0) add_mid(mDeplB, static_cast<double>(-d));
     if (d > 0) add_mid(mReplB, static_cast<double>(d));
   }
   if (!snap && pa[0] != kNoAsk && pa[0] == opa[0]) {
-    const Volume d = qa[0] - oqa[0];
+    const Volume d = dqa = qa[0] - oqa[0];
     if (d < 0) add_mid(mDeplA, static_cast<double>(-d));
     if (d > 0) add_mid(mReplA, static_cast<double>(d));
   }
@@ -593,6 +624,21 @@ void FeatureEngine::update(State& s, const MarketEvent& ev, const book::Books& b
   if (mo[0]) s.hawkes[0] += g[n_h_];
   if (mo[1]) s.hawkes[1] += g[n_h_];
 
+  if (stat_) {
+    StatEvent se;
+    se.clock = s.clock;
+    se.snapshot = snap;
+    se.mo_buy = mo[0];
+    se.mo_sell = mo[1];
+    se.valid = valid;
+    se.mid = midp;
+    se.best_bid_qty = qb[0];
+    se.best_ask_qty = qa[0];
+    se.bid_change = dqb;
+    se.ask_change = dqa;
+    stat_->on_event(static_cast<std::size_t>(&s - pool_.get()), se);
+  }
+
   s.midp = midp;
   s.valid = valid;
   s.ts_exch = ev.ts_exch;
@@ -637,6 +683,7 @@ void FeatureEngine::restart(State& s, Nanos t) const noexcept {
   s.ret_base = false;
   set_session(s);
   reset_session(s);
+  if (stat_) stat_->restart(static_cast<std::size_t>(&s - pool_.get()), t);
 }
 
 // The scale factors g at the instrument's clock, which just advanced (see Stream): one inline
@@ -818,6 +865,10 @@ void FeatureEngine::materialize(State& s) const noexcept {
     v[j++] = tod >= cfg_.session_close ? 1.0 : 0.0;
     const auto st = static_cast<TradingState>(s.trading);
     v[j++] = st == TradingState::Halted || st == TradingState::Paused ? 1.0 : 0.0;
+  }
+  if (stat_) {
+    stat_->values(static_cast<std::size_t>(&s - pool_.get()), s.clock, valid, v + j);
+    j += kStatOutputs;
   }
 
   counters_.nonfinite_replaced += replace_nonfloat(v, j);

@@ -40,13 +40,14 @@ InputMap::InputMap(const std::vector<std::string>& fn, double tick_currency) : i
       if (dnb_ >= 0 && dna_ >= 0) add(n + "_rel", Op::PerDN, k);
     } else if (starts(n, "trate_") || starts(n, "add_rate_") || starts(n, "cxl_rate_")) {
       add(n + "_log", Op::Log1p, k);
-    } else if (n == "hawkes_buy") {
-      const int s = find(fn, "hawkes_sell");
+    } else if (n == "hawkes_buy" || n == "hawkes_fit_buy") {
+      const std::string stem = n.substr(0, n.size() - 4);  // "hawkes" or "hawkes_fit"
+      const int s = find(fn, stem + "_sell");
       if (s >= 0) {
-        add("hawkes_imb", Op::HawkesImb, k, s);
-        add("hawkes_log", Op::HawkesLog, k, s);
+        add(stem + "_imb", Op::HawkesImb, k, s);
+        add(stem + "_log", Op::HawkesLog, k, s);
       }
-    } else if (n == "hawkes_sell") {
+    } else if (n == "hawkes_sell" || n == "hawkes_fit_sell") {
       continue;
     } else if (starts(n, "rv_") || starts(n, "mom_")) {
       add(n + "_bps", Op::Bps, k);

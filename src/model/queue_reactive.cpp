@@ -11,6 +11,9 @@ namespace hft::model {
 namespace {
 
 constexpr int kQrGauss = 16;  // Gauss-Legendre points per panel
+// QueueTable's quadrature agreement: a table is read as a feature, 1e-10 is far below any use of
+// it (the header's 1e-9) and several times cheaper than the 1e-13 of queue_p_up.
+constexpr double kTableTol = 1e-10;
 
 struct QrRule {
   std::array<double, kQrGauss> x{}, w{};  // on [-1, 1]
@@ -49,7 +52,7 @@ const QrRule& qr_rule() {
 // Composite Gauss-Legendre of f on [0, pi], panels doubled until two estimates agree. *abs_out
 // (if given) receives the integral of |f|: the size of the terms that cancel in the result.
 template <class F>
-double qr_integrate(F&& f, int min_panels, double* abs_out = nullptr) {
+double qr_integrate(F&& f, int min_panels, double* abs_out = nullptr, double tol = 1e-13) {
   const QrRule& g = qr_rule();
   double abs_sum = 0;
   auto run = [&](int panels) {
@@ -76,7 +79,7 @@ double qr_integrate(F&& f, int min_panels, double* abs_out = nullptr) {
     panels *= 2;
     const double cur = run(panels);
     // agreement to 1e-13, or to the rounding of the cancelling terms (no better is possible)
-    if (std::fabs(cur - prev) <= 1e-13 * std::max(1.0, std::fabs(cur)) + 1e-14 * abs_sum) {
+    if (std::fabs(cur - prev) <= tol * std::max(1.0, std::fabs(cur)) + 1e-14 * abs_sum) {
       prev = cur;
       break;
     }
@@ -138,7 +141,7 @@ double qr_first_ask_series(int x, int y, double a) {
 }
 
 // P(ask of y units empties before bid of x units), a = sqrt(lambda / (mu+theta)) in (0, 1].
-double qr_first_ask(int x, int y, double a) {
+double qr_first_ask(int x, int y, double a, double tol) {
   const double inv_a = 1 / a, log_a = std::log(a);
   auto f = [&](double t) {
     const double sh = std::sin(0.5 * t);
@@ -150,7 +153,7 @@ double qr_first_ask(int x, int y, double a) {
     return std::sin(t) * std::sin(x * t) * std::exp(lg) / den;
   };
   double mag = 0;
-  const double v = 2 / std::numbers::pi * qr_integrate(f, 8 + 2 * x, &mag);
+  const double v = 2 / std::numbers::pi * qr_integrate(f, 8 + 2 * x, &mag, tol);
   // Terms of size mag cancel to v: rounding leaves about mag * 1e-15. Past 1e-11, convolve the
   // first-passage distributions instead (short there: a well below 1).
   if (mag * 2 / std::numbers::pi > 1e4) return qr_first_ask_series(x, y, a);
@@ -158,9 +161,9 @@ double qr_first_ask(int x, int y, double a) {
 }
 
 // lambda <= mu: the race ends surely; the sine variable is the smaller queue.
-double qr_up_sure(int x, int y, double a) {
-  if (x <= y) return qr_first_ask(x, y, a);
-  return 1 - qr_first_ask(y, x, a);
+double qr_up_sure(int x, int y, double a, double tol) {
+  if (x <= y) return qr_first_ask(x, y, a, tol);
+  return 1 - qr_first_ask(y, x, a, tol);
 }
 
 void qr_check(int x, int y, double lambda, double mu, double theta) {
@@ -170,25 +173,34 @@ void qr_check(int x, int y, double lambda, double mu, double theta) {
     throw std::invalid_argument("queue_race: need lambda > 0, mu, theta >= 0, mu + theta > 0");
 }
 
-}  // namespace
-
-QueueRace queue_race(int x, int y, double lambda, double mu, double theta) {
+// tol: the quadrature's agreement between panel doublings (relative).
+QueueRace qr_race(int x, int y, double lambda, double mu, double theta, double tol) {
   qr_check(x, y, lambda, mu, theta);
   const double m = mu + theta;
   if (lambda <= m) {
-    const double up = qr_up_sure(x, y, std::sqrt(lambda / m));
+    const double up = qr_up_sure(x, y, std::sqrt(lambda / m), tol);
     return {up, 1 - up};
   }
   // lambda > m: h-transform (see the header); the swapped chain has a = sqrt(m / lambda).
   const double rho = m / lambda;
   const double rx = std::pow(rho, x), ry = std::pow(rho, y);
-  const double swapped = qr_up_sure(x, y, std::sqrt(rho));
+  const double swapped = qr_up_sure(x, y, std::sqrt(rho), tol);
   return {rx * ry * swapped + ry * (1 - rx), rx * ry * (1 - swapped) + rx * (1 - ry)};
 }
 
-double queue_p_up(int x, int y, double lambda, double mu, double theta) {
-  const QueueRace r = queue_race(x, y, lambda, mu, theta);
+double qr_p_up(int x, int y, double lambda, double mu, double theta, double tol) {
+  const QueueRace r = qr_race(x, y, lambda, mu, theta, tol);
   return r.up / (r.up + r.down);
+}
+
+}  // namespace
+
+QueueRace queue_race(int x, int y, double lambda, double mu, double theta) {
+  return qr_race(x, y, lambda, mu, theta, 1e-13);
+}
+
+double queue_p_up(int x, int y, double lambda, double mu, double theta) {
+  return qr_p_up(x, y, lambda, mu, theta, 1e-13);
 }
 
 double queue_p_up_balanced(int x, int y) {
@@ -215,10 +227,18 @@ QueueTable::QueueTable(double lambda, double mu, double theta, double unit, int 
   if (K < 1 || K > 1024) throw std::invalid_argument("QueueTable: K must be in 1..1024");
   qr_check(1, 1, lambda, mu, theta);
   p_.resize(static_cast<std::size_t>(K) * static_cast<std::size_t>(K));
-  for (int x = 1; x <= K; ++x)
-    for (int y = 1; y <= K; ++y)
-      p_[static_cast<std::size_t>(x - 1) * static_cast<std::size_t>(K) + static_cast<std::size_t>(y - 1)] =
-          queue_p_up(x, y, lambda, mu, theta);
+  auto at = [&](int x, int y) -> double& {
+    return p_[static_cast<std::size_t>(x - 1) * static_cast<std::size_t>(K) + static_cast<std::size_t>(y - 1)];
+  };
+  // p_up(y, x) = 1 - p_up(x, y) (swap the queues: up and down trade places, in both regimes of
+  // queue_race), so half the integrals; p_up(x, x) = 1/2 exactly.
+  for (int x = 1; x <= K; ++x) {
+    at(x, x) = 0.5;
+    for (int y = x + 1; y <= K; ++y) {
+      at(x, y) = qr_p_up(x, y, lambda, mu, theta, kTableTol);
+      at(y, x) = 1 - at(x, y);
+    }
+  }
   k_ = K;
   unit_ = unit;
   inv_unit_ = 1 / unit;

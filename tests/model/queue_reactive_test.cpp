@@ -153,10 +153,18 @@ TEST(QueueReactive, SymmetryMonotonicityAndLimits) {
 TEST(QueueReactive, TableReadsTheModelInUnits) {
   const QueueTable t(0.9, 0.6, 0.4, 100.0, 20);
   EXPECT_EQ(t.K(), 20);
-  EXPECT_NEAR(t.p_up(300, 700), queue_p_up(3, 7, 0.9, 0.6, 0.4), 1e-12);
-  EXPECT_NEAR(t.p_up(349, 651), queue_p_up(3, 7, 0.9, 0.6, 0.4), 1e-12);  // rounded to units
-  EXPECT_NEAR(t.p_up(10, 100), queue_p_up(1, 1, 0.9, 0.6, 0.4), 1e-12);   // below one unit reads 1
-  EXPECT_NEAR(t.p_up(0, 5000), queue_p_up(1, 20, 0.9, 0.6, 0.4), 1e-12);  // above K reads K
+  EXPECT_NEAR(t.p_up(300, 700), queue_p_up(3, 7, 0.9, 0.6, 0.4), 1e-9);
+  EXPECT_NEAR(t.p_up(349, 651), queue_p_up(3, 7, 0.9, 0.6, 0.4), 1e-9);  // rounded to units
+  EXPECT_NEAR(t.p_up(10, 100), queue_p_up(1, 1, 0.9, 0.6, 0.4), 1e-9);   // below one unit reads 1
+  EXPECT_NEAR(t.p_up(0, 5000), queue_p_up(1, 20, 0.9, 0.6, 0.4), 1e-9);  // above K reads K
+  // Every entry (half of them by the symmetry p(y, x) = 1 - p(x, y)) against the model's own
+  // 1e-13 evaluation, in both regimes (lambda below and above mu + theta).
+  for (const double lam : {0.9, 0.4, 1.7}) {
+    const QueueTable full(lam, 0.6, 0.4, 1.0, 12);
+    for (int x = 1; x <= 12; ++x)
+      for (int y = 1; y <= 12; ++y)
+        ASSERT_NEAR(full.p_up_units(x, y), queue_p_up(x, y, lam, 0.6, 0.4), 1e-9) << lam << " " << x << " " << y;
+  }
   EXPECT_EQ(t.units(250), 3);
   EXPECT_EQ(queue_units(250, 100), 3);
   EXPECT_EQ(queue_units(20, 100), 1);

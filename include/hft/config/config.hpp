@@ -144,7 +144,7 @@ struct Config {
     std::int64_t train_threads = 1;     // XGBoost training threads (OpenMP spins: more only on idle cores)
     std::int64_t seed = 1;
     double online_learning_rate = 0.01; // online linear models, (0, 1]
-    double forgetting_factor = 0.999;   // recursive least squares / Bayesian, (0, 1]
+    double forgetting_factor = 0.999;   // the Bayesian drift/vol features per grid return, (0, 1]
     bool operator==(const Models&) const = default;
   } models;
 
@@ -288,6 +288,16 @@ struct Config {
     // The Hawkes features (hawkes_buy/sell = mu + alpha * sum of exp(-beta (t - t_i)) over the
     // side's market orders): `hftd study hawkes` prints the values its fit gives.
     double hawkes_mu = 0.1, hawkes_alpha = 1.0, hawkes_beta = 2.0;
+    // The statistical models as features (group "models": fitted Hawkes intensities,
+    // queue-reactive P(up), ARMA-GARCH forecast, Bayesian drift and volatility), refitted per
+    // instrument in the background every models_refit_s of event time (features/stat_models.hpp).
+    bool models = false;
+    double models_grid_s = 1;           // return sampling of ARMA-GARCH and Bayes, (0, 3600]
+    double models_refit_s = 1800;       // (0, 86400]
+    double models_swap_lag_s = 60;      // replays: request to swap, [0, models_refit_s]
+    std::size_t models_window = 2048;   // grid returns kept for the ARMA-GARCH fit
+    std::size_t models_orders = 4096;   // market orders kept for the Hawkes fit
+    std::int64_t models_queue_units = 20;  // queue-reactive table size (units of the mean add)
     bool operator==(const Features&) const = default;
   } features;
 

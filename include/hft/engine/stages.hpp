@@ -104,10 +104,20 @@ struct FeatureStage {
     const features::FeatureCounters& c = engine.counters();
     nonfinite.set(c.nonfinite_replaced);
     invalid_book.set(c.invalid_book);
+    if (const auto* m = engine.stat_models()) {
+      model_swaps.set(m->counters().swaps);
+      model_waited.set(m->counters().waited);
+    }
   }
+  // The models group's refit thread (features.models), at the background priority.
+  void start_background(int cpu);
+  void stop_background();
   features::FeatureEngine engine;
   const book::Books& books;
-  RelaxedCounter nonfinite, invalid_book;
+  bool refit_idle = true;
+  RelaxedCounter nonfinite, invalid_book, model_swaps, model_waited;
+  std::thread refit_thread;
+  std::atomic<bool> refit_stop{false};
 };
 
 // Regimes (step 3): per instrument, the mid sampled on the event-time grid (regime::GridSampler)

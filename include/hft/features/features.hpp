@@ -5,7 +5,7 @@
 // volatility, momentum, autocorrelation, z-score), technical (VWAP, volume momentum, range
 // position) and time (cyclic time of day, session clock, day of week, session flags).
 //
-// May touch: core/, book/ (reads Books only).
+// May touch: core/, book/ (reads Books only), model/ (the models group: stat_models.hpp).
 //
 // Time decay (exactly): every decayed quantity is S(t) = sum over contributing events i with
 // t_i <= t of x_i * exp(-(t - t_i) / tau), t = the instrument's clock in seconds: the running
@@ -82,6 +82,7 @@
 #include "hft/book/order_book.hpp"
 #include "hft/core/event.hpp"
 #include "hft/core/types.hpp"
+#include "hft/features/stat_models.hpp"
 
 namespace hft::features {
 
@@ -125,7 +126,19 @@ struct FeatureConfig {
   // forward of more than max_gap (> 0), a step back of more than max_backwards (>= 0).
   Nanos max_gap = 3'600'000'000'000;                // 1 h
   Nanos max_backwards = 0;                          // any step back restarts
+  // The statistical models as features (group "models", stat_models.hpp): off by default.
+  bool models = false;
+  double models_grid_s = 1.0;        // return sampling of ARMA-GARCH and Bayes
+  double models_refit_s = 1800;      // event time between an instrument's refits
+  double models_swap_lag_s = 60;     // replays: request to swap (<= models_refit_s)
+  std::size_t models_window = 2048;  // grid returns kept for the ARMA-GARCH fit
+  std::size_t models_orders = 4096;  // market orders kept for the Hawkes fit
+  double models_discount = 0.999;    // Bayes forgetting per grid return
+  int models_queue_units = 20;       // queue-reactive table size K
+  bool models_live = false;          // set by the engine for a live feed: swap when ready
 };
+// The models group's settings from a feature config (Hawkes prior from hawkes_*).
+StatModelConfig stat_model_config(const FeatureConfig& cfg);
 
 // "" when the config is usable, else the reason.
 std::string validate(const FeatureConfig& cfg);
@@ -165,6 +178,10 @@ class FeatureEngine {
   const FeatureVector& current(InstrumentId instr) const noexcept;
   std::span<const double> values(InstrumentId instr) const noexcept;
   const FeatureCounters& counters() const noexcept { return counters_; }
+  // The models group's state and refit hand-off (null when the group is off): its work() is the
+  // background refit thread's (the engine's feature stage runs it).
+  StatModels* stat_models() noexcept { return stat_.get(); }
+  const StatModels* stat_models() const noexcept { return stat_.get(); }
 
   struct State;  // per instrument, defined in the .cpp
 
@@ -189,6 +206,7 @@ class FeatureEngine {
   Nanos local_shift_ = 0;  // ts_exch + this = local time (utc_offset for epoch stamps)
   std::vector<State*> states_;             // by instrument id, into pool_
   std::unique_ptr<State[]> pool_;          // built at construction: no allocation per instrument
+  std::unique_ptr<StatModels> stat_;       // the models group (pool indices as pool_)
   std::size_t pool_size_ = 0, pool_used_ = 0;
   FeatureVector empty_fv_{};
   std::array<double, kMaxFeatures> empty_vals_{};

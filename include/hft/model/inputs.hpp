@@ -14,6 +14,8 @@
 //   svol_h_rel                  svol_h / D1
 //   trate_h_log, add/cxl rates  log(1 + rate)
 //   hawkes_imb, hawkes_log      (buy - sell) / (buy + sell), log(1 + buy + sell)
+//   hawkes_fit_imb, _log        the same of the fitted intensities (features.models); the models
+//                               group's qr_p_up, ag_*_bps, bayes_* are copied
 //   rv_h_bps, mom_h_bps         realized volatility and momentum in basis points
 //   regime_vol, regime_trend    the regime stage's label at the event (calm 0 / normal 1 /
 //                               stressed 2; mean-reverting 0 / neutral 1 / trending 2),
