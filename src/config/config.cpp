@@ -213,6 +213,14 @@ std::string symbol(std::string_view s) {
     if (ch <= ' ' || ch > '~') return "a symbol has no spaces or control characters, got '" + std::string(s) + "'";
   return "";
 }
+std::string symbol_pair(std::string_view s) {
+  const auto k = s.find('/');
+  if (k == std::string_view::npos) return "expected Y/X (two symbols), got '" + std::string(s) + "'";
+  if (auto why = symbol(s.substr(0, k)); !why.empty()) return why;
+  if (auto why = symbol(s.substr(k + 1)); !why.empty()) return why;
+  if (s.substr(0, k) == s.substr(k + 1)) return "a pair of two different symbols, got '" + std::string(s) + "'";
+  return "";
+}
 std::string source_or_empty(std::string_view s) {
   if (s.empty()) return "";
   const auto colon = s.find(':');
@@ -512,6 +520,8 @@ void visit_config(V& v, C& c, std::int64_t max_core) {
     v.integer("models_window", f.models_window, {200, 1 << 20}, kRestart);
     v.integer("models_orders", f.models_orders, {200, 1 << 20}, kRestart);
     v.integer("models_queue_units", f.models_queue_units, {1, 200}, kRestart);
+    v.texts("coint_pairs", f.coint_pairs, kRestart, symbol_pair);
+    v.integer("coint_window", f.coint_window, {30, 1 << 20}, kRestart);
   });
   v.section("regimes", kRestart, [&] {
     auto& r = c.regimes;
@@ -1358,6 +1368,7 @@ Config apply_reloadable(const Config& running, const Config& next) {
   out.models.sample_on = rm.sample_on;
   out.models.sample_ms = rm.sample_ms;
   out.models.max_pending = rm.max_pending;
+  out.models.forgetting_factor = rm.forgetting_factor;  // the features' Bayesian discount: built at start
   out.strategies = running.strategies;  // built at start
   out.risk_management.token_file = running.risk_management.token_file;
   {

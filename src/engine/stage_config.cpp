@@ -59,6 +59,8 @@ features::FeatureConfig feature_config(const config::Config& c) {
   out.models_orders = f.models_orders;
   out.models_queue_units = static_cast<int>(f.models_queue_units);
   out.models_discount = c.models.forgetting_factor;
+  out.coint_pairs = f.coint_pairs;
+  out.coint_window = f.coint_window;
   return out;
 }
 

@@ -57,6 +57,16 @@ FeatureStage::FeatureStage(StageEnv& env)
     : engine(feature_config_for(env), env.max_instruments, env.cfg.system.max_instruments), books(*env.books) {
   env.features = &engine;
   refit_idle = env.cfg.system.background_priority == config::BackgroundPriority::Idle;
+  symbols = env.symbols;
+  name_pairs = engine.stat_models() != nullptr && !engine.config().coint_pairs.empty() && symbols != nullptr;
+  if (name_pairs) named.assign(env.max_instruments, 0);
+}
+
+void FeatureStage::name(InstrumentId id) noexcept {
+  if (!symbols->known(id)) return;  // asked again at its next event
+  named[id] = 1;
+  char buf[SymbolTable::kMaxLen + 1];
+  engine.name_instrument(id, symbols->view(id, buf));
 }
 
 void FeatureStage::start_background(int cpu) {

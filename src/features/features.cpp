@@ -235,6 +235,7 @@ std::vector<std::string> feature_names(const FeatureConfig& c) {
     for (const char* s : {"hawkes_fit_buy", "hawkes_fit_sell", "qr_p_up", "ag_mean_bps", "ag_vol_bps",
                           "bayes_drift_t", "bayes_vol_bps"})
       n.push_back(s);
+    if (!c.coint_pairs.empty()) n.push_back("coint_z");
   }
   return n;
 }
@@ -250,6 +251,8 @@ StatModelConfig stat_model_config(const FeatureConfig& c) {
   m.discount = c.models_discount;
   m.queue_units = c.models_queue_units;
   m.live = c.models_live;
+  m.pairs = c.coint_pairs.size();
+  m.coint_window = c.coint_window;
   m.prior.dim = 2;
   const double mu = std::max(c.hawkes_mu, 1e-12);  // the model needs mu > 0
   m.prior.mu = {mu, mu};
@@ -282,6 +285,12 @@ std::string validate(const FeatureConfig& c) {
     for (double x : {c.models_grid_s, c.models_refit_s, c.models_swap_lag_s})
       if (!std::isfinite(x) || x < 0 || x > 1e6) return "models_*_s: must be finite, in [0, 1e6] seconds";
     if (const char* e = validate_stat(stat_model_config(c)); *e) return e;
+    for (const auto& p : c.coint_pairs) {
+      const auto k = p.find('/');
+      if (k == std::string::npos || k == 0 || k + 1 == p.size() || p.find('/', k + 1) != std::string::npos ||
+          p.substr(0, k) == p.substr(k + 1))
+        return "coint_pairs: '" + p + "' is not Y/X (two different symbols)";
+    }
   }
   const std::size_t n = feature_names(c).size();
   if (n > kMaxFeatures)
@@ -363,7 +372,13 @@ FeatureEngine::FeatureEngine(const FeatureConfig& cfg, std::size_t max_instrumen
   config_dow_ = cfg.date_yyyymmdd ? day_of_week(cfg.date_yyyymmdd) : -1;
   local_shift_ = cfg.ts_exch_epoch ? cfg.utc_offset : 0;
   states_.assign(max_instruments, nullptr);
-  if (cfg.models) stat_ = std::make_unique<StatModels>(stat_model_config(cfg), max_active);
+  if (cfg.models) {
+    stat_ = std::make_unique<StatModels>(stat_model_config(cfg), max_active);
+    for (const auto& p : cfg.coint_pairs) {
+      const auto k = p.find('/');
+      pair_names_.emplace_back(p.substr(0, k), p.substr(k + 1));
+    }
+  }
   empty_fv_.n = static_cast<std::uint16_t>(schema_.names.size());
   empty_fv_.schema_hash = schema_.hash;
 }
@@ -390,28 +405,41 @@ std::span<const double> FeatureEngine::values(InstrumentId instr) const noexcept
   return {s.vals.data(), n};
 }
 
+FeatureEngine::State* FeatureEngine::state_of(InstrumentId id) noexcept {
+  auto& sp = states_[id];
+  if (!sp) {
+    // An instrument's state on its first event, from the pool built at construction (counted);
+    // past the pool the instrument gets no features (counted), nothing is allocated.
+    if (pool_used_ == pool_size_) {
+      ++counters_.over_capacity;
+      return nullptr;
+    }
+    sp = &pool_[pool_used_++];
+    for (auto& p : sp->ask.p) p.fill(kNoAsk);
+    sp->fv.schema_hash = schema_.hash;
+    sp->fv.instrument = id;
+    sp->fv.n = static_cast<std::uint16_t>(schema_.names.size());
+    ++counters_.instruments_created;
+  }
+  return sp;
+}
+
 void FeatureEngine::on_event(const MarketEvent& ev, const book::Books& books) noexcept {
   ++counters_.events;
   if (ev.instrument >= states_.size()) {
     ++counters_.bad_instrument;
     return;
   }
-  auto& sp = states_[ev.instrument];
-  if (!sp) {
-    // An instrument's state on its first event, from the pool built at construction (counted);
-    // past the pool the instrument gets no features (counted), nothing is allocated.
-    if (pool_used_ == pool_size_) {
-      ++counters_.over_capacity;
-      return;
-    }
-    sp = &pool_[pool_used_++];
-    for (auto& p : sp->ask.p) p.fill(kNoAsk);
-    sp->fv.schema_hash = schema_.hash;
-    sp->fv.instrument = ev.instrument;
-    sp->fv.n = static_cast<std::uint16_t>(schema_.names.size());
-    ++counters_.instruments_created;
+  if (State* s = state_of(ev.instrument)) update(*s, ev, books);
+}
+
+void FeatureEngine::name_instrument(InstrumentId id, std::string_view symbol) noexcept {
+  if (!stat_ || pair_names_.empty() || id >= states_.size()) return;
+  for (std::size_t p = 0; p < pair_names_.size(); ++p) {
+    const bool y = pair_names_[p].first == symbol, x = pair_names_[p].second == symbol;
+    if (!y && !x) continue;
+    if (State* s = state_of(id)) stat_->set_pair_leg(p, y, static_cast<std::size_t>(s - pool_.get()));
   }
-  update(*sp, ev, books);
 }
 
 void FeatureEngine::update(State& s, const MarketEvent& ev, const book::Books& books) noexcept {
@@ -868,7 +896,7 @@ void FeatureEngine::materialize(State& s) const noexcept {
   }
   if (stat_) {
     stat_->values(static_cast<std::size_t>(&s - pool_.get()), s.clock, valid, v + j);
-    j += kStatOutputs;
+    j += stat_->outputs();
   }
 
   counters_.nonfinite_replaced += replace_nonfloat(v, j);

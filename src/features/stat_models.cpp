@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -31,6 +32,14 @@ struct StatModels::State {
   model::QueueTable qr;
   bool qr_ok = false;
   Volume bq = 0, aq = 0;
+  int pair = -1;  // the pair it is a leg of
+  bool pair_y = false;
+};
+
+struct StatModels::Pair {
+  explicit Pair(std::size_t window) : rc(window, std::numeric_limits<std::size_t>::max()) {}
+  int y = -1, x = -1;  // pool indices of the legs
+  model::RollingCointegration rc;
 };
 
 const char* validate_stat(const StatModelConfig& c) noexcept {
@@ -41,6 +50,8 @@ const char* validate_stat(const StatModelConfig& c) noexcept {
   if (c.orders < 200 || c.orders > (1u << 20)) return "models_orders: must be in 200..1048576 orders";
   if (!(c.discount > 0 && c.discount <= 1)) return "models_discount: must be in (0, 1]";
   if (c.queue_units < 1 || c.queue_units > 200) return "models_queue_units: must be in 1..200";
+  if (c.pairs > 1024) return "coint_pairs: at most 1024";
+  if (c.coint_window < 30 || c.coint_window > (1u << 20)) return "coint_window: must be in 30..1048576 grid points";
   if (c.prior.dim != 2 || !model::hawkes_valid(c.prior)) return "the Hawkes prior is not valid (mu > 0)";
   return "";
 }
@@ -95,7 +106,12 @@ StatModels::StatModels(const StatModelConfig& cfg, std::size_t max_active)
     : cfg_(cfg), st_(new State[max_active]), n_(max_active), mo_t_(max_active * cfg.orders),
       mo_m_(max_active * cfg.orders), ret_(max_active * cfg.window) {
   if (const char* e = validate_stat(cfg); *e) throw std::invalid_argument(std::string("features: ") + e);
-  for (std::size_t k = 0; k < n_; ++k) st_[k].hk.reset(cfg.prior);
+  for (std::size_t k = 0; k < n_; ++k) {
+    st_[k].hk.reset(cfg.prior);
+    st_[k].bayes = model::BayesDriftVol(0.0, 1.0, 1.0, 1e-10, cfg.discount);
+  }
+  pairs_.reserve(cfg.pairs);
+  for (std::size_t p = 0; p < cfg.pairs; ++p) pairs_.emplace_back(cfg.coint_window);
   for (auto& s : slots_) {  // copies into the slots never allocate
     s.in.mo_times.reserve(cfg.orders);
     s.in.mo_marks.reserve(cfg.orders);
@@ -116,6 +132,18 @@ void StatModels::restart(std::size_t k, Nanos t) noexcept {
   s.repl = s.depl = 0;
   s.repl_n = 0;
   s.flow_t0 = t;
+}
+
+void StatModels::set_pair_leg(std::size_t p, bool y_leg, std::size_t k) noexcept {
+  if (p >= pairs_.size() || k >= n_) return;
+  Pair& pr = pairs_[p];
+  int& leg = y_leg ? pr.y : pr.x;
+  if (leg == static_cast<int>(k)) return;
+  if (leg >= 0) st_[static_cast<std::size_t>(leg)].pair = -1;
+  leg = static_cast<int>(k);
+  st_[k].pair = static_cast<int>(p);
+  st_[k].pair_y = y_leg;
+  pr.rc.clear();
 }
 
 void StatModels::push_return(State& s, double r) noexcept {
@@ -162,6 +190,13 @@ void StatModels::on_event(std::size_t k, const StatEvent& e) noexcept {
         s.grid_mid = s.cur_mid;
       }
       s.next_grid += steps * cfg_.grid;
+      // The pair, sampled at the y leg's grid points: log mids of both legs.
+      if (s.pair >= 0 && s.pair_y) {
+        Pair& pr = pairs_[static_cast<std::size_t>(s.pair)];
+        const State* xs = pr.x >= 0 ? &st_[static_cast<std::size_t>(pr.x)] : nullptr;
+        if (xs && xs->has_mid && s.grid_mid > 0 && xs->cur_mid > 0)
+          pr.rc.update(std::log(s.grid_mid), std::log(xs->cur_mid));
+      }
     }
   }
   if (e.valid) {
@@ -291,6 +326,17 @@ void StatModels::values(std::size_t k, Nanos clock, bool valid, double* out) con
   const double sc = s.bayes.drift_scale();
   out[5] = s.bayes.n() >= 2 && sc > 0 ? s.bayes.m() / sc : 0.0;
   out[6] = s.bayes.n() >= 2 ? s.bayes.sigma_mean() * 1e4 : 0.0;
+  if (cfg_.pairs) {
+    double z = 0;
+    if (s.pair >= 0) {
+      const Pair& pr = pairs_[static_cast<std::size_t>(s.pair)];
+      if (pr.rc.full() && pr.x >= 0 && pr.y >= 0) {
+        const double v = pr.rc.zscore();
+        if (std::isfinite(v)) z = s.pair_y ? v : -v;
+      }
+    }
+    out[kStatOutputs] = z;
+  }
 }
 
 const model::HawkesParams& StatModels::hawkes_params(std::size_t k) const noexcept { return st_[k].hk.p; }

@@ -193,6 +193,11 @@ RollingCointegration::RollingCointegration(std::size_t window, std::size_t refit
       scratch_y_(window_),
       scratch_x_(window_) {}
 
+void RollingCointegration::clear() noexcept {
+  head_ = count_ = since_refit_ = 0;
+  x0_ = y0_ = sx_ = sy_ = sxx_ = sxy_ = syy_ = last_x_ = last_y_ = 0;
+}
+
 void RollingCointegration::update(double y, double x) noexcept {
   if (!std::isfinite(x) || !std::isfinite(y)) {
     ++rejected_;

@@ -272,3 +272,68 @@ TEST(StatModels, ArmaGarchRefitIsTheFitOfTheWindowAndDrivesTheForecast) {
 
 }  // namespace
 }  // namespace hft::features
+
+namespace hft::features {
+namespace {
+
+TEST(StatModels, PairZScoreIsTheRollingRegressionResidualOverItsDeviation) {
+  StatModelConfig cfg = sm_config();
+  cfg.pairs = 1;
+  cfg.coint_window = 200;
+  StatModels m(cfg, 3);
+  m.set_pair_leg(0, true, 0);   // y
+  m.set_pair_leg(0, false, 1);  // x
+  std::mt19937_64 rng(17);
+  std::normal_distribution<double> z(0.0, 1.0);
+  double lx = std::log(50.0), u = 0;
+  std::vector<double> ys, xs;  // the logs the pair is sampled at
+  double y_mid = 0, x_mid = 0;
+  bool have = false;
+  for (int i = 0; i < 600; ++i) {
+    lx += 2e-4 * z(rng);
+    u = 0.95 * u + 1e-4 * z(rng);  // a stationary spread
+    const double ly = 0.3 + 0.8 * lx + u;
+    // x first, then y, both within second i (y crosses the grid point at i s with x's mid known).
+    StatEvent ex;
+    ex.clock = static_cast<Nanos>((i + 0.2) * kNs);
+    ex.valid = true;
+    ex.mid = std::exp(lx);
+    m.on_event(1, ex);
+    StatEvent ey;
+    ey.clock = static_cast<Nanos>((i + 0.6) * kNs);
+    ey.valid = true;
+    ey.mid = std::exp(ly);
+    // At y's event in second i the grid point i has passed: y's mid there is its previous one,
+    // x's the one just set.
+    if (have && i >= 2) {
+      ys.push_back(std::log(y_mid));
+      xs.push_back(std::log(ex.mid));
+    }
+    m.on_event(0, ey);
+    y_mid = ey.mid;
+    have = true;
+    x_mid = ex.mid;
+  }
+  (void)x_mid;
+  double out[kStatOutputs + 1];
+  m.values(0, static_cast<Nanos>(600 * kNs), true, out);
+  // Direct OLS of the last 200 pairs.
+  const std::size_t n = 200, o = ys.size() - n;
+  double my = 0, mx = 0;
+  for (std::size_t i = 0; i < n; ++i) my += ys[o + i] / n, mx += xs[o + i] / n;
+  double sxx = 0, sxy = 0;
+  for (std::size_t i = 0; i < n; ++i) sxx += (xs[o + i] - mx) * (xs[o + i] - mx), sxy += (xs[o + i] - mx) * (ys[o + i] - my);
+  const double b = sxy / sxx, a = my - b * mx;
+  double ssr = 0;
+  for (std::size_t i = 0; i < n; ++i) ssr += std::pow(ys[o + i] - a - b * xs[o + i], 2);
+  const double zz = (ys.back() - a - b * xs.back()) / std::sqrt(ssr / (n - 2));
+  EXPECT_NEAR(out[kStatOutputs], zz, 1e-6 * std::max(1.0, std::fabs(zz)));
+  EXPECT_NE(out[kStatOutputs], 0.0);
+  m.values(1, static_cast<Nanos>(600 * kNs), true, out);
+  EXPECT_NEAR(out[kStatOutputs], -zz, 1e-6 * std::max(1.0, std::fabs(zz)));  // the x leg: -z
+  m.values(2, static_cast<Nanos>(600 * kNs), true, out);
+  EXPECT_EQ(out[kStatOutputs], 0.0);  // in no pair
+}
+
+}  // namespace
+}  // namespace hft::features

@@ -298,6 +298,8 @@ struct Config {
     std::size_t models_window = 2048;   // grid returns kept for the ARMA-GARCH fit
     std::size_t models_orders = 4096;   // market orders kept for the Hawkes fit
     std::int64_t models_queue_units = 20;  // queue-reactive table size (units of the mean add)
+    std::vector<std::string> coint_pairs;  // "Y/X" by symbol: the coint_z feature (models group)
+    std::size_t coint_window = 1800;       // grid points in a pair's rolling regression
     bool operator==(const Features&) const = default;
   } features;
 

@@ -97,9 +97,15 @@ struct FeatureStage {
   static constexpr bool kReadsBook = true;
   explicit FeatureStage(StageEnv& env);
   bool on_event(Envelope& e) noexcept {
+    const InstrumentId id = e.ev.instrument;
+    if (name_pairs && id < named.size() && (!named[id] || e.ev.kind == EventKind::Directory)) [[unlikely]]
+      name(id);
     if (e.ev.kind != EventKind::Directory && e.ev.kind != EventKind::System) engine.on_event(e.ev, books);
     return true;
   }
+  // Tells the feature engine an instrument's symbol (coint_pairs' legs): at its first event and
+  // at each directory entry (a symbol may be renamed).
+  void name(InstrumentId id) noexcept;
   void publish() noexcept {
     const features::FeatureCounters& c = engine.counters();
     nonfinite.set(c.nonfinite_replaced);
@@ -115,6 +121,9 @@ struct FeatureStage {
   features::FeatureEngine engine;
   const book::Books& books;
   bool refit_idle = true;
+  const SymbolTable* symbols = nullptr;
+  bool name_pairs = false;            // features.coint_pairs set
+  std::vector<std::uint8_t> named;    // by instrument id: its symbol was told
   RelaxedCounter nonfinite, invalid_book, model_swaps, model_waited;
   std::thread refit_thread;
   std::atomic<bool> refit_stop{false};

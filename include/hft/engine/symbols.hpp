@@ -44,6 +44,17 @@ class SymbolTable {
     std::memcpy(b + 8, &hi, 8);
     return std::string(b);
   }
+  // The symbol in buf (kMaxLen + 1 chars), no allocation; "" when unknown.
+  std::string_view view(InstrumentId id, char* buf) const noexcept {
+    buf[0] = 0;
+    if (id >= n_) return {};
+    const std::uint64_t lo = w_[2 * id].load(std::memory_order_acquire);
+    const std::uint64_t hi = w_[2 * id + 1].load(std::memory_order_relaxed);
+    std::memcpy(buf, &lo, 8);
+    std::memcpy(buf + 8, &hi, 8);
+    buf[kMaxLen] = 0;
+    return std::string_view(buf, std::strlen(buf));
+  }
   bool known(InstrumentId id) const noexcept { return id < n_ && w_[2 * id].load(std::memory_order_acquire) != 0; }
 
  private:

@@ -77,6 +77,8 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "hft/book/order_book.hpp"
@@ -136,6 +138,10 @@ struct FeatureConfig {
   double models_discount = 0.999;    // Bayes forgetting per grid return
   int models_queue_units = 20;       // queue-reactive table size K
   bool models_live = false;          // set by the engine for a live feed: swap when ready
+  // Cointegration pairs "Y/X" by symbol (models group): the feature coint_z (stat_models.hpp);
+  // legs are named by name_instrument().
+  std::vector<std::string> coint_pairs;
+  std::size_t coint_window = 1800;   // grid points in the rolling regression
 };
 // The models group's settings from a feature config (Hawkes prior from hawkes_*).
 StatModelConfig stat_model_config(const FeatureConfig& cfg);
@@ -182,6 +188,9 @@ class FeatureEngine {
   // background refit thread's (the engine's feature stage runs it).
   StatModels* stat_models() noexcept { return stat_.get(); }
   const StatModels* stat_models() const noexcept { return stat_.get(); }
+  // The instrument's symbol, when it is first seen or renamed: makes it a leg of the
+  // coint_pairs that name it. Not per event (compares strings); never allocates.
+  void name_instrument(InstrumentId id, std::string_view symbol) noexcept;
 
   struct State;  // per instrument, defined in the .cpp
 
@@ -207,6 +216,8 @@ class FeatureEngine {
   std::vector<State*> states_;             // by instrument id, into pool_
   std::unique_ptr<State[]> pool_;          // built at construction: no allocation per instrument
   std::unique_ptr<StatModels> stat_;       // the models group (pool indices as pool_)
+  std::vector<std::pair<std::string, std::string>> pair_names_;  // coint_pairs: (y, x)
+  State* state_of(InstrumentId id) noexcept;  // the instrument's state, taken from the pool if new
   std::size_t pool_size_ = 0, pool_used_ = 0;
   FeatureVector empty_fv_{};
   std::array<double, kMaxFeatures> empty_vals_{};

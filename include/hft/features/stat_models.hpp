@@ -16,6 +16,12 @@
 //   bayes_drift_t, bayes_vol_bps     conjugate posterior of the grid returns' drift over its
 //                                    scale (a t statistic) and E[sigma] in bps, with forgetting
 //                                    (model/bayes_drift_vol.hpp); updated on every grid return
+//   coint_z (when pairs are set)     the z-score of the instrument's pair's spread (rolling
+//                                    Engle-Granger OLS of log mid y on log mid x over the last
+//                                    coint_window grid points of y, model/cointegration.hpp):
+//                                    +z for the pair's y, -z for its x (so > 0 reads "rich
+//                                    against the pair" for both); 0 until the window is full,
+//                                    for instruments in no pair, and while a leg has no mid
 //
 // Inputs, kept per instrument in rings sized at construction (no allocation per event):
 //  - market orders (executions at one timestamp on one aggressor side, as the flow group
@@ -44,7 +50,7 @@
 // Hawkes swap: the intensity is recomputed from the ring under the new parameters (exact for
 // the new model up to orders older than the ring), O(ring) once per refit.
 //
-// May touch: core/, model/ (hawkes, arma_garch, queue_reactive, bayes_drift_vol).
+// May touch: core/, model/ (hawkes, arma_garch, queue_reactive, bayes_drift_vol, cointegration).
 #pragma once
 #include <array>
 #include <atomic>
@@ -56,6 +62,7 @@
 #include "hft/core/types.hpp"
 #include "hft/model/arma_garch.hpp"
 #include "hft/model/bayes_drift_vol.hpp"
+#include "hft/model/cointegration.hpp"
 #include "hft/model/hawkes.hpp"
 #include "hft/model/queue_reactive.hpp"
 
@@ -72,6 +79,8 @@ struct StatModelConfig {
   double discount = 0.999;             // Bayes forgetting per grid return, (0, 1]
   int queue_units = 20;                // queue-reactive table size K (units), 1..200
   bool live = false;                   // swap when done (live feed), not in event time
+  std::size_t pairs = 0;               // cointegration pairs (legs set by set_pair_leg)
+  std::size_t coint_window = 1800;     // grid points in a pair's rolling regression, >= 30
   model::HawkesParams prior{};         // before the first usable fit (valid, dim 2)
 };
 
@@ -130,8 +139,12 @@ class StatModels {
   // ---- hot thread (the feature engine's owner): k = the instrument's pool index
   void restart(std::size_t k, Nanos t) noexcept;  // a gap / step back: rings and chains again
   void on_event(std::size_t k, const StatEvent& e) noexcept;
-  // The kStatOutputs values at the instrument's clock, in the order above.
+  // The outputs() values at the instrument's clock, in the order above.
   void values(std::size_t k, Nanos clock, bool valid, double* out) const noexcept;
+  std::size_t outputs() const noexcept { return kStatOutputs + (cfg_.pairs ? 1 : 0); }
+  // Instrument k is the y (or x) leg of pair p (< pairs); a leg set again moves (the pair's
+  // window starts again). Not on every event: when an instrument is first named.
+  void set_pair_leg(std::size_t p, bool y_leg, std::size_t k) noexcept;
   const StatCounters& counters() const noexcept { return counters_; }
   // The parameters in use for instrument k (reports, tests); the ARMA-GARCH and queue ones only
   // after a usable fit (the flags).
@@ -161,8 +174,10 @@ class StatModels {
   void apply(State& s, StatFit& f) noexcept;
   void push_return(State& s, double r) noexcept;
 
+  struct Pair;
   StatModelConfig cfg_;
   std::unique_ptr<State[]> st_;
+  std::vector<Pair> pairs_;
   std::size_t n_ = 0;
   std::vector<Nanos> mo_t_;            // rings: n_ x orders
   std::vector<std::uint8_t> mo_m_;

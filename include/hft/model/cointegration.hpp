@@ -77,6 +77,8 @@ class RollingCointegration {
   // One new pair (y, x). A non-finite value is ignored and counted.
   void update(double y, double x) noexcept;
   bool full() const noexcept { return count_ >= window_; }
+  // Empty again (same window), no allocation.
+  void clear() noexcept;
   std::size_t size() const noexcept { return count_ < window_ ? count_ : window_; }
 
   // Over the pairs in the window (NaN until 3 pairs and x not constant):
