@@ -51,9 +51,11 @@ using RecordPipeline = Pipeline<BookStage, CleanStage, FeatureStage, RegimeStage
 struct Run {
   std::vector<std::uint64_t> per_event;
   std::uint64_t digest = 0, label_digest = 0, labelled = 0;
+  std::uint64_t model_swaps = 0;  // features.models refits swapped in
 };
 
 bool small_regimes = false;
+bool models_group = false;  // features.models on, a cointegration pair, refits every 10 minutes
 
 Run replay(const std::string& spec, const std::vector<config::ThreadLayout>& layout) {
   config::Config c = config::default_config();
@@ -67,6 +69,14 @@ Run replay(const std::string& spec, const std::vector<config::ThreadLayout>& lay
     c.regimes.ar_window = 60;
     c.regimes.min_moves = 60;
   }
+  if (models_group) {
+    c.features.models = true;
+    c.features.models_refit_s = 600;
+    c.features.coint_pairs = {"SYM0001/SYM0002"};
+    c.features.coint_window = 300;
+    c.features.models_queue_units = 10;
+    c.features.models_orders = 1024;
+  }
   BasicEngine<RecordPipeline> e(c, sources::open_source(sources::parse_source_spec(spec)));
   e.stage<Recorder>().features = &e.stage<FeatureStage>().engine;
   e.start();
@@ -76,6 +86,7 @@ Run replay(const std::string& spec, const std::vector<config::ThreadLayout>& lay
   r.digest = e.stage<MonitorStage>().digest;
   r.label_digest = e.stage<MonitorStage>().label_digest;
   r.labelled = e.stage<Recorder>().labelled;
+  if (const auto* m = e.stage<FeatureStage>().engine.stat_models()) r.model_swaps = m->counters().swaps;
   return r;
 }
 
@@ -95,6 +106,10 @@ void expect_layouts_agree(const std::string& spec, std::uint64_t min_labelled) {
     EXPECT_EQ(first, split.per_event.size()) << spec << ": " << layout.size() << "-thread layout differs first at event " << first;
     EXPECT_EQ(split.digest, fused.digest);
     EXPECT_EQ(split.label_digest, fused.label_digest);
+    EXPECT_EQ(split.model_swaps, fused.model_swaps);
+  }
+  if (models_group) {
+    EXPECT_GE(fused.model_swaps, 20u) << spec;
   }
 }
 
@@ -116,6 +131,25 @@ TEST(Layouts, GiveIdenticalOutputsEventByEventOnTheGeneratedDemoDay) {
   gen::generate_pcap(g);
   small_regimes = kDemoMessages < 1'000'000;
   expect_layouts_agree("pcap:" + g.out_path, kDemoMessages / 10);
+  small_regimes = false;
+}
+
+// The models feature group: refits on the background thread, swapped in event time; every value
+// of every event the same in the three layouts (the refit thread's timing differs in each).
+TEST(Layouts, TheStatisticalModelFeaturesAreTheSameInEveryLayout) {
+  const std::string dir = std::string(HFT_TEST_TMP) + "/layouts-models";
+  std::filesystem::create_directories(dir);
+  gen::GenConfig g;
+  g.messages = kDemoMessages / 10;
+  g.instruments = 3;
+  g.seed = 4;
+  g.live_target = 60;
+  g.out_path = dir + "/day.pcap";
+  gen::generate_pcap(g);
+  small_regimes = true;
+  models_group = true;
+  expect_layouts_agree("pcap:" + g.out_path, 0);
+  models_group = false;
   small_regimes = false;
 }
 
