@@ -32,6 +32,8 @@ struct StatModels::State {
   model::QueueTable qr;
   bool qr_ok = false;
   Volume bq = 0, aq = 0;
+  bool hawkes_fitted = false;  // hk.p is a fit (not the prior)
+  bool deferred = false;       // a due request waits for a pending slot (counted once)
   int pair = -1;  // the pair it is a leg of
   bool pair_y = false;
 };
@@ -64,8 +66,9 @@ StatFit fit_stat_models(const StatFitInput& in, int queue_units) {
   const std::size_t ns = in.mo_marks.size() - nb;
   if (in.mo_times.size() >= 100 && nb >= 20 && ns >= 20 && in.T > 0) {
     model::HawkesFitOptions o;
-    o.starts = 2;
+    o.starts = 2;  // the previous fit and one fixed start (two fixed ones on a first fit)
     o.standard_errors = false;
+    if (in.hawkes_fitted) o.warm = &in.hawkes_warm;
     const model::HawkesFit h = model::hawkes_fit(in.mo_times, in.mo_marks, 2, in.T, o);
     if (h.status == model::HawkesFitStatus::Ok && h.branching_ratio < 1 && model::hawkes_valid(h.params)) {
       f.hawkes = h.params;
@@ -77,6 +80,7 @@ StatFit fit_stat_models(const StatFitInput& in, int queue_units) {
     model::ArmaGarchOptions o;
     o.starts = 2;
     o.standard_errors = false;
+    if (in.ag_fitted) o.warm = &in.ag_warm;
     const model::ArmaGarchFit a = model::fit_arma_garch(in.returns, o);
     if (a.usable()) {
       f.ag = a.params;
@@ -125,7 +129,10 @@ void StatModels::restart(std::size_t k, Nanos t) noexcept {
   State& s = st_[k];
   s.clock = t;
   s.started = true;
-  if (s.next_due == 0 || s.next_due > t + cfg_.refit) s.next_due = t + cfg_.refit;
+  // The first refit after refit x (1, 1.25, 1.5 or 1.75) by pool index: instruments that start
+  // together do not all ask at once.
+  const Nanos first = cfg_.refit + cfg_.refit / 4 * static_cast<Nanos>(k % 4);
+  if (s.next_due == 0 || s.next_due > t + first) s.next_due = t + first;
   s.hk.reset(s.hk.p);  // parameters kept, excitation gone with the orders before the gap
   s.mo_head = s.mo_n = 0;
   s.grid_has = s.has_mid = false;
@@ -211,9 +218,11 @@ void StatModels::on_event(std::size_t k, const StatEvent& e) noexcept {
 
 void StatModels::request(State& s, std::size_t k, Nanos now) noexcept {
   if (pending_ >= kPending) {
-    ++counters_.busy;  // tried again at the instrument's next event
+    if (!s.deferred) ++counters_.busy;  // tried again at the instrument's next events
+    s.deferred = true;
     return;
   }
+  s.deferred = false;
   Slot* free = nullptr;
   for (auto& sl : slots_)
     if (sl.state.load(std::memory_order_acquire) == kFree) { free = &sl; break; }
@@ -243,6 +252,9 @@ void StatModels::request(State& s, std::size_t k, Nanos now) noexcept {
   in.repl_n = s.repl_n;
   in.flow_seconds = static_cast<double>(now - s.flow_t0) * 1e-9;
   in.hawkes_warm = s.hk.p;
+  in.hawkes_fitted = s.hawkes_fitted;
+  in.ag_fitted = s.ag_ok;
+  in.ag_warm = s.ag.params();
   in.qr_ratio = s.qr_ok ? s.qr.lambda() / s.qr.mu() : 0.0;
   in.qr_unit = s.qr_ok ? s.qr.unit() : 0.0;
   s.repl = s.depl = 0;
@@ -296,6 +308,7 @@ void StatModels::apply(State& s, StatFit& f) noexcept {
   else (f.qr_ok ? counters_.qr_ok : counters_.qr_failed)++;
   if (f.hawkes_ok) {
     // The intensity under the new parameters, from the kept orders (oldest first).
+    s.hawkes_fitted = true;
     s.hk.reset(f.hawkes);
     const std::size_t k = static_cast<std::size_t>(&s - st_.get());
     const std::size_t base = k * cfg_.orders;

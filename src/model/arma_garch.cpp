@@ -163,9 +163,17 @@ ArmaGarchFit fit_arma_garch(std::span<const double> returns, const ArmaGarchOpti
   std::vector<std::array<double, 3>> garch_starts{{0.05, 0.08 * 0.95, 0.92 * 0.95}, {0.2, 0.16, 0.64}};
   if (regime::garch_valid(g.params) && g.params.alpha > 0)
     garch_starts.insert(garch_starts.begin(), {g.params.omega / var, g.params.alpha, g.params.beta});
-  for (const auto& gs : garch_starts)
-    for (const auto& as : arma_starts)
-      starts.push_back({opt.fit_mean ? (mean / sd) * (1 - as[0]) : 0.0, as[0], as[1], gs[0], gs[1], gs[2]});
+  if (opt.warm && arma_garch_valid(*opt.warm)) {  // a refit: the previous optimum, scaled, and one fresh start
+    const ArmaGarchParams& w = *opt.warm;
+    starts.push_back({opt.fit_mean ? w.c / sd : 0.0, opt.fit_arma ? w.phi : 0.0, opt.fit_arma ? w.theta : 0.0,
+                      w.omega / var, w.alpha, w.beta});
+    const auto& gs = garch_starts.front();
+    starts.push_back({opt.fit_mean ? mean / sd : 0.0, 0.0, 0.0, gs[0], gs[1], gs[2]});
+  } else {
+    for (const auto& gs : garch_starts)
+      for (const auto& as : arma_starts)
+        starts.push_back({opt.fit_mean ? (mean / sd) * (1 - as[0]) : 0.0, as[0], as[1], gs[0], gs[1], gs[2]});
+  }
 
   regime::BfgsResult best{Eigen::VectorXd(), kAgInf, 0, false};
   for (const auto& s : starts) {

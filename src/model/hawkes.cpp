@@ -354,15 +354,21 @@ HawkesFit hawkes_fit(std::span<const double> times, std::span<const std::uint8_t
   const int starts = std::clamp(opt.starts, 1, 8);
   regime::BfgsResult best;
   best.f = hk_inf;
+  const bool warm = opt.warm && opt.warm->dim == dim && hawkes_valid(*opt.warm);
   for (int s = 0; s < starts; ++s) {
     HawkesParams p0;
     p0.dim = dim;
-    p0.beta = kBetaMult[s] * rate;
+    p0.beta = kBetaMult[warm && s > 0 ? s - 1 : s] * rate;  // (s = 0 warm: replaced below)
     for (int i = 0; i < dim; ++i) {
       p0.mu[hk_u(i)] = 0.7 * static_cast<double>(fit.events[hk_u(i)]) / T;
       for (int j = 0; j < dim; ++j) p0.alpha[hk_u(i)][hk_u(j)] = (i == j ? 0.25 : 0.05) * p0.beta;
     }
     if (dim == 1) p0.alpha[0][0] = 0.3 * p0.beta;
+    if (warm && s == 0) {
+      p0 = *opt.warm;  // a zero alpha has no log: a small one instead
+      for (int i = 0; i < dim; ++i)
+        for (int j = 0; j < dim; ++j) p0.alpha[hk_u(i)][hk_u(j)] = std::max(p0.alpha[hk_u(i)][hk_u(j)], 1e-6 * p0.beta);
+    }
     const Eigen::VectorXd x0 = hk_pack(p0).array().log();
     const regime::BfgsResult r = hk_bfgs(pb, x0, opt.max_iter, opt.grad_tol);
     if (r.converged) ++fit.starts_converged;

@@ -337,3 +337,30 @@ TEST(StatModels, PairZScoreIsTheRollingRegressionResidualOverItsDeviation) {
 
 }  // namespace
 }  // namespace hft::features
+
+namespace hft::features {
+namespace {
+
+TEST(StatModels, InstrumentsStartingTogetherAreRefittedApart) {
+  StatModelConfig cfg = sm_config();
+  cfg.refit = static_cast<Nanos>(1800 * kNs);
+  cfg.swap_lag = static_cast<Nanos>(60 * kNs);
+  StatModels m(cfg, 8);
+  std::vector<Nanos> first(8, 0);
+  for (int t = 0; t < 4000; ++t)
+    for (std::size_t k = 0; k < 8; ++k) {
+      StatEvent e;
+      e.clock = static_cast<Nanos>(t * kNs);
+      e.valid = true;
+      e.mid = 100;
+      const auto before = m.counters().requests;
+      m.on_event(k, e);
+      if (m.counters().requests > before && first[k] == 0) first[k] = e.clock;
+    }
+  EXPECT_EQ(m.counters().busy, 0u);  // at most two at a time: never more than kPending pending
+  for (std::size_t k = 0; k < 8; ++k)
+    EXPECT_EQ(first[k], static_cast<Nanos>((1800 + 450 * static_cast<double>(k % 4)) * kNs)) << k;
+}
+
+}  // namespace
+}  // namespace hft::features

@@ -35,8 +35,10 @@
 //    increase volume / unit / T / 2, mu + theta = decrease volume / unit / T / 2 (the model's
 //    volume rates, as study/queue.hpp; here theta is folded into mu: only their sum matters).
 //
-// Refits (fit_stat_models, a pure function of its inputs): an instrument is due `refit` of event
-// time after its previous request; at its first event at or after that its inputs are copied
+// Refits (fit_stat_models, a pure function of its inputs; warm-started from the parameters in
+// use): an instrument is due `refit` of event time after its previous request (the first one
+// after refit x (1 + (pool index mod 4) / 4), so that instruments starting together are
+// spread); at its first event at or after that its inputs are copied
 // into a free job slot (at most kPending instruments pending; none is busy-waited for). A
 // background thread (work()) fits requested slots. The fitted parameters are swapped in:
 //  - replays (live = false): at the instrument's first event at or after request + swap_lag.
@@ -99,6 +101,7 @@ struct StatEvent {
 // fits by model as swapped in: usable, or failed (too few inputs or a fit status; the
 // parameters in use are kept).
 struct StatCounters {
+  // busy: due requests deferred because kPending were pending (each counted once)
   std::uint64_t requests = 0, swaps = 0, waited = 0, busy = 0, chain_restarts = 0;
   std::uint64_t hawkes_ok = 0, hawkes_failed = 0, ag_ok = 0, ag_failed = 0, qr_ok = 0, qr_failed = 0;
   std::uint64_t qr_kept = 0;  // rates within 5% of the table in use: not rebuilt (tens of ms)
@@ -112,7 +115,9 @@ struct StatFitInput {
   std::vector<double> returns;         // grid log returns, oldest first
   double repl_qty = 0, depl_qty = 0, flow_seconds = 0;
   std::uint64_t repl_n = 0;
-  model::HawkesParams hawkes_warm{};
+  model::HawkesParams hawkes_warm{};   // the parameters in use: the fits' warm starts
+  bool hawkes_fitted = false, ag_fitted = false;
+  model::ArmaGarchParams ag_warm{};
   double qr_ratio = 0, qr_unit = 0;    // the table in use (0: none): kept when within 5%
 };
 struct StatFit {

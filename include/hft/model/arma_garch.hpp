@@ -53,6 +53,9 @@ struct ArmaGarchOptions {
   int starts = 4;         // GARCH starting points (1..6) per ARMA starting point
   double grad_tol = 1e-7; // on -loglik / n in the transformed coordinates
   bool standard_errors = true;
+  // A previous fit's parameters (refits): when valid, the ARMA starts are this point and the
+  // GARCH-only optimum with ARMA (0, 0) only (2 runs instead of up to 6).
+  const ArmaGarchParams* warm = nullptr;
 };
 
 struct ArmaGarchFit {

@@ -88,6 +88,9 @@ struct HawkesFitOptions {
   int max_iter = 500;      // BFGS iterations per start
   double grad_tol = 1e-6;  // on loglik / n, log coordinates
   bool standard_errors = true;
+  // A previous fit's parameters (refits): when valid and of the same dim, the first start is this
+  // point, then starts - 1 of the fixed ones.
+  const HawkesParams* warm = nullptr;
 };
 
 struct HawkesFit {
