@@ -55,7 +55,17 @@ TEST(Config, DefaultsFileLoadsCleanAndEqualsDefaults) {
   ASSERT_TRUE(r.config);
   EXPECT_EQ(r.config->path, repo_config());
   EXPECT_NE(r.config->version, 0u);
-  EXPECT_TRUE(without_identity(*r.config) == default_config());
+  // The shipped file names a real feed (check-config and run need one); the code's default is none.
+  Config shipped = default_config();
+  shipped.feed.dst_addr = shipped.feed.multicast_group = "233.54.12.111";
+  shipped.feed.dst_port = 26477;
+  EXPECT_TRUE(without_identity(*r.config) == shipped);
+  EXPECT_TRUE(validate_for_run(*r.config).empty());
+  Config unset = default_config();  // mode udp without an address or port: refused
+  const auto errs = validate_for_run(unset);
+  ASSERT_EQ(errs.size(), 2u);
+  EXPECT_EQ(errs[0].path, "feed.dst_port");
+  EXPECT_EQ(errs[1].path, "feed.dst_addr");
   // Spot checks that the comparison above compares what it should.
   EXPECT_EQ(r.config->system.layout.size(), 1u);
   EXPECT_EQ(r.config->system.layout[0].name, "hot");
