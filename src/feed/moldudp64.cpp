@@ -43,8 +43,15 @@ void MoldTracker::begin_session(const MoldHeader& h) noexcept {
   have_session_ = true;
   eos_seen_ = false;
   have_cand_ = false;
-  if (!o_.expect_from_start) expected_ = known_end_ = h.sequence;
-  else expected_ = known_end_ = 1;
+  if (!o_.expect_from_start) {
+    expected_ = known_end_ = h.sequence;
+  } else {
+    // Live: what this session did to the books is unknown until it is complete from sequence 1
+    // (a new session after an end of session, or the first one after a start).
+    expected_ = known_end_ = 1;
+    ++gap_epoch_;
+    sync_levels();
+  }
   fresh_pending_ = expected_ == 1;  // a stream from its start can make every instrument fresh
 }
 

@@ -73,6 +73,17 @@ TEST(MoldLive, ForeignSessionCountedNeverAppliedUntilEndOfSession) {
   EXPECT_FALSE(t.stale(7));
   EXPECT_FALSE(t.on_packet(hdr("S1", 5, 1)).deliver);  // now S1 is the foreign one
   EXPECT_EQ(t.counters().foreign_packets, 4u);
+  // A next session joined mid-way is stale until complete from its sequence 1.
+  MoldTracker u(live_holding());
+  EXPECT_TRUE(u.on_packet(hdr("S1", 1, 1)).deliver);
+  EXPECT_FALSE(u.on_packet(hdr("S1", 2, 0xFFFF)).deliver);
+  EXPECT_FALSE(u.stale(7));
+  EXPECT_TRUE(u.on_packet(hdr("S2", 50, 1)).hold);
+  EXPECT_TRUE(u.stale(7));
+  EXPECT_TRUE(u.on_packet(hdr("S2", 1, 49)).deliver);
+  EXPECT_TRUE(u.stale(7));  // the held packet not applied yet
+  EXPECT_TRUE(u.on_release(hdr("S2", 50, 1)).deliver);
+  EXPECT_FALSE(u.stale(7));
 }
 
 TEST(MoldLive, UnsequencedNeverApplied) {
