@@ -5,6 +5,7 @@
 // - no re-request server answering: the holes are given up, instruments stay stale, /health 503.
 // - kill -9 mid-session and restart: the new daemon starts stale, recovers from sequence 1 by
 //   re-request and ends with the replay's books.
+// - hostile datagrams (a heartbeat at 2^63, another session, unsequenced) change nothing, counted.
 // - a second daemon on the same feed port refuses to start, saying why.
 // Polls use a give-up time that only keeps a broken build from hanging the suite.
 #include <fcntl.h>
@@ -20,6 +21,7 @@
 #include <chrono>
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "hft/telemetry/http_server.hpp"
@@ -189,6 +191,83 @@ TEST(FeedRecovery, DroppedDatagramsRecoveredBooksAndDigestEqualReplay) {
   EXPECT_EQ(json_field(live, "events"), want_events);
   EXPECT_EQ(json_field(live, "digest"), json_field(day().replay, "digest")) << "event stream or top of book differs";
   ASSERT_FALSE(books_of(live).empty());
+  EXPECT_EQ(books_of(live), books_of(day().replay));
+}
+
+// One MoldUDP64 packet (header + message blocks) as bytes.
+std::vector<std::uint8_t> mold_packet(const std::string& session, std::uint64_t seq, const std::vector<std::vector<std::uint8_t>>& msgs) {
+  std::vector<std::uint8_t> p(20, 0);
+  for (std::size_t i = 0; i < 10; ++i) p[i] = static_cast<std::uint8_t>(i < session.size() ? session[i] : ' ');
+  for (int i = 0; i < 8; ++i) p[10 + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(seq >> (56 - 8 * i));
+  p[18] = static_cast<std::uint8_t>(msgs.size() >> 8);
+  p[19] = static_cast<std::uint8_t>(msgs.size());
+  for (const auto& m : msgs) {
+    p.push_back(static_cast<std::uint8_t>(m.size() >> 8));
+    p.push_back(static_cast<std::uint8_t>(m.size()));
+    p.insert(p.end(), m.begin(), m.end());
+  }
+  return p;
+}
+// An ITCH Add Order (36 bytes) for locate 1 that would change its book if applied.
+std::vector<std::uint8_t> add_order() {
+  std::vector<std::uint8_t> m(36, 0);
+  m[0] = 'A';
+  m[2] = 1;                                // locate 1
+  m[18] = 0x7F;                            // order reference, far from the day's
+  m[19] = 'B';
+  m[23] = 100;                             // 100 shares
+  for (int i = 0; i < 8; ++i) m[24 + static_cast<std::size_t>(i)] = 'Z';
+  m[34] = 0x27;                            // price 0x2710 = $1.0000
+  m[35] = 0x10;
+  return m;
+}
+
+// Hostile datagrams from the feed's own sender address into a live `hftd run`: a heartbeat at
+// 2^63 with the session's id, another session's packets, unsequenced packets. The feed keeps
+// going, the books and digest equal the replay's, each attempt is counted.
+TEST(FeedRecovery, PoisonForeignAndUnsequencedDatagramsCountedBooksEqualReplay) {
+  const std::string want_events = json_field(day().replay, "events");
+  const Rig s = make_rig("feed-recovery-poison");
+  Proc run(run_args(s), s.work + "/run.log");
+  ASSERT_TRUE(wait_for([&] { return get(s, "/status").has_value() || run.exited(); }, kGuard)) << slurp(run.log);
+  Proc pub(publish_args(s, "5000", true, "0"), s.work + "/publish.log");
+  ASSERT_TRUE(wait_for([&] { return json_field(body(s, "/status"), "events") != "0" || run.exited(); }, kGuard));
+  const int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(s.udp);
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const std::vector<std::vector<std::uint8_t>> bad = {
+      mold_packet("HFTGEN0001", std::uint64_t{1} << 63, {}),           // poison heartbeat
+      mold_packet("EVIL000001", 3, {add_order()}),                     // another session
+      mold_packet("EVIL000002", 1, {}),                                // a new session from 1, empty
+      mold_packet("HFTGEN0001", 0, {add_order()}),                     // unsequenced
+  };
+  // Only while the session runs: after its end of session a next session may begin (that is
+  // the rule), and these would be it.
+  int rounds = 0;
+  const auto early = [&] {
+    const std::string e = json_field(body(s, "/status"), "events");
+    return !e.empty() && std::stoull(e) < std::stoull(want_events) / 2;
+  };
+  while (!pub.exited() && early() && rounds < 200) {
+    for (const auto& b : bad) sendto(fd, b.data(), b.size(), 0, reinterpret_cast<const sockaddr*>(&to), sizeof to);
+    ++rounds;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  close(fd);
+  ASSERT_GT(rounds, 0);
+  ASSERT_TRUE(wait_for([&] { return json_field(body(s, "/status"), "events") == want_events && health(s) == 200u; }, kGuard))
+      << body(s, "/status") << slurp(run.log);
+  EXPECT_EQ(source_metric(s, "mold.implausible_packets", true), std::to_string(rounds));
+  EXPECT_EQ(source_metric(s, "mold.foreign_packets", true), std::to_string(2 * rounds));
+  EXPECT_EQ(source_metric(s, "mold.unsequenced_packets", false), std::to_string(rounds));
+  EXPECT_EQ(source_metric(s, "mold.gaps", true), "");
+  EXPECT_EQ(pub.stop(), 0) << slurp(pub.log);
+  EXPECT_EQ(run.stop(), 0) << slurp(run.log);
+  const std::string live = slurp(s.state + "/books.json");
+  EXPECT_EQ(json_field(live, "events"), want_events);
+  EXPECT_EQ(json_field(live, "digest"), json_field(day().replay, "digest"));
   EXPECT_EQ(books_of(live), books_of(day().replay));
 }
 
