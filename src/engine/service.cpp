@@ -619,7 +619,8 @@ class Service {
     for (std::size_t i = 0; i < restart_required_.size(); ++i) o << (i ? ", " : "") << '"' << restart_required_[i] << '"';
     o << "],\n  \"uptime_s\": " << std::chrono::duration<double>(Clock::now() - started_).count() << ",\n"
       << "  \"events\": " << engine_->source_counters().events.get() << ",\n"
-      << "  \"live_orders\": " << engine_->stage<BookStage>().live_orders.get() << ",\n";
+      << "  \"live_orders\": " << engine_->stage<BookStage>().live_orders.get() << ",\n"
+      << "  \"feed_problem\": \"" << json_escape(feed_problem()) << "\",\n";  // "" = the feed can be trusted
     {  // the model served and every version the store refused at start
       const PredictStage& ps = engine_->stage<PredictStage>();
       // The store's version served at start (the learner's swaps are in "learner": the control

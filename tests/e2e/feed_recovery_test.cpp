@@ -184,6 +184,7 @@ TEST(FeedRecovery, DroppedDatagramsRecoveredBooksAndDigestEqualReplay) {
   EXPECT_EQ(source_metric(s, "mold.lost_msgs", true), "");  // ...and none was lost
   EXPECT_EQ(source_metric(s, "mold.unrecovered_gaps", true), "");
   EXPECT_NE(source_metric(s, "recovery.requests", false), "");
+  EXPECT_EQ(json_field(body(s, "/status"), "feed_problem"), "");
   EXPECT_EQ(pub.stop(), 0) << slurp(pub.log);
   EXPECT_NE(slurp(pub.log).find("dropped"), std::string::npos) << slurp(pub.log);
   EXPECT_EQ(run.stop(), 0) << slurp(run.log);
@@ -285,6 +286,7 @@ TEST(FeedRecovery, WithoutReRequestServerInstrumentsStayStaleAndHealthSaysSo) {
   EXPECT_EQ(h->status, 503u);
   EXPECT_NE(h->body.find("not recovered"), std::string::npos) << h->body;
   EXPECT_EQ(source_metric(s, "mold.stale", false), "1");
+  EXPECT_NE(json_field(body(s, "/status"), "feed_problem").find("not recovered"), std::string::npos) << body(s, "/status");
   EXPECT_EQ(run.stop(), 0) << slurp(run.log);
 }
 
