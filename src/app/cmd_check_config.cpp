@@ -44,6 +44,10 @@ int run(int argc, char** argv) {
     std::fputs(config::format_errors(r.errors, file).c_str(), stderr);
     return 1;
   }
+  if (const auto errs = config::validate_for_run(*r.config); !errs.empty()) {  // what `hftd run` refuses too
+    std::fputs(config::format_errors(errs, file).c_str(), stderr);
+    return 1;
+  }
   const config::Config& c = *r.config;
   std::printf("%s: ok (version %s)\n", file.c_str(), config::version_string(c.version).c_str());
   const auto& s = c.system;

@@ -24,7 +24,12 @@ const char* const kUsage =
     "  --count N           stop after N datagrams\n"
     "  --ttl N             multicast TTL (default 1)\n"
     "  --interface ADDR    multicast: send through the interface with this IPv4 address\n"
-    "  --loop-back         multicast: deliver to receivers on this host too\n";
+    "  --loop-back         multicast: deliver to receivers on this host too\n"
+    "  --drop P            leave out a random fraction P of the datagrams, 0 <= P < 1 (a lossy network)\n"
+    "  --seed N            seed of those drops (default 1)\n"
+    "  --serve ADDR:PORT   answer MoldUDP64 re-requests there (the pcap is held in memory); after the\n"
+    "                      last datagram go on serving, with heartbeats, until SIGTERM / SIGINT\n"
+    "  --heartbeat S       serving: heartbeat interval after the last datagram (default 0.5 s)\n";
 
 std::atomic<bool> g_stop{false};
 extern "C" void on_signal(int) { g_stop.store(true); }
@@ -32,7 +37,7 @@ extern "C" void on_signal(int) { g_stop.store(true); }
 int run(int argc, char** argv) {
   const Options o(argc, argv,
                   {"--input", "--to", "--speed", "--rate-limit", "--dst", "--config", "--count", "--ttl",
-                   "--interface"},
+                   "--interface", "--drop", "--seed", "--serve", "--heartbeat"},
                   {"--loop-back"});
   live::PublishOptions p;
   p.input = o.required("--input");
@@ -56,6 +61,21 @@ int run(int argc, char** argv) {
   if (!p.interface_addr.empty() && !feed::parse_ipv4(p.interface_addr, ip))
     throw UsageError("--interface needs a dotted IPv4 address, got '" + p.interface_addr + "'");
   p.loopback = o.has("--loop-back");
+  p.drop = o.real("--drop", 0.0);
+  if (!(p.drop >= 0 && p.drop < 1)) throw UsageError("--drop must be a fraction in [0, 1), got '" + o.str("--drop") + "'");
+  p.seed = static_cast<std::uint64_t>(o.integer("--seed", 1, 0, INT64_MAX));
+  if (o.has("--serve")) {
+    const std::string sv = o.str("--serve");
+    if (!feed::parse_endpoint(sv, ip, p.serve_port))
+      throw UsageError("--serve needs ADDR:PORT with a dotted IPv4 address, got '" + sv + "'");
+    p.serve_addr = sv.substr(0, sv.rfind(':'));
+    p.on_serving = [a = p.serve_addr](std::uint16_t port) {
+      std::printf("serving re-requests on %s:%u\n", a.c_str(), static_cast<unsigned>(port));
+      std::fflush(stdout);
+    };
+  }
+  p.heartbeat_s = o.real("--heartbeat", 0.5);
+  if (!(p.heartbeat_s > 0 && p.heartbeat_s <= 3600)) throw UsageError("--heartbeat must be in (0, 3600] seconds");
   p.filter = feed_options(o);
   p.stop = &g_stop;
   std::signal(SIGINT, on_signal);
@@ -67,6 +87,11 @@ int run(int argc, char** argv) {
   std::printf("  bytes sent      %12llu\n", static_cast<unsigned long long>(st.bytes));
   std::printf("  elapsed         %12.3f s (%.0f datagrams/s)\n", st.elapsed_s,
               st.elapsed_s > 0 ? static_cast<double>(st.datagrams) / st.elapsed_s : 0.0);
+  if (p.drop > 0) std::printf("  dropped         %12llu (--drop %g, seed %llu)\n", static_cast<unsigned long long>(st.dropped), p.drop,
+                              static_cast<unsigned long long>(p.seed));
+  if (!p.serve_addr.empty())
+    std::printf("  re-requests     %12llu answered with %llu packets, %llu bad\n", static_cast<unsigned long long>(st.requests),
+                static_cast<unsigned long long>(st.resent), static_cast<unsigned long long>(st.bad_requests));
   std::printf("  send errors     %12llu%s%s\n", static_cast<unsigned long long>(st.send_errors),
               st.send_errors ? "  last: " : "", st.last_error.c_str());
   std::printf("  pcap frames     %12llu, UDP datagrams %llu\n", static_cast<unsigned long long>(st.pcap.frames),

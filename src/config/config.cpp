@@ -188,6 +188,26 @@ std::string multicast_or_empty(std::string_view s) {
   return "";
 }
 std::string non_empty(std::string_view s) { return s.empty() ? "must not be empty" : ""; }
+// "ADDR:PORT" (port_required) or "ADDR[:PORT]", dotted IPv4, port 1..65535.
+std::string endpoint_text(std::string_view s, bool port_required) {
+  const auto colon = s.rfind(':');
+  const std::string want = port_required ? "ADDR:PORT" : "ADDR or ADDR:PORT";
+  const std::string bad = "expected " + want + " (dotted IPv4, port 1..65535), got '" + std::string(s) + "'";
+  if (colon == std::string_view::npos) {
+    std::uint32_t a = 0;
+    return port_required || !parse_ipv4(s, a) ? bad : "";
+  }
+  std::uint32_t a = 0;
+  unsigned port = 0;
+  const std::string_view p = s.substr(colon + 1);
+  const auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), port);
+  if (!parse_ipv4(s.substr(0, colon), a) || p.empty() || ec != std::errc() || end != p.data() + p.size() || port == 0 ||
+      port > 65535)
+    return bad;
+  return "";
+}
+std::string endpoint_or_empty(std::string_view s) { return s.empty() ? "" : endpoint_text(s, true); }
+std::string source_entry(std::string_view s) { return endpoint_text(s, false); }
 
 template <std::size_t N>
 std::string one_of(std::string_view s, const std::array<std::string_view, N>& names) {
@@ -316,6 +336,19 @@ void visit_config(V& v, C& c, std::int64_t max_core) {
     v.integer("recv_buffer", f.recv_buffer, {4096, 1 << 30}, kRestart);
     v.integer("batch", f.batch, {1, 1024}, kReload);
     v.integer("max_orders", f.max_orders, {1024, 1 << 30}, kRestart);
+    v.texts("sources", f.sources, kRestart, source_entry);
+    v.real("silence_s", f.silence_s, {0, 86400}, kReload);
+    v.section("mold", kRestart, [&] {
+      auto& m = f.mold;
+      v.integer("max_jump", m.max_jump, {1, std::int64_t{1} << 48}, kRestart);
+      v.integer("jump_confirm", m.jump_confirm, {1, 1000}, kRestart);
+      v.text("rerequest", m.rerequest, kRestart, endpoint_or_empty);
+      v.real("request_timeout_ms", m.request_timeout_ms, positive(600'000), kRestart);
+      v.integer("request_retries", m.request_retries, {0, 1000}, kRestart);
+      v.real("max_requests_per_s", m.max_requests_per_s, positive(1e6), kRestart);
+      v.integer("request_max_msgs", m.request_max_msgs, {1, 65535}, kRestart);
+      v.integer("hold_packets", m.hold_packets, {16, 1 << 20}, kRestart);
+    });
   });
   v.texts("symbols", c.symbols, kReload, symbol);
   v.keyed_list("strategies", c.strategies, kRestart, [&](auto& s) {
@@ -1306,6 +1339,20 @@ std::vector<ConfigError> validate(const Config& c, unsigned cpus) {
   return out;
 }
 
+std::vector<ConfigError> validate_for_run(const Config& c) {
+  std::vector<ConfigError> errors;
+  if (c.feed.mode != "udp") return errors;
+  if (c.feed.dst_port == 0)
+    errors.push_back({"feed.dst_port", "a udp feed needs the port it is sent to (1..65535), got 0"});
+  if (c.feed.dst_addr.empty())
+    errors.push_back({"feed.dst_addr", "a udp feed needs the address it is sent to (the multicast group, or this "
+                                       "host's unicast address), got \"\""});
+  else if (!c.feed.multicast_group.empty() && c.feed.dst_addr != c.feed.multicast_group)
+    errors.push_back({"feed.dst_addr", "must be the multicast group " + c.feed.multicast_group + " (the socket binds "
+                                       "the group), got " + c.feed.dst_addr});
+  return errors;
+}
+
 std::string format_errors(const std::vector<ConfigError>& errors, const std::string& file) {
   std::string out;
   for (const auto& e : errors) {
@@ -1357,6 +1404,8 @@ Config apply_reloadable(const Config& running, const Config& next) {
   out.feed.interface_addr = rf.interface_addr;
   out.feed.recv_buffer = rf.recv_buffer;
   out.feed.max_orders = rf.max_orders;
+  out.feed.sources = rf.sources;
+  out.feed.mold = rf.mold;
   out.features = running.features;
   out.regimes = running.regimes;
   const auto& rm = running.models;

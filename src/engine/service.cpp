@@ -59,10 +59,27 @@ std::unique_ptr<feed::EventSource> open_feed(const config::Config& c) {
                                                : "0.0.0.0";
   u.interface_addr = c.feed.interface_addr;
   u.recv_buffer = c.feed.recv_buffer;
+  u.sources = c.feed.sources;
+  const auto& m = c.feed.mold;
+  u.mold.max_jump = static_cast<std::uint64_t>(m.max_jump);
+  u.mold.jump_confirm = static_cast<std::uint32_t>(m.jump_confirm);
+  if (!m.rerequest.empty()) {  // validated ADDR:PORT
+    const auto colon = m.rerequest.rfind(':');
+    u.rerequest_addr = m.rerequest.substr(0, colon);
+    u.rerequest_port = static_cast<std::uint16_t>(std::stoul(m.rerequest.substr(colon + 1)));
+  }
+  u.recovery.timeout = static_cast<Nanos>(m.request_timeout_ms * 1e6);
+  u.recovery.retries = static_cast<std::uint32_t>(m.request_retries);
+  u.recovery.min_interval = static_cast<Nanos>(1e9 / m.max_requests_per_s);
+  u.recovery.max_count = static_cast<std::uint16_t>(m.request_max_msgs);
+  u.hold_packets = static_cast<std::size_t>(m.hold_packets);
   auto src = std::make_unique<live::UdpSource>(u);
   log_info("feed: UDP {}:{}{}{}, receive buffer granted {} bytes", u.bind_addr, src->local_port(),
            u.multicast_group.empty() ? "" : " joined on interface ", u.multicast_group.empty() ? "" : u.interface_addr,
            src->recv_buffer_granted());
+  if (u.sources.empty()) log_warn("feed: no feed.sources allow-list: any sender can drive the books");
+  if (m.rerequest.empty()) log_warn("feed: no feed.mold.rerequest server: a sequence gap leaves instruments stale");
+  else log_info("feed: gaps recovered from re-request server {}", m.rerequest);
   return src;
 }
 
@@ -153,6 +170,10 @@ class Service {
     auto loaded = config::load_config_file(path_);
     if (!loaded.config) {
       std::fprintf(stderr, "%s", config::format_errors(loaded.errors, path_).c_str());
+      return 1;
+    }
+    if (const auto errs = config::validate_for_run(*loaded.config); !errs.empty()) {
+      std::fprintf(stderr, "%s", config::format_errors(errs, path_).c_str());
       return 1;
     }
     running_ = std::make_shared<const config::Config>(*loaded.config);
@@ -301,6 +322,7 @@ class Service {
       }
     }
     log_risk_changes();
+    watch_feed(now);
     if (now - last_kill_check_ >= std::chrono::milliseconds(100)) {
       last_kill_check_ = now;
       watch_kill_file();
@@ -314,6 +336,41 @@ class Service {
       last_summary_ = now;
       summary();
     }
+  }
+
+  // A source counter as the feed thread last published it (0 until it is non-zero).
+  std::uint64_t source_count(std::string_view name) const {
+    const SourceMirror& m = engine_->source_counters();
+    const std::size_t n = m.n.load(std::memory_order_acquire);
+    for (std::size_t i = 0; i < n; ++i)
+      if (*m.name[i].load(std::memory_order_relaxed) == name) return m.value[i].get();
+    return 0;
+  }
+  // Live feed: when a datagram last arrived (feed or re-request answers), as the counters show.
+  void watch_feed(Clock::time_point now) {
+    if (running_->feed.mode != "udp") return;
+    const std::uint64_t d = source_count("udp.datagrams");
+    if (d != feed_datagrams_) {
+      feed_datagrams_ = d;
+      feed_last_datagram_ = now;
+    }
+  }
+  // Why the live feed cannot be trusted now, or "": silent beyond feed.silence_s, instruments
+  // stale (messages lost, or a session not yet complete from its start), a gap given up.
+  std::string feed_problem() const {
+    if (running_->feed.mode != "udp") return {};
+    const double silence = running_->feed.silence_s;
+    const double quiet = std::chrono::duration<double>(Clock::now() - feed_last_datagram_).count();
+    if (silence > 0 && quiet > silence)
+      return "feed silent for " + std::to_string(static_cast<long long>(quiet)) + " s (feed.silence_s " +
+             std::to_string(silence) + ")";
+    if (const auto g = source_count("mold.unrecovered_gaps"))
+      return "feed: " + std::to_string(g) + " sequence gap(s) not recovered, instruments stale";
+    if (source_count("udp.datagrams") == 0) return "feed: no datagram yet";
+    if (source_count("mold.stale") != 0)
+      return "feed: instruments stale (messages lost, or the session not yet complete from sequence 1; " +
+             std::to_string(source_count("mold.behind_msgs")) + " messages behind)";
+    return {};
   }
 
   // Every hot thread has moved since the last check (or finished). A thread stuck in a stage stops
@@ -542,7 +599,10 @@ class Service {
     if (path == "/health") {
       bool ok = !stopping_;
       for (const auto& t : engine_->threads()) ok = ok && !t->done.load();
-      return {ok ? 200u : 503u, "text/plain; charset=utf-8", ok ? "ok\n" : "unavailable: " + status_ + "\n"};
+      const std::string feed = ok ? feed_problem() : std::string();
+      ok = ok && feed.empty();
+      return {ok ? 200u : 503u, "text/plain; charset=utf-8",
+              ok ? "ok\n" : "unavailable: " + (feed.empty() ? status_ : feed) + "\n"};
     }
     if (path == "/status") return {200, "application/json", status_json()};
     return {404, "text/plain; charset=utf-8", "not found: try /metrics, /health, /status\n"};
@@ -559,7 +619,8 @@ class Service {
     for (std::size_t i = 0; i < restart_required_.size(); ++i) o << (i ? ", " : "") << '"' << restart_required_[i] << '"';
     o << "],\n  \"uptime_s\": " << std::chrono::duration<double>(Clock::now() - started_).count() << ",\n"
       << "  \"events\": " << engine_->source_counters().events.get() << ",\n"
-      << "  \"live_orders\": " << engine_->stage<BookStage>().live_orders.get() << ",\n";
+      << "  \"live_orders\": " << engine_->stage<BookStage>().live_orders.get() << ",\n"
+      << "  \"feed_problem\": \"" << json_escape(feed_problem()) << "\",\n";  // "" = the feed can be trusted
     {  // the model served and every version the store refused at start
       const PredictStage& ps = engine_->stage<PredictStage>();
       // The store's version served at start (the learner's swaps are in "learner": the control
@@ -665,6 +726,8 @@ class Service {
   Clock::time_point started_ = Clock::now(), last_watch_ = Clock::now(), last_ping_{}, last_summary_ = Clock::now(),
                     last_summary_events_t_ = Clock::now();
   std::uint64_t last_summary_events_ = 0;
+  std::uint64_t feed_datagrams_ = 0;  // udp.datagrams at feed_last_datagram_
+  Clock::time_point feed_last_datagram_ = Clock::now();
 };
 
 }  // namespace

@@ -26,7 +26,8 @@ void StatList::sync(SourceStats& out, std::uint64_t events) {
   out.events = events;
 }
 
-PacketDecoder::PacketDecoder() : locate_index_(65536, -1), pending_(kMaxPacketEvents) {
+PacketDecoder::PacketDecoder(MoldOptions mold, std::size_t hold_packets)
+    : mold_(mold), hold_(mold.hold_gaps ? hold_packets : 0), locate_index_(65536, -1), pending_(kMaxPacketEvents) {
   instruments_.reserve(16384);
 }
 
@@ -39,6 +40,20 @@ std::size_t PacketDecoder::decode(std::span<const std::uint8_t> payload, Nanos t
     return n;
   }
   const MoldDecision d = mold_.on_packet(h);
+  if (d.hold) [[unlikely]] {
+    switch (hold_.put(h.sequence, payload, ts)) {
+      case MoldHoldBuffer::Put::Held: mold_.on_held(); break;
+      case MoldHoldBuffer::Put::Duplicate: mold_.on_duplicate(h.count); break;
+      case MoldHoldBuffer::Put::Full:
+      case MoldHoldBuffer::Put::TooLarge:
+        // Cannot wait any longer for the hole: give it up (stale); this packet is dropped and
+        // lies in a later hole, which recovery may still fill.
+        ++c_.hold_overflows;
+        abandon_hole();
+        break;
+    }
+    return n;
+  }
   if (!d.deliver) return n;
   if (pending() == 0) [[likely]] {
     const std::size_t room = cap - n;
@@ -58,6 +73,29 @@ std::size_t PacketDecoder::decode(std::span<const std::uint8_t> payload, Nanos t
     return n;
   }
   pend_n_ += process_packet(payload, ts, h, d, pending_.data() + pend_n_, pending_.size() - pend_n_);
+  return n;
+}
+
+std::size_t PacketDecoder::flush(MarketEvent* out, std::size_t cap) {
+  std::size_t n = drain(out, cap);
+  while (pending() == 0 && !hold_.empty() && hold_.front().seq <= mold_.expected()) {
+    const MoldHoldBuffer::Entry e = hold_.front();
+    const std::span<const std::uint8_t> payload = hold_.bytes(e);
+    MoldHeader h;
+    parse_mold_header(payload, h);  // checked when it was held
+    const MoldDecision d = mold_.on_release(h);
+    if (d.deliver) {
+      const std::size_t room = cap - n;
+      if (room >= d.count) {
+        n += process_packet(payload, e.ts, h, d, out + n, room);
+      } else {
+        pend_n_ = process_packet(payload, e.ts, h, d, pending_.data(), pending_.size());
+        pend_pos_ = 0;
+        n += drain(out + n, cap - n);
+      }
+    }
+    hold_.pop_front();  // after decoding: the events are copied out of its bytes
+  }
   return n;
 }
 
@@ -154,6 +192,15 @@ void PacketDecoder::add_stats(StatList& list) const {
   list.add("mold.truncated_packets", &mc.truncated_packets, true);
   list.add("mold.truncated_msgs", &mc.truncated_msgs, true);
   list.add("mold.trailing_bytes", &mc.trailing_bytes, true);
+  list.add("mold.foreign_packets", &mc.foreign_packets, true);
+  list.add("mold.implausible_packets", &mc.implausible, true);
+  list.add("mold.jumps_confirmed", &mc.jumps_confirmed, false);
+  list.add("mold.lost_msgs", &mc.lost_msgs, true);
+  list.add("mold.unrecovered_gaps", &mc.unrecovered_gaps, true);
+  list.add("mold.held_packets", &mc.held_packets, false);
+  list.add("mold.behind_msgs", &mc.behind_msgs, false);
+  list.add("mold.stale", &mc.stale, false);
+  list.add("decoder.hold_overflows", &c_.hold_overflows, true);
   const itch::DecoderCounters& dc = dec_.counters();
   list.add("itch.messages", &dc.messages_in, false);
   for (char t : itch::kAllTypes)

@@ -55,7 +55,17 @@ TEST(Config, DefaultsFileLoadsCleanAndEqualsDefaults) {
   ASSERT_TRUE(r.config);
   EXPECT_EQ(r.config->path, repo_config());
   EXPECT_NE(r.config->version, 0u);
-  EXPECT_TRUE(without_identity(*r.config) == default_config());
+  // The shipped file names a real feed (check-config and run need one); the code's default is none.
+  Config shipped = default_config();
+  shipped.feed.dst_addr = shipped.feed.multicast_group = "233.54.12.111";
+  shipped.feed.dst_port = 26477;
+  EXPECT_TRUE(without_identity(*r.config) == shipped);
+  EXPECT_TRUE(validate_for_run(*r.config).empty());
+  Config unset = default_config();  // mode udp without an address or port: refused
+  const auto errs = validate_for_run(unset);
+  ASSERT_EQ(errs.size(), 2u);
+  EXPECT_EQ(errs[0].path, "feed.dst_port");
+  EXPECT_EQ(errs[1].path, "feed.dst_addr");
   // Spot checks that the comparison above compares what it should.
   EXPECT_EQ(r.config->system.layout.size(), 1u);
   EXPECT_EQ(r.config->system.layout[0].name, "hot");
@@ -647,3 +657,32 @@ TEST(Config, BadPositionLimitsAndNestedStrategySettingsAreErrors) {
 
 }  // namespace
 }  // namespace hft::config
+
+namespace feed_mold_config {
+using namespace hft::config;
+TEST(ConfigFeedMold, LiveFeedSettingsAreChecked) {
+  const auto ok = parse_config("feed:\n  sources: [10.0.0.1, \"10.0.0.2:30000\"]\n  silence_s: 2\n  mold:\n"
+                               "    rerequest: \"10.0.0.9:18000\"\n    request_retries: 0\n", "", 2);
+  ASSERT_TRUE(ok.config);
+  EXPECT_EQ(ok.config->feed.sources.size(), 2u);
+  EXPECT_EQ(ok.config->feed.mold.rerequest, "10.0.0.9:18000");
+  const auto bad = parse_config("feed:\n  sources: [10.0.0, \"10.0.0.2:0\"]\n  silence_s: -1\n  mold:\n"
+                                "    rerequest: 10.0.0.9\n    jump_confirm: 0\n    max_jump: 0\n"
+                                "    request_timeout_ms: 0\n    request_max_msgs: 70000\n    hold_packets: 1\n", "", 2);
+  ASSERT_FALSE(bad.config);
+  std::string all;
+  for (const auto& e : bad.errors) all += e.path + ": " + e.reason + "\n";
+  for (const char* path : {"feed.sources[0]", "feed.sources[1]", "feed.silence_s", "feed.mold.rerequest",
+                           "feed.mold.jump_confirm", "feed.mold.max_jump", "feed.mold.request_timeout_ms",
+                           "feed.mold.request_max_msgs", "feed.mold.hold_packets"})
+    EXPECT_NE(all.find(std::string(path) + ": "), std::string::npos) << path << "\n" << all;
+  EXPECT_NE(all.find("feed.mold.rerequest: expected ADDR:PORT"), std::string::npos) << all;
+  // A restart setting: a reload keeps the running value.
+  Config running = default_config(), next = default_config();
+  next.feed.mold.rerequest = "10.0.0.9:18000";
+  next.feed.silence_s = 1;
+  const Config applied = apply_reloadable(running, next);
+  EXPECT_EQ(applied.feed.mold.rerequest, "");
+  EXPECT_EQ(applied.feed.silence_s, 1);
+}
+}  // namespace feed_mold_config

@@ -83,6 +83,22 @@ struct Config {
     std::size_t recv_buffer = 4 << 20;  // bytes, SO_RCVBUF
     std::size_t batch = 64;             // most events the feed stage hands on per step, 1..1024
     std::size_t max_orders = 1 << 22;   // live orders the books are sized for
+    // udp: senders allowed, "ADDR" (any port) or "ADDR:PORT"; others are counted and dropped.
+    // [] = any sender (logged as a warning at start).
+    std::vector<std::string> sources;
+    double silence_s = 5;               // udp: /health not ok after this long without a datagram; 0 = never
+    // udp: MoldUDP64 session rules and gap recovery (feed/moldudp64.hpp, live/udp_source.hpp).
+    struct Mold {
+      std::int64_t max_jump = 1'000'000;  // sequence jump beyond this is ignored until confirmed
+      std::int64_t jump_confirm = 2;      // ... by this many data packets continuing it
+      std::string rerequest;              // re-request server ADDR:PORT; "" = no recovery
+      double request_timeout_ms = 100;    // no progress on a request for this long: ask again
+      std::int64_t request_retries = 5;   // then give the hole up (instruments stay stale)
+      double max_requests_per_s = 1000;   // rate limit of the requests
+      std::int64_t request_max_msgs = 1000;  // messages asked for per request
+      std::int64_t hold_packets = 8192;   // packets held beyond a hole (2 KiB slots, allocated at start)
+      bool operator==(const Mold&) const = default;
+    } mold;
     bool operator==(const Feed&) const = default;
   } feed;
 
@@ -356,6 +372,11 @@ LoadResult load_config_file(const std::string& file, unsigned cpus);
 LoadResult parse_config(std::string_view yaml_text, const std::string& path_for_messages,
                         unsigned cpus);
 
+// Checks that concern running this file as the service rather than the file itself (`hftd run`
+// and `hftd check-config` make them; other commands read a config for its other sections): a
+// udp feed must name the address and port it is sent to.
+std::vector<ConfigError> validate_for_run(const Config& c);
+
 // Range and cross-field checks of a configuration built in code (what the loader also checks).
 std::vector<ConfigError> validate(const Config& c);
 std::vector<ConfigError> validate(const Config& c, unsigned cpus);
@@ -370,7 +391,8 @@ struct Change {
 };
 // Every changed setting. needs_restart: system.layout, ring_capacity, ring_full, control_core,
 // log_file, log_queue, state_dir, model_dir; feed.mode, input, dst_addr, dst_port,
-// multicast_group, interface_addr, recv_buffer, max_orders; telemetry.http_bind, http_port.
+// multicast_group, interface_addr, recv_buffer, max_orders, sources, mold; telemetry.http_bind,
+// http_port.
 std::vector<Change> diff(const Config& running, const Config& next);
 // next, with every needs_restart setting kept from running (a restart-only change is never half
 // applied); version and path are next's.

@@ -4,6 +4,7 @@
 // source owns the transport (file, socket) and hands payloads in. May touch: core/, itch/,
 // feed/moldudp64.hpp, feed/source.hpp.
 #pragma once
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -39,6 +40,8 @@ class StatList {
 struct PacketDecoderCounters {
   std::uint64_t overflow_packets = 0;  // error: packet's events did not fit the pending buffer
                                        //   (only when decode() is called with events pending)
+  std::uint64_t hold_overflows = 0;    // error: a packet beyond a hole found the hold buffer full
+                                       //   (or was larger than a slot): the hole is given up
 };
 
 // Not copyable or movable: StatList entries point into it.
@@ -48,7 +51,8 @@ class PacketDecoder {
   // 12 bytes of message, so no packet yields more than this many events.
   static constexpr std::size_t kMaxPacketEvents = 65536 / 14 + 1;
 
-  PacketDecoder();
+  // hold_packets: slots of the hold buffer (packets beyond a hole, when mold.hold_gaps).
+  explicit PacketDecoder(MoldOptions mold = {}, std::size_t hold_packets = 0);
   PacketDecoder(const PacketDecoder&) = delete;
   PacketDecoder& operator=(const PacketDecoder&) = delete;
 
@@ -66,6 +70,21 @@ class PacketDecoder {
     return n;
   }
   std::size_t pending() const noexcept { return pend_n_ - pend_pos_; }
+  // drain(), then the held packets whose turn has come (a hole before them filled or given up),
+  // in order, while they fit. Returns the events written.
+  std::size_t flush(MarketEvent* out, std::size_t cap);
+  // Held packets are waiting for a hole to be filled.
+  bool holding() const noexcept { return !hold_.empty(); }
+  bool hold_front_ready() const noexcept { return !hold_.empty() && hold_.front().seq <= mold_.expected(); }
+  // First sequence after the hole that starts at mold().expected(): the first held packet's,
+  // else the known end of the session.
+  std::uint64_t hole_end() const noexcept {
+    const std::uint64_t k = mold_.known_end();
+    return hold_.empty() ? k : std::min(k, hold_.front().seq);
+  }
+  // Recovery gave the current hole up: its messages are lost (instruments stale); the held
+  // packets after it come out of flush().
+  void abandon_hole() noexcept { mold_.abandon(hole_end()); }
 
   const std::vector<Instrument>& instruments() const noexcept { return instruments_; }
   MoldTracker& mold() noexcept { return mold_; }
@@ -82,6 +101,7 @@ class PacketDecoder {
   void on_directory(const std::uint8_t* msg);
 
   MoldTracker mold_;
+  MoldHoldBuffer hold_;
   itch::Decoder dec_;
   std::vector<Instrument> instruments_;
   std::vector<std::int32_t> locate_index_;

@@ -2,7 +2,12 @@
 // filter as replay) sent one datagram each to an address and port (unicast or multicast) with
 // Boost.Asio, at the recorded pace, N times faster, or as fast as possible, with an optional
 // packets-per-second cap. The counterpart of live/udp_source.hpp for tests and demos.
-// May touch: feed/ (PcapReader), Boost.Asio.
+// For gap recovery tests it can drop a seeded random fraction of the datagrams and serve
+// MoldUDP64 re-requests: a thread answers each request (session, sequence, count) with the
+// pcap's packets that hold those messages, sent to the requester; once the pcap is sent it goes
+// on serving, with a heartbeat (or the end of session again) every heartbeat interval, as a
+// MoldUDP64 server does, until stopped. May touch: feed/ (PcapReader, moldudp64.hpp), Boost.Asio,
+// POSIX sockets.
 #pragma once
 #include <atomic>
 #include <cstdint>
@@ -25,6 +30,12 @@ struct PublishOptions {
   std::string interface_addr;   // multicast: outbound interface's IPv4 (empty = routing table)
   bool loopback = false;        // multicast: deliver to receivers on this host too
   std::uint64_t max_datagrams = 0;  // stop after this many (0 = all)
+  double drop = 0;              // fraction of datagrams not sent, [0, 1) (a lossy network)
+  std::uint64_t seed = 1;       // of the drops
+  std::string serve_addr;       // re-request server's IPv4 ("" = none); the pcap is held in memory
+  std::uint16_t serve_port = 0; // 0 = any free port (see on_serving)
+  double heartbeat_s = 0.5;     // serving, after the last datagram: heartbeat interval
+  std::function<void(std::uint16_t)> on_serving;  // the server's port, once it is bound
   const std::atomic<bool>* stop = nullptr;  // set to stop early (signal handler, test)
   // Called after each datagram is sent with the number sent so far (progress, or flow control
   // in tests: it may block until the receiver has caught up).
@@ -37,6 +48,10 @@ struct PublishStats {
   std::uint64_t send_errors = 0;  // send_to failed (datagram not sent)
   std::string last_error;         // reason of the last send error
   double elapsed_s = 0;           // from the first datagram to the last
+  std::uint64_t dropped = 0;      // not sent on purpose (PublishOptions::drop)
+  std::uint64_t requests = 0;     // re-requests answered
+  std::uint64_t bad_requests = 0; // not a 20-byte request, or for no packet held
+  std::uint64_t resent = 0;       // packets sent in answer
   feed::PcapCounters pcap;        // frames read and skipped, by reason
 };
 
