@@ -335,8 +335,16 @@ struct LoadResult {
 // Defaults; default layout: thread "hot" {feed, book, monitor} on core 1, spin.
 Config default_config();
 
-// Read errors, YAML syntax errors (with line:column), type, range, unknown-key and cross-field
-// errors, all of them. Cores are checked against std::thread::hardware_concurrency().
+// A config file is at most this many bytes (the shipped config.yml is about 21 KB).
+inline constexpr std::size_t kMaxConfigBytes = 1 << 20;
+
+// The bytes of a config file into out; "" or the reason it cannot be used: not a regular file
+// (a FIFO, a device such as /dev/zero, a directory), above kMaxConfigBytes, a read error. Never
+// blocks on a FIFO and never reads more than kMaxConfigBytes + 1 bytes.
+std::string read_config_bytes(const std::string& file, std::string& out);
+
+// Read errors, YAML syntax errors (with line:column), more than one YAML document, type, range,
+// unknown-key and cross-field errors, all of them. Cores are checked against std::thread::hardware_concurrency().
 LoadResult load_config_file(const std::string& file);
 LoadResult parse_config(std::string_view yaml_text, const std::string& path_for_messages = "");
 // The same, checking cores against `cpus` (another machine's count; 0 = do not check).
