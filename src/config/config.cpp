@@ -534,6 +534,9 @@ void visit_config(V& v, C& c, std::int64_t max_core) {
     v.integer("latency_sample_every", t.latency_sample_every, {1, 1'000'000}, kReload);
     v.real("publish_interval_ms", t.publish_interval_ms, positive(3.6e6), kReload);
     v.real("config_watch_interval_ms", t.config_watch_interval_ms, {0, 3.6e6}, kReload);
+    v.integer("http_max_connections", t.http_max_connections, {1, 4096}, kRestart);
+    v.integer("http_max_request_bytes", t.http_max_request_bytes, {1024, 1 << 20}, kRestart);
+    v.real("http_idle_timeout_s", t.http_idle_timeout_s, {0.01, 3600}, kRestart);
   });
 }
 
@@ -1399,6 +1402,9 @@ Config apply_reloadable(const Config& running, const Config& next) {
   out.report = running.report;
   out.telemetry.http_bind = running.telemetry.http_bind;
   out.telemetry.http_port = running.telemetry.http_port;
+  out.telemetry.http_max_connections = running.telemetry.http_max_connections;
+  out.telemetry.http_max_request_bytes = running.telemetry.http_max_request_bytes;
+  out.telemetry.http_idle_timeout_s = running.telemetry.http_idle_timeout_s;
   out.version = next.version;
   out.path = next.path;
   return out;

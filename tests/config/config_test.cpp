@@ -607,7 +607,7 @@ Config everything_changed() {
   c.simulator.order_latency_ns = 2;
   c.simulator.queue_model = QueueModel::ProbPower3;
   c.simulator.fees = {0.001, 0.002};
-  c.telemetry = {"0.0.0.0", 1, 2, 3, 4, 5};
+  c.telemetry = {"0.0.0.0", 1, 2, 3, 4, 5, 7, 2048, 9};
   return c;
 }
 
@@ -623,7 +623,8 @@ TEST(Config, ApplyReloadableKeepsRestartOnlySettings) {
        {"system.state_dir", "system.model_dir", "system.ring_capacity", "system.ring_full", "system.layout",
         "system.layout[0].core", "system.control_core", "system.log_file", "system.log_queue", "feed.mode",
         "feed.input", "feed.dst_addr", "feed.dst_port", "feed.multicast_group", "feed.interface_addr",
-        "feed.recv_buffer", "feed.max_orders", "telemetry.http_bind", "telemetry.http_port", "strategies[0].name"})
+        "feed.recv_buffer", "feed.max_orders", "telemetry.http_bind", "telemetry.http_port", "telemetry.http_max_connections",
+        "telemetry.http_max_request_bytes", "telemetry.http_idle_timeout_s", "strategies[0].name"})
     EXPECT_TRUE(has_change(all, p, true)) << p;
   for (const char* p : {"system.log_level", "feed.batch", "symbols", "models.threshold",
                         "execution.A", "risk_management.kill_switch_file", "simulator.fees.taker_per_share",

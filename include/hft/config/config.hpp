@@ -316,6 +316,10 @@ struct Config {
     std::uint32_t latency_sample_every = 1;
     double publish_interval_ms = 100;
     double config_watch_interval_ms = 500;  // 0 = no watching (SIGHUP only)
+    // The control HTTP server's limits (telemetry/http_server.hpp HttpLimits).
+    std::size_t http_max_connections = 64;    // open at once; idle ones give way to new ones, else 503
+    std::size_t http_max_request_bytes = 8192;  // header and body each (413 above)
+    double http_idle_timeout_s = 30;          // a request or a response write must finish within this
     bool operator==(const Telemetry&) const = default;
   } telemetry;
 
@@ -366,7 +370,8 @@ struct Change {
 };
 // Every changed setting. needs_restart: system.layout, ring_capacity, ring_full, control_core,
 // log_file, log_queue, state_dir, model_dir; feed.mode, input, dst_addr, dst_port,
-// multicast_group, interface_addr, recv_buffer, max_orders; telemetry.http_bind, http_port.
+// multicast_group, interface_addr, recv_buffer, max_orders; telemetry.http_bind, http_port,
+// http_max_connections, http_max_request_bytes, http_idle_timeout_s.
 std::vector<Change> diff(const Config& running, const Config& next);
 // next, with every needs_restart setting kept from running (a restart-only change is never half
 // applied); version and path are next's.
