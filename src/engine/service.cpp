@@ -541,11 +541,15 @@ class Service {
     restart_required_.clear();
     for (const auto& c : changes)
       if (c.needs_restart) restart_required_.push_back(c.path);
-    if (changes.empty()) {
+    if (changes.empty() && loaded.config->version == running_->version) {
       log_info("config reload ({}): no setting changed", why);
       publish_status();
       return;
     }
+    // No setting changed but the file did (comments, or a change undone): its version is offered
+    // all the same, so that config_version always names the file as it is now.
+    if (changes.empty()) log_info("config reload ({}): no setting changed; version {} adopted", why,
+                                  config::version_string(loaded.config->version));
     for (const auto& c : changes) {
       if (c.needs_restart) {
         log_warn("config reload: {} changed but needs a restart; the running value is kept", c.path);

@@ -27,12 +27,16 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-void wait_until(Clock::time_point due) {
+// False when stop was set meanwhile. Long waits (a recorded pause of hours) are slept in slices
+// of at most 50 ms so that a stop request (SIGTERM) is seen promptly.
+bool wait_until(Clock::time_point due, const std::atomic<bool>* stop) {
   for (;;) {
+    if (stop != nullptr && stop->load(std::memory_order_relaxed)) return false;
     const auto now = Clock::now();
-    if (now >= due) return;
+    if (now >= due) return true;
     const auto left = due - now;
-    if (left > std::chrono::microseconds(300)) std::this_thread::sleep_for(left - std::chrono::microseconds(200));
+    if (left > std::chrono::microseconds(300))
+      std::this_thread::sleep_for(std::min<Clock::duration>(left - std::chrono::microseconds(200), std::chrono::milliseconds(50)));
     // else spin: sleep_for overshoots by tens of microseconds
   }
 }
@@ -82,7 +86,7 @@ PublishStats publish_pcap(const PublishOptions& o) {
         due += std::chrono::nanoseconds(static_cast<Nanos>(static_cast<double>(dg.ts - ts0) / o.speed));
       if (ns_per_pkt > 0)
         due = std::max(due, t0 + std::chrono::nanoseconds(static_cast<Nanos>(ns_per_pkt * static_cast<double>(i))));
-      wait_until(due);
+      if (!wait_until(due, o.stop)) break;
     }
     s.send_to(asio::buffer(dg.payload.data(), dg.payload.size()), dst, 0, ec);
     if (ec) {
