@@ -256,7 +256,7 @@ class Service {
       return 1;
     }
     if (const auto problems = preflight(*loaded.config); !problems.empty()) {  // what check-config also says
-      std::fprintf(stderr, "%s", config::format_errors(problems, path_).c_str());
+      for (const auto& p : problems) std::fprintf(stderr, "hftd: %s %s; refusing to start\n", p.path.c_str(), p.reason.c_str());
       return 1;
     }
     running_ = std::make_shared<const config::Config>(*loaded.config);
