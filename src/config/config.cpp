@@ -284,7 +284,7 @@ void visit_config(V& v, C& c, std::int64_t max_core) {
     auto& s = c.system;
     v.text("state_dir", s.state_dir, kRestart, non_empty);
     v.text("model_dir", s.model_dir, kRestart, non_empty);
-    v.integer("ring_capacity", s.ring_capacity, {1024, 1 << 24}, kRestart, power_of_two);
+    v.integer("ring_capacity", s.ring_capacity, {1024, 1 << 22}, kRestart, power_of_two);  // 128 B a slot: 512 MB a ring
     v.enumeration("ring_full", s.ring_full, kRingFullNames, kRestart);
     v.list("layout", s.layout, kRestart, [&](auto& t) {
       v.text("name", t.name, kRestart, thread_name);
@@ -437,8 +437,8 @@ void visit_config(V& v, C& c, std::int64_t max_core) {
     auto& l = c.learner;
     v.boolean("enabled", l.enabled, kRestart);
     v.real("retrain_hours", l.retrain_hours, {0, 24 * 365}, kRestart);
-    v.integer("min_samples", l.min_samples, {100, 1 << 24}, kRestart);
-    v.integer("max_samples", l.max_samples, {100, 1 << 24}, kRestart);
+    v.integer("min_samples", l.min_samples, {100, 1 << 22}, kRestart);
+    v.integer("max_samples", l.max_samples, {100, 1 << 22}, kRestart);  // ~0.5 KB each: 2 GB
     v.real("validation_fraction", l.validation_fraction, {0.05, 0.5}, kRestart);
     v.real("promote_margin", l.promote_margin, {0, 0.5}, kRestart);
     v.real("swap_lag_s", l.swap_lag_s, {0, 86400}, kRestart);
@@ -459,7 +459,7 @@ void visit_config(V& v, C& c, std::int64_t max_core) {
     v.real("sample_ms", r.sample_ms, positive(3.6e6), kRestart);
     v.real("mid_sample_ms", r.mid_sample_ms, positive(3.6e6), kRestart);
     v.real("quality_s", r.quality_s, {1, 86400}, kRestart);
-    v.integer("max_rows", r.max_rows, {1000, 1 << 24}, kRestart);
+    v.integer("max_rows", r.max_rows, {1000, 1 << 22}, kRestart);  // ~280 B a row: 1.2 GB
   });
   v.section("clean", kReload, [&] {
     auto& k = c.clean;

@@ -401,12 +401,13 @@ TEST(Config, OneYamlDocumentOnly) {
   EXPECT_TRUE(parse("---\nfeed:\n  batch: 8\n").config);
 }
 
-// Pool sizes are capped to what a machine can hold. 6 bad values.
+// Pool sizes are capped to what a machine can hold. 7 bad values.
 TEST(Config, PoolSizesCapped) {
   const std::vector<std::pair<std::string, std::string>> bad = {
       {"feed.max_orders", "feed:\n  max_orders: 1000000000\n"},
       {"feed.max_orders", "feed:\n  max_orders: 33554433\n"},
       {"learner.max_samples", "learner:\n  max_samples: 1073741824\n"},
+      {"system.ring_capacity", "system:\n  ring_capacity: 16777216\n"},
       {"learner.min_samples", "learner:\n  min_samples: 100000000\n"},
       {"report.max_rows", "report:\n  max_rows: 1073741824\n"},
       {"models.max_pending", "models:\n  max_pending: 4194304\n"},

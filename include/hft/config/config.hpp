@@ -60,7 +60,7 @@ struct Config {
   struct System {
     std::string state_dir = "/var/lib/hftd";
     std::string model_dir = "/var/lib/hftd/models";
-    std::size_t ring_capacity = 65536;  // slots per stage ring, power of two 1024..2^24
+    std::size_t ring_capacity = 65536;  // slots per stage ring, power of two 1024..2^22
     RingFull ring_full = RingFull::Block;
     std::vector<ThreadLayout> layout;   // default_config(): one thread "hot" on core 1
     int control_core = 0;               // -1 = not pinned
