@@ -279,8 +279,15 @@ void shutdown_logging() {
   std::shared_ptr<spdlog::logger> keep = spdlog::default_logger();
   spdlog::shutdown();
   keep.reset();
-  std::lock_guard lock(g_file_sink_mu);
-  g_file_sink.reset();
+  {
+    std::lock_guard lock(g_file_sink_mu);
+    g_file_sink.reset();
+  }
+  // spdlog::shutdown() leaves no default logger, and log_info() etc. would then dereference null:
+  // later records (a second daemon in the same process, as in the tests) go to stderr, unbuffered.
+  auto fallback = std::make_shared<spdlog::logger>("hftd", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  fallback->set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %l %v", spdlog::pattern_time_type::utc);
+  spdlog::set_default_logger(std::move(fallback));
 }
 
 }  // namespace hft::telemetry

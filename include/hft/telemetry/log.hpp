@@ -182,6 +182,7 @@ std::shared_ptr<spdlog::logger> init_logging(Level level, const std::string& fil
 // logging to stderr; otherwise the reason, and logging goes on into the old file. Any thread.
 std::string reopen_log_file();
 // Writes out everything queued and stops the logging thread (spdlog::shutdown). Call at exit.
+// Afterwards a synchronous stderr logger is the default (records logged later are not lost).
 void shutdown_logging();
 
 // Direct text logging (control thread, start-up): straight to spdlog's default logger.
