@@ -23,6 +23,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <sstream>
 
 #include "hft/config/config.hpp"
@@ -250,6 +251,26 @@ class Service {
       : path_(std::move(path)), on_ready_(std::move(on_ready)), learning_(std::move(learning)) {}
 
   int run() {
+    // The process's signals are blocked from the start, so that every thread made from here on
+    // (spdlog's, the learner's, the engine's hot threads) inherits the mask: a SIGTERM during
+    // start-up is taken by the StartupGuard, later by the control loop (asio's signal_set, then
+    // unblocked on this thread), and never by the default action in some other thread.
+    sigset_t sigs, old_mask;
+    sigemptyset(&sigs);
+    for (int s : {SIGHUP, SIGTERM, SIGINT, SIGUSR1, SIGUSR2}) sigaddset(&sigs, s);
+    pthread_sigmask(SIG_BLOCK, &sigs, &old_mask);
+    struct RestoreMask {
+      sigset_t mask;
+      ~RestoreMask() { pthread_sigmask(SIG_SETMASK, &mask, nullptr); }
+    } restore{old_mask};
+    // Start-up (building pools of up to 2^25 orders takes seconds) ends at once on SIGTERM or
+    // SIGINT: nothing has been written yet. Ended before anything that writes state starts.
+    std::optional<StartupGuard> guard;
+    guard.emplace(std::initializer_list<int>{SIGTERM, SIGINT}, [](int sig) {
+      std::fprintf(stderr, "hftd: %s during start-up: exiting before the engine runs\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+      std::fflush(stderr);
+      _exit(0);
+    });
     auto loaded = config::load_config_file(path_);
     if (!loaded.config) {
       std::fprintf(stderr, "%s", config::format_errors(loaded.errors, path_).c_str());
@@ -288,31 +309,15 @@ class Service {
       log_info("risk: HTTP kill and re-arm endpoints off (no risk_management.token_file); SIGUSR1 / SIGUSR2 work");
     }
 
-    // Hot threads must not take the process's signals: block them before the engine starts its
-    // threads (which inherit the mask), unblock on this thread once asio's handlers are set.
-    sigset_t sigs;
-    sigemptyset(&sigs);
-    for (int s : {SIGHUP, SIGTERM, SIGINT, SIGUSR1, SIGUSR2}) sigaddset(&sigs, s);
-    pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
-
     try {
-      {
-        // Building the engine (its pools) can take seconds: a SIGTERM or SIGINT meanwhile ends
-        // the process at once (nothing is written yet) instead of waiting for the control loop.
-        StartupGuard guard({SIGTERM, SIGINT}, [](int sig) {
-          std::fprintf(stderr, "hftd: %s during start-up: exiting before the engine runs\n",
-                       sig == SIGTERM ? "SIGTERM" : "SIGINT");
-          std::fflush(stderr);
-          _exit(0);
-        });
-        log_info("start-up: building the engine (feed.max_orders {}, rings of {})", running_->feed.max_orders,
-                 running_->system.ring_capacity);
-        EngineOptions eo;
-        eo.control = &control_;
-        if (learning_) learner_ = learning_(*running_, running_->feed.mode == "udp");
-        if (learner_) eo.learner = &learner_->link();
-        engine_ = std::make_unique<Engine>(*running_, open_feed(*running_), eo);
-      }
+      log_info("start-up: building the engine (feed.max_orders {}, rings of {})", running_->feed.max_orders,
+               running_->system.ring_capacity);
+      EngineOptions eo;
+      eo.control = &control_;
+      if (learning_) learner_ = learning_(*running_, running_->feed.mode == "udp");
+      if (learner_) eo.learner = &learner_->link();
+      engine_ = std::make_unique<Engine>(*running_, open_feed(*running_), eo);
+      guard.reset();  // a signal from here on stays pending for the control loop
       if (learner_) learner_->start(running_->system.control_core);
       telemetry::HttpLimits hl;
       hl.max_connections = running_->telemetry.http_max_connections;

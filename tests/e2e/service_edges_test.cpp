@@ -319,4 +319,42 @@ TEST(ServiceEdges, ReloadStatusLogRotationHttpCountersAndAtomicBooks) {
     EXPECT_EQ(e.path().filename().string().find(".tmp"), std::string::npos) << e.path();
 }
 
+// SIGTERM while start-up is stuck: the replay input is a FIFO, so the daemon's start-up blocks
+// reading the pcap header inside the engine's construction (after logging started its threads)
+// until the test writes. Which step it is in is known, not timed: the first reader (check of
+// the input, before logging) gets a header; the second (the engine's) is attached and starved.
+// The daemon must exit 0 at once with a message, not die by the signal in another thread.
+TEST(ServiceEdges, SigtermDuringStartUpExitsAtOnce) {
+  const std::string work = fresh_dir("edges-startup");
+  const std::string fifo = work + "/feed.pcap", cfg = work + "/config.yml", out = work + "/out.txt";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  write_file(cfg, daemon_config(work, {{"  mode", "replay"}, {"  input", "pcap:" + fifo}}));
+  NotifySocket notify(work + "/notify.sock");
+  Daemon d(cfg, out, notify.path);
+  ASSERT_GT(d.pid, 0);
+  // A write end opens (non-blocking) only while a reader has the FIFO open.
+  const auto attach = [&] {
+    int fd = -1;
+    wait_for([&] { fd = open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC); return fd >= 0 || d.exited(); }, kLimit);
+    return fd;
+  };
+  int w = attach();  // the input check (preflight): give it a valid empty pcap
+  ASSERT_GE(w, 0) << slurp(out);
+  const unsigned char header[24] = {0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0, 0};
+  ASSERT_EQ(write(w, header, sizeof header), static_cast<ssize_t>(sizeof header));
+  close(w);
+  // Past the check: the engine is being built (logging runs), and its own open of the input waits.
+  ASSERT_TRUE(wait_for([&] { return slurp(out).find("start-up: building the engine") != std::string::npos || d.exited(); }, kLimit))
+      << slurp(out);
+  w = attach();  // the engine's reader: attached, given nothing, so start-up cannot finish
+  ASSERT_GE(w, 0) << slurp(out);
+  ASSERT_EQ(kill(d.pid, SIGTERM), 0);
+  ASSERT_TRUE(wait_for([&] { return d.exited(); }, kLimit)) << slurp(out);
+  close(w);
+  ASSERT_TRUE(WIFEXITED(d.exit_status)) << "killed by signal " << (WIFSIGNALED(d.exit_status) ? WTERMSIG(d.exit_status) : 0) << "\n" << slurp(out);
+  EXPECT_EQ(WEXITSTATUS(d.exit_status), 0) << slurp(out);
+  EXPECT_NE(slurp(out).find("hftd: SIGTERM during start-up: exiting before the engine runs"), std::string::npos) << slurp(out);
+  EXPECT_EQ(slurp(out).find("hftd running"), std::string::npos) << slurp(out);
+}
+
 }  // namespace hft_edges_e2e

@@ -423,7 +423,9 @@ TEST(HttpLimitsTest, TwentyThousandIdleConnections) {
   EXPECT_LE(st.open, 64u + 1);
   EXPECT_GE(st.evicted_idle, static_cast<std::uint64_t>(total) - 64);
   EXPECT_EQ(st.rejected_overload, 0u);
+#if !defined(__SANITIZE_ADDRESS__)  // ASan keeps freed blocks in quarantine (256 MB): not the server's
   EXPECT_LT(rss1, rss0 + (32u << 20));  // 64 sessions of 8 KiB buffers; 366 MB was seen uncapped
+#endif
 }
 
 }  // namespace

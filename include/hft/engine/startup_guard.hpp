@@ -1,5 +1,5 @@
-// Start-up that a SIGTERM or SIGINT can interrupt. The daemon blocks its signals before building
-// the engine (the hot threads inherit the mask) and only takes them once the control loop runs;
+// Start-up that a SIGTERM or SIGINT can interrupt. The daemon blocks its signals as it starts
+// (every thread it makes inherits the mask) and takes them in its control loop once that runs;
 // building the engine can take seconds (pools of up to 2^25 orders are touched page by page),
 // during which a stop request would otherwise wait. A StartupGuard waits for those signals on a
 // thread of its own while it lives and calls on_signal(sig) there (the daemon's exits at once:
