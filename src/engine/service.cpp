@@ -70,15 +70,18 @@ std::unique_ptr<feed::EventSource> open_feed(const config::Config& c) {
   return src;
 }
 
+// Seconds and nanoseconds apart: a modification time far in the future (touch -d 2300-01-01)
+// would overflow int64 nanoseconds.
 struct FileStamp {
-  std::int64_t mtime_ns = -1;
+  std::int64_t mtime_s = -1, mtime_ns = -1;
   std::int64_t size = -1;
   bool operator==(const FileStamp&) const = default;
 };
 FileStamp stamp_of(const std::string& path) {
   struct stat st{};
   if (stat(path.c_str(), &st) != 0) return {};
-  return {static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec, static_cast<std::int64_t>(st.st_size)};
+  return {static_cast<std::int64_t>(st.st_mtim.tv_sec), static_cast<std::int64_t>(st.st_mtim.tv_nsec),
+          static_cast<std::int64_t>(st.st_size)};
 }
 
 std::string json_escape(const std::string& s) {
