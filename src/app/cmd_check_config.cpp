@@ -1,11 +1,14 @@
 // hftd check-config: validates a config file and prints every error, or its version and thread
-// layout. Exit 0 when the file is valid, 1 when it is not.
+// layout. Exit 0 when the file is valid, 1 when it is not. Valid means what `hftd run` needs
+// short of binding sockets: the settings, and the files and directories they name
+// (engine::preflight: state_dir, log_file, token_file, latency files, the replay input).
 #include <charconv>
 #include <cstdio>
 #include <string>
 
 #include "cli.hpp"
 #include "hft/config/config.hpp"
+#include "hft/engine/service.hpp"
 
 namespace hft::app {
 namespace {
@@ -44,11 +47,11 @@ int run(int argc, char** argv) {
     std::fputs(config::format_errors(r.errors, file).c_str(), stderr);
     return 1;
   }
-  if (const auto errs = config::validate_for_run(*r.config); !errs.empty()) {  // what `hftd run` refuses too
-    std::fputs(config::format_errors(errs, file).c_str(), stderr);
+  const config::Config& c = *r.config;
+  if (const auto problems = engine::preflight(c); !problems.empty()) {
+    std::fputs(config::format_errors(problems, file).c_str(), stderr);
     return 1;
   }
-  const config::Config& c = *r.config;
   std::printf("%s: ok (version %s)\n", file.c_str(), config::version_string(c.version).c_str());
   const auto& s = c.system;
   std::printf("  layout: %zu thread%s, rings of %zu slots (%s when full), control work on %s\n",

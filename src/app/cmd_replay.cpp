@@ -4,6 +4,7 @@
 // percentiles per stage and end to end.
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -35,15 +36,19 @@ const char* const kUsage =
     "                      system.layout\n"
     "  --report DIR        with strategies: the desk's report (report.json, report.html, orders.csv,\n"
     "                      fills.csv; docs/report.md) written to DIR\n"
-    "  --speed N           replay at N x the recorded pace (by exchange time); default: as fast as possible\n"
+    "  --speed N           replay at N x the recorded pace (by exchange time), 0 < N <= 1000000;\n"
+    "                      default (no --speed): as fast as possible\n"
     "  --max-gap S         paced replays: a gap in exchange time longer than S seconds is waited as S\n"
     "                      (a weekend or a snapshot's old times cost nothing); default 1\n"
     "  --json FILE         also write the report as JSON\n"
     "  --top N             instruments listed in the final books (default 10)\n"
-    "  --max-orders N      order pool size (default feed.max_orders, 4194304)\n"
+    "  --max-orders N      order pool size, 1024..33554432 (default feed.max_orders, 4194304)\n"
     "  --dst ADDR:PORT     pcap only: keep UDP datagrams to this destination\n"
     "  --persist           with learner.enabled: promoted models go into the model store and the\n"
-    "                      samples are spilled (as `hftd run` does); default: the learner works in memory\n";
+    "                      samples are spilled (as `hftd run` does); default: the learner works in memory\n"
+    "  --allow-damaged     exit 0 even when the input is damaged (the report is printed either way)\n"
+    "\nExit: 0 done; 3 the input is damaged (source errors: decoder errors, truncation; the report and\n"
+    "--json are still written); 1 an error; 2 a usage error.\n";
 
 std::vector<config::ThreadLayout> preset_layout(const std::string& name) {
   const unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
@@ -84,7 +89,7 @@ std::string json_map(const std::map<std::string, std::uint64_t>& m) {
 int run(int argc, char** argv) {
   const Options o(argc, argv,
                   {"--input", "--json", "--top", "--max-orders", "--dst", "--config", "--layout", "--speed", "--max-gap", "--report"},
-                  {"--persist"});
+                  {"--persist", "--allow-damaged"});
   const std::string input = o.required("--input");
   const auto top = static_cast<std::size_t>(o.integer("--top", 10, 0, 1 << 20));
 
@@ -94,11 +99,17 @@ int run(int argc, char** argv) {
   const feed::FeedOptions fo = feed_options(o);  // --dst, else the config file's feed filter
   cfg.feed.dst_addr = fo.dst_addr;
   cfg.feed.dst_port = fo.dst_port;
-  if (o.has("--max-orders")) cfg.feed.max_orders = static_cast<std::size_t>(o.integer("--max-orders", 0, 1, 1LL << 32));
+  if (o.has("--max-orders")) cfg.feed.max_orders = static_cast<std::size_t>(o.integer("--max-orders", 0, 1024, 1LL << 25));
   if (o.has("--layout")) cfg.system.layout = preset_layout(o.str("--layout"));
   engine::EngineOptions eo;
-  eo.replay_speed = o.real("--speed", 0);
-  if (eo.replay_speed < 0) throw UsageError("--speed must be positive");
+  eo.replay_speed = 0;  // as fast as possible
+  if (o.has("--speed")) {
+    eo.replay_speed = o.real("--speed", 0);
+    // 0, NaN, infinities and negatives are refused rather than read as "unpaced" or "never".
+    if (!(std::isfinite(eo.replay_speed) && eo.replay_speed > 0 && eo.replay_speed <= 1e6))
+      throw UsageError("--speed must be a number in (0, 1000000], got '" + o.str("--speed") +
+                       "' (leave --speed out to replay as fast as possible)");
+  }
   const double max_gap_s = o.real("--max-gap", 1.0);
   if (!(max_gap_s >= 0 && max_gap_s <= 86400.0 * 365)) throw UsageError("--max-gap must be in 0..31536000 seconds");
   eo.max_gap = static_cast<Nanos>(max_gap_s * 1e9);
@@ -325,6 +336,15 @@ int run(int argc, char** argv) {
     std::fprintf(f, "  \"event_kinds\": %s,\n  \"book_errors\": %s,\n  \"books\": %s\n}\n", json_map(kinds).c_str(),
                  json_map(book_errors).c_str(), engine::books_json(sums).c_str());
     std::fclose(f);
+  }
+  // A damaged input (decoder errors, truncation: every source error) fails the command once the
+  // report is out, so that scripts notice; --allow-damaged keeps exit 0.
+  std::uint64_t damage = 0;
+  for (const auto& [reason, n] : st.errors) damage += n;
+  if (damage > 0) {
+    std::fprintf(stderr, "hftd replay: the input is damaged: %llu source error(s) (see \"errors by reason (source)\" above)%s\n",
+                 static_cast<unsigned long long>(damage), o.has("--allow-damaged") ? "; --allow-damaged: exit 0" : "; exit 3 (--allow-damaged: 0)");
+    if (!o.has("--allow-damaged")) return 3;
   }
   return 0;
 }

@@ -5,6 +5,10 @@
 // Cross-field rules are in cross_check(), after the walk.
 #include "hft/config/config.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -308,7 +312,7 @@ void visit_config(V& v, C& c, std::int64_t max_core) {
     auto& s = c.system;
     v.text("state_dir", s.state_dir, kRestart, non_empty);
     v.text("model_dir", s.model_dir, kRestart, non_empty);
-    v.integer("ring_capacity", s.ring_capacity, {1024, 1 << 24}, kRestart, power_of_two);
+    v.integer("ring_capacity", s.ring_capacity, {1024, 1 << 22}, kRestart, power_of_two);  // 128 B a slot: 512 MB a ring
     v.enumeration("ring_full", s.ring_full, kRingFullNames, kRestart);
     v.list("layout", s.layout, kRestart, [&](auto& t) {
       v.text("name", t.name, kRestart, thread_name);
@@ -335,7 +339,7 @@ void visit_config(V& v, C& c, std::int64_t max_core) {
     v.text("interface_addr", f.interface_addr, kRestart, ipv4);
     v.integer("recv_buffer", f.recv_buffer, {4096, 1 << 30}, kRestart);
     v.integer("batch", f.batch, {1, 1024}, kReload);
-    v.integer("max_orders", f.max_orders, {1024, 1 << 30}, kRestart);
+    v.integer("max_orders", f.max_orders, {1024, 1 << 25}, kRestart);  // ~70 B each: 2.3 GB at the cap
     v.texts("sources", f.sources, kRestart, source_entry);
     v.real("silence_s", f.silence_s, {0, 86400}, kReload);
     v.section("mold", kRestart, [&] {
@@ -373,7 +377,7 @@ void visit_config(V& v, C& c, std::int64_t max_core) {
     v.text("threshold_unit", m.threshold_unit, kReload, threshold_unit);
     v.text("sample_on", m.sample_on, kRestart, model_sample_on);
     v.real("sample_ms", m.sample_ms, positive(3.6e6), kRestart);
-    v.integer("max_pending", m.max_pending, {16, 1 << 22}, kRestart);
+    v.integer("max_pending", m.max_pending, {16, 1 << 20}, kRestart);
     v.texts("members", m.members, kReload, member);
     v.section("boosted", kReload, [&] {
       auto& b = m.boosted;
@@ -474,8 +478,8 @@ void visit_config(V& v, C& c, std::int64_t max_core) {
     auto& l = c.learner;
     v.boolean("enabled", l.enabled, kRestart);
     v.real("retrain_hours", l.retrain_hours, {0, 24 * 365}, kRestart);
-    v.integer("min_samples", l.min_samples, {100, 1LL << 30}, kRestart);
-    v.integer("max_samples", l.max_samples, {100, 1LL << 30}, kRestart);
+    v.integer("min_samples", l.min_samples, {100, 1 << 22}, kRestart);
+    v.integer("max_samples", l.max_samples, {100, 1 << 22}, kRestart);  // ~0.5 KB each: 2 GB
     v.real("validation_fraction", l.validation_fraction, {0.05, 0.5}, kRestart);
     v.real("promote_margin", l.promote_margin, {0, 0.5}, kRestart);
     v.real("swap_lag_s", l.swap_lag_s, {0, 86400}, kRestart);
@@ -496,7 +500,7 @@ void visit_config(V& v, C& c, std::int64_t max_core) {
     v.real("sample_ms", r.sample_ms, positive(3.6e6), kRestart);
     v.real("mid_sample_ms", r.mid_sample_ms, positive(3.6e6), kRestart);
     v.real("quality_s", r.quality_s, {1, 86400}, kRestart);
-    v.integer("max_rows", r.max_rows, {1000, 1LL << 30}, kRestart);
+    v.integer("max_rows", r.max_rows, {1000, 1 << 22}, kRestart);  // ~280 B a row: 1.2 GB
   });
   v.section("clean", kReload, [&] {
     auto& k = c.clean;
@@ -580,6 +584,9 @@ void visit_config(V& v, C& c, std::int64_t max_core) {
     v.integer("latency_sample_every", t.latency_sample_every, {1, 1'000'000}, kReload);
     v.real("publish_interval_ms", t.publish_interval_ms, positive(3.6e6), kReload);
     v.real("config_watch_interval_ms", t.config_watch_interval_ms, {0, 3.6e6}, kReload);
+    v.integer("http_max_connections", t.http_max_connections, {1, 4096}, kRestart);
+    v.integer("http_max_request_bytes", t.http_max_request_bytes, {1024, 1 << 20}, kRestart);
+    v.real("http_idle_timeout_s", t.http_idle_timeout_s, {0.01, 3600}, kRestart);
   });
 }
 
@@ -1268,7 +1275,14 @@ LoadResult parse_config(std::string_view yaml_text, const std::string& path_for_
   Errors errors(result.errors);
   YAML::Node root;
   try {
-    root = YAML::Load(std::string(yaml_text));
+    // Every document is parsed: a second one (after ---) would otherwise be silently ignored.
+    std::vector<YAML::Node> docs = YAML::LoadAll(std::string(yaml_text));
+    if (docs.size() > 1) {
+      errors.add("", "the file holds " + std::to_string(docs.size()) +
+                         " YAML documents (separated by ---); a config is one document");
+      return result;
+    }
+    if (!docs.empty()) root = docs.front();
   } catch (const YAML::ParserException& e) {
     errors.add("", "YAML syntax error at line " + std::to_string(e.mark.line + 1) + ", column " +
                        std::to_string(e.mark.column + 1) + ": " + e.msg);
@@ -1307,25 +1321,52 @@ LoadResult parse_config(std::string_view yaml_text, const std::string& path_for_
 
 LoadResult load_config_file(const std::string& file) { return load_config_file(file, this_machine_cpus()); }
 
+std::string read_config_bytes(const std::string& file, std::string& out) {
+  out.clear();
+  // O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused just below anyway).
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (fd < 0) return std::string("cannot read: ") + std::strerror(errno);
+  struct stat st{};
+  std::string err;
+  if (::fstat(fd, &st) != 0) err = std::string("cannot read: ") + std::strerror(errno);
+  else if (S_ISDIR(st.st_mode)) err = "is a directory, not a config file";
+  else if (!S_ISREG(st.st_mode))
+    err = std::string("is not a regular file (") +
+          (S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISCHR(st.st_mode) ? "a character device" : S_ISBLK(st.st_mode) ? "a block device" : S_ISSOCK(st.st_mode) ? "a socket" : "special") +
+          "); a config must be a regular file";
+  else if (static_cast<std::uint64_t>(st.st_size) > kMaxConfigBytes)
+    err = "is " + std::to_string(st.st_size) + " bytes, above the limit of " + std::to_string(kMaxConfigBytes) + " for a config file";
+  if (err.empty()) {
+    // Read at most one byte past the cap: a file that grows while read is still bounded.
+    out.resize(kMaxConfigBytes + 1);
+    std::size_t got = 0;
+    while (got < out.size()) {
+      const ssize_t n = ::read(fd, out.data() + got, out.size() - got);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        err = std::string("read error: ") + std::strerror(errno);
+        break;
+      }
+      if (n == 0) break;
+      got += static_cast<std::size_t>(n);
+    }
+    out.resize(got);
+    if (err.empty() && got > kMaxConfigBytes)
+      err = "is larger than the limit of " + std::to_string(kMaxConfigBytes) + " bytes for a config file";
+  }
+  ::close(fd);
+  if (!err.empty()) out.clear();
+  return err;
+}
+
 LoadResult load_config_file(const std::string& file, unsigned cpus) {
   LoadResult result;
-  std::error_code ec;
-  if (std::filesystem::is_directory(file, ec)) {
-    result.errors.push_back({"", "is a directory, not a config file"});
+  std::string bytes;
+  if (std::string err = read_config_bytes(file, bytes); !err.empty()) {
+    result.errors.push_back({"", std::move(err)});
     return result;
   }
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    result.errors.push_back({"", std::string("cannot read: ") + std::strerror(errno)});
-    return result;
-  }
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  if (in.bad()) {
-    result.errors.push_back({"", std::string("read error: ") + std::strerror(errno)});
-    return result;
-  }
-  return parse_config(bytes.str(), file, cpus);
+  return parse_config(bytes, file, cpus);
 }
 
 std::vector<ConfigError> validate(const Config& c) { return validate(c, this_machine_cpus()); }
@@ -1428,6 +1469,9 @@ Config apply_reloadable(const Config& running, const Config& next) {
   out.report = running.report;
   out.telemetry.http_bind = running.telemetry.http_bind;
   out.telemetry.http_port = running.telemetry.http_port;
+  out.telemetry.http_max_connections = running.telemetry.http_max_connections;
+  out.telemetry.http_max_request_bytes = running.telemetry.http_max_request_bytes;
+  out.telemetry.http_idle_timeout_s = running.telemetry.http_idle_timeout_s;
   out.version = next.version;
   out.path = next.path;
   return out;

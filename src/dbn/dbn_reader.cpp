@@ -64,6 +64,9 @@ DbnReader::DbnReader(const std::string& path, feed::SourceStats* stats)
     bail("unsupported DBN version " + std::to_string(version) + " (this reader handles 1 to 3)");
   const std::uint32_t mlen = load_le<std::uint32_t>(p + 4);
   pos_ += 8;
+  if (mlen > kMaxMetadataLen)
+    bail("DBN metadata length " + std::to_string(mlen) + " bytes is above the limit of " +
+         std::to_string(kMaxMetadataLen) + " (a damaged or hostile file)");
   // Metadata may be larger than the window: collect it in pieces (no up-front allocation of
   // a length that may be bogus).
   std::vector<std::uint8_t> body;

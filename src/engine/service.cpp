@@ -14,13 +14,16 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cerrno>
+#include <algorithm>
 #include <array>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <sstream>
 
 #include "hft/config/config.hpp"
@@ -28,6 +31,7 @@
 #include "hft/engine/metrics.hpp"
 #include "hft/engine/report.hpp"
 #include "hft/engine/sd_notify.hpp"
+#include "hft/engine/startup_guard.hpp"
 #include "hft/live/udp_source.hpp"
 #include "hft/risk/breakers.hpp"
 #include "hft/sources/open.hpp"
@@ -83,21 +87,18 @@ std::unique_ptr<feed::EventSource> open_feed(const config::Config& c) {
   return src;
 }
 
+// Seconds and nanoseconds apart: a modification time far in the future (touch -d 2300-01-01)
+// would overflow int64 nanoseconds.
 struct FileStamp {
-  std::int64_t mtime_ns = -1;
+  std::int64_t mtime_s = -1, mtime_ns = -1;
   std::int64_t size = -1;
   bool operator==(const FileStamp&) const = default;
 };
 FileStamp stamp_of(const std::string& path) {
   struct stat st{};
   if (stat(path.c_str(), &st) != 0) return {};
-  return {static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec, static_cast<std::int64_t>(st.st_size)};
-}
-std::string read_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
+  return {static_cast<std::int64_t>(st.st_mtim.tv_sec), static_cast<std::int64_t>(st.st_mtim.tv_nsec),
+          static_cast<std::int64_t>(st.st_size)};
 }
 
 std::string json_escape(const std::string& s) {
@@ -115,7 +116,8 @@ std::string json_escape(const std::string& s) {
 // must be a regular file of this process's user that nobody else may read or write (a token
 // others can read is no secret). Returns "" and sets err otherwise.
 std::string read_token(const std::string& path, std::string& err) {
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  // O_NONBLOCK: a FIFO must not block the open (it is refused as not a regular file).
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0) {
     err = std::strerror(errno);
     return {};
@@ -152,6 +154,31 @@ std::string read_token(const std::string& path, std::string& err) {
   return err.empty() ? tok : std::string();
 }
 
+// "2026-12-06T15:04:05.123Z"
+std::string utc_now() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  tm t{};
+  gmtime_r(&ts.tv_sec, &t);
+  char b[40];
+  const std::size_t n = std::strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%S", &t);
+  std::snprintf(b + n, sizeof b - n, ".%03ldZ", ts.tv_nsec / 1000000);
+  return b;
+}
+
+// 16 hex digits from the kernel's random source (time and pid mixed in should it fail).
+std::string new_run_id() {
+  std::uint64_t v = 0;
+  std::FILE* f = std::fopen("/dev/urandom", "rbe");
+  if (!f || std::fread(&v, sizeof v, 1, f) != 1)
+    v = static_cast<std::uint64_t>(std::chrono::system_clock::now().time_since_epoch().count()) ^
+        (static_cast<std::uint64_t>(getpid()) << 40);
+  if (f) std::fclose(f);
+  char b[20];
+  std::snprintf(b, sizeof b, "%016llx", static_cast<unsigned long long>(v));
+  return b;
+}
+
 // Equal secrets, in time that depends on the expected secret's length only (not on where the
 // offered one differs).
 bool same_secret(std::string_view got, std::string_view want) noexcept {
@@ -161,19 +188,116 @@ bool same_secret(std::string_view got, std::string_view want) noexcept {
   return diff == 0;
 }
 
+// The nearest existing ancestor of p (p itself if it exists); "" if none.
+std::filesystem::path existing_ancestor(std::filesystem::path p) {
+  std::error_code ec;
+  if (p.is_relative()) p = std::filesystem::current_path(ec) / p;
+  for (;;) {
+    if (std::filesystem::exists(p, ec)) return p;
+    if (!p.has_parent_path() || p.parent_path() == p) return {};
+    p = p.parent_path();
+  }
+}
+
+// "" when `path` exists as a directory we may write, or can be created; otherwise why not.
+std::string dir_problem(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path at = existing_ancestor(path);
+  if (at.empty()) return "no existing parent directory";
+  const bool self = fs::equivalent(at, fs::path(path), ec) && !ec;
+  if (!fs::is_directory(at, ec))
+    return self ? "exists and is not a directory" : "cannot be created: " + at.string() + " is not a directory";
+  if (access(at.c_str(), W_OK | X_OK) != 0)
+    return (self ? "is not writable: " : "cannot be created in " + at.string() + ": ") + std::string(std::strerror(errno));
+  return {};
+}
+
+// "" when the log file can be opened for appending (or created); otherwise why not.
+std::string log_file_problem(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::file_status st = fs::status(path, ec);
+  if (fs::exists(st)) {
+    if (fs::is_directory(st)) return "is a directory";
+    if (!fs::is_regular_file(st) && !fs::is_character_file(st)) return "is not a regular file";
+    if (access(path.c_str(), W_OK) != 0) return std::string("is not writable: ") + std::strerror(errno);
+    return {};
+  }
+  const fs::path parent = fs::path(path).parent_path();
+  if (parent.empty()) return access(".", W_OK | X_OK) == 0 ? "" : std::string("cannot be created: ") + std::strerror(errno);
+  const std::string p = dir_problem(parent.string());
+  return p.empty() ? p : "cannot be created (directory " + parent.string() + ": " + p + ")";
+}
+
+}  // namespace
+
+std::vector<config::ConfigError> preflight(const config::Config& c) {
+  std::vector<config::ConfigError> out = config::validate_for_run(c);
+  if (std::string p = dir_problem(c.system.state_dir); !p.empty())
+    out.push_back({"system.state_dir", c.system.state_dir + " " + p});
+  if (!c.system.log_file.empty())
+    if (std::string p = log_file_problem(c.system.log_file); !p.empty())
+      out.push_back({"system.log_file", c.system.log_file + " " + p});
+  if (const std::string& tf = c.risk_management.token_file; !tf.empty()) {
+    std::string err;
+    if (read_token(tf, err).empty()) out.push_back({"risk_management.token_file", tf + ": " + err});
+  }
+  const std::pair<const char*, const std::string*> latency_files[] = {
+      {"simulator.feed_latency_file", &c.simulator.feed_latency_file},
+      {"simulator.order_latency_file", &c.simulator.order_latency_file},
+      {"simulator.ack_latency_file", &c.simulator.ack_latency_file}};
+  for (const auto& [name, file] : latency_files)
+    if (!file->empty() && access(file->c_str(), R_OK) != 0)
+      out.push_back({name, *file + ": " + std::strerror(errno)});
+  if (c.feed.mode == "replay") {
+    try {
+      feed::FeedOptions fo;
+      fo.dst_addr = c.feed.dst_addr;
+      fo.dst_port = c.feed.dst_port;
+      sources::open_source(sources::parse_source_spec(c.feed.input), fo);  // opened and closed
+    } catch (const std::exception& e) {
+      out.push_back({"feed.input", e.what()});
+    }
+  }
+  return out;
+}
+
+namespace {
+
 class Service {
  public:
   Service(std::string path, std::function<void(std::uint16_t)> on_ready, LearningFactory learning)
       : path_(std::move(path)), on_ready_(std::move(on_ready)), learning_(std::move(learning)) {}
 
   int run() {
+    // The process's signals are blocked from the start, so that every thread made from here on
+    // (spdlog's, the learner's, the engine's hot threads) inherits the mask: a SIGTERM during
+    // start-up is taken by the StartupGuard, later by the control loop (asio's signal_set, then
+    // unblocked on this thread), and never by the default action in some other thread.
+    sigset_t sigs, old_mask;
+    sigemptyset(&sigs);
+    for (int s : {SIGHUP, SIGTERM, SIGINT, SIGUSR1, SIGUSR2}) sigaddset(&sigs, s);
+    pthread_sigmask(SIG_BLOCK, &sigs, &old_mask);
+    struct RestoreMask {
+      sigset_t mask;
+      ~RestoreMask() { pthread_sigmask(SIG_SETMASK, &mask, nullptr); }
+    } restore{old_mask};
+    // Start-up (building pools of up to 2^25 orders takes seconds) ends at once on SIGTERM or
+    // SIGINT: nothing has been written yet. Ended before anything that writes state starts.
+    std::optional<StartupGuard> guard;
+    guard.emplace(std::initializer_list<int>{SIGTERM, SIGINT}, [](int sig) {
+      std::fprintf(stderr, "hftd: %s during start-up: exiting before the engine runs\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+      std::fflush(stderr);
+      _exit(0);
+    });
     auto loaded = config::load_config_file(path_);
     if (!loaded.config) {
       std::fprintf(stderr, "%s", config::format_errors(loaded.errors, path_).c_str());
       return 1;
     }
-    if (const auto errs = config::validate_for_run(*loaded.config); !errs.empty()) {
-      std::fprintf(stderr, "%s", config::format_errors(errs, path_).c_str());
+    if (const auto problems = preflight(*loaded.config); !problems.empty()) {  // what check-config also says
+      for (const auto& p : problems) std::fprintf(stderr, "hftd: %s %s; refusing to start\n", p.path.c_str(), p.reason.c_str());
       return 1;
     }
     running_ = std::make_shared<const config::Config>(*loaded.config);
@@ -182,7 +306,7 @@ class Service {
     file_stamp_ = stamp_of(path_);
     const auto lvl = telemetry::parse_level(running_->system.log_level);
     telemetry::init_logging(lvl.value_or(telemetry::Level::info), running_->system.log_file, running_->system.log_queue);
-    log_info("hftd starting: config {} version {}", path_, config::version_string(running_->version));
+    log_info("hftd starting: run {}, config {} version {}", run_id_, path_, config::version_string(running_->version));
 
     std::error_code ec;
     std::filesystem::create_directories(running_->system.state_dir, ec);
@@ -205,23 +329,24 @@ class Service {
       log_info("risk: HTTP kill and re-arm endpoints off (no risk_management.token_file); SIGUSR1 / SIGUSR2 work");
     }
 
-    // Hot threads must not take the process's signals: block them before the engine starts its
-    // threads (which inherit the mask), unblock on this thread once asio's handlers are set.
-    sigset_t sigs;
-    sigemptyset(&sigs);
-    for (int s : {SIGHUP, SIGTERM, SIGINT, SIGUSR1, SIGUSR2}) sigaddset(&sigs, s);
-    pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
-
     try {
+      log_info("start-up: building the engine (feed.max_orders {}, rings of {})", running_->feed.max_orders,
+               running_->system.ring_capacity);
       EngineOptions eo;
       eo.control = &control_;
       if (learning_) learner_ = learning_(*running_, running_->feed.mode == "udp");
       if (learner_) eo.learner = &learner_->link();
       engine_ = std::make_unique<Engine>(*running_, open_feed(*running_), eo);
+      guard.reset();  // a signal from here on stays pending for the control loop
       if (learner_) learner_->start(running_->system.control_core);
+      telemetry::HttpLimits hl;
+      hl.max_connections = running_->telemetry.http_max_connections;
+      hl.max_request_bytes = running_->telemetry.http_max_request_bytes;
+      hl.idle_timeout = std::chrono::milliseconds(
+          std::max<std::int64_t>(1, std::llround(running_->telemetry.http_idle_timeout_s * 1000)));
       http_ = std::make_unique<telemetry::HttpServer>(
           io_, running_->telemetry.http_bind, running_->telemetry.http_port,
-          [this](const telemetry::Request& req) { return handle(req); });
+          [this](const telemetry::Request& req) { return handle(req); }, hl);
     } catch (const std::exception& e) {
       log_error("start-up failed: {}", e.what());
       telemetry::shutdown_logging();
@@ -240,6 +365,7 @@ class Service {
     registry_.gauge_fn("hftd_uptime_seconds", "", "seconds since start",
                        [t0 = Clock::now()] { return std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - t0).count(); });
     register_risk_metrics();
+    register_http_metrics();
     if (learner_) register_learner_metrics(learner_->link());
     for (const auto& t : engine_->threads()) sink_.add_ring(*t->log);
 
@@ -255,8 +381,7 @@ class Service {
     started_ = Clock::now();
     status_ = "running";
     log_info("hftd running: {} hot thread(s), HTTP on {}:{}", engine_->threads().size(), running_->telemetry.http_bind, http_->port());
-    notify_.send("READY=1\nSTATUS=running, config " + config::version_string(in_force_) + ", http " +
-                 running_->telemetry.http_bind + ":" + std::to_string(http_->port()));
+    publish_status("READY=1\n");
     log_info("cycle counter: {:.3f} GHz{}", 1.0 / engine_->ns_per_tick(),
              telemetry::tsc_invariant() ? ", invariant" : ", NOT invariant (latency figures may be off)");
     if (notify_.watchdog()) log_info("watchdog: ping every {} ms", notify_.watchdog()->count() / 2000);
@@ -309,7 +434,7 @@ class Service {
       in_force_ = pending_version_;
       status_ = "running";
       log_info("config version {} in force on every hot thread", config::version_string(in_force_));
-      notify_.send("READY=1\nSTATUS=running, config " + config::version_string(in_force_));
+      publish_status("READY=1\n");
     }
     const double watch_ms = running_->telemetry.config_watch_interval_ms;
     if (watch_ms > 0 && now - last_watch_ >= std::chrono::duration<double, std::milli>(watch_ms)) {
@@ -317,7 +442,9 @@ class Service {
       const FileStamp s = stamp_of(path_);
       if (!(s == file_stamp_)) {
         file_stamp_ = s;
-        const std::uint64_t v = config::fnv1a64(read_file(path_));
+        std::string bytes;
+        config::read_config_bytes(path_, bytes);  // bounded, never blocks
+        const std::uint64_t v = config::fnv1a64(bytes);
         if (v != last_seen_version_) reload("file changed");
       }
     }
@@ -438,27 +565,54 @@ class Service {
     last_summary_events_t_ = Clock::now();
   }
 
+  // sd_notify STATUS from the state /status shows, sent after every reload outcome (accepted,
+  // unchanged, rejected, undone) and when a version comes into force: it never lags behind.
+  void publish_status(const std::string& prefix = {}) {
+    std::string s = prefix + "STATUS=" + status_ + ", config " + config::version_string(in_force_);
+    if (http_) s += ", http " + running_->telemetry.http_bind + ":" + std::to_string(http_->port());
+    if (!last_reload_error_.empty()) s += "; last reload rejected (see /status)";
+    if (!restart_required_.empty()) s += "; " + std::to_string(restart_required_.size()) + " change(s) need a restart";
+    notify_.send(s);
+  }
+
   void reload(const char* why) {
+    if (std::strcmp(why, "SIGHUP") == 0) {  // log rotation: the file may have been renamed
+      if (const std::string err = telemetry::reopen_log_file(); !err.empty()) log_error("log: {}", err);
+      else if (!running_->system.log_file.empty()) log_info("log file {} reopened (SIGHUP)", running_->system.log_file);
+    }
     auto loaded = config::load_config_file(path_);
     file_stamp_ = stamp_of(path_);
-    last_seen_version_ = config::fnv1a64(read_file(path_));
+    {
+      std::string bytes;
+      config::read_config_bytes(path_, bytes);  // bounded; a file that cannot be read hashes as empty
+      last_seen_version_ = config::fnv1a64(bytes);
+    }
     if (!loaded.config) {
       reload_errors_->add(1);
       last_reload_error_ = config::format_errors(loaded.errors, path_);
       log_error("config reload ({}) rejected; keeping version {}:\n{}", why, config::version_string(in_force_),
                 last_reload_error_);
-      notify_.send("STATUS=config reload rejected, running " + config::version_string(in_force_));
+      publish_status();
       return;
     }
     const auto changes = config::diff(*running_, *loaded.config);
-    if (changes.empty()) {
+    // A valid file clears the last rejection (an undone bad edit leaves nothing to report), and the
+    // settings needing a restart are recomputed against it, whatever else changed.
+    last_reload_error_.clear();
+    restart_required_.clear();
+    for (const auto& c : changes)
+      if (c.needs_restart) restart_required_.push_back(c.path);
+    if (changes.empty() && loaded.config->version == running_->version) {
       log_info("config reload ({}): no setting changed", why);
+      publish_status();
       return;
     }
-    restart_required_.clear();
+    // No setting changed but the file did (comments, or a change undone): its version is offered
+    // all the same, so that config_version always names the file as it is now.
+    if (changes.empty()) log_info("config reload ({}): no setting changed; version {} adopted", why,
+                                  config::version_string(loaded.config->version));
     for (const auto& c : changes) {
       if (c.needs_restart) {
-        restart_required_.push_back(c.path);
         log_warn("config reload: {} changed but needs a restart; the running value is kept", c.path);
       } else {
         log_info("config reload: {} changed", c.path);
@@ -468,18 +622,20 @@ class Service {
     try {
       engine_->offer_config(next);  // the stages' settings are built here, on the control thread
     } catch (const std::exception& e) {
+      reload_errors_->add(1);
       last_reload_error_ = e.what();
       log_error("config reload ({}) rejected by a stage: {}; the running configuration is kept", why, e.what());
+      publish_status();
       return;
     }
     notify_.send("RELOADING=1\nMONOTONIC_USEC=" + std::to_string(monotonic_usec()));
     if (auto l = telemetry::parse_level(next->system.log_level)) telemetry::set_level(*l);
     running_ = next;
-    last_reload_error_.clear();
     reloads_->add(1);
     pending_ = true;
     pending_version_ = next->version;
     status_ = "reloading";
+    publish_status();
     log_info("config reload ({}): version {} offered to the hot threads", why, config::version_string(next->version));
   }
 
@@ -498,20 +654,37 @@ class Service {
     io_.stop();
   }
 
+  // books.json replaced atomically (a temporary file in the same directory, synced, renamed over
+  // it): a reader or a crash never sees a half-written file. It names the run and the time.
   void write_final_state() {
     const auto books = summarize_books(engine_->books(), engine_->source().instruments(), engine_->stage<MonitorStage>().seen);
     const std::string file = running_->system.state_dir + "/books.json";
-    std::FILE* f = std::fopen(file.c_str(), "w");
-    if (!f) {
-      log_error("cannot write {}", file);
+    const std::string tmp = file + ".tmp." + std::to_string(getpid());
+    std::FILE* f = std::fopen(tmp.c_str(), "we");
+    bool ok = f != nullptr;
+    if (ok) {
+      ok = std::fprintf(f,
+                        "{\n  \"run_id\": \"%s\",\n  \"started_at\": \"%s\",\n  \"written_at\": \"%s\",\n"
+                        "  \"config_version\": \"%s\",\n  \"events\": %llu,\n  \"digest\": \"%016llx\",\n  \"books\": %s\n}\n",
+                        run_id_.c_str(), started_at_.c_str(), utc_now().c_str(), config::version_string(in_force_).c_str(),
+                        static_cast<unsigned long long>(engine_->source().stats().events),
+                        static_cast<unsigned long long>(engine_->stage<MonitorStage>().digest), books_json(books).c_str()) > 0;
+      ok = std::fflush(f) == 0 && ok;
+      ok = fsync(fileno(f)) == 0 && ok;
+      ok = std::fclose(f) == 0 && ok;
+    }
+    const int err = errno;
+    if (!ok || std::rename(tmp.c_str(), file.c_str()) != 0) {
+      log_error("cannot write {}: {}", file, std::strerror(ok ? errno : err));
+      std::remove(tmp.c_str());
       exit_code_ = 1;
       return;
     }
-    std::fprintf(f, "{\n  \"events\": %llu,\n  \"digest\": \"%016llx\",\n  \"books\": %s\n}\n",
-                 static_cast<unsigned long long>(engine_->source().stats().events),
-                 static_cast<unsigned long long>(engine_->stage<MonitorStage>().digest), books_json(books).c_str());
-    std::fclose(f);
-    log_info("final books written to {} ({} instruments)", file, books.size());
+    if (const int dfd = open(running_->system.state_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
+      fsync(dfd);  // the rename itself durable
+      close(dfd);
+    }
+    log_info("final books written to {} ({} instruments, run {})", file, books.size(), run_id_);
   }
 
   // Kill (true) or re-arm: the order thread takes it at its next event or idle step.
@@ -538,6 +711,23 @@ class Service {
                          "continuous learning: samples sent to the learner (dropped: ring full), labeled samples stored, "
                          "retrain requests and decisions, swaps, drift alarms, spills, replaced versions freed",
                          [c] { return static_cast<std::int64_t>(c->get()); });
+  }
+
+  // The control HTTP server's own counters (read from its atomics when /metrics renders).
+  void register_http_metrics() {
+    using F = std::uint64_t telemetry::HttpStats::*;
+    const std::pair<const char*, F> fields[] = {
+        {"accepted", &telemetry::HttpStats::connections},      {"requests", &telemetry::HttpStats::requests},
+        {"rejected_overload", &telemetry::HttpStats::rejected_overload},
+        {"evicted_idle", &telemetry::HttpStats::evicted_idle}, {"timeouts", &telemetry::HttpStats::timeouts},
+        {"bad_requests", &telemetry::HttpStats::bad_requests}, {"not_allowed", &telemetry::HttpStats::not_allowed},
+        {"handler_errors", &telemetry::HttpStats::handler_errors}, {"io_errors", &telemetry::HttpStats::io_errors},
+        {"open", &telemetry::HttpStats::open}};
+    for (const auto& [name, f] : fields)
+      registry_.gauge_fn("hftd_http", std::string("what=\"") + name + "\"",
+                         "the control HTTP server: connections accepted, requests answered, connections refused "
+                         "at the cap (503), idle ones closed for new ones, timeouts, bad requests, open now",
+                         [this, f] { return static_cast<std::int64_t>(http_->stats().*f); });
   }
 
   void register_risk_metrics() {
@@ -610,7 +800,8 @@ class Service {
 
   std::string status_json() {
     std::ostringstream o;
-    o << "{\n  \"state\": \"" << status_ << "\",\n"
+    o << "{\n  \"state\": \"" << status_ << "\",\n  \"run_id\": \"" << run_id_ << "\",\n"
+      << "  \"started_at\": \"" << started_at_ << "\",\n"
       << "  \"config_path\": \"" << json_escape(path_) << "\",\n"
       << "  \"config_version\": \"" << config::version_string(in_force_) << "\",\n"
       << "  \"config_version_offered\": \"" << config::version_string(running_->version) << "\",\n"
@@ -692,6 +883,8 @@ class Service {
   }
 
   std::string path_;
+  const std::string run_id_ = new_run_id();  // names this process's run in the log, /status, books.json
+  const std::string started_at_ = utc_now();
   std::function<void(std::uint16_t)> on_ready_;
   boost::asio::io_context io_;
   Notifier notify_;

@@ -20,6 +20,7 @@ const char* frame_status_name(FrameStatus s) noexcept {
     case FrameStatus::NonUdp: return "non_udp";
     case FrameStatus::BadUdpLength: return "bad_udp_length";
     case FrameStatus::FilteredOut: return "filtered_out";
+    case FrameStatus::BadTimestamp: return "bad_timestamp";
     case FrameStatus::Count_: break;
   }
   return "?";
@@ -101,6 +102,13 @@ FrameStatus parse_ipv4(const std::uint8_t* d, std::size_t caplen, std::size_t po
 }
 }  // namespace
 
+bool capture_ns(std::int64_t sec, std::int64_t frac_ns, Nanos& out) noexcept {
+  if (sec < 0 || frac_ns < 0) return false;
+  Nanos ns = 0;
+  if (__builtin_mul_overflow(static_cast<Nanos>(sec), Nanos{1'000'000'000}, &ns)) return false;
+  return !__builtin_add_overflow(ns, static_cast<Nanos>(frac_ns), &out);
+}
+
 FrameStatus parse_frame(int dlt, const std::uint8_t* d, std::size_t caplen, const UdpFilter& f,
                         UdpDatagram& out) noexcept {
   std::size_t pos = 0;
@@ -167,8 +175,12 @@ bool PcapReader::next(UdpDatagram& out) {
       ++c_.skipped[static_cast<std::size_t>(s)];
       continue;
     }
-    // With PCAP_TSTAMP_PRECISION_NANO the "usec" field holds nanoseconds.
-    out.ts = static_cast<Nanos>(hdr->ts.tv_sec) * 1'000'000'000 + static_cast<Nanos>(hdr->ts.tv_usec);
+    // With PCAP_TSTAMP_PRECISION_NANO the "usec" field holds nanoseconds. pcapng stamps are 64
+    // bits in the interface's unit: seconds * 1e9 may not fit (checked, never wrapped).
+    if (!capture_ns(hdr->ts.tv_sec, hdr->ts.tv_usec, out.ts)) {
+      ++c_.skipped[static_cast<std::size_t>(FrameStatus::BadTimestamp)];
+      continue;
+    }
     ++c_.datagrams;
     return true;
   }

@@ -53,7 +53,13 @@ bool parse_lobster_time(std::string_view s, Nanos& out, bool* rounded) noexcept 
   }
   if (i != s.size()) return false;
   for (int k = frac_digits; k < 9; ++k) frac *= 10;
-  out = sec * 1'000'000'000 + frac + (round_up ? 1 : 0);
+  // Twelve digits of seconds may not fit int64 nanoseconds (beyond 9223372036 s): an error
+  // (counted as bad_time by the caller), never a wrapped time.
+  Nanos ns = 0;
+  if (__builtin_mul_overflow(sec, std::int64_t{1'000'000'000}, &ns) ||
+      __builtin_add_overflow(ns, frac + (round_up ? 1 : 0), &ns))
+    return false;
+  out = ns;
   if (rounded != nullptr) *rounded = extra;
   return true;
 }

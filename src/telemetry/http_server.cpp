@@ -6,7 +6,10 @@
 #endif
 #include "hft/telemetry/http_server.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <climits>
+#include <cstdint>
 #include <cctype>
 #include <optional>
 #include <stdexcept>
@@ -27,9 +30,6 @@ using tcp = asio::ip::tcp;
 using boost::system::error_code;
 
 namespace {
-constexpr std::size_t kMaxRequest = 8 * 1024;
-constexpr auto kIdleTimeout = std::chrono::seconds(30);
-
 void bump(std::atomic<std::uint64_t>& a) { a.fetch_add(1, std::memory_order_relaxed); }
 
 class Session;
@@ -38,54 +38,82 @@ class Session;
 // Shared by the server object and every pending handler, so that handlers never outlive it.
 // Touched only on the io_context's thread (one thread runs it), except the atomic counters.
 struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
-  State(asio::io_context& io, RequestHandler h, bool get) : ioc(io), acceptor(io), retry(io), handler(std::move(h)), get_only(get) {}
+  State(asio::io_context& io, RequestHandler h, bool get, HttpLimits l)
+      : ioc(io), acceptor(io), retry(io), handler(std::move(h)), get_only(get), limits(l) {}
 
   asio::io_context& ioc;
   tcp::acceptor acceptor;
   asio::steady_timer retry;  // after an accept error (e.g. out of descriptors), wait a little
   RequestHandler handler;
   const bool get_only;  // a target-only Handler: GET only, as before
+  const HttpLimits limits;
   bool stopped = false;
-  std::vector<std::weak_ptr<Session>> sessions;
+  std::vector<std::weak_ptr<Session>> sessions;  // at most limits.max_connections open ones
 
   std::atomic<std::uint64_t> connections{0}, requests{0}, bad_requests{0}, not_allowed{0},
-      handler_errors{0}, io_errors{0};
+      handler_errors{0}, io_errors{0}, rejected_overload{0}, evicted_idle{0}, timeouts{0}, open{0};
 
   void accept();
   void close_all();
+  // Room for one more connection: true if below the cap or an idle one was closed for it.
+  bool make_room();
+  void reject(tcp::socket& sock);
 };
 
 namespace {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket s, std::shared_ptr<HttpServer::State> st) : stream_(std::move(s)), st_(std::move(st)) {
+  Session(tcp::socket s, std::shared_ptr<HttpServer::State> st)
+      : stream_(std::move(s)), buffer_(st->limits.max_request_bytes), st_(std::move(st)) {
     error_code ec;
     const tcp::endpoint peer = stream_.socket().remote_endpoint(ec);
     if (!ec) remote_ = peer.address().to_string() + ":" + std::to_string(peer.port());
+    st_->open.fetch_add(1, std::memory_order_relaxed);
   }
+  ~Session() { st_->open.fetch_sub(1, std::memory_order_relaxed); }
 
   void read() {
     parser_.emplace();
-    parser_->header_limit(kMaxRequest);
-    parser_->body_limit(kMaxRequest);
-    stream_.expires_after(kIdleTimeout);
+    parser_->header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(st_->limits.max_request_bytes, UINT32_MAX)));
+    parser_->body_limit(st_->limits.max_request_bytes);
+    // One deadline for the whole request (tcp_stream deadlines are absolute): a client that
+    // trickles bytes cannot hold the connection longer than one that sends nothing.
+    stream_.expires_after(st_->limits.idle_timeout);
+    reading_ = true;
+    wait_since_ = std::chrono::steady_clock::now();
     http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](error_code ec, std::size_t) {
+      self->reading_ = false;
       self->on_read(ec);
     });
   }
 
   void close() {
+    if (closed_) return;
+    closed_ = true;
     error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
     stream_.close();
   }
+  bool closed() const noexcept { return closed_; }
+  // Waiting for a request of which nothing has arrived: may be evicted for a new connection.
+  bool idle() {
+    if (closed_ || !reading_ || buffer_.size() != 0 || (parser_ && parser_->got_some())) return false;
+    error_code ec;
+    const std::size_t avail = stream_.socket().available(ec);
+    return !ec && avail == 0;
+  }
+  std::chrono::steady_clock::time_point wait_since() const noexcept { return wait_since_; }
 
  private:
   void on_read(error_code ec) {
-    if (st_->stopped) return close();
+    if (st_->stopped || closed_) return close();
+    if (ec == beast::error::timeout) {
+      bump(st_->timeouts);
+      return close();
+    }
     if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted ||
-        ec == beast::error::timeout || ec == asio::error::eof || ec == asio::error::connection_reset)
+        ec == asio::error::eof || ec == asio::error::connection_reset)
       return close();
     if (ec) {
       if (ec.category() == http::make_error_code(http::error::bad_method).category() ||
@@ -141,10 +169,11 @@ class Session : public std::enable_shared_from_this<Session> {
     res_.body() = std::move(body);
     res_.keep_alive(keep);
     res_.prepare_payload();
-    stream_.expires_after(kIdleTimeout);
+    stream_.expires_after(st_->limits.idle_timeout);
     http::async_write(stream_, res_, [self = shared_from_this(), keep](error_code ec, std::size_t) {
       if (ec) {
-        if (ec != asio::error::operation_aborted) bump(self->st_->io_errors);
+        if (ec == beast::error::timeout) bump(self->st_->timeouts);  // the client does not read
+        else if (ec != asio::error::operation_aborted) bump(self->st_->io_errors);
         return self->close();
       }
       if (!keep || self->st_->stopped) return self->close();
@@ -153,11 +182,13 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   beast::tcp_stream stream_;
-  beast::flat_buffer buffer_{kMaxRequest};
+  beast::flat_buffer buffer_;  // at most limits.max_request_bytes
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> res_;
   std::shared_ptr<HttpServer::State> st_;
   std::string remote_;
+  bool reading_ = false, closed_ = false;
+  std::chrono::steady_clock::time_point wait_since_{};
 };
 
 }  // namespace
@@ -186,13 +217,49 @@ void HttpServer::State::accept() {
       });
       return;
     }
+    if (!self->make_room()) {
+      self->reject(sock);
+      return self->accept();
+    }
     bump(self->connections);
     auto s = std::make_shared<Session>(std::move(sock), self);
-    std::erase_if(self->sessions, [](const std::weak_ptr<Session>& w) { return w.expired(); });
     self->sessions.push_back(s);
     s->read();
     self->accept();
   });
+}
+
+bool HttpServer::State::make_room() {
+  std::erase_if(sessions, [](const std::weak_ptr<Session>& w) {
+    const auto s = w.lock();
+    return !s || s->closed();
+  });
+  if (sessions.size() < limits.max_connections) return true;
+  std::shared_ptr<Session> oldest;
+  for (const auto& w : sessions)
+    if (auto s = w.lock(); s && s->idle() && (!oldest || s->wait_since() < oldest->wait_since())) oldest = std::move(s);
+  if (!oldest) return false;
+  oldest->close();
+  bump(evicted_idle);
+  std::erase_if(sessions, [&](const std::weak_ptr<Session>& w) { return w.lock() == oldest; });
+  return true;
+}
+
+// 503 without any per-connection state: the few bytes go straight into the fresh socket's send
+// buffer (never blocks), whatever the client already sent is drained so that the close is a FIN
+// rather than a reset that could discard the answer.
+void HttpServer::State::reject(tcp::socket& sock) {
+  bump(rejected_overload);
+  static constexpr std::string_view k503 =
+      "HTTP/1.1 503 Service Unavailable\r\nServer: hftd\r\nContent-Type: text/plain\r\n"
+      "Content-Length: 33\r\nConnection: close\r\nRetry-After: 1\r\n\r\noverloaded: too many connections\n";
+  error_code ec;
+  sock.non_blocking(true, ec);
+  char scratch[4096];
+  for (int i = 0; i < 4 && sock.available(ec) > 0 && !ec; ++i) sock.read_some(asio::buffer(scratch), ec);
+  sock.write_some(asio::buffer(k503.data(), k503.size()), ec);
+  sock.shutdown(tcp::socket::shutdown_both, ec);
+  sock.close(ec);
 }
 
 void HttpServer::State::close_all() {
@@ -206,14 +273,24 @@ void HttpServer::State::close_all() {
   sessions.clear();
 }
 
-HttpServer::HttpServer(asio::io_context& ioc, std::string bind_addr, std::uint16_t port, Handler handler)
+namespace {
+HttpLimits checked(HttpLimits l) {
+  if (l.max_connections == 0 || l.max_request_bytes == 0 || l.idle_timeout.count() <= 0)
+    throw std::invalid_argument("http: max_connections, max_request_bytes and idle_timeout must be positive");
+  return l;
+}
+}  // namespace
+
+HttpServer::HttpServer(asio::io_context& ioc, std::string bind_addr, std::uint16_t port, Handler handler,
+                       HttpLimits limits)
     : state_(std::make_shared<State>(
-          ioc, [h = std::move(handler)](const Request& r) { return h(r.target); }, true)) {
+          ioc, [h = std::move(handler)](const Request& r) { return h(r.target); }, true, checked(limits))) {
   listen(bind_addr, port);
 }
 
-HttpServer::HttpServer(asio::io_context& ioc, std::string bind_addr, std::uint16_t port, RequestHandler handler)
-    : state_(std::make_shared<State>(ioc, std::move(handler), false)) {
+HttpServer::HttpServer(asio::io_context& ioc, std::string bind_addr, std::uint16_t port, RequestHandler handler,
+                       HttpLimits limits)
+    : state_(std::make_shared<State>(ioc, std::move(handler), false, checked(limits))) {
   listen(bind_addr, port);
 }
 
@@ -245,9 +322,10 @@ void HttpServer::stop() {
 
 HttpStats HttpServer::stats() const noexcept {
   const State& s = *state_;
-  return HttpStats{s.connections.load(std::memory_order_relaxed), s.requests.load(std::memory_order_relaxed),
-                   s.bad_requests.load(std::memory_order_relaxed), s.not_allowed.load(std::memory_order_relaxed),
-                   s.handler_errors.load(std::memory_order_relaxed), s.io_errors.load(std::memory_order_relaxed)};
+  const auto ld = [](const std::atomic<std::uint64_t>& a) { return a.load(std::memory_order_relaxed); };
+  return HttpStats{ld(s.connections),    ld(s.requests),          ld(s.bad_requests), ld(s.not_allowed),
+                   ld(s.handler_errors), ld(s.io_errors),         ld(s.rejected_overload),
+                   ld(s.evicted_idle),   ld(s.timeouts),          ld(s.open)};
 }
 
 std::optional<Response> http_get(const std::string& host, std::uint16_t port, const std::string& target,

@@ -1,7 +1,10 @@
 #include "hft/telemetry/log.hpp"
 
 #include <array>
+#include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <mutex>
 #include <stdexcept>
 
@@ -9,7 +12,7 @@
 #include <fmt/format.h>
 #include <spdlog/async.h>
 #include <spdlog/async_logger.h>
-#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
 namespace hft::telemetry {
@@ -187,15 +190,76 @@ std::size_t LogSink::drain() {
   return total;
 }
 
+namespace {
+
+// An appending file sink that can be reopened by name (log rotation: the file was renamed, a new
+// one is wanted). The new file is opened before the old one is closed, so a failed reopen leaves
+// logging where it was. The async logger's worker writes under the sink's mutex; reopen takes it.
+class ReopenableFileSink final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  explicit ReopenableFileSink(std::string path) : path_(std::move(path)) {
+    // Missing directories are created, as spdlog's own file sink does.
+    std::error_code ec;
+    if (const auto dir = std::filesystem::path(path_).parent_path(); !dir.empty()) std::filesystem::create_directories(dir, ec);
+    file_ = open_append(path_);
+    if (!file_) throw std::runtime_error("log: cannot open log file '" + path_ + "': " + std::strerror(errno));
+  }
+  ~ReopenableFileSink() override {
+    if (file_) std::fclose(file_);
+  }
+  std::string reopen() {
+    std::FILE* next = open_append(path_);
+    if (!next) return "cannot reopen log file '" + path_ + "': " + std::strerror(errno) + "; still writing to the old one";
+    std::lock_guard lock(mutex_);
+    std::fflush(file_);
+    std::fclose(file_);
+    file_ = next;
+    return {};
+  }
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    spdlog::memory_buf_t formatted;
+    formatter_->format(msg, formatted);
+    std::fwrite(formatted.data(), 1, formatted.size(), file_);
+  }
+  void flush_() override { std::fflush(file_); }
+
+ private:
+  static std::FILE* open_append(const std::string& p) {
+    std::FILE* f = std::fopen(p.c_str(), "ae");  // e: O_CLOEXEC
+    return f;
+  }
+  std::string path_;
+  std::FILE* file_ = nullptr;
+};
+
+std::mutex g_file_sink_mu;
+std::shared_ptr<ReopenableFileSink> g_file_sink;  // null when logging to stderr
+
+}  // namespace
+
+std::string reopen_log_file() {
+  std::shared_ptr<ReopenableFileSink> s;
+  {
+    std::lock_guard lock(g_file_sink_mu);
+    s = g_file_sink;
+  }
+  return s ? s->reopen() : std::string();
+}
+
 std::shared_ptr<spdlog::logger> init_logging(Level level, const std::string& file, std::size_t queue_size) {
   spdlog::sink_ptr sink;
-  try {
-    if (file.empty())
-      sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
-    else
-      sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(file, false);
-  } catch (const spdlog::spdlog_ex& e) {
-    throw std::runtime_error("log: cannot open log file '" + file + "': " + e.what());
+  std::shared_ptr<ReopenableFileSink> file_sink;
+  if (file.empty()) {
+    sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+  } else {
+    file_sink = std::make_shared<ReopenableFileSink>(file);
+    sink = file_sink;
+  }
+  {
+    std::lock_guard lock(g_file_sink_mu);
+    g_file_sink = file_sink;
   }
   spdlog::init_thread_pool(queue_size ? queue_size : 8192, 1);
   auto logger = std::make_shared<spdlog::async_logger>("hftd", std::move(sink), spdlog::thread_pool(),
@@ -215,6 +279,15 @@ void shutdown_logging() {
   std::shared_ptr<spdlog::logger> keep = spdlog::default_logger();
   spdlog::shutdown();
   keep.reset();
+  {
+    std::lock_guard lock(g_file_sink_mu);
+    g_file_sink.reset();
+  }
+  // spdlog::shutdown() leaves no default logger, and log_info() etc. would then dereference null:
+  // later records (a second daemon in the same process, as in the tests) go to stderr, unbuffered.
+  auto fallback = std::make_shared<spdlog::logger>("hftd", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  fallback->set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %l %v", spdlog::pattern_time_type::utc);
+  spdlog::set_default_logger(std::move(fallback));
 }
 
 }  // namespace hft::telemetry

@@ -3,6 +3,7 @@
 #include "hft/config/config.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -351,6 +352,84 @@ TEST(Config, MissingAndEmptyFiles) {
   EXPECT_EQ(r.errors[0].reason.rfind("expected a mapping of sections", 0), 0u) << r.errors[0].reason;
 }
 
+// Reads are bounded and never block: devices, FIFOs, sockets and directories are refused before
+// any byte is read; a regular file above kMaxConfigBytes is refused. 7 bad files.
+TEST(Config, OnlyBoundedRegularFilesAreRead) {
+  int tried = 0;
+  const auto refused = [&](const std::string& file, const std::string& want) {
+    ++tried;
+    const auto r = load_config_file(file, 2);
+    ASSERT_EQ(r.errors.size(), 1u) << file;
+    EXPECT_NE(r.errors[0].reason.find(want), std::string::npos) << file << ": " << r.errors[0].reason;
+  };
+  refused("/dev/zero", "is not a regular file (a character device)");
+  refused("/dev/null", "is not a regular file (a character device)");
+  refused(HFT_TEST_TMP, "is a directory");
+  // A FIFO with no writer: the open must not wait for one (a blocking open would hang this test).
+  const std::string fifo = std::string(HFT_TEST_TMP) + "/config_fifo.yml";
+  fs::remove(fifo);
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  refused(fifo, "is not a regular file (a FIFO)");
+  // A descriptor path that does not exist: refused with the reason.
+  refused("/proc/self/fd/999999", "cannot read");
+  // Just above the cap, and far above (a sparse 1 GiB file: nothing is read).
+  const std::string big = tmp_file("big.yml", "");
+  fs::resize_file(big, kMaxConfigBytes + 1);
+  refused(big, "above the limit of 1048576");
+  fs::resize_file(big, std::uintmax_t{1} << 30);
+  refused(big, "above the limit of 1048576");
+  fs::remove(big);
+  EXPECT_EQ(tried, 7);
+  // At the cap is fine as far as reading goes (all comment: "empty").
+  const std::string at = tmp_file("at_cap.yml", std::string("#") + std::string(kMaxConfigBytes - 2, 'x') + "\n");
+  const auto r = load_config_file(at, 2);
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0].reason.rfind("the file is empty", 0), 0u) << r.errors[0].reason;
+  std::string bytes;
+  EXPECT_EQ(read_config_bytes(at, bytes), "");
+  EXPECT_EQ(bytes.size(), kMaxConfigBytes);
+}
+
+// A second YAML document (after ---) is an error, not silently ignored. 5 bad texts.
+TEST(Config, OneYamlDocumentOnly) {
+  const std::vector<std::string> bad = {
+      "feed:\n  batch: 8\n---\nfeed:\n  batch: 16\n",
+      "---\nfeed:\n  batch: 8\n---\n",
+      "feed:\n  batch: 8\n...\n---\nrisk_management:\n  max_position: 1\n",
+      "---\n---\n",
+      "feed:\n  batch: 8\n---\n- x\n---\n3\n",
+  };
+  for (const std::string& t : bad) {
+    const auto r = parse(t);
+    EXPECT_FALSE(r.config) << t;
+    ASSERT_EQ(r.errors.size(), 1u) << t << dump(r.errors);
+    EXPECT_NE(r.errors[0].reason.find("YAML documents (separated by ---); a config is one document"), std::string::npos)
+        << r.errors[0].reason;
+  }
+  EXPECT_EQ(parse(bad.back()).errors[0].reason.rfind("the file holds 3 YAML documents", 0), 0u);
+  // One document with an explicit start marker is fine.
+  EXPECT_TRUE(parse("---\nfeed:\n  batch: 8\n").config);
+}
+
+// Pool sizes are capped to what a machine can hold. 7 bad values.
+TEST(Config, PoolSizesCapped) {
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"feed.max_orders", "feed:\n  max_orders: 1000000000\n"},
+      {"feed.max_orders", "feed:\n  max_orders: 33554433\n"},
+      {"learner.max_samples", "learner:\n  max_samples: 1073741824\n"},
+      {"system.ring_capacity", "system:\n  ring_capacity: 16777216\n"},
+      {"learner.min_samples", "learner:\n  min_samples: 100000000\n"},
+      {"report.max_rows", "report:\n  max_rows: 1073741824\n"},
+      {"models.max_pending", "models:\n  max_pending: 4194304\n"},
+  };
+  for (const auto& [path, text] : bad) {
+    const auto r = parse(text);
+    EXPECT_FALSE(r.config) << text;
+    EXPECT_TRUE(has_path(r, path)) << text << dump(r.errors);
+  }
+  EXPECT_TRUE(parse("feed:\n  max_orders: 33554432\n").config);
+}
+
 TEST(Config, CrossFieldRules) {
   const auto r = parse(
       "feed:\n  mode: replay\n"
@@ -539,7 +618,7 @@ Config everything_changed() {
   c.simulator.order_latency_ns = 2;
   c.simulator.queue_model = QueueModel::ProbPower3;
   c.simulator.fees = {0.001, 0.002};
-  c.telemetry = {"0.0.0.0", 1, 2, 3, 4, 5};
+  c.telemetry = {"0.0.0.0", 1, 2, 3, 4, 5, 7, 2048, 9};
   return c;
 }
 
@@ -555,7 +634,8 @@ TEST(Config, ApplyReloadableKeepsRestartOnlySettings) {
        {"system.state_dir", "system.model_dir", "system.ring_capacity", "system.ring_full", "system.layout",
         "system.layout[0].core", "system.control_core", "system.log_file", "system.log_queue", "feed.mode",
         "feed.input", "feed.dst_addr", "feed.dst_port", "feed.multicast_group", "feed.interface_addr",
-        "feed.recv_buffer", "feed.max_orders", "telemetry.http_bind", "telemetry.http_port", "strategies[0].name"})
+        "feed.recv_buffer", "feed.max_orders", "telemetry.http_bind", "telemetry.http_port", "telemetry.http_max_connections",
+        "telemetry.http_max_request_bytes", "telemetry.http_idle_timeout_s", "strategies[0].name"})
     EXPECT_TRUE(has_change(all, p, true)) << p;
   for (const char* p : {"system.log_level", "feed.batch", "symbols", "models.threshold",
                         "execution.A", "risk_management.kill_switch_file", "simulator.fees.taker_per_share",

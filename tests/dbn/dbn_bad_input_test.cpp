@@ -195,6 +195,12 @@ TEST(DbnBadInput, WrongMagicAndVersions) {
   spit(tmp("bigmeta.dbn"), big);
   o = run(tmp("bigmeta.dbn"));
   ASSERT_TRUE(o.threw);
+  EXPECT_NE(o.what.find("metadata length 4294967280 bytes is above the limit"), std::string::npos) << o.what;
+  // Within the cap but beyond the file: truncated.
+  store_le<std::uint32_t>(big.data() + 4, kMaxMetadataLen);
+  spit(tmp("bigmeta2.dbn"), big);
+  o = run(tmp("bigmeta2.dbn"));
+  ASSERT_TRUE(o.threw);
   EXPECT_NE(o.what.find("truncated DBN metadata"), std::string::npos) << o.what;
   // Symbol count that overruns the metadata.
   auto cnt = v3;
@@ -203,6 +209,31 @@ TEST(DbnBadInput, WrongMagicAndVersions) {
   o = run(tmp("symcount.dbn"));
   ASSERT_TRUE(o.threw);
   EXPECT_NE(o.what.find("symbols"), std::string::npos) << o.what;
+}
+
+// A small zstd file whose prelude claims a huge metadata length, followed by megabytes of zeros
+// that compress to almost nothing: refused at the prelude (a clear error), before any of the
+// claimed length is read or inflated. 6 bad inputs: 3 lengths above the cap, plain and zstd.
+TEST(DbnBadInput, MetadataLengthCapped) {
+  int tried = 0;
+  for (const std::uint32_t len : {kMaxMetadataLen + 1, 0x80000000u, 0xFFFFFFFFu}) {
+    std::vector<std::uint8_t> f(8 + (16u << 20), 0);  // 16 MiB of zeros behind the prelude
+    f[0] = 'D'; f[1] = 'B'; f[2] = 'N'; f[3] = 2;
+    store_le<std::uint32_t>(f.data() + 4, len);
+    const std::vector<std::uint8_t> z = zstd_compress(f);
+    EXPECT_LT(z.size(), 4096u);  // a few KB on disk
+    for (const bool zst : {false, true}) {
+      const std::string path = tmp(zst ? "hugemeta.dbn.zst" : "hugemeta.dbn");
+      spit(path, zst ? z : f);
+      const Outcome o = run(path);
+      ++tried;
+      ASSERT_TRUE(o.threw) << len << " " << zst;
+      EXPECT_NE(o.what.find("metadata length " + std::to_string(len) + " bytes is above the limit of 67108864"),
+                std::string::npos)
+          << o.what;
+    }
+  }
+  EXPECT_EQ(tried, 6);
 }
 
 TEST(DbnBadInput, RecordLengths) {

@@ -3,6 +3,8 @@
 // with libpcap (micro- and nanosecond stamps).
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "hft/feed/pcap_reader.hpp"
 #include "wire_util.hpp"
 
@@ -151,9 +153,10 @@ TEST(PcapReader, MicroAndNanoStamps) {
 }
 
 // pcapng written by hand (libpcap reads but cannot write it): Section Header Block, Interface
-// Description Block (link type 1, if_tsresol = 9 -> nanoseconds), one Enhanced Packet Block.
-TEST(PcapReader, Pcapng) {
-  const Bytes frame = ethernet(ipv4_udp(kPayload), {0x8100});
+// Description Block (link type 1, if_tsresol = tsresol), Enhanced Packet Blocks with the given
+// 64-bit stamps (in the interface's unit).
+std::string write_pcapng(const std::string& name, const Bytes& frame, const std::vector<std::uint64_t>& stamps,
+                         std::uint8_t tsresol = 9) {
   Bytes f;
   auto le32 = [&](std::uint32_t v) { for (int i = 0; i < 4; ++i) f.push_back(static_cast<std::uint8_t>(v >> (8 * i))); };
   auto le16 = [&](std::uint16_t v) { f.push_back(static_cast<std::uint8_t>(v)); f.push_back(static_cast<std::uint8_t>(v >> 8)); };
@@ -161,26 +164,80 @@ TEST(PcapReader, Pcapng) {
   le32(0x0A0D0D0A); le32(28); le32(0x1A2B3C4D); le16(1); le16(0); le32(0xFFFFFFFF); le32(0xFFFFFFFF); le32(28);
   // IDB: type 1, length 20 + 8 (if_tsresol option, padded) + 4 (end of options) = 32.
   le32(1); le32(32); le16(1); le16(0); le32(65535);
-  le16(9); le16(1); f.push_back(9); f.push_back(0); f.push_back(0); f.push_back(0);
+  le16(9); le16(1); f.push_back(tsresol); f.push_back(0); f.push_back(0); f.push_back(0);
   le16(0); le16(0);
   le32(32);
-  // EPB: type 6, length 32 + padded data, interface 0, 64-bit ns timestamp, caplen, len.
-  const std::uint64_t ts = 1'700'000'000'123'456'789ULL;
-  const std::size_t padded = (frame.size() + 3) / 4 * 4;
-  const auto blen = static_cast<std::uint32_t>(32 + padded);
-  le32(6); le32(blen); le32(0); le32(static_cast<std::uint32_t>(ts >> 32)); le32(static_cast<std::uint32_t>(ts));
-  le32(static_cast<std::uint32_t>(frame.size())); le32(static_cast<std::uint32_t>(frame.size()));
-  f.insert(f.end(), frame.begin(), frame.end());
-  while (f.size() % 4) f.push_back(0);
-  le32(blen);
-  const std::string path = tmp_path("ng.pcapng");
+  for (const std::uint64_t ts : stamps) {
+    // EPB: type 6, length 32 + padded data, interface 0, 64-bit timestamp, caplen, len.
+    const std::size_t padded = (frame.size() + 3) / 4 * 4;
+    const auto blen = static_cast<std::uint32_t>(32 + padded);
+    le32(6); le32(blen); le32(0); le32(static_cast<std::uint32_t>(ts >> 32)); le32(static_cast<std::uint32_t>(ts));
+    le32(static_cast<std::uint32_t>(frame.size())); le32(static_cast<std::uint32_t>(frame.size()));
+    f.insert(f.end(), frame.begin(), frame.end());
+    while (f.size() % 4) f.push_back(0);
+    le32(blen);
+  }
+  const std::string path = tmp_path(name);
   { std::FILE* out = std::fopen(path.c_str(), "wb"); std::fwrite(f.data(), 1, f.size(), out); std::fclose(out); }
+  return path;
+}
+
+TEST(PcapReader, Pcapng) {
+  const Bytes frame = ethernet(ipv4_udp(kPayload), {0x8100});
+  const std::string path = write_pcapng("ng.pcapng", frame, {1'700'000'000'123'456'789ULL});
   PcapReader r(path, FeedOptions{});
   UdpDatagram d;
   ASSERT_TRUE(r.next(d));
   EXPECT_EQ(d.ts, 1'700'000'000'123'456'789);
   expect_payload(d);
   EXPECT_FALSE(r.next(d));
+}
+
+// 64-bit pcapng stamps whose nanoseconds do not fit int64 (seconds resolution, microsecond
+// resolution near 2^64): each counted as bad_timestamp and skipped, never wrapped (UBSan runs
+// this under the asan preset). The good frames around them still come through.
+TEST(PcapReader, PcapngTimestampsBeyondInt64AreCounted) {
+  const Bytes frame = ethernet(ipv4_udp(kPayload), {0x8100});
+  struct Case { std::uint8_t tsresol; std::vector<std::uint64_t> stamps; int bad; };
+  const std::vector<Case> cases = {
+      // tsresol 0 = seconds: 1.7e9 s is fine, 2^63 s and 2^64-1 s and 9223372037 s are not.
+      {0, {1'700'000'000ULL, 1ULL << 63, ~0ULL, 9'223'372'037ULL, 1'700'000'001ULL}, 3},
+      // tsresol 6 = microseconds: 2^64-1 us = 1.8e13 s overflows; 9223372036854775 us fits.
+      {6, {~0ULL, 9'223'372'036'854'775ULL, (1ULL << 63) + 5}, 2},
+      // nanoseconds: every 64-bit value above INT64_MAX is out of range.
+      {9, {~0ULL, (1ULL << 63), 9'223'372'036'854'775'807ULL}, 2},
+  };
+  int tried = 0;
+  for (const Case& c : cases) {
+    const std::string path = write_pcapng("ts" + std::to_string(c.tsresol) + ".pcapng", frame, c.stamps, c.tsresol);
+    PcapReader r(path, FeedOptions{});
+    UdpDatagram d;
+    int ok = 0;
+    while (r.next(d)) {
+      ++ok;
+      EXPECT_GE(d.ts, 0);
+    }
+    EXPECT_EQ(ok, static_cast<int>(c.stamps.size()) - c.bad) << int(c.tsresol);
+    EXPECT_EQ(r.counters().skipped[static_cast<int>(FrameStatus::BadTimestamp)], static_cast<std::uint64_t>(c.bad));
+    EXPECT_EQ(r.counters().read_errors, 0u);
+    tried += c.bad;
+  }
+  EXPECT_EQ(tried, 7);
+}
+
+TEST(PcapReader, CaptureNsChecksEveryOverflow) {
+  Nanos ns = 0;
+  EXPECT_TRUE(capture_ns(1'700'000'000, 123'456'789, ns));
+  EXPECT_EQ(ns, 1'700'000'000'123'456'789);
+  EXPECT_TRUE(capture_ns(9'223'372'036, 854'775'807, ns));
+  EXPECT_EQ(ns, std::numeric_limits<Nanos>::max());
+  EXPECT_FALSE(capture_ns(9'223'372'036, 854'775'808, ns));  // one past the max
+  EXPECT_FALSE(capture_ns(9'223'372'037, 0, ns));
+  EXPECT_FALSE(capture_ns(std::numeric_limits<std::int64_t>::max(), 0, ns));
+  EXPECT_FALSE(capture_ns(-1, 0, ns));
+  EXPECT_FALSE(capture_ns(0, -1, ns));
+  EXPECT_FALSE(capture_ns(std::numeric_limits<std::int64_t>::min(), 0, ns));
+  EXPECT_FALSE(capture_ns(9'223'372'036, std::numeric_limits<std::int64_t>::max(), ns));
 }
 
 TEST(PcapReader, CountsEveryReason) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <limits>
 #include <fstream>
 #include <random>
 #include <stdexcept>
@@ -67,6 +68,37 @@ TEST(LobsterParse, Time) {
   EXPECT_EQ(t, 2000000000LL);
   for (const char* bad : {"", ".5", "34200.", "-1.0", "34200.1x", "1e5", "34,2", " 34200"})
     EXPECT_FALSE(parse_lobster_time(bad, t)) << bad;
+}
+
+// Twelve-digit seconds: up to 9223372036.854775807 s fits int64 ns; beyond is an error, never a
+// wrapped time (signed overflow is undefined: the asan preset's UBSan would report it).
+TEST(LobsterParse, TimeBeyondInt64IsAnError) {
+  Nanos t = 0;
+  ASSERT_TRUE(parse_lobster_time("9223372036.854775807", t));
+  EXPECT_EQ(t, std::numeric_limits<Nanos>::max());
+  ASSERT_TRUE(parse_lobster_time("000000000001.5", t));
+  EXPECT_EQ(t, 1'500'000'000);
+  const std::vector<std::string> bad = {"9223372036.854775808", "9223372037", "999999999999",
+                                        "999999999999.999999999", "100000000000.0", "9223372036.8547758075",
+                                        "18446744073.709551616", "9999999999999"};
+  for (const std::string& b : bad) EXPECT_FALSE(parse_lobster_time(b, t)) << b;
+  EXPECT_EQ(bad.size(), 8u);
+}
+
+// The same in a file: each such line counted as lobster.bad_time and skipped.
+TEST(LobsterBad, TwelveDigitSecondsCountedAsBadTime) {
+  const std::string msgs =
+      "34200.1,1,1,100,999,1\n"
+      "999999999999.5,1,2,100,998,1\n"
+      "9223372037.000000001,1,3,100,997,1\n"
+      "34200.2,1,4,100,996,1\n";
+  const std::string rows = "1010,50,999,100\n1,1,1,1\n1,1,1,1\n1010,50,999,100\n";
+  auto src = open_lobster_source(write_pair("BIGT", 1, msgs, rows), {});
+  book::Books books;
+  rows_of(*src, 1, books);
+  const auto& st = src->stats();
+  EXPECT_EQ(get(st.errors, "lobster.bad_time"), 2u);
+  EXPECT_EQ(get(st.counts, "lobster.messages"), 2u);
 }
 
 TEST(LobsterParse, Name) {

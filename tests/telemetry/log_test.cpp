@@ -5,7 +5,9 @@
 
 #include <atomic>
 #include <cstdint>
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <limits>
 #include <sstream>
 #include <string>
@@ -195,6 +197,41 @@ TEST(Log, InitLoggingWritesFile) {
   EXPECT_NE(lines[3].find(" error error 4.5"), std::string::npos) << lines[3];
   EXPECT_EQ(lines[0][4], '-');
   EXPECT_EQ(lines[0][10], 'T');
+}
+
+// Log rotation: the file is renamed, reopen_log_file() starts a new one under the old name;
+// records logged after the reopen are in the new file only, none is lost. A reopen that
+// cannot open the file says why and logging goes on into the old file.
+TEST(Log, ReopenAfterRename) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(HFT_TEST_TMP) / "telemetry_rotate";
+  fs::remove_all(dir);
+  const std::string path = (dir / "hftd.log").string();
+  const Level old = level();
+  init_logging(Level::info, path, 1024);  // creates the directory
+  log_info("line one");
+  fs::rename(path, path + ".1");
+  EXPECT_EQ(reopen_log_file(), "");
+  log_info("line two");
+  // The directory goes away: the reopen fails, the next line still goes to the open file.
+  fs::rename(dir, dir.string() + ".gone");
+  const std::string err = reopen_log_file();
+  EXPECT_NE(err.find("cannot reopen log file '" + path + "'"), std::string::npos) << err;
+  log_info("line three");
+  shutdown_logging();
+  set_level(old);
+  EXPECT_EQ(reopen_log_file(), "");  // no file sink any more: nothing to do
+  const auto text = [](const fs::path& p) {
+    std::ifstream in(p);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  const fs::path gone = dir.string() + ".gone";
+  const std::string rotated = text(gone / "hftd.log.1"), fresh = text(gone / "hftd.log");
+  EXPECT_NE((rotated + fresh).find("line one"), std::string::npos);
+  EXPECT_EQ(rotated.find("line two"), std::string::npos) << rotated;
+  EXPECT_NE(fresh.find("line two"), std::string::npos) << fresh;
+  EXPECT_NE(fresh.find("line three"), std::string::npos) << fresh;
+  fs::remove_all(gone);
 }
 
 TEST(Log, InitLoggingBadFileThrowsClearly) {

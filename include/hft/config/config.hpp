@@ -60,7 +60,7 @@ struct Config {
   struct System {
     std::string state_dir = "/var/lib/hftd";
     std::string model_dir = "/var/lib/hftd/models";
-    std::size_t ring_capacity = 65536;  // slots per stage ring, power of two 1024..2^24
+    std::size_t ring_capacity = 65536;  // slots per stage ring, power of two 1024..2^22
     RingFull ring_full = RingFull::Block;
     std::vector<ThreadLayout> layout;   // default_config(): one thread "hot" on core 1
     int control_core = 0;               // -1 = not pinned
@@ -344,6 +344,10 @@ struct Config {
     std::uint32_t latency_sample_every = 1;
     double publish_interval_ms = 100;
     double config_watch_interval_ms = 500;  // 0 = no watching (SIGHUP only)
+    // The control HTTP server's limits (telemetry/http_server.hpp HttpLimits).
+    std::size_t http_max_connections = 64;    // open at once; idle ones give way to new ones, else 503
+    std::size_t http_max_request_bytes = 8192;  // header and body each (413 above)
+    double http_idle_timeout_s = 30;          // a request or a response write must finish within this
     bool operator==(const Telemetry&) const = default;
   } telemetry;
 
@@ -363,8 +367,16 @@ struct LoadResult {
 // Defaults; default layout: thread "hot" {feed, book, monitor} on core 1, spin.
 Config default_config();
 
-// Read errors, YAML syntax errors (with line:column), type, range, unknown-key and cross-field
-// errors, all of them. Cores are checked against std::thread::hardware_concurrency().
+// A config file is at most this many bytes (the shipped config.yml is about 21 KB).
+inline constexpr std::size_t kMaxConfigBytes = 1 << 20;
+
+// The bytes of a config file into out; "" or the reason it cannot be used: not a regular file
+// (a FIFO, a device such as /dev/zero, a directory), above kMaxConfigBytes, a read error. Never
+// blocks on a FIFO and never reads more than kMaxConfigBytes + 1 bytes.
+std::string read_config_bytes(const std::string& file, std::string& out);
+
+// Read errors, YAML syntax errors (with line:column), more than one YAML document, type, range,
+// unknown-key and cross-field errors, all of them. Cores are checked against std::thread::hardware_concurrency().
 LoadResult load_config_file(const std::string& file);
 LoadResult parse_config(std::string_view yaml_text, const std::string& path_for_messages = "");
 // The same, checking cores against `cpus` (another machine's count; 0 = do not check).
@@ -392,7 +404,7 @@ struct Change {
 // Every changed setting. needs_restart: system.layout, ring_capacity, ring_full, control_core,
 // log_file, log_queue, state_dir, model_dir; feed.mode, input, dst_addr, dst_port,
 // multicast_group, interface_addr, recv_buffer, max_orders, sources, mold; telemetry.http_bind,
-// http_port.
+// http_port, http_max_connections, http_max_request_bytes, http_idle_timeout_s.
 std::vector<Change> diff(const Config& running, const Config& next);
 // next, with every needs_restart setting kept from running (a restart-only change is never half
 // applied); version and path are next's.

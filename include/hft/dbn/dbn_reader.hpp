@@ -21,6 +21,10 @@ namespace hft::dbn {
 inline constexpr std::uint32_t kZstdMagic = 0xFD2FB528u;
 inline constexpr std::uint8_t kMinVersion = 1;
 inline constexpr std::uint8_t kMaxVersion = 3;
+// Largest metadata length accepted (the prelude's 32-bit length is otherwise trusted up to 4 GiB,
+// and a few KB of zstd can inflate to that). Real files hold far less: every US equity symbol
+// with its mappings is a few MB.
+inline constexpr std::uint32_t kMaxMetadataLen = 64u << 20;
 
 class DbnReader {
  public:

@@ -10,11 +10,22 @@
 #pragma once
 #include <cstdint>
 #include <functional>
-
-#include "hft/engine/learner_link.hpp"
 #include <string>
+#include <vector>
+
+#include "hft/config/config.hpp"
+#include "hft/engine/learner_link.hpp"
 
 namespace hft::engine {
+
+// Every check `run` makes of a loaded configuration before it binds sockets or builds the
+// engine, shared with `hftd check-config`: a udp feed's address and port (config::validate_for_run),
+// system.state_dir a directory (or creatable),
+// system.log_file a writable file (or creatable; not a directory), risk_management.token_file
+// (as the daemon reads it), the simulator's latency files readable, and in replay mode the
+// feed.input source opened (known kind, file present and of that format). Each problem is a
+// ConfigError naming its setting; empty = none.
+std::vector<config::ConfigError> preflight(const config::Config& c);
 
 // Returns the process exit code: 0 after a clean stop (or the end of a replay input), 1 when
 // start-up fails (bad config, socket, state directory, a token file that is missing, empty, not

@@ -26,6 +26,8 @@ enum class FrameStatus : std::uint8_t {
   NonUdp,         // IPv4 protocol other than UDP
   BadUdpLength,   // UDP length < 8 or larger than the IP payload
   FilteredOut,    // destination address or port does not match the FeedOptions filter
+  BadTimestamp,   // capture time outside what int64 nanoseconds since the epoch hold (pcapng's
+                  // 64-bit stamps can be far beyond), or before the epoch
   Count_
 };
 inline constexpr int kFrameStatusCount = static_cast<int>(FrameStatus::Count_);
@@ -60,6 +62,9 @@ struct UdpDatagram {
 // into data (zero-copy) and is trimmed to the UDP length (Ethernet padding dropped).
 FrameStatus parse_frame(int dlt, const std::uint8_t* data, std::size_t caplen, const UdpFilter& filter,
                         UdpDatagram& out) noexcept;
+
+// sec * 1e9 + frac_ns into out; false (out unspecified) when negative or beyond int64 ns.
+bool capture_ns(std::int64_t sec, std::int64_t frac_ns, Nanos& out) noexcept;
 
 struct PcapCounters {
   std::uint64_t frames = 0;    // frames read from the file

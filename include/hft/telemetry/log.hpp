@@ -177,7 +177,12 @@ class LogSink {
 // Call before other threads log; throws std::runtime_error if the file cannot be opened.
 std::shared_ptr<spdlog::logger> init_logging(Level level, const std::string& file = "",
                                              std::size_t queue_size = 8192);
+// Log rotation: opens the log file by its name again (after it was renamed) and writes there from
+// now on; records already queued may land in either file, none is lost. "" when done or when
+// logging to stderr; otherwise the reason, and logging goes on into the old file. Any thread.
+std::string reopen_log_file();
 // Writes out everything queued and stops the logging thread (spdlog::shutdown). Call at exit.
+// Afterwards a synchronous stderr logger is the default (records logged later are not lost).
 void shutdown_logging();
 
 // Direct text logging (control thread, start-up): straight to spdlog's default logger.
