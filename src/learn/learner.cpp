@@ -377,7 +377,9 @@ void Learner::train(Job& job) {
       opt.threshold = champion_->en.alpha;
       opt.threshold_unit = champion_->en.threshold_unit;
     }
-    model::Ensemble en = fit_ensemble(d, 0, train_rows, valid_rows, opt);
+    FitSeconds fs;
+    model::Ensemble en = fit_ensemble(d, 0, train_rows, valid_rows, opt, nullptr, &fs);
+    dec.fit_seconds = fs.text();
     en.horizon = link_.horizon.name();
     const EvalBlock ce = evaluate(en, d, 0, test_rows);
     dec.challenger_log_loss = ce.model.log_loss;
@@ -447,9 +449,9 @@ void Learner::train(Job& job) {
     link_.failed.add(1);
   }
   dec.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  telemetry::log_info("learner: request {} ({}) at {} ns: {} {} ({}; train {}, test {} rows, {:.1f} s)", dec.request,
+  telemetry::log_info("learner: request {} ({}) at {} ns: {} {} ({}; train {}, test {} rows, {:.1f} s: {})", dec.request,
                       dec.reason, dec.t_request, dec.outcome, dec.version, dec.why, dec.train_rows, dec.test_rows,
-                      dec.seconds);
+                      dec.seconds, dec.fit_seconds);
   {
     std::lock_guard<std::mutex> lk(mu_);
     decisions_.push_back(dec);

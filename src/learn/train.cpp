@@ -1,6 +1,8 @@
 #include "hft/learn/train.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <cmath>
 #include <numeric>
 #include <stdexcept>
@@ -207,10 +209,23 @@ ColumnMap ColumnMap::of(const model::Ensemble& en, const model::Samples& x) {
   return m;
 }
 
+std::string FitSeconds::text() const {
+  char b[160];
+  std::snprintf(b, sizeof b, "rank %.1f boosted %.1f return %.1f forest %.1f mlp %.1f rest %.1f s", rank, boosted,
+                ret, forest, mlp, rest);
+  return b;
+}
+
 model::Ensemble fit_ensemble(const Dataset& d, std::size_t h, std::span<const std::size_t> train,
                              std::span<const std::size_t> valid, const TrainOptions& opt,
-                             std::vector<std::pair<std::string, double>>* gains) {
+                             std::vector<std::pair<std::string, double>>* gains, FitSeconds* seconds) {
   if (train.empty() || valid.empty()) throw std::invalid_argument("fit_ensemble: no training or validation rows");
+  FitSeconds fs;
+  auto lap = [t = std::chrono::steady_clock::now()](double& into) mutable {
+    const auto now = std::chrono::steady_clock::now();
+    into += std::chrono::duration<double>(now - t).count();
+    t = now;
+  };
   model::Ensemble en;
   en.threshold_unit = opt.threshold_unit;
   // Class threshold from the training rows.
@@ -227,8 +242,16 @@ model::Ensemble fit_ensemble(const Dataset& d, std::size_t h, std::span<const st
   std::vector<std::size_t> cols = every;
   const int imb = find_col(d.x.names, "imb_1");
   if (opt.max_inputs > 0 && opt.max_inputs < every.size()) {
-    const model::Samples tr = take(d, h, train, every, en.alpha, opt.threshold_unit);
-    const model::Samples va = take(d, h, valid, every, en.alpha, opt.threshold_unit);
+    // Ranking inputs needs the gains' order, not every row: at most rank_rows of each slice,
+    // evenly spaced in time (a day's 500,000 rows took a third of a retrain here).
+    auto spaced = [&](std::span<const std::size_t> rows) {
+      if (opt.rank_rows == 0 || rows.size() <= opt.rank_rows) return std::vector<std::size_t>(rows.begin(), rows.end());
+      std::vector<std::size_t> out(opt.rank_rows);
+      for (std::size_t i = 0; i < out.size(); ++i) out[i] = rows[i * rows.size() / out.size()];
+      return out;
+    };
+    const model::Samples tr = take(d, h, spaced(train), every, en.alpha, opt.threshold_unit);
+    const model::Samples va = take(d, h, spaced(valid), every, en.alpha, opt.threshold_unit);
     model::XgbParams p = opt.boosted;
     p.rounds = std::min(p.rounds, 60);
     const model::XgbModel rank = model::train_xgb(tr, &va, p);
@@ -244,10 +267,12 @@ model::Ensemble fit_ensemble(const Dataset& d, std::size_t h, std::span<const st
     std::sort(keep.begin(), keep.end());
     cols = keep;
   }
+  lap(fs.rank);
   const model::Samples tr = take(d, h, train, cols, en.alpha, opt.threshold_unit);
   const model::Samples va = take(d, h, valid, cols, en.alpha, opt.threshold_unit);
   en.input_names = tr.names;
   const int imb_in = find_col(en.input_names, "imb_1");
+  lap(fs.rest);
 
   // Members.
   if (opt.members[0]) {
@@ -260,6 +285,7 @@ model::Ensemble fit_ensemble(const Dataset& d, std::size_t h, std::span<const st
       std::sort(gains->begin(), gains->end(), [](const auto& a, const auto& b) { return a.second > b.second; });
     }
   }
+  lap(fs.boosted);
   if (opt.boosted_return) {
     model::Samples rtr = tr, rva = va;  // the same rows, the return as the target
     for (std::size_t i = 0; i < train.size(); ++i) rtr.y[i] = static_cast<float>(d.labels[h][train[i]].ret_bps);
@@ -269,16 +295,19 @@ model::Ensemble fit_ensemble(const Dataset& d, std::size_t h, std::span<const st
     en.ret = model::TreeEnsemble::from_xgboost_json(en.ret_json);
     en.has_return = true;
   }
+  lap(fs.ret);
   if (opt.members[1]) {
     const model::XgbModel m = model::train_xgb(tr, nullptr, opt.forest);
     en.forest_json = m.save_json();
     en.forest = model::TreeEnsemble::from_xgboost_json(en.forest_json);
     en.has[1] = true;
   }
+  lap(fs.forest);
   if (opt.members[2]) {
     en.mlp = model::train_mlp(tr, va, opt.mlp, kClasses);
     en.has[2] = true;
   }
+  lap(fs.mlp);
   if (opt.members[3]) {
     en.logistic = model::fit_logistic(tr, kClasses, opt.logistic_l2);
     en.has[3] = true;
@@ -360,6 +389,8 @@ model::Ensemble fit_ensemble(const Dataset& d, std::size_t h, std::span<const st
     }
   }
   en.finish();
+  lap(fs.rest);
+  if (seconds) *seconds = fs;
   return en;
 }
 

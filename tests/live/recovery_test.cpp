@@ -293,39 +293,4 @@ TEST(Recovery, SecondReceiverOnThePortIsRefused) {
   }
 }
 
-// At recorded pace a quiet stretch is a long wait; a stop request (SIGTERM in `hftd publish`)
-// must end it, not wait for the next datagram's time.
-TEST(Recovery, PublisherStopsDuringALongWait) {
-  const std::string path = small_day("slow");
-  UdpSource rx(loopback_rx());
-  hft::live::PublishOptions p;
-  p.input = path;
-  p.to_addr = "127.0.0.1";
-  p.to_port = rx.local_port();
-  p.speed = 1e-6;  // the second datagram is due days later
-  std::atomic<bool> stop{false};
-  p.stop = &stop;
-  std::atomic<bool> returned{false};
-  hft::live::PublishStats st;
-  std::thread pub([&] {
-    st = hft::live::publish_pcap(p);
-    returned.store(true);
-  });
-  const auto guard = Clock::now() + kHangGuard;
-  while (rx.counters().datagrams == 0 && Clock::now() < guard) {
-    std::vector<MarketEvent> buf(hft::feed::kMaxBatch);
-    rx.next(buf);
-    rx.wait_readable(5);
-  }
-  stop.store(true);
-  while (!returned.load() && Clock::now() < guard) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  const bool stopped = returned.load();
-  if (!stopped) {  // a publisher stuck for days: fail without hanging the suite
-    std::fprintf(stderr, "publish_pcap did not return after the stop request\n");
-    std::_Exit(1);
-  }
-  pub.join();
-  EXPECT_EQ(st.datagrams, 1u);
-}
-
 }  // namespace recovery_test

@@ -46,6 +46,7 @@ struct LearnerDecision {
   std::size_t train_rows = 0, valid_rows = 0, test_rows = 0;
   double champion_log_loss = 0, challenger_log_loss = 0;  // on the test rows (champion: NaN if none)
   double seconds = 0;          // wall time of the fit and scoring
+  std::string fit_seconds;     // the fit's steps (FitSeconds::text)
 };
 
 // The rows of a store, in time order.

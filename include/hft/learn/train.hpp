@@ -38,6 +38,7 @@ struct TrainOptions {
   double threshold = 0;         // else this, in threshold_unit
   std::string threshold_unit = "ticks";
   std::size_t max_inputs = 24;  // inputs kept by gain (0 = all)
+  std::size_t rank_rows = 100000;  // rows of each slice the input ranking reads (0 = all)
   std::size_t bayes_inputs = 8;
   double logistic_l2 = 1e-3;
 };
@@ -70,10 +71,17 @@ struct HorizonReport {
   std::array<double, model::kClasses> class_mix{};       // final model's training labels
 };
 
+// Wall seconds of each step of fit_ensemble (where a retrain's time goes).
+struct FitSeconds {
+  double rank = 0, boosted = 0, ret = 0, forest = 0, mlp = 0, rest = 0;  // rest: logistic, calibration, baselines, Bayes
+  std::string text() const;  // "rank 1.2 boosted 6.0 ..."
+};
+
 // Fits one ensemble on train (early stopping etc. on valid). gains: the input ranking used.
 model::Ensemble fit_ensemble(const Dataset& d, std::size_t h, std::span<const std::size_t> train,
                              std::span<const std::size_t> valid, const TrainOptions& opt,
-                             std::vector<std::pair<std::string, double>>* gains = nullptr);
+                             std::vector<std::pair<std::string, double>>* gains = nullptr,
+                             FitSeconds* seconds = nullptr);
 // Scores rows of d at horizon h with the ensemble (the same predict() as the hot path) and the
 // baselines stored with it.
 EvalBlock evaluate(const model::Ensemble& en, const Dataset& d, std::size_t h, std::span<const std::size_t> rows);
