@@ -210,9 +210,9 @@ ColumnMap ColumnMap::of(const model::Ensemble& en, const model::Samples& x) {
 }
 
 std::string FitSeconds::text() const {
-  char b[160];
-  std::snprintf(b, sizeof b, "rank %.1f boosted %.1f return %.1f forest %.1f mlp %.1f rest %.1f s", rank, boosted,
-                ret, forest, mlp, rest);
+  char b[200];
+  std::snprintf(b, sizeof b, "rank %.1f boosted %.1f return %.1f forest %.1f mlp %.1f logistic %.1f calibration %.1f rest %.1f s",
+                rank, boosted, ret, forest, mlp, logistic, calibration, rest);
   return b;
 }
 
@@ -312,6 +312,7 @@ model::Ensemble fit_ensemble(const Dataset& d, std::size_t h, std::span<const st
     en.logistic = model::fit_logistic(tr, kClasses, opt.logistic_l2);
     en.has[3] = true;
   }
+  lap(fs.logistic);
   // Calibration and mixture weights on the validation slice.
   const std::vector<double> prior = model::class_frequencies(tr.y, kClasses);
   std::array<std::vector<float>, kMembers> vp;
@@ -322,6 +323,7 @@ model::Ensemble fit_ensemble(const Dataset& d, std::size_t h, std::span<const st
     vp[m] = member_scores(en, static_cast<Member>(m), va, true);
   }
   en.weight = mixture_weights(vp, en.has, va.y);
+  lap(fs.calibration);
 
   // Baselines on the training rows.
   model::Baselines& b = en.baselines;

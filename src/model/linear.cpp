@@ -134,10 +134,22 @@ struct LogisticProblem {
     }
     if (H) {
       H->setZero(q * K1, q * K1);
+      // X' diag(w) X by chunks of rows: one small buffer and a GEMM each (a copy of X per
+      // block cost more in page faults than the arithmetic on a day's rows).
+      constexpr Eigen::Index kChunk = 4096;
+      Mat WX(std::min(n, kChunk), q), blk(q, q);
+      Eigen::ArrayXd w(std::min(n, kChunk));
       for (Eigen::Index c = 0; c < K1; ++c)
         for (Eigen::Index e = c; e < K1; ++e) {
-          Vec w = P.col(c).cwiseProduct((c == e ? Vec::Ones(n) : Vec::Zero(n)) - P.col(e)) * inv_n;
-          Mat blk = X.transpose() * w.asDiagonal() * X;
+          blk.setZero();
+          for (Eigen::Index a = 0; a < n; a += kChunk) {
+            const Eigen::Index len = std::min(kChunk, n - a);
+            const auto pc = P.col(c).segment(a, len).array();
+            if (c == e) w.head(len) = pc * (1.0 - pc) * inv_n;
+            else w.head(len) = -pc * P.col(e).segment(a, len).array() * inv_n;
+            WX.topRows(len) = X.middleRows(a, len).array().colwise() * w.head(len);
+            blk.noalias() += X.middleRows(a, len).transpose() * WX.topRows(len);
+          }
           H->block(c * q, e * q, q, q) = blk;
           if (e != c) H->block(e * q, c * q, q, q) = blk.transpose();
         }

@@ -83,6 +83,13 @@ void check_targets(const Samples& s, int n_out, const char* which) {
 
 namespace {
 
+double l2_penalty(const Mlp& m, double l2) {
+  double p = 0;
+  for (const auto& ly : m.layers())
+    for (double w : ly.w) p += 0.5 * l2 * w * w;
+  return p;
+}
+
 // Mean data loss over the rows of X (standardized inputs) plus l2/2 * |W|^2; t holds class
 // indices (classification) or standardized targets. grad (parameters() layout) when non-null.
 double batch_loss(const Mlp& m, const RowMat& X, const std::vector<double>& t, double l2, double* grad) {
@@ -126,8 +133,7 @@ double batch_loss(const Mlp& m, const RowMat& X, const std::vector<double>& t, d
     }
   }
   loss *= inv_b;
-  for (const auto& ly : layers)
-    for (double w : ly.w) loss += 0.5 * l2 * w * w;
+  loss += l2_penalty(m, l2);
   if (!grad) return loss;
 
   // Offsets of each layer's block in the flat parameter vector.
@@ -272,6 +278,7 @@ Mlp train_mlp(const Samples& train, const Samples& valid, const MlpConfig& cfg, 
 
   for (epoch = 0; epoch < cfg.epochs; ++epoch) {
     for (std::size_t i = n; i > 1; --i) std::swap(order[i - 1], order[rng.below(i)]);
+    double epoch_loss = 0;
     for (std::size_t start = 0; start < n; start += bs) {
       const std::size_t end = std::min(n, start + bs);
       Xb.resize(static_cast<Eigen::Index>(end - start), static_cast<Eigen::Index>(d));
@@ -280,7 +287,7 @@ Mlp train_mlp(const Samples& train, const Samples& valid, const MlpConfig& cfg, 
         Xb.row(static_cast<Eigen::Index>(i - start)) = X.row(static_cast<Eigen::Index>(order[i]));
         tb[i - start] = T[order[i]];
       }
-      batch_loss(m, Xb, tb, cfg.l2, g.data());
+      epoch_loss += (batch_loss(m, Xb, tb, cfg.l2, g.data()) - l2_penalty(m, cfg.l2)) * static_cast<double>(end - start);
       b1t *= kB1;
       b2t *= kB2;
       for (std::size_t p = 0; p < P; ++p) {
@@ -290,7 +297,9 @@ Mlp train_mlp(const Samples& train, const Samples& valid, const MlpConfig& cfg, 
       }
       m.set_parameters(theta);
     }
-    inf.train_loss.push_back(batch_loss(m, X, T, 0.0, nullptr));
+    // The batches' losses as they were met: a pass over every training row only for this
+    // report cost a third of the training time on a day's rows.
+    inf.train_loss.push_back(epoch_loss / static_cast<double>(n));
     if (valid.rows() == 0) continue;
     double vl = batch_loss(m, XV, TV, 0.0, nullptr);
     inf.valid_loss.push_back(vl);

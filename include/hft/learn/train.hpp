@@ -73,7 +73,8 @@ struct HorizonReport {
 
 // Wall seconds of each step of fit_ensemble (where a retrain's time goes).
 struct FitSeconds {
-  double rank = 0, boosted = 0, ret = 0, forest = 0, mlp = 0, rest = 0;  // rest: logistic, calibration, baselines, Bayes
+  double rank = 0, boosted = 0, ret = 0, forest = 0, mlp = 0, logistic = 0, calibration = 0;
+  double rest = 0;  // copies of the rows, baselines, Bayes
   std::string text() const;  // "rank 1.2 boosted 6.0 ..."
 };
 

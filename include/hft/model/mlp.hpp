@@ -46,7 +46,7 @@ struct MlpConfig {
 struct MlpTrainInfo {
   int epochs_run = 0;
   int best_epoch = -1;              // 0-based epoch whose weights were kept (-1: no validation rows)
-  std::vector<double> train_loss;   // per epoch: mean data loss over the training rows
+  std::vector<double> train_loss;   // per epoch: mean data loss of its batches, each before its step
   std::vector<double> valid_loss;   // per epoch: mean data loss over the validation rows
 };
 
