@@ -59,8 +59,11 @@ std::vector<config::ThreadLayout> preset_layout(const std::string& name) {
     all.insert(all.end(), rest.begin(), rest.end());
     return {{"hot", all, hot, config::Idle::Spin, 0}};
   }
+  // Two spinning threads on a 2-core machine leave nothing to the learner and refit threads,
+  // which a replay waits for at its swap points: there the feed thread backs off when idle.
   if (name == "split")
-    return {{"feed", {"feed"}, cpus > 1 ? 0 : -1, config::Idle::Spin, 0}, {"book", rest, hot, config::Idle::Spin, 0}};
+    return {{"feed", {"feed"}, cpus > 1 ? 0 : -1, cpus > 2 ? config::Idle::Spin : config::Idle::Backoff, 0},
+            {"book", rest, hot, config::Idle::Spin, 0}};
   throw UsageError("--layout must be fused or split, not '" + name + "'");
 }
 
