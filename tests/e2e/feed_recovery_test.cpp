@@ -8,6 +8,7 @@
 // - hostile datagrams (a heartbeat at 2^63, another session, unsequenced) change nothing, counted.
 // - a second daemon on the same feed port refuses to start, saying why.
 // Polls use a give-up time that only keeps a broken build from hanging the suite.
+#include <cstdio>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -185,8 +186,12 @@ TEST(FeedRecovery, DroppedDatagramsRecoveredBooksAndDigestEqualReplay) {
   EXPECT_EQ(source_metric(s, "mold.unrecovered_gaps", true), "");
   EXPECT_NE(source_metric(s, "recovery.requests", false), "");
   EXPECT_EQ(json_field(body(s, "/status"), "feed_problem"), "");
+  std::printf("[ info ] %s events; gaps %s, re-requests %s, replies %s\n", want_events.c_str(),
+              source_metric(s, "mold.gaps", true).c_str(), source_metric(s, "recovery.requests", false).c_str(),
+              source_metric(s, "udp.replies", false).c_str());
   EXPECT_EQ(pub.stop(), 0) << slurp(pub.log);
   EXPECT_NE(slurp(pub.log).find("dropped"), std::string::npos) << slurp(pub.log);
+  std::printf("[ info ] publish: %s\n", slurp(pub.log).c_str());
   EXPECT_EQ(run.stop(), 0) << slurp(run.log);
   const std::string live = slurp(s.state + "/books.json");
   EXPECT_EQ(json_field(live, "events"), want_events);
@@ -258,6 +263,7 @@ TEST(FeedRecovery, PoisonForeignAndUnsequencedDatagramsCountedBooksEqualReplay) 
   }
   close(fd);
   ASSERT_GT(rounds, 0);
+  std::printf("[ info ] %d rounds of 4 hostile datagrams\n", rounds);
   ASSERT_TRUE(wait_for([&] { return json_field(body(s, "/status"), "events") == want_events && health(s) == 200u; }, kGuard))
       << body(s, "/status") << slurp(run.log);
   EXPECT_EQ(source_metric(s, "mold.implausible_packets", true), std::to_string(rounds));
