@@ -34,9 +34,9 @@ inline void write_file(const std::string& path, const std::string& text) {
   std::filesystem::rename(tmp_path, path);
 }
 
-// A free UDP port on loopback (bound and released; the daemon binds it right after).
-inline std::uint16_t free_udp_port() {
-  const int fd = socket(AF_INET, SOCK_DGRAM, 0);
+// A free UDP or TCP port on loopback (bound and released; the daemon binds it right after).
+inline std::uint16_t free_port(int type) {
+  const int fd = socket(AF_INET, type, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -46,6 +46,8 @@ inline std::uint16_t free_udp_port() {
   close(fd);
   return ntohs(a.sin_port);
 }
+inline std::uint16_t free_udp_port() { return free_port(SOCK_DGRAM); }
+inline std::uint16_t free_tcp_port() { return free_port(SOCK_STREAM); }
 
 // Polls pred every 20 ms; the limit only keeps a bug from hanging the suite.
 template <class Pred>

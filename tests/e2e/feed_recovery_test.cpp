@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "hft/telemetry/http_server.hpp"
+#include "../common/process.hpp"
 #include "../common/service_util.hpp"
 #include "run_util.hpp"
 
@@ -36,54 +37,7 @@ namespace feed_e2e {  // named: the e2e test files are built as one unit
 using namespace hft::testing;
 constexpr auto kGuard = std::chrono::seconds(90);
 
-// A process with its output in a log file; killed at the end whatever fails.
-struct Proc {
-  pid_t pid = -1;
-  std::string log;
-  int status = -1;
-  Proc(const std::vector<std::string>& args, std::string log_path) : log(std::move(log_path)) {
-    std::vector<std::string> a = args;
-    std::vector<char*> argv;
-    for (auto& s : a) argv.push_back(s.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    if (posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ) != 0) pid = -1;
-    posix_spawn_file_actions_destroy(&fa);
-  }
-  ~Proc() {
-    if (pid > 0 && status < 0) {
-      kill(pid, SIGKILL);
-      waitpid(pid, nullptr, 0);
-    }
-  }
-  bool exited() {
-    if (status >= 0) return true;
-    int st = 0;
-    if (waitpid(pid, &st, WNOHANG) != pid) return false;
-    status = st;
-    return true;
-  }
-  int stop(int sig = SIGTERM) {
-    kill(pid, sig);
-    if (!wait_for([&] { return exited(); }, kGuard)) return -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
-};
-
-std::uint16_t free_tcp_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
-}
+using Proc = Process;
 
 // A small generated day and its clean replay, in the test's own directory (ctest runs the tests
 // of this file as separate processes, perhaps at once).
@@ -131,7 +85,7 @@ Rig make_rig(const std::string& name, const std::vector<std::pair<std::string, s
   return s;
 }
 
-std::vector<std::string> run_args(const Rig& s) { return {HFTD_BINARY, "run", "--config", s.cfg}; }
+std::vector<std::string> run_args(const Rig& s) { return run_daemon_args(s.cfg); }
 std::vector<std::string> publish_args(const Rig& s, const std::string& pps, bool serve, const std::string& drop) {
   std::vector<std::string> a = {HFTD_BINARY, "publish", "--input", s.day.pcap, "--to", "127.0.0.1:" + std::to_string(s.udp),
                                 "--speed", "max", "--rate-limit", pps, "--drop", drop, "--seed", "7"};

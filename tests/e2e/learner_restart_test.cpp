@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "hft/model/store.hpp"
+#include "../common/process.hpp"
 #include "../common/service_util.hpp"
 #include "run_util.hpp"
 
@@ -53,20 +54,12 @@ TEST(LearnerRestart, KilledDaemonResumesFromTheNewestModelAndItsSpillAndRefusesA
   // First run: killed once a version is in the store and the samples are spilled.
   {
     const std::string log = work + "/run1.log";
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    std::string bin = HFTD_BINARY, a1 = "run", a2 = "--config", a3 = cfg;
-    char* argv[] = {bin.data(), a1.data(), a2.data(), a3.data(), nullptr};
-    pid_t pid = -1;
-    ASSERT_EQ(posix_spawn(&pid, bin.c_str(), &fa, nullptr, argv, environ), 0);
-    posix_spawn_file_actions_destroy(&fa);
+    Process daemon(run_daemon_args(cfg), log);
+    ASSERT_GT(daemon.pid, 0);
     const bool ready = wait_for([&] { return !hft::model::list_versions(models).empty() && fs::exists(spill + ".sha256"); },
                                 std::chrono::seconds(300));
-    const bool still_running = waitpid(pid, nullptr, WNOHANG) == 0;
-    kill(pid, SIGKILL);
-    waitpid(pid, nullptr, 0);
+    const bool still_running = !daemon.exited();
+    daemon.stop(SIGKILL);
     ASSERT_TRUE(ready) << slurp(log);
     EXPECT_TRUE(still_running) << "the replay ended before the kill: " << slurp(log);
   }

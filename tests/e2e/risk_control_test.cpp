@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "../common/process.hpp"
 #include "../common/service_util.hpp"
 #include "hft/telemetry/http_server.hpp"
 #include "run_util.hpp"
@@ -35,37 +36,11 @@ using namespace hft::testing;
 constexpr auto kLimit = std::chrono::seconds(60);
 const std::string kToken = "4f0c1e2d-operator-secret";
 
-// A daemon process with its output in a log file; killed at the end whatever fails.
-struct Daemon {
-  pid_t pid = -1;
-  std::string log;
+// `hftd run` with its output in a log file, and its HTTP endpoints.
+struct Daemon : Process {
   std::uint16_t http_port = 0;
-  int exit_status = -1;
 
-  Daemon(const std::string& cfg, std::string log_path) : log(std::move(log_path)) {
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    std::string bin = HFTD_BINARY, a1 = "run", a2 = "--config", a3 = cfg;
-    char* argv[] = {bin.data(), a1.data(), a2.data(), a3.data(), nullptr};
-    if (posix_spawn(&pid, bin.c_str(), &fa, nullptr, argv, environ) != 0) pid = -1;
-    posix_spawn_file_actions_destroy(&fa);
-  }
-  ~Daemon() {
-    if (pid > 0 && exit_status < 0) {
-      kill(pid, SIGKILL);
-      waitpid(pid, nullptr, 0);
-    }
-  }
-  // True once the process ended (exit_status then holds its waitpid status).
-  bool exited() {
-    if (exit_status >= 0) return true;
-    int st = 0;
-    if (waitpid(pid, &st, WNOHANG) != pid) return false;
-    exit_status = st;
-    return true;
-  }
+  Daemon(const std::string& cfg, std::string log_path) : Process(run_daemon_args(cfg), std::move(log_path)) {}
   // Waits for "HTTP on 127.0.0.1:PORT" in the log (or the end of the process).
   bool wait_ready() {
     wait_for([&] { return slurp(log).find("HTTP on 127.0.0.1:") != std::string::npos || exited(); }, kLimit);
@@ -88,11 +63,7 @@ struct Daemon {
     return r ? r->body : std::string();
   }
   // SIGTERM and a clean exit.
-  int stop() {
-    kill(pid, SIGTERM);
-    if (!wait_for([&] { return exited(); }, kLimit)) return -1;
-    return WIFEXITED(exit_status) ? WEXITSTATUS(exit_status) : -1;
-  }
+  int stop() { return Process::stop(SIGTERM, kLimit); }
 };
 
 // config/config.yml for a daemon on a live UDP port nobody sends to (the hot thread idles).

@@ -31,6 +31,7 @@
 #include <utility>
 #include <vector>
 
+#include "../common/process.hpp"
 #include "../common/service_util.hpp"
 #include "hft/telemetry/http_server.hpp"
 #include "run_util.hpp"
@@ -158,84 +159,16 @@ TEST(ReplayEdges, DamagedInputExitsNonZeroAfterTheReport) {
 
 // ---- the daemon ----------------------------------------------------------------------------------
 
-// The systemd side of sd_notify.
-struct NotifySocket {
-  int fd = -1;
-  std::string path;
-  std::vector<std::string> messages;
-  explicit NotifySocket(std::string p) : path(std::move(p)) {
-    fs::remove(path);
-    fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-    sockaddr_un a{};
-    a.sun_family = AF_UNIX;
-    std::snprintf(a.sun_path, sizeof a.sun_path, "%s", path.c_str());
-    bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  }
-  ~NotifySocket() {
-    close(fd);
-    fs::remove(path);
-  }
-  void poll() {
-    char buf[4096];
-    for (;;) {
-      const ssize_t n = recv(fd, buf, sizeof buf, 0);
-      if (n <= 0) return;
-      messages.emplace_back(buf, static_cast<std::size_t>(n));
-    }
-  }
-  // The last STATUS= line sent so far ("" if none).
-  std::string last_status() {
-    poll();
-    for (auto it = messages.rbegin(); it != messages.rend(); ++it)
-      if (const auto at = it->find("STATUS="); at != std::string::npos) return it->substr(at, it->find('\n', at) - at);
-    return {};
-  }
-};
-
-struct Daemon {
-  pid_t pid = -1;
-  std::string out;
+// `hftd run` with its output in a file and its own notify socket.
+struct Daemon : Process {
   std::uint16_t http_port = 0;
-  int exit_status = -1;
-  Daemon(const std::string& cfg, std::string out_path, const std::string& notify_path) : out(std::move(out_path)) {
-    std::vector<std::string> env_store;
-    for (char** e = environ; *e; ++e)
-      if (std::strncmp(*e, "NOTIFY_SOCKET=", 14) && std::strncmp(*e, "WATCHDOG_", 9)) env_store.emplace_back(*e);
-    env_store.push_back("NOTIFY_SOCKET=" + notify_path);
-    std::vector<char*> envp;
-    for (auto& s : env_store) envp.push_back(s.data());
-    envp.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    std::string bin = HFTD_BINARY, a1 = "run", a2 = "--config", a3 = cfg;
-    char* argv[] = {bin.data(), a1.data(), a2.data(), a3.data(), nullptr};
-    if (posix_spawn(&pid, bin.c_str(), &fa, nullptr, argv, envp.data()) != 0) pid = -1;
-    posix_spawn_file_actions_destroy(&fa);
-  }
-  ~Daemon() {
-    if (pid > 0 && exit_status < 0) {
-      kill(pid, SIGKILL);
-      waitpid(pid, nullptr, 0);
-    }
-  }
-  bool exited() {
-    if (exit_status >= 0) return true;
-    int st = 0;
-    if (waitpid(pid, &st, WNOHANG) != pid) return false;
-    exit_status = st;
-    return true;
-  }
+  Daemon(const std::string& cfg, std::string out_path, const std::string& notify_path)
+      : Process(run_daemon_args(cfg), std::move(out_path), {"NOTIFY_SOCKET=" + notify_path}) {}
   std::string get(const std::string& target) const {
     const auto r = hft::telemetry::http_get("127.0.0.1", http_port, target);
     return r ? r->body : std::string();
   }
-  int stop() {
-    kill(pid, SIGTERM);
-    if (!wait_for([&] { return exited(); }, kLimit)) return -1;
-    return WIFEXITED(exit_status) ? WEXITSTATUS(exit_status) : -1;
-  }
+  int stop() { return Process::stop(SIGTERM, kLimit); }
 };
 
 // The restart_required list of /status, as text ("[]" when empty).
@@ -351,8 +284,8 @@ TEST(ServiceEdges, SigtermDuringStartUpExitsAtOnce) {
   ASSERT_EQ(kill(d.pid, SIGTERM), 0);
   ASSERT_TRUE(wait_for([&] { return d.exited(); }, kLimit)) << slurp(out);
   close(w);
-  ASSERT_TRUE(WIFEXITED(d.exit_status)) << "killed by signal " << (WIFSIGNALED(d.exit_status) ? WTERMSIG(d.exit_status) : 0) << "\n" << slurp(out);
-  EXPECT_EQ(WEXITSTATUS(d.exit_status), 0) << slurp(out);
+  ASSERT_TRUE(WIFEXITED(d.status)) << "killed by signal " << (WIFSIGNALED(d.status) ? WTERMSIG(d.status) : 0) << "\n" << slurp(out);
+  EXPECT_EQ(WEXITSTATUS(d.status), 0) << slurp(out);
   EXPECT_NE(slurp(out).find("hftd: SIGTERM during start-up: exiting before the engine runs"), std::string::npos) << slurp(out);
   EXPECT_EQ(slurp(out).find("hftd running"), std::string::npos) << slurp(out);
 }

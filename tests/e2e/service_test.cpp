@@ -27,6 +27,7 @@
 
 #include "hft/config/config.hpp"
 #include "hft/telemetry/http_server.hpp"
+#include "../common/process.hpp"
 #include "../common/service_util.hpp"
 #include "run_util.hpp"
 
@@ -37,39 +38,6 @@ namespace {
 using namespace hft::e2e;
 using namespace hft::testing;
 using Clock = std::chrono::steady_clock;
-
-// The systemd side of sd_notify: a datagram socket the service writes "KEY=VALUE" lines to.
-struct NotifySocket {
-  int fd = -1;
-  std::string path;
-  std::vector<std::string> messages;
-  explicit NotifySocket(std::string p) : path(std::move(p)) {
-    std::filesystem::remove(path);
-    fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-    sockaddr_un a{};
-    a.sun_family = AF_UNIX;
-    std::snprintf(a.sun_path, sizeof a.sun_path, "%s", path.c_str());
-    bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  }
-  ~NotifySocket() {
-    close(fd);
-    std::filesystem::remove(path);
-  }
-  void poll() {
-    char buf[4096];
-    for (;;) {
-      const ssize_t n = recv(fd, buf, sizeof buf, 0);
-      if (n <= 0) return;
-      messages.emplace_back(buf, static_cast<std::size_t>(n));
-    }
-  }
-  // Index of the first message from `from` on that contains `what`, or -1.
-  int find(const std::string& what, std::size_t from = 0) const {
-    for (std::size_t i = from; i < messages.size(); ++i)
-      if (messages[i].find(what) != std::string::npos) return static_cast<int>(i);
-    return -1;
-  }
-};
 
 std::string config_text(const std::string& base, const std::string& state_dir, std::uint16_t udp_port,
                         std::size_t batch) {
@@ -106,34 +74,11 @@ TEST(Service, RunsAsNotifyServiceLiveBookEqualsReplayReloadsAndStopsCleanly) {
   write_file(cfg, first_text);
 
   NotifySocket notify(work + "/notify.sock");
-  std::vector<std::string> env_store;
-  for (char** e = environ; *e; ++e)
-    if (std::strncmp(*e, "NOTIFY_SOCKET=", 14) && std::strncmp(*e, "WATCHDOG_", 9)) env_store.emplace_back(*e);
-  env_store.push_back("NOTIFY_SOCKET=" + notify.path);
-  env_store.push_back("WATCHDOG_USEC=400000");  // pings expected every 200 ms
-  std::vector<char*> envp;
-  for (auto& s : env_store) envp.push_back(s.data());
-  envp.push_back(nullptr);
   const std::string log = work + "/hftd.log";
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&fa, 1, 2);
-  std::string bin = HFTD_BINARY, a1 = "run", a2 = "--config";
-  std::string cfg_arg = cfg;
-  char* argv[] = {bin.data(), a1.data(), a2.data(), cfg_arg.data(), nullptr};
-  pid_t pid = -1;
-  ASSERT_EQ(posix_spawn(&pid, bin.c_str(), &fa, nullptr, argv, envp.data()), 0);
-  posix_spawn_file_actions_destroy(&fa);
-  struct Reaper {  // never leave a daemon behind, whatever fails
-    pid_t pid;
-    ~Reaper() {
-      if (pid > 0 && waitpid(pid, nullptr, WNOHANG) == 0) {
-        kill(pid, SIGKILL);
-        waitpid(pid, nullptr, 0);
-      }
-    }
-  } reaper{pid};
+  // WATCHDOG_USEC: pings expected every 200 ms.
+  Process daemon(run_daemon_args(cfg), log, {"NOTIFY_SOCKET=" + notify.path, "WATCHDOG_USEC=400000"});
+  ASSERT_GT(daemon.pid, 0);
+  const pid_t pid = daemon.pid;
 
   // READY, with the HTTP port in STATUS.
   ASSERT_TRUE(wait_for([&] { notify.poll(); return notify.find("READY=1") >= 0; }, std::chrono::seconds(60)))
@@ -194,9 +139,8 @@ TEST(Service, RunsAsNotifyServiceLiveBookEqualsReplayReloadsAndStopsCleanly) {
 
   // SIGTERM: STOPPING, exit 0, and the final books equal the replay's.
   ASSERT_EQ(kill(pid, SIGTERM), 0);
-  int wst = 0;
-  ASSERT_TRUE(wait_for([&] { notify.poll(); return waitpid(pid, &wst, WNOHANG) == pid; }, std::chrono::seconds(60))) << slurp(log);
-  reaper.pid = -1;
+  ASSERT_TRUE(wait_for([&] { notify.poll(); return daemon.exited(); }, std::chrono::seconds(60))) << slurp(log);
+  const int wst = daemon.status;
   ASSERT_TRUE(WIFEXITED(wst)) << slurp(log);
   EXPECT_EQ(WEXITSTATUS(wst), 0) << slurp(log);
   notify.poll();

@@ -270,12 +270,6 @@ TEST(StatModels, ArmaGarchRefitIsTheFitOfTheWindowAndDrivesTheForecast) {
   EXPECT_TRUE(std::isfinite(out[3]));
 }
 
-}  // namespace
-}  // namespace hft::features
-
-namespace hft::features {
-namespace {
-
 TEST(StatModels, PairZScoreIsTheRollingRegressionResidualOverItsDeviation) {
   StatModelConfig cfg = sm_config();
   cfg.pairs = 1;
@@ -334,12 +328,6 @@ TEST(StatModels, PairZScoreIsTheRollingRegressionResidualOverItsDeviation) {
   m.values(2, static_cast<Nanos>(600 * kNs), true, out);
   EXPECT_EQ(out[kStatOutputs], 0.0);  // in no pair
 }
-
-}  // namespace
-}  // namespace hft::features
-
-namespace hft::features {
-namespace {
 
 TEST(StatModels, InstrumentsStartingTogetherAreRefittedApart) {
   StatModelConfig cfg = sm_config();

@@ -16,13 +16,6 @@ namespace hft::feed {
 namespace live_rules_test {  // named: the module's test files are built as one unit
 using namespace wire_test;
 
-MoldHeader hdr(const std::string& s, std::uint64_t seq, std::uint16_t count) {
-  MoldHeader h;
-  for (std::size_t i = 0; i < 10; ++i) h.session[i] = i < s.size() ? s[i] : ' ';
-  h.sequence = seq;
-  h.count = count;
-  return h;
-}
 MoldOptions live_holding() {
   MoldOptions o = MoldOptions::live();
   o.hold_gaps = true;

@@ -14,13 +14,6 @@ namespace hft::feed {
 namespace {
 using namespace wire_test;
 
-MoldHeader hdr(const std::string& s, std::uint64_t seq, std::uint16_t count) {
-  MoldHeader h;
-  for (std::size_t i = 0; i < 10; ++i) h.session[i] = i < s.size() ? s[i] : ' ';
-  h.sequence = seq;
-  h.count = count;
-  return h;
-}
 
 TEST(MoldHeader, Parse) {
   const Bytes p = mold("000010059B", 14764496, {itch_system(5, 'O')});

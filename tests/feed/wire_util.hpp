@@ -1,6 +1,6 @@
 // Test helpers: build ITCH messages, MoldUDP64 packets, IPv4/UDP datagrams and link-layer
 // frames in memory (byte by byte from the specifications), and write them to pcap files with
-// libpcap's own pcap_dump.
+// libpcap's own pcap_dump; a parsed MoldUDP64 header.
 #pragma once
 #include <pcap/pcap.h>
 
@@ -9,6 +9,8 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "hft/feed/moldudp64.hpp"
 
 namespace wire_test {
 
@@ -194,6 +196,15 @@ inline void write_pcap(const std::string& path, int dlt, const std::vector<Frame
 inline std::string tmp_path(const std::string& name) {
   std::filesystem::create_directories(HFT_TEST_TMP);
   return std::string(HFT_TEST_TMP) + "/wire_" + name;
+}
+
+// A parsed MoldUDP64 header (session padded with spaces, as on the wire).
+inline hft::feed::MoldHeader hdr(const std::string& s, std::uint64_t seq, std::uint16_t count) {
+  hft::feed::MoldHeader h;
+  for (std::size_t i = 0; i < 10; ++i) h.session[i] = i < s.size() ? s[i] : ' ';
+  h.sequence = seq;
+  h.count = count;
+  return h;
 }
 
 }  // namespace wire_test

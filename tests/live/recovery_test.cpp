@@ -137,6 +137,20 @@ UdpOptions loopback_rx() {
   return uo;
 }
 
+// path sent to port on loopback as fast as it takes them (20,000 a second), a share `drop` of
+// the datagrams lost on the way (seed 7).
+hft::live::PublishOptions publish_to(const std::string& path, std::uint16_t port, double drop) {
+  hft::live::PublishOptions p;
+  p.input = path;
+  p.to_addr = "127.0.0.1";
+  p.to_port = port;
+  p.speed = 0;
+  p.rate_limit_pps = 20'000;
+  p.drop = drop;
+  p.seed = 7;
+  return p;
+}
+
 TEST(Recovery, DroppedDatagramsAreRecoveredInOrder) {
   const std::string path = small_day("drop");
   const std::vector<MarketEvent> want = file_events(path);
@@ -147,14 +161,7 @@ TEST(Recovery, DroppedDatagramsAreRecoveredInOrder) {
   uo.recovery.timeout = 200'000'000;  // loopback answers in microseconds; a slow CI box may not
   uo.recovery.retries = 50;
   UdpSource rx(uo);
-  hft::live::PublishOptions p;
-  p.input = path;
-  p.to_addr = "127.0.0.1";
-  p.to_port = rx.local_port();
-  p.speed = 0;
-  p.rate_limit_pps = 20'000;
-  p.drop = 0.05;
-  p.seed = 7;
+  hft::live::PublishOptions p = publish_to(path, rx.local_port(), 0.05);
   p.serve_addr = "127.0.0.1";
   p.serve_port = uo.rerequest_port;
   const std::size_t n_want = want.size();
@@ -184,14 +191,7 @@ TEST(Recovery, WithoutAnswersHolesAreGivenUpAndStayStale) {
   uo.recovery.timeout = 5'000'000;
   uo.recovery.retries = 1;
   UdpSource rx(uo);
-  hft::live::PublishOptions p;
-  p.input = path;
-  p.to_addr = "127.0.0.1";
-  p.to_port = rx.local_port();
-  p.speed = 0;
-  p.rate_limit_pps = 20'000;
-  p.drop = 0.05;
-  p.seed = 7;
+  hft::live::PublishOptions p = publish_to(path, rx.local_port(), 0.05);
   const Outcome r = publish_receive(rx, p, [&](const UdpSource& s, bool finished) {
     return finished && s.stats().events + s.mold().counters().lost_msgs >= want.size() && !s.mold().behind();
   });
@@ -224,12 +224,7 @@ TEST(Recovery, PoisonForeignAndUnsequencedDatagramsChangeNothing) {
       wire_test::mold("EVIL000002", 1, {}),                           // another session from 1, empty
       wire_test::mold("HFTGEN0001", 0, {add}),                        // unsequenced
   };
-  hft::live::PublishOptions p;
-  p.input = path;
-  p.to_addr = "127.0.0.1";
-  p.to_port = rx.local_port();
-  p.speed = 0;
-  p.rate_limit_pps = 20'000;
+  hft::live::PublishOptions p = publish_to(path, rx.local_port(), 0);
   std::size_t k = 0;
   p.on_sent = [&](std::uint64_t sent) {
     if (sent % 200 == 100 && sent > 100)  // after the session is locked
