@@ -3,6 +3,7 @@
 #include <cstring>
 #include <exception>
 
+#include "build_info.hpp"
 #include "cli.hpp"
 
 namespace {
@@ -27,7 +28,7 @@ const Command* const kCommands[] = {
 void print_help() {
   std::printf(
       "hftd: low-latency trading engine for limit-order-book data\n\n"
-      "usage: hftd COMMAND [options]     (hftd COMMAND --help for its options)\n\n"
+      "usage: hftd COMMAND [options]     (hftd COMMAND --help for its options; hftd --version)\n\n"
       "commands:\n");
   for (const auto* c : kCommands) std::printf("  %-10s %s\n", c->name, c->summary);
   std::printf(
@@ -40,6 +41,10 @@ void print_help() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 2 && (!std::strcmp(argv[1], "--version") || !std::strcmp(argv[1], "version"))) {
+    std::printf("%s (commit %s)\n", HFTD_VERSION_STRING, HFTD_COMMIT);
+    return 0;
+  }
   if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") ||
       !std::strcmp(argv[1], "help")) {
     print_help();

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "build_info.hpp"
 #include "hft/config/config.hpp"
 #include "hft/engine/engine.hpp"
 #include "hft/engine/metrics.hpp"
@@ -35,7 +36,7 @@ inline report::ReportInput trading_report_input(engine::Engine& eng, const confi
   report::Recorder* rec = eng.recorder();
   rec->finish(eng.clock().event_now);
   in.rec = rec->data();
-  in.run = {cfg.path, input, HFTD_VERSION_STRING, static_cast<std::uint64_t>(cfg.simulator.seed)};
+  in.run = {cfg.path, input, HFTD_VERSION_STRING " (commit " HFTD_COMMIT ")", static_cast<std::uint64_t>(cfg.simulator.seed)};
   const auto& st = eng.stage<engine::StrategyStage>();
   if (st.manager)
     for (std::size_t i = 0; i < st.manager->size(); ++i) in.strategy_names.push_back(st.manager->spec(i).name);

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "build_info.hpp"
 #include "hft/config/config.hpp"
 #include "hft/learn/dataset.hpp"
 #include "hft/learn/train.hpp"
@@ -83,7 +84,8 @@ inline std::string train_and_save(const learn::Dataset& d, const learn::DatasetS
                      ", \"window_ns\": [" + std::to_string(d.x.t.empty() ? 0 : d.x.t.front()) + ", " +
                      std::to_string(d.x.t.empty() ? 0 : d.x.t.back()) + "], \"rows\": " + std::to_string(d.x.t.size()) +
                      ", \"config\": {\"path\": " + model::json_quote(cfg.path) + ", \"version\": \"" +
-                     model::schema_hash_hex(cfg.version) + "\"}, \"metrics\": " + json + "}";
+                     model::schema_hash_hex(cfg.version) + "\"}, \"built_by\": " +
+                     model::json_quote(HFTD_VERSION_STRING " (commit " HFTD_COMMIT ")") + ", \"metrics\": " + json + "}";
   return model::write_version(out_dir, vs);
 }
 

@@ -21,6 +21,19 @@ TEST(Cli, HelpListsEveryCommandAndEachHasHelp) {
   }
 }
 
+// The version and the commit the binary was built from: 12 hex digits (and "-dirty" when the
+// tree had uncommitted changes), or "unknown" outside a git checkout.
+TEST(Cli, VersionNamesTheCommit) {
+  const auto r = run("--version");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output.rfind("hftd ", 0), 0u) << r.output;
+  const auto at = r.output.find(" (commit ");
+  ASSERT_NE(at, std::string::npos) << r.output;
+  const std::string commit = r.output.substr(at + 9, r.output.find(')', at) - at - 9);
+  const bool hex = commit.size() >= 12 && commit.substr(0, 12).find_first_not_of("0123456789abcdef") == std::string::npos;
+  EXPECT_TRUE(hex || commit == "unknown") << commit;
+}
+
 TEST(Cli, BadUsageIsAClearErrorNotACrash) {
   auto r = run("nosuchcommand");
   EXPECT_EQ(r.exit_code, 2);
