@@ -6,6 +6,7 @@
 // every run and layout; the spill survives a round trip and a damaged one is refused.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -99,6 +100,11 @@ ReplayRun replay(const config::Config& c) {
 TEST(Learner, PublishesManyVersionsDuringAReplayAndEachIsSeenOnlyAfterItsSwap) {
   const config::Config c = learning_config();
   const ReplayRun r = replay(c);
+  std::printf("hot-swap: %zu requests, %llu promoted, %llu swapped in, %llu freed; %llu events, %llu arrived, %llu predictions, %llu torn\n",
+              r.decisions.size(), static_cast<unsigned long long>(r.promoted), static_cast<unsigned long long>(r.swaps),
+              static_cast<unsigned long long>(r.freed), static_cast<unsigned long long>(r.events),
+              static_cast<unsigned long long>(r.arrived), static_cast<unsigned long long>(r.made),
+              static_cast<unsigned long long>(r.torn));
   ASSERT_GE(r.decisions.size(), 10u);
   EXPECT_EQ(std::get<0>(r.decisions.front()), "promoted") << "the bootstrap model beats the class frequencies";
   EXPECT_GE(r.promoted, 4u) << "a few challengers beat their champion";
