@@ -7,6 +7,7 @@
 //   re-request and ends with the replay's books.
 // - hostile datagrams (a heartbeat at 2^63, another session, unsequenced) change nothing, counted.
 // - a second daemon on the same feed port refuses to start, saying why.
+// - a feed silent beyond feed.silence_s: /health 503, /status says "feed silent".
 // Polls use a give-up time that only keeps a broken build from hanging the suite.
 #include <cstdio>
 #include <fcntl.h>
@@ -247,6 +248,26 @@ TEST(FeedRecovery, WithoutReRequestServerInstrumentsStayStaleAndHealthSaysSo) {
   EXPECT_NE(h->body.find("not recovered"), std::string::npos) << h->body;
   EXPECT_EQ(source_metric(s, "mold.stale", false), "1");
   EXPECT_NE(json_field(body(s, "/status"), "feed_problem").find("not recovered"), std::string::npos) << body(s, "/status");
+  EXPECT_EQ(run.stop(), 0) << slurp(run.log);
+}
+
+// A feed that goes quiet: once the publisher is done and nothing arrives for feed.silence_s,
+// /health is not ok and /status says why (the books are complete; only the silence is wrong).
+TEST(FeedRecovery, SilentFeedBeyondSilenceSecondsIsNotHealthy) {
+  const Rig s = make_rig("feed-recovery-silence", {{"  silence_s", "1"}});
+  const std::string want_events = json_field(s.day.replay, "events");
+  Proc run(run_args(s), s.work + "/run.log");
+  ASSERT_TRUE(wait_for([&] { return get(s, "/status").has_value() || run.exited(); }, kGuard)) << slurp(run.log);
+  Proc pub(publish_args(s, "5000", false, "0"), s.work + "/publish.log");  // no --serve: it ends, then silence
+  ASSERT_TRUE(wait_for([&] { return pub.exited(); }, kGuard)) << slurp(pub.log);
+  ASSERT_TRUE(wait_for([&] { return json_field(body(s, "/status"), "events") == want_events; }, kGuard))
+      << body(s, "/status") << slurp(run.log);
+  ASSERT_TRUE(wait_for([&] { return health(s) == 503u; }, kGuard)) << body(s, "/status");
+  const auto h = get(s, "/health");
+  ASSERT_TRUE(h);
+  EXPECT_NE(h->body.find("feed silent"), std::string::npos) << h->body;
+  EXPECT_NE(json_field(body(s, "/status"), "feed_problem").find("feed silent"), std::string::npos) << body(s, "/status");
+  EXPECT_EQ(source_metric(s, "mold.stale", false), "0");
   EXPECT_EQ(run.stop(), 0) << slurp(run.log);
 }
 
