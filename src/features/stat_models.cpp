@@ -176,10 +176,10 @@ void StatModels::on_event(std::size_t k, const StatEvent& e) noexcept {
     s.mo_head = s.mo_head + 1 == cfg_.orders ? 0 : s.mo_head + 1;
     if (s.mo_n < cfg_.orders) ++s.mo_n;
   }
-  if (e.bid_change > 0) { s.repl += static_cast<double>(e.bid_change); ++s.repl_n; }
-  if (e.bid_change < 0) s.depl -= static_cast<double>(e.bid_change);
-  if (e.ask_change > 0) { s.repl += static_cast<double>(e.ask_change); ++s.repl_n; }
-  if (e.ask_change < 0) s.depl -= static_cast<double>(e.ask_change);
+  for (const auto change : {e.bid_change, e.ask_change}) {  // best-queue growth and depletion
+    if (change > 0) { s.repl += static_cast<double>(change); ++s.repl_n; }
+    else s.depl -= static_cast<double>(change);
+  }
   // Grid returns: the last valid mid at each grid point the clock passed.
   if (s.has_mid) {
     if (!s.grid_has) {

@@ -86,7 +86,6 @@ TEST(CheckConfig, RefusesWhatRunRefuses) {
       {"missing", {{"  mode", "replay"}, {"  input", "pcap:" + work + "/none.pcap"}}, "feed.input: cannot open pcap " + work + "/none.pcap"},
       {"max_orders", {{"  max_orders", "1000000000"}}, "feed.max_orders: must be in 1024..33554432"},
   };
-  int tried = 0;
   for (const Bad& b : bad) {
     const std::string file = work + "/" + b.name + ".yml";
     std::vector<std::pair<std::string, std::string>> set = b.set;
@@ -95,7 +94,6 @@ TEST(CheckConfig, RefusesWhatRunRefuses) {
     for (const auto& [k, v] : set) cfg = config_with(cfg, {{k, v}});
     write_file(file, cfg);
     r = hft::e2e::run("check-config " + file);
-    ++tried;
     EXPECT_EQ(r.exit_code, 1) << b.name << ": " << r.output;
     EXPECT_NE(r.output.find(file + ": " + b.want), std::string::npos) << b.name << ": " << r.output;
     if (b.name != "max_orders") {  // `run` refuses the same file with the same words, before binding anything
@@ -108,22 +106,18 @@ TEST(CheckConfig, RefusesWhatRunRefuses) {
   }
   // Files that are not a config: a device that never ends, a FIFO nobody writes, two documents.
   r = hft::e2e::run("check-config /dev/zero");
-  ++tried;
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("/dev/zero: is not a regular file (a character device)"), std::string::npos) << r.output;
   const std::string fifo = work + "/fifo.yml";
   ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
   r = hft::e2e::run("check-config " + fifo);  // a blocking open would hang here
-  ++tried;
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("is not a regular file (a FIFO)"), std::string::npos) << r.output;
   const std::string two = work + "/two.yml";
   write_file(two, slurp(good) + "\n---\nfeed:\n  batch: 8\n");
   r = hft::e2e::run("check-config " + two);
-  ++tried;
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("the file holds 2 YAML documents"), std::string::npos) << r.output;
-  EXPECT_EQ(tried, 9);
 }
 
 // ---- replay ------------------------------------------------------------------------------------
@@ -135,7 +129,6 @@ TEST(ReplayEdges, BadSpeedRefused) {
     EXPECT_EQ(r.exit_code, 2) << s << ": " << r.output;
     EXPECT_NE(r.output.find("--speed must be a number in (0, 1000000], got '" + s + "'"), std::string::npos) << r.output;
   }
-  EXPECT_EQ(bad.size(), 8u);
 }
 
 TEST(ReplayEdges, DamagedInputExitsNonZeroAfterTheReport) {

@@ -253,8 +253,7 @@ TEST(HttpLimitsTest, OverloadAnswered503AndCounted) {
     ASSERT_GE(busy.back(), 0);
     send_all(busy.back(), "GET /health HTTP/1.1\r\nHost: a\r\n");  // the request's first part only
   }
-  int tried = 0;
-  for (int k = 0; k < 3; ++k, ++tried) {
+  for (int k = 0; k < 3; ++k) {
     const int extra = raw_connect(s.server.port());
     ASSERT_GE(extra, 0);
     const std::string got = read_to_eof(extra);
@@ -272,7 +271,6 @@ TEST(HttpLimitsTest, OverloadAnswered503AndCounted) {
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(r->status, 200u);
   for (int fd : busy) ::close(fd);
-  EXPECT_EQ(tried, 3);
 }
 
 // At the cap with idle connections (connected, nothing sent), a new one takes the place of the
