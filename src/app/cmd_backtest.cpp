@@ -18,6 +18,7 @@
 #include "hft/learn/dataset.hpp"
 #include "hft/learn/train.hpp"
 #include "hft/sources/open.hpp"
+#include "pump.hpp"
 #include "trading_report.hpp"
 #include "train_run.hpp"
 
@@ -79,8 +80,7 @@ int run(int argc, char** argv) {
   eo.trade_from = schedule.front().first;
   engine::Engine eng(cfg, sources::open_source(sources::parse_source_spec(input), feed_options(o)), eo);
   const auto w0 = std::chrono::steady_clock::now();
-  eng.start();
-  eng.join();
+  run_to_end(eng, "backtest");
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
   report::ReportInput in = trading_report_input(eng, cfg, input, secs);
   in.models = versions;

@@ -261,7 +261,7 @@ int run(int argc, char** argv) {
   feed::PcapWriter pcap(pc);
   Converter conv(pcap, o.str("--session", "HFTDCONV01"), date_base);
   conv.start(*src);
-  const std::uint64_t n = pump(*src, [&](const MarketEvent& ev) { conv.on_event(*src, ev); });
+  const std::uint64_t n = pump(*src, [&](const MarketEvent& ev) { conv.on_event(*src, ev); }, "convert");
   conv.finish();
   pcap.close();
   std::fprintf(stderr, "hftd convert: %llu source events -> %s (%llu packets, %llu bytes)\n",

@@ -144,8 +144,7 @@ int run(int argc, char** argv) {
   if (format != "hftc") rows.csv = std::make_unique<dataset::CsvWriter>(base + ".csv", schema.names, schema.hash);
   eng.stage<SampleBoundaryStage>().rows = &rows;
   eng.stage<RowStage>().rows = &rows;
-  eng.start();
-  eng.join();
+  run_to_end(eng, "features");
   if (rows.every > 0) rows.flush_samples(rows.next_sample);
   if (rows.col) rows.col->close();
   if (rows.csv) rows.csv->close();

@@ -6,6 +6,7 @@
 #include "cli.hpp"
 #include "hft/feed/pcap_writer.hpp"
 #include "hft/gen/generator.hpp"
+#include "progress.hpp"
 
 namespace hft::app {
 namespace {
@@ -113,7 +114,13 @@ int run(int argc, char** argv) {
   }
 
   const auto t0 = std::chrono::steady_clock::now();
+  ProgressLine line("gen");
+  if (line.enabled())
+    c.on_progress = [&line](std::uint64_t done, std::uint64_t total) {
+      line.draw(static_cast<double>(done) / static_cast<double>(total), done, false);
+    };
   const gen::GenStats s = gen::generate_pcap(c);
+  line.finish();
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (o.has("--quiet")) return 0;
   std::printf("wrote %s: %llu messages, %llu packets (+%llu heartbeats), %.1f MB in %.2f s (%.2f M msg/s)\n",

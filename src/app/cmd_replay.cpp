@@ -127,8 +127,7 @@ int run(int argc, char** argv) {
   engine::Engine eng(cfg, sources::open_source(sources::parse_source_spec(input), fo), eo);
   if (learner) learner->start(cfg.system.control_core);
   const auto t0 = std::chrono::steady_clock::now();
-  eng.start();
-  eng.join();
+  run_to_end(eng, "replay");
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (learner) learner->stop();
 

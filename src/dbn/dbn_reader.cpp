@@ -1,6 +1,7 @@
 // Streaming DBN reader: file -> (zstd) -> record framing.
 #include "hft/dbn/dbn_reader.hpp"
 
+#include <sys/stat.h>
 #include <zstd.h>
 
 #include <cerrno>
@@ -14,12 +15,20 @@ constexpr std::size_t kBufSize = 1u << 20;   // decompressed window; records are
 constexpr std::size_t kZinSize = 1u << 18;   // compressed read block
 }  // namespace
 
+double DbnReader::progress() const noexcept {
+  if (file_ == nullptr || file_size_ == 0) return src_end_ ? 1.0 : -1.0;
+  const long at = std::ftell(file_);
+  return at < 0 ? -1.0 : static_cast<double>(at) / static_cast<double>(file_size_);
+}
+
 DbnReader::DbnReader(const std::string& path, feed::SourceStats* stats)
     : path_(path), stats_(stats ? stats : &own_stats_) {
   records_ = &stats_->counts["dbn.records"];
   file_ = std::fopen(path.c_str(), "rb");
   if (!file_)
     throw std::runtime_error("cannot open DBN file " + path + ": " + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(::fileno(file_), &st) == 0 && S_ISREG(st.st_mode)) file_size_ = static_cast<std::uint64_t>(st.st_size);
   buf_ = std::make_unique_for_overwrite<std::uint8_t[]>(kBufSize);  // no zero fill
   std::uint8_t magic[4];
   if (std::fread(magic, 1, 4, file_) != 4) {

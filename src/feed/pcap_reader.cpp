@@ -2,6 +2,9 @@
 
 #include <arpa/inet.h>
 #include <pcap/pcap.h>
+#include <sys/stat.h>
+
+#include <cstdio>
 
 #include <stdexcept>
 
@@ -152,6 +155,15 @@ PcapReader::PcapReader(const std::string& path, const FeedOptions& opts) : filte
     throw std::runtime_error("pcap " + path + ": unsupported link type " + std::to_string(dlt_));
   }
   pcap_ = p;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) file_size_ = static_cast<std::uint64_t>(st.st_size);
+}
+
+double PcapReader::progress() const noexcept {
+  std::FILE* f = pcap_file(static_cast<pcap_t*>(pcap_));
+  if (f == nullptr || file_size_ == 0) return -1.0;
+  const long at = std::ftell(f);
+  return at < 0 ? -1.0 : static_cast<double>(at) / static_cast<double>(file_size_);
 }
 
 PcapReader::~PcapReader() {

@@ -44,6 +44,7 @@ class PcapSource final : public EventSource {
   TimeBasis time_basis() const noexcept override { return TimeBasis::SinceMidnight; }
   const std::vector<Instrument>& instruments() const noexcept override { return dec_.instruments(); }
   const SourceStats& stats() const noexcept override { return stats_; }
+  double progress() const noexcept override { return eof_ ? 1.0 : reader_.progress(); }
 
  private:
   PcapReader reader_;

@@ -709,6 +709,7 @@ GenStats Generator::run() {
     if (n == 0) ++stats_.skipped_actions;
     done += static_cast<std::uint64_t>(n);
     ++stats_.actions;
+    if ((stats_.actions & 0xFFFF) == 0 && cfg_.on_progress) [[unlikely]] cfg_.on_progress(done, flow_budget);
     if (stats_.actions == 1) stats_.first_flow_ns = ts;
     stats_.last_flow_ns = ts;
 

@@ -245,6 +245,9 @@ class LobsterSource final : public feed::EventSource {
   }
 
   feed::TimeBasis time_basis() const noexcept override { return feed::TimeBasis::SinceMidnight; }
+  double progress() const noexcept override {
+    return msg_->size() == 0 ? 1.0 : static_cast<double>(msg_pos_) / static_cast<double>(msg_->size());
+  }
   const std::vector<feed::Instrument>& instruments() const noexcept override { return instruments_; }
   const feed::SourceStats& stats() const noexcept override {
     stats_.events = events_;

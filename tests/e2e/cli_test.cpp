@@ -143,5 +143,33 @@ TEST(DbnRoundTrip, CmeBookStatesSurviveConversionToItch) {
   EXPECT_EQ(d.back(), w.back());
 }
 
+// Long commands draw a progress line on a terminal and nothing extra otherwise. `script` (util-linux,
+// in every Debian) gives the command a terminal; redraws at every chance so that the line does not
+// depend on the machine's speed.
+TEST(Cli, ProgressLineOnATerminalOnly) {
+  const std::string out = tmp("progress_gen.pcap");
+  const std::string gen = std::string(HFTD_BINARY) + " gen --out " + out + " --messages 300000 --instruments 4 --quiet";
+  if (std::system("command -v script >/dev/null 2>&1") != 0) GTEST_SKIP() << "no `script` on this machine";
+  const std::string cmd = "HFT_PROGRESS_INTERVAL_MS=0 script -qec '" + gen + "' /dev/null 2>&1";
+  std::string tty_out;
+  FILE* p = popen(cmd.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  char buf[4096];
+  while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) tty_out.append(buf, n);
+  ASSERT_EQ(pclose(p), 0) << tty_out;
+  EXPECT_NE(tty_out.find("\rgen: "), std::string::npos) << tty_out;
+  EXPECT_NE(tty_out.find("%, "), std::string::npos) << tty_out;
+  EXPECT_NE(tty_out.find(" M/s"), std::string::npos) << tty_out;
+
+  // The same command with its output in a pipe: nothing but what it printed before (--quiet: nothing).
+  const auto plain = run("gen --out " + out + " --messages 300000 --instruments 4 --quiet");
+  EXPECT_EQ(plain.exit_code, 0);
+  EXPECT_EQ(plain.output, "");
+  // A replay of that file in a pipe: no progress line in its report.
+  const auto rep = run("replay --input pcap:" + out);
+  EXPECT_EQ(rep.exit_code, 0) << rep.output;
+  EXPECT_EQ(rep.output.find("replay: "), std::string::npos) << rep.output;
+}
+
 }  // namespace
 }  // namespace hft::e2e

@@ -44,6 +44,7 @@ class DbnEventSource final : public feed::EventSource {
   feed::TimeBasis time_basis() const noexcept override { return feed::TimeBasis::SinceEpoch; }
   const std::vector<feed::Instrument>& instruments() const noexcept override { return instruments_; }
   const feed::SourceStats& stats() const noexcept override { return stats_; }
+  double progress() const noexcept override { return reader_->progress(); }
 
   const Metadata& metadata() const noexcept { return reader_->metadata(); }
   // Side table: DBN instrument_id of each dense InstrumentId (index = InstrumentId).

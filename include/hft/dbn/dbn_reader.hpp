@@ -43,6 +43,8 @@ class DbnReader {
   bool next_record(std::span<const std::uint8_t>& rec);
 
   const feed::SourceStats& stats() const noexcept { return *stats_; }
+  // Share of the file read so far (compressed bytes for .zst), for progress lines.
+  double progress() const noexcept;
 
  private:
   std::size_t read_raw(std::uint8_t* dst, std::size_t n);   // decompressed bytes, 0 at end
@@ -51,6 +53,7 @@ class DbnReader {
 
   std::string path_;
   std::FILE* file_ = nullptr;
+  std::uint64_t file_size_ = 0;     // 0 when not a regular file
   ZSTD_DCtx_s* zstd_ = nullptr;
   std::unique_ptr<std::uint8_t[]> zin_;  // compressed input block (kZinSize)
   std::size_t zin_pos_ = 0, zin_end_ = 0;

@@ -82,6 +82,7 @@ struct SourceMirror {
   std::array<RelaxedCounter, kMax> value;
   std::atomic<std::size_t> n{0};
   RelaxedCounter events;
+  std::atomic<double> progress{-1.0};  // the source's share of its input read (progress lines)
 };
 
 struct EngineOptions {

@@ -322,6 +322,7 @@ void BasicEngine<P>::publish(ThreadState& t) noexcept {
   if (t.feed) {
     const feed::SourceStats& st = source_->stats();
     mirror_.events.set(st.events);
+    mirror_.progress.store(source_->progress(), std::memory_order_relaxed);
     std::size_t n = mirror_.n.load(std::memory_order_relaxed);
     for (const auto* m : {&st.counts, &st.errors}) {
       for (const auto& [name, v] : *m) {

@@ -87,9 +87,12 @@ class PcapReader {
   bool next(UdpDatagram& out);
   int link_type() const noexcept { return dlt_; }
   const PcapCounters& counters() const noexcept { return c_; }
+  // Share of the file read so far, for progress lines (< 0 when the size is not known).
+  double progress() const noexcept;
 
  private:
-  void* pcap_ = nullptr;  // pcap_t*, kept opaque so users need not include pcap.h
+  void* pcap_ = nullptr;
+  std::uint64_t file_size_ = 0;  // 0 when not a regular file  // pcap_t*, kept opaque so users need not include pcap.h
   int dlt_ = 0;
   UdpFilter filter_;
   PcapCounters c_;

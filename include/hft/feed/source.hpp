@@ -60,6 +60,9 @@ class EventSource {
   // Instruments known so far (grows as directory messages arrive).
   virtual const std::vector<Instrument>& instruments() const noexcept = 0;
   virtual const SourceStats& stats() const noexcept = 0;
+  // Share of the input read so far, 0..1, for progress lines; < 0 when unknown (a live feed).
+  // Called by the reading thread only (the engine mirrors it for others).
+  virtual double progress() const noexcept { return -1.0; }
 };
 
 // Minimum span size a caller must pass to next(): the largest batch any source produces.

@@ -7,6 +7,7 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <stdexcept>
 #include <string>
 
@@ -67,6 +68,9 @@ struct GenConfig {
 
   // wire
   std::string out_path;
+  // Called now and then (every 65,536 generator actions) with the flow messages written and
+  // the flow budget: the command's progress line. Empty: not called.
+  std::function<void(std::uint64_t done, std::uint64_t total)> on_progress;
   std::string session = "HFTGEN0001";
   std::uint32_t dst_ip = 0xEF010101;  // 239.1.1.1
   std::uint16_t dst_port = 26477;
