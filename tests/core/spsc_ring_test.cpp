@@ -61,6 +61,30 @@ TEST(SpscRing, BatchPushAndPopAreBoundedByRoomAndContents) {
   EXPECT_EQ(out[2], 10);
 }
 
+// Batches are copied as at most two runs (before and after the wrap): every batch size at every
+// starting slot, pushed and popped in batches, comes out whole and in order.
+TEST(SpscRing, BatchesWrapAtEverySlot) {
+  hft::SpscRing<std::uint64_t> r(8);
+  std::uint64_t next_in = 0, next_out = 0;
+  for (std::size_t start = 0; start < 8; ++start) {
+    for (std::size_t k = 1; k <= 8; ++k) {
+      // move the indices to `start` modulo the capacity
+      while (next_in % 8 != start) {
+        ASSERT_TRUE(r.try_push(next_in++));
+        std::uint64_t v = 0;
+        ASSERT_TRUE(r.try_pop(v));
+        ASSERT_EQ(v, next_out++);
+      }
+      std::uint64_t in[8], out[8] = {};
+      for (std::size_t i = 0; i < k; ++i) in[i] = next_in + i;
+      ASSERT_EQ(r.push_batch(in, k), k);
+      next_in += k;
+      ASSERT_EQ(r.pop_batch(out, 8), k) << "start " << start << " k " << k;
+      for (std::size_t i = 0; i < k; ++i) ASSERT_EQ(out[i], next_out++) << "start " << start << " k " << k;
+    }
+  }
+}
+
 struct Item {
   std::uint64_t seq;
   std::uint64_t check;  // a function of seq: a torn or stale slot would not match

@@ -58,7 +58,7 @@ class SpscRing {
     }
     const std::size_t k = std::min(room, n);
     HFT_ASSERT(room <= mask_ + 1, "producer ran past the consumer (two producers?)");
-    for (std::size_t i = 0; i < k; ++i) slot(head + i) = v[i];
+    copy_in(head, v, k);
     if (k) head_.store(head + k, std::memory_order_release);
     return k;
   }
@@ -86,7 +86,7 @@ class SpscRing {
     }
     const std::size_t k = std::min(avail, max);
     HFT_ASSERT(avail <= mask_ + 1, "consumer ran past the producer (two consumers?)");
-    for (std::size_t i = 0; i < k; ++i) out[i] = slot(tail + i);
+    copy_out(tail, out, k);
     if (k) tail_.store(tail + k, std::memory_order_release);
     return k;
   }
@@ -108,6 +108,21 @@ class SpscRing {
     return c;
   }
   T& slot(std::uint64_t i) noexcept { return slots_.get()[kPad + (i & mask_)]; }
+  // A batch is at most two contiguous runs of slots (before and after the wrap): copied as two
+  // block copies, not item by item through the index mask, which kept the compiler from
+  // vectorising the copy (batch pop was slower than boost's, which copies the same way).
+  void copy_in(std::uint64_t from, const T* v, std::size_t k) noexcept {
+    const std::size_t at = static_cast<std::size_t>(from & mask_);
+    const std::size_t first = std::min(k, mask_ + 1 - at);
+    std::copy_n(v, first, &slot(from));
+    std::copy_n(v + first, k - first, slots_.get() + kPad);
+  }
+  void copy_out(std::uint64_t from, T* out, std::size_t k) noexcept {
+    const std::size_t at = static_cast<std::size_t>(from & mask_);
+    const std::size_t first = std::min(k, mask_ + 1 - at);
+    std::copy_n(&slot(from), first, out);
+    std::copy_n(slots_.get() + kPad, k - first, out + first);
+  }
 
   struct Free {
     void operator()(T* p) const noexcept { ::operator delete[](p, std::align_val_t{kCacheLine}); }
