@@ -23,7 +23,7 @@
 #include "train_run.hpp"
 
 namespace hft::app {
-namespace {
+namespace cmd_backtest {  // named: the subcommands are compiled as one unit (kUsage, run)
 
 const char* const kUsage =
     "  --input SOURCE      market data of one day (pcap:F, lobster:F, dbn:F)\n"
@@ -93,6 +93,6 @@ int run(int argc, char** argv) {
 }  // namespace
 
 const Command kBacktestCommand{"backtest", "walk-forward backtest: train on what was known before each slice of the day, trade it; one report",
-                               kUsage, run};
+                               cmd_backtest::kUsage, cmd_backtest::run};
 
 }  // namespace hft::app

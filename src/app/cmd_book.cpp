@@ -14,7 +14,7 @@
 #include "pump.hpp"
 
 namespace hft::app {
-namespace {
+namespace cmd_book {  // named: the subcommands are compiled as one unit (kUsage, run)
 
 const char* const kUsage =
     "  --input SOURCE      market data (pcap:F, lobster:F, dbn:F)\n"
@@ -94,6 +94,6 @@ int run(int argc, char** argv) {
 }  // namespace
 
 const Command kBookCommand{"book", "write the top-N book after every event, LOBSTER format",
-                           kUsage, run};
+                           cmd_book::kUsage, cmd_book::run};
 
 }  // namespace hft::app

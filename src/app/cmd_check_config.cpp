@@ -11,7 +11,7 @@
 #include "hft/engine/service.hpp"
 
 namespace hft::app {
-namespace {
+namespace cmd_check_config {  // named: the subcommands are compiled as one unit (kUsage, run)
 
 const char* const kUsage =
     "  FILE                config file to check (e.g. config/config.yml)\n"
@@ -78,6 +78,6 @@ int run(int argc, char** argv) {
 
 const Command kCheckConfigCommand{
     "check-config", "validate a config file: every error with its setting path, or the thread layout",
-    kUsage, run};
+    cmd_check_config::kUsage, cmd_check_config::run};
 
 }  // namespace hft::app

@@ -18,7 +18,7 @@
 #include "pump.hpp"
 
 namespace hft::app {
-namespace {
+namespace cmd_convert {  // named: the subcommands are compiled as one unit (kUsage, run)
 
 const char* const kUsage =
     "  --input SOURCE      lobster:MESSAGE.csv or dbn:FILE.dbn[.zst] (or pcap: to re-frame)\n"
@@ -274,7 +274,7 @@ int run(int argc, char** argv) {
 
 }  // namespace
 
-const Command kConvertCommand{"convert", "LOBSTER / DBN market-by-order -> ITCH 5.0 pcap", kUsage,
-                              run};
+const Command kConvertCommand{"convert", "LOBSTER / DBN market-by-order -> ITCH 5.0 pcap", cmd_convert::kUsage,
+                              cmd_convert::run};
 
 }  // namespace hft::app

@@ -17,7 +17,7 @@
 #include "model_report.hpp"
 
 namespace hft::app {
-namespace {
+namespace cmd_evaluate {  // named: the subcommands are compiled as one unit (kUsage, run)
 
 const char* const kUsage =
     "  --model DIR         model store (the newest valid version is used) or one version's directory\n"
@@ -98,6 +98,6 @@ int run(int argc, char** argv) {
 
 }  // namespace
 
-const Command kEvaluateCommand{"evaluate", "score a saved model version on data it never saw, beside its baselines", kUsage, run};
+const Command kEvaluateCommand{"evaluate", "score a saved model version on data it never saw, beside its baselines", cmd_evaluate::kUsage, cmd_evaluate::run};
 
 }  // namespace hft::app

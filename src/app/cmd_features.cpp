@@ -21,7 +21,7 @@
 #include "pump.hpp"
 
 namespace hft::app {
-namespace {
+namespace cmd_features {  // named: the subcommands are compiled as one unit (kUsage, run)
 
 const char* const kUsage =
     "  --input SOURCE      market data (pcap:F, lobster:F, dbn:F)\n"
@@ -169,7 +169,7 @@ int run(int argc, char** argv) {
 
 }  // namespace
 
-const Command kFeaturesCommand{"features", "write the feature vectors of a source (columnar .hftc and/or CSV)", kUsage,
-                               run};
+const Command kFeaturesCommand{"features", "write the feature vectors of a source (columnar .hftc and/or CSV)", cmd_features::kUsage,
+                               cmd_features::run};
 
 }  // namespace hft::app

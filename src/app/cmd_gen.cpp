@@ -9,7 +9,7 @@
 #include "progress.hpp"
 
 namespace hft::app {
-namespace {
+namespace cmd_gen {  // named: the subcommands are compiled as one unit (kUsage, run)
 
 const char* const kUsage =
     "  --out FILE.pcap        output file (required)\n"
@@ -155,6 +155,6 @@ int run(int argc, char** argv) {
 }  // namespace
 
 const Command kGenCommand{"gen", "write a synthetic ITCH 5.0 trading day as a pcap (MoldUDP64/UDP)",
-                          kUsage, run};
+                          cmd_gen::kUsage, cmd_gen::run};
 
 }  // namespace hft::app

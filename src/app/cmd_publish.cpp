@@ -12,7 +12,7 @@
 #include "hft/live/publisher.hpp"
 
 namespace hft::app {
-namespace {
+namespace cmd_publish {  // named: the subcommands are compiled as one unit (kUsage, run)
 
 const char* const kUsage =
     "  --input FILE.pcap   recorded feed (pcap or pcapng; a 'pcap:' prefix is accepted)\n"
@@ -109,6 +109,6 @@ int run(int argc, char** argv) {
 }  // namespace
 
 const Command kPublishCommand{"publish", "send a pcap's UDP payloads to an address, paced (stand-in live feed)",
-                              kUsage, run};
+                              cmd_publish::kUsage, cmd_publish::run};
 
 }  // namespace hft::app

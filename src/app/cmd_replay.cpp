@@ -26,7 +26,7 @@
 #include "trading_report.hpp"
 
 namespace hft::app {
-namespace {
+namespace cmd_replay {  // named: the subcommands are compiled as one unit (kUsage, run)
 
 const char* const kUsage =
     "  --input SOURCE      market data (pcap:F, lobster:F, dbn:F)\n"
@@ -353,6 +353,6 @@ int run(int argc, char** argv) {
 
 }  // namespace
 
-const Command kReplayCommand{"replay", "replay a recorded source through the pipeline; print a report", kUsage, run};
+const Command kReplayCommand{"replay", "replay a recorded source through the pipeline; print a report", cmd_replay::kUsage, cmd_replay::run};
 
 }  // namespace hft::app

@@ -4,7 +4,7 @@
 #include "hft/learn/learner.hpp"
 
 namespace hft::app {
-namespace {
+namespace cmd_run {  // named: the subcommands are compiled as one unit (kUsage, run)
 
 const char* const kUsage =
     "  --config FILE       configuration (see config/config.yml; reloaded on SIGHUP and on change)\n"
@@ -20,6 +20,6 @@ int run(int argc, char** argv) {
 
 }  // namespace
 
-const Command kRunCommand{"run", "run the engine as a daemon (live feed or replay) with HTTP telemetry", kUsage, run};
+const Command kRunCommand{"run", "run the engine as a daemon (live feed or replay) with HTTP telemetry", cmd_run::kUsage, cmd_run::run};
 
 }  // namespace hft::app

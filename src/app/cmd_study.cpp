@@ -22,7 +22,7 @@ int run_study_arma_garch(int argc, char** argv);  // cmd_study_arma_garch.cpp
 int run_study_coint(int argc, char** argv);       // cmd_study_coint.cpp
 int run_study_queue(int argc, char** argv);       // cmd_study_queue.cpp
 
-namespace {
+namespace cmd_study {  // named: the subcommands are compiled as one unit (kUsage, run)
 
 const char* const kUsage =
     "hftd study ofi --input SOURCE [options]\n"
@@ -233,6 +233,6 @@ int run(int argc, char** argv) {
 }  // namespace
 
 const Command kStudyCommand{"study", "research studies: ofi (Cont-Kukanov-Stoikov on a source), hawkes (market-order clustering), queue (Cont-de Larrard), arma-garch, coint (pairs), as2008, ac2000, glft (published execution results)",
-                            kUsage, run};
+                            cmd_study::kUsage, cmd_study::run};
 
 }  // namespace hft::app

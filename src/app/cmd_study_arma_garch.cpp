@@ -17,7 +17,7 @@
 #include "pump.hpp"
 
 namespace hft::app {
-namespace {
+namespace cmd_study_arma_garch {  // named: the subcommands are compiled as one unit (kUsage, run)
 
 
 
@@ -126,6 +126,7 @@ int run(int argc, char** argv) {
 
 // argv[0] is the study name; -1 if it is not "arma-garch".
 int run_study_arma_garch(int argc, char** argv) {
+  using namespace cmd_study_arma_garch;
   if (std::strcmp(argv[0], "arma-garch") != 0) return -1;
   return run(argc, argv);
 }

@@ -18,7 +18,7 @@
 #include "pump.hpp"
 
 namespace hft::app {
-namespace {
+namespace cmd_study_coint {  // named: the subcommands are compiled as one unit (kUsage, run)
 
 
 double quantile(std::vector<double> v, double q) {
@@ -204,6 +204,7 @@ int run(int argc, char** argv) {
 
 // argv[0] is the study name; -1 if it is not "coint".
 int run_study_coint(int argc, char** argv) {
+  using namespace cmd_study_coint;
   if (std::strcmp(argv[0], "coint") != 0) return -1;
   return run(argc, argv);
 }

@@ -15,7 +15,7 @@
 #include "hft/exec/avellaneda_stoikov.hpp"
 
 namespace hft::app {
-namespace {
+namespace cmd_study_exec {  // named: the subcommands are compiled as one unit (kUsage, run)
 
 // JSON numbers: NaN and infinities become null.
 std::string jnum(double v) {
@@ -224,6 +224,7 @@ int run_glft(int argc, char** argv) {
 
 // argv[0] is the study name; -1 if it is not one of these studies.
 int run_study_exec(int argc, char** argv) {
+  using namespace cmd_study_exec;
   if (!std::strcmp(argv[0], "as2008")) return run_as2008(argc, argv);
   if (!std::strcmp(argv[0], "ac2000")) return run_ac2000(argc, argv);
   if (!std::strcmp(argv[0], "glft")) return run_glft(argc, argv);

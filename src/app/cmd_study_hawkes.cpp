@@ -15,7 +15,7 @@
 #include "pump.hpp"
 
 namespace hft::app {
-namespace {
+namespace cmd_study_hawkes {  // named: the subcommands are compiled as one unit (kUsage, run)
 
 constexpr Nanos kHkNsPerSec = 1'000'000'000LL;
 
@@ -189,6 +189,7 @@ int run_hawkes(int argc, char** argv) {
 
 // hawkes (-1: not this study).
 int run_study_hawkes(int argc, char** argv) {
+  using namespace cmd_study_hawkes;
   if (!std::strcmp(argv[0], "hawkes")) return run_hawkes(argc, argv);
   return -1;
 }

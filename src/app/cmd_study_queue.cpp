@@ -15,7 +15,7 @@
 #include "pump.hpp"
 
 namespace hft::app {
-namespace {
+namespace cmd_study_queue {  // named: the subcommands are compiled as one unit (kUsage, run)
 
 
 void print_result(const std::string& input, InstrumentId instr, const study::QueueResult& res) {
@@ -152,6 +152,7 @@ int run_queue(int argc, char** argv) {
 
 // argv[0] is the study name; -1 if it is not "queue".
 int run_study_queue(int argc, char** argv) {
+  using namespace cmd_study_queue;
   if (std::strcmp(argv[0], "queue") != 0) return -1;
   return run_queue(argc, argv);
 }

@@ -15,7 +15,7 @@
 #include "train_run.hpp"
 
 namespace hft::app {
-namespace {
+namespace cmd_train {  // named: the subcommands are compiled as one unit (kUsage, run)
 
 const char* const kUsage =
     "  --input SOURCE      market data (pcap:F, lobster:F, dbn:F); repeat for several days, in time order\n"
@@ -71,6 +71,6 @@ int run(int argc, char** argv) {
 }  // namespace
 
 const Command kTrainCommand{"train", "train the prediction ensemble on recorded sources (walk-forward, baselines); save a model version",
-                            kUsage, run};
+                            cmd_train::kUsage, cmd_train::run};
 
 }  // namespace hft::app
