@@ -53,6 +53,7 @@ int run(int argc, char** argv) {
     return 1;
   }
   std::printf("%s: ok (version %s)\n", file.c_str(), config::version_string(c.version).c_str());
+  for (const auto& w : config::warnings(c, cpus)) std::printf("  warning: %s\n", w.c_str());
   const auto& s = c.system;
   std::printf("  layout: %zu thread%s, rings of %zu slots (%s when full), control work on %s\n",
               s.layout.size(), s.layout.size() == 1 ? "" : "s", s.ring_capacity,

@@ -104,6 +104,7 @@ int run(int argc, char** argv) {
   cfg.feed.dst_port = fo.dst_port;
   if (o.has("--max-orders")) cfg.feed.max_orders = static_cast<std::size_t>(o.integer("--max-orders", 0, 1024, 1LL << 25));
   if (o.has("--layout")) cfg.system.layout = preset_layout(o.str("--layout"));
+  for (const auto& w : config::warnings(cfg)) std::fprintf(stderr, "hftd replay: warning: %s\n", w.c_str());
   engine::EngineOptions eo;
   eo.replay_speed = 0;  // as fast as possible
   if (o.has("--speed")) {

@@ -1380,6 +1380,19 @@ std::vector<ConfigError> validate(const Config& c, unsigned cpus) {
   return out;
 }
 
+std::vector<std::string> warnings(const Config& c, unsigned cpus) {
+  std::vector<std::string> out;
+  if (cpus == 0) cpus = this_machine_cpus();
+  std::size_t spinning = 0;
+  for (const auto& t : c.system.layout) spinning += t.idle == Idle::Spin;
+  if (cpus > 0 && spinning >= cpus && spinning >= 2)
+    out.push_back("system.layout: " + std::to_string(spinning) + " threads spin when idle on a machine of " +
+                  std::to_string(cpus) + " CPUs: they hold every core, and background work (the learner, model "
+                  "and GARCH refits, the control thread) gets almost none; replays wait for it at their swap "
+                  "points. Give one of them idle: backoff or sleep");
+  return out;
+}
+
 std::vector<ConfigError> validate_for_run(const Config& c) {
   std::vector<ConfigError> errors;
   if (c.feed.mode != "udp") return errors;

@@ -307,6 +307,7 @@ class Service {
     const auto lvl = telemetry::parse_level(running_->system.log_level);
     telemetry::init_logging(lvl.value_or(telemetry::Level::info), running_->system.log_file, running_->system.log_queue);
     log_info("hftd starting: run {}, config {} version {}", run_id_, path_, config::version_string(running_->version));
+    for (const auto& w : config::warnings(*running_)) log_warn("config: {}", w);
 
     std::error_code ec;
     std::filesystem::create_directories(running_->system.state_dir, ec);

@@ -766,3 +766,25 @@ TEST(ConfigFeedMold, LiveFeedSettingsAreChecked) {
   EXPECT_EQ(applied.feed.silence_s, 1);
 }
 }  // namespace feed_mold_config
+
+namespace hft::config {
+namespace {
+
+// Spinning threads that hold every core are valid but starve the background work: a warning,
+// not an error, and only when they do hold every core.
+TEST(ConfigWarnings, SpinningThreadsOnEveryCoreAreNamed) {
+  Config c = default_config();
+  EXPECT_TRUE(warnings(c, 2).empty());  // the default: one spinning thread
+  c.system.layout = {ThreadLayout{"feed", {"feed"}, 0, Idle::Spin, 0},
+                     ThreadLayout{"hot", {"book", "monitor"}, 1, Idle::Spin, 0}};
+  const auto w = warnings(c, 2);
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_NE(w[0].find("2 threads spin when idle on a machine of 2 CPUs"), std::string::npos) << w[0];
+  EXPECT_TRUE(warnings(c, 4).empty());
+  c.system.layout[0].idle = Idle::Backoff;
+  EXPECT_TRUE(warnings(c, 2).empty());
+  EXPECT_TRUE(validate(c, 2).empty());  // valid all the same
+}
+
+}  // namespace
+}  // namespace hft::config

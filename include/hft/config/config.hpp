@@ -389,6 +389,12 @@ LoadResult parse_config(std::string_view yaml_text, const std::string& path_for_
 // udp feed must name the address and port it is sent to.
 std::vector<ConfigError> validate_for_run(const Config& c);
 
+// What is valid but probably not meant, on a machine of `cpus` CPUs (0: this machine's): a layout
+// whose threads that spin when idle hold every core starves the background work (the learner, the
+// model and GARCH refits, the control thread) that a replay waits for at its swap points.
+// `hftd check-config` prints these, `hftd run` logs them; neither refuses the file.
+std::vector<std::string> warnings(const Config& c, unsigned cpus = 0);
+
 // Range and cross-field checks of a configuration built in code (what the loader also checks).
 std::vector<ConfigError> validate(const Config& c);
 std::vector<ConfigError> validate(const Config& c, unsigned cpus);
