@@ -1,0 +1,123 @@
+// NASDAQ binary TotalView-ITCH 5.0 files (the format of NASDAQ's public sample days): each
+// message preceded by its 2-byte big-endian length, no other framing, often gzip-compressed.
+// ItchFileReader streams the messages out of a plain or gzip file through a fixed buffer
+// (never the whole file in memory; gzip decompressed as it goes). ItchFileWriter writes the
+// format, gzip-compressed when the path ends in ".gz". May touch: core/, feed/source.hpp, zlib.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "hft/core/types.hpp"
+
+namespace hft::feed {
+
+// Reasons an ITCH file ended early or could not be read. Each is counted at most once: the
+// reader stops at the first of them (what follows cannot be framed).
+struct ItchFileCounters {
+  std::uint64_t frames = 0;          // length-prefixed messages handed out
+  std::uint64_t bytes = 0;           // uncompressed bytes consumed by those frames
+  std::uint64_t length_past_end = 0; // error: the last length (or a lone length byte) runs past
+                                     //   the end of the data: that message is lost
+  std::uint64_t gzip_truncated = 0;  // error: the gzip stream ends before its trailer
+  std::uint64_t gzip_corrupt = 0;    // error: zlib reported bad compressed data
+  std::uint64_t not_gzip = 0;        // error: a ".gz" path whose bytes are not gzip
+  std::uint64_t read_errors = 0;     // error: the operating system failed a read
+};
+
+class ItchFileReader {
+ public:
+  // A path ending in ".gz" is read as gzip (several members are read as one stream); any other
+  // as plain bytes. Throws std::runtime_error naming the path and reason when it cannot open.
+  explicit ItchFileReader(const std::string& path, std::size_t buffer_bytes = 1u << 20);
+  ~ItchFileReader();
+  ItchFileReader(const ItchFileReader&) = delete;
+  ItchFileReader& operator=(const ItchFileReader&) = delete;
+
+  // The next message: (msg, len) point into the reader's buffer until the next call. len may
+  // be 0 (a zero length on file: the decoder counts it). False at the end of the data or at
+  // the first error (counted).
+  bool next(const std::uint8_t*& msg, std::size_t& len) {
+    if (end_ - pos_ >= 2) [[likely]] {
+      const std::size_t n = (std::size_t{buf_[pos_]} << 8) | buf_[pos_ + 1];
+      if (end_ - pos_ >= 2 + n) [[likely]] {
+        msg = buf_.data() + pos_ + 2;
+        len = n;
+        pos_ += 2 + n;
+        ++c_.frames;
+        c_.bytes += 2 + n;
+        return true;
+      }
+    }
+    return refill_and_next(msg, len);
+  }
+  const ItchFileCounters& counters() const noexcept { return c_; }
+  // One line naming the first error, or empty.
+  std::string error_reason() const;
+
+ private:
+  bool refill_and_next(const std::uint8_t*& msg, std::size_t& len);
+  bool fill();  // moves the unread tail to the front and reads more; false when nothing came
+
+  std::string path_;
+  void* gz_ = nullptr;  // gzFile
+  int fd_ = -1;
+  bool gzip_ = false, eof_ = false;
+  std::vector<std::uint8_t> buf_;
+  std::size_t pos_ = 0, end_ = 0;
+  ItchFileCounters c_;
+};
+
+struct ItchWriterStats {
+  std::uint64_t messages = 0;
+  std::uint64_t bytes = 0;             // uncompressed
+  std::uint64_t oversize_dropped = 0;  // longer than a 2-byte length can say
+};
+
+class ItchFileWriter {
+ public:
+  // gzip (level 6, as NASDAQ's sample files) when path ends in ".gz". Throws
+  // std::runtime_error naming the path and reason when it cannot create the file.
+  explicit ItchFileWriter(const std::string& path);
+  ~ItchFileWriter();
+  ItchFileWriter(const ItchFileWriter&) = delete;
+  ItchFileWriter& operator=(const ItchFileWriter&) = delete;
+
+  // Room for one message of len bytes (written in place; the length is already set), or
+  // nullptr (counted in oversize_dropped) when len does not fit 16 bits.
+  std::uint8_t* begin_message(std::size_t len) {
+    if (len > 0xFFFF) [[unlikely]] {
+      ++s_.oversize_dropped;
+      return nullptr;
+    }
+    if (used_ + 2 + len > buf_.size()) drain();
+    std::uint8_t* p = buf_.data() + used_;
+    p[0] = static_cast<std::uint8_t>(len >> 8);
+    p[1] = static_cast<std::uint8_t>(len);
+    used_ += 2 + len;
+    ++s_.messages;
+    s_.bytes += 2 + len;
+    return p + 2;
+  }
+  bool append(const std::uint8_t* msg, std::size_t len);
+  // Writes what is buffered and closes the file (also done by the destructor, errors then
+  // lost). Throws std::runtime_error when the data cannot be written.
+  void close();
+  const ItchWriterStats& stats() const noexcept { return s_; }
+
+ private:
+  void drain();
+
+  std::string path_;
+  void* gz_ = nullptr;  // gzFile
+  int fd_ = -1;
+  std::vector<std::uint8_t> buf_;
+  std::size_t used_ = 0;
+  ItchWriterStats s_;
+};
+
+// True when path ends with suffix.
+bool ends_with(const std::string& path, const char* suffix) noexcept;
+
+}  // namespace hft::feed
