@@ -290,6 +290,12 @@ int run(int argc, char** argv) {
   for (const auto& [k, v] : kinds) std::printf("  %-22s %12llu\n", k.c_str(), static_cast<unsigned long long>(v));
   print_map("source counts:", st.counts);
   print_map("errors by reason (source):", st.errors);
+  if (const auto it = st.counts.find("lobster.no_orderbook_file"); it != st.counts.end() && it->second != 0) {
+    const auto refs = st.counts.find("lobster.prestart_refs");
+    std::printf("note: LOBSTER message file without its orderbook file: the book started empty; %llu references "
+                "to orders placed before the file starts (lobster.prestart_*)\n",
+                static_cast<unsigned long long>(refs == st.counts.end() ? 0 : refs->second));
+  }
   print_map("errors by reason (book):", book_errors);
   std::printf("book conditions: crossed after add %llu, locked after add %llu, level arrays grown %llu\n",
               static_cast<unsigned long long>(bc.crossed), static_cast<unsigned long long>(bc.locked),
