@@ -1,11 +1,14 @@
 // ITCH 5.0 file reading and writing (see itch_file.hpp). zlib's gz* functions do the gzip
-// side: gzread inflates straight into our buffer when asked for more than its own buffer holds.
+// side: gzread inflates straight into a chunk when asked for more than its own buffer holds.
+// The inflater thread and the reader meet only at two counters (C++20 atomic wait/notify: a
+// futex when one side must wait, nothing otherwise).
 #include "hft/feed/itch_file.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -36,12 +39,59 @@ ItchFileReader::ItchFileReader(const std::string& path, std::size_t buffer_bytes
     }
     fd_ = -1;  // owned by gz_ now
     gzbuffer(gz(gz_), 1u << 18);
+    const std::size_t chunk = buf_.size() - kMinBuffer / 2;  // the buffer keeps room for a tail
+    for (Chunk& c : chunks_) c.data.resize(chunk);
+    inflater_ = std::thread([this] { inflate_loop(); });
   }
 }
 
 ItchFileReader::~ItchFileReader() {
+  if (inflater_.joinable()) {
+    stop_.store(true, std::memory_order_release);
+    consumed_.fetch_add(kChunks, std::memory_order_release);  // wakes a producer waiting for room
+    consumed_.notify_all();
+    inflater_.join();
+  }
   if (gz_ != nullptr) gzclose(gz(gz_));
   if (fd_ >= 0) ::close(fd_);
+}
+
+void ItchFileReader::inflate_loop() {
+  bool first = true;
+  for (std::uint64_t k = 0;; ++k) {
+    for (std::uint64_t c = consumed_.load(std::memory_order_acquire); k - c >= kChunks && !stop_.load();
+         c = consumed_.load(std::memory_order_acquire))
+      consumed_.wait(c, std::memory_order_acquire);
+    if (stop_.load(std::memory_order_acquire)) return;
+    Chunk& ch = chunks_[k % kChunks];
+    ch.size = 0;
+    ch.end = End::No;
+    while (ch.size < ch.data.size()) {
+      const int got = gzread(gz(gz_), ch.data.data() + ch.size, static_cast<unsigned>(ch.data.size() - ch.size));
+      if (first) {
+        first = false;
+        if (gzdirect(gz(gz_))) {  // not gzip at all (zlib would pass the bytes through)
+          ch.size = 0;
+          ch.end = End::NotGzip;
+          break;
+        }
+      }
+      if (got > 0) {
+        ch.size += static_cast<std::size_t>(got);
+        continue;
+      }
+      int err = Z_OK;
+      gzerror(gz(gz_), &err);
+      if (err == Z_ERRNO) ch.end = End::ReadError;
+      else if (got < 0 || err == Z_DATA_ERROR || err == Z_MEM_ERROR || err == Z_STREAM_ERROR) ch.end = End::Corrupt;
+      else if (err == Z_BUF_ERROR) ch.end = End::Truncated;
+      else ch.end = End::Eof;
+      break;
+    }
+    produced_.fetch_add(1, std::memory_order_release);
+    produced_.notify_one();
+    if (ch.end != End::No) return;
+  }
 }
 
 bool ItchFileReader::fill() {
@@ -51,28 +101,27 @@ bool ItchFileReader::fill() {
   pos_ = 0;
   end_ = tail;
   const std::size_t room = buf_.size() - end_;
-  if (gz_ != nullptr) {
-    const int got = gzread(gz(gz_), buf_.data() + end_, static_cast<unsigned>(room));
-    if (c_.bytes == 0 && end_ == 0 && gzdirect(gz(gz_))) {
-      // Not gzip at all (zlib would pass the bytes through): say so rather than decode them.
-      ++c_.not_gzip;
+  if (gzip_) {
+    const std::uint64_t k = consumed_.load(std::memory_order_relaxed);
+    for (std::uint64_t p = produced_.load(std::memory_order_acquire); p == k;
+         p = produced_.load(std::memory_order_acquire))
+      produced_.wait(p, std::memory_order_acquire);
+    const Chunk& ch = chunks_[k % kChunks];
+    // room >= a chunk: the tail left is always shorter than one whole message (< 64 KiB).
+    if (ch.size != 0) std::memcpy(buf_.data() + end_, ch.data.data(), std::min(ch.size, room));
+    end_ += std::min(ch.size, room);
+    const End e = ch.end;
+    const bool any = ch.size != 0;
+    consumed_.fetch_add(1, std::memory_order_release);
+    consumed_.notify_one();
+    if (e != End::No) {
       eof_ = true;
-      return false;
+      if (e == End::Truncated) ++c_.gzip_truncated;
+      else if (e == End::Corrupt) ++c_.gzip_corrupt;
+      else if (e == End::NotGzip) ++c_.not_gzip;
+      else if (e == End::ReadError) ++c_.read_errors;
     }
-    if (got > 0) {
-      end_ += static_cast<std::size_t>(got);
-      return true;
-    }
-    eof_ = true;
-    int err = Z_OK;
-    gzerror(gz(gz_), &err);
-    if (got < 0 || err == Z_DATA_ERROR || err == Z_MEM_ERROR || err == Z_STREAM_ERROR) {
-      if (err == Z_ERRNO) ++c_.read_errors;
-      else ++c_.gzip_corrupt;
-    } else if (err == Z_BUF_ERROR) {
-      ++c_.gzip_truncated;
-    }
-    return false;
+    return any || !eof_;
   }
   for (;;) {
     const ssize_t got = ::read(fd_, buf_.data() + end_, room);

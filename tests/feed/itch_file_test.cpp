@@ -38,9 +38,17 @@ Drained drain(EventSource& src, std::size_t span = kMaxBatch) {
   d.stats = src.stats();
   return d;
 }
+// The source's one stderr line about a damaged file is expected here: kept out of the log.
 Drained drain_itch(const std::string& path, std::size_t span = kMaxBatch) {
+  ::testing::internal::CaptureStderr();
   auto src = open_itch_file_source(path, FeedOptions{});
-  return drain(*src, span);
+  Drained d = drain(*src, span);
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  bool file_error = false;  // the framing or gzip stream broke (not a bad ITCH message)
+  for (const auto& [k, v] : d.stats.errors) file_error |= k.rfind("itchfile.", 0) == 0;
+  EXPECT_EQ(!err.empty(), file_error) << err;
+  EXPECT_LE(std::count(err.begin(), err.end(), '\n'), 1);
+  return d;
 }
 std::uint64_t count(const SourceStats& s, const std::string& k) {
   auto it = s.counts.find(k);

@@ -1,12 +1,17 @@
 // NASDAQ binary TotalView-ITCH 5.0 files (the format of NASDAQ's public sample days): each
 // message preceded by its 2-byte big-endian length, no other framing, often gzip-compressed.
 // ItchFileReader streams the messages out of a plain or gzip file through a fixed buffer
-// (never the whole file in memory; gzip decompressed as it goes). ItchFileWriter writes the
+// (never the whole file in memory; gzip decompressed as it goes, on a thread of its own a few
+// chunks ahead: inflating costs several times the decoding, and would otherwise sit on the
+// reading thread). ItchFileWriter writes the
 // format, gzip-compressed when the path ends in ".gz". May touch: core/, feed/source.hpp, zlib.
 #pragma once
+#include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "hft/core/types.hpp"
@@ -57,16 +62,31 @@ class ItchFileReader {
   std::string error_reason() const;
 
  private:
+  // How the inflater's stream ended, carried on its last chunk.
+  enum class End : std::uint8_t { No, Eof, Truncated, Corrupt, NotGzip, ReadError };
+  struct Chunk {
+    std::vector<std::uint8_t> data;
+    std::size_t size = 0;
+    End end = End::No;
+  };
+  static constexpr std::size_t kChunks = 4;
+
   bool refill_and_next(const std::uint8_t*& msg, std::size_t& len);
   bool fill();  // moves the unread tail to the front and reads more; false when nothing came
+  void inflate_loop();  // the inflater thread: fills chunks until the end of the stream
 
   std::string path_;
-  void* gz_ = nullptr;  // gzFile
+  void* gz_ = nullptr;  // gzFile, used by the inflater thread only
   int fd_ = -1;
   bool gzip_ = false, eof_ = false;
   std::vector<std::uint8_t> buf_;
   std::size_t pos_ = 0, end_ = 0;
   ItchFileCounters c_;
+  // Inflater -> reader: a ring of kChunks chunks; produced_ and consumed_ count chunks.
+  std::array<Chunk, kChunks> chunks_;
+  std::atomic<std::uint64_t> produced_{0}, consumed_{0};
+  std::atomic<bool> stop_{false};
+  std::thread inflater_;
 };
 
 struct ItchWriterStats {
