@@ -9,6 +9,7 @@
 #include <map>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -160,11 +161,14 @@ class Converter {
 
   void report() const {
     const auto& s = mold_.stats();
+    if constexpr (std::is_same_v<Sink, ItchFileSink>)
+      std::fprintf(stderr, "hftd convert: %llu ITCH messages; ", static_cast<unsigned long long>(s.messages));
+    else
+      std::fprintf(stderr, "hftd convert: %llu messages in %llu MoldUDP64 packets, next sequence %llu; ",
+                   static_cast<unsigned long long>(s.messages), static_cast<unsigned long long>(s.packets),
+                   static_cast<unsigned long long>(mold_.next_seq()));
     std::fprintf(stderr,
-                 "hftd convert: %llu messages in %llu MoldUDP64 packets, next sequence %llu; "
                  "%llu instruments; %llu modifies as cancel, %llu as replace; %llu clears\n",
-                 static_cast<unsigned long long>(s.messages), static_cast<unsigned long long>(s.packets),
-                 static_cast<unsigned long long>(mold_.next_seq()),
                  static_cast<unsigned long long>(directory_.size()),
                  static_cast<unsigned long long>(modify_cancel_),
                  static_cast<unsigned long long>(modify_replace_),
@@ -172,8 +176,9 @@ class Converter {
     for (const auto& [k, v] : unencodable_)
       std::fprintf(stderr, "  not encodable (%s): %llu\n", k.c_str(),
                    static_cast<unsigned long long>(v));
-    std::fprintf(stderr, "  extra packets from event groups larger than one packet: %llu\n",
-                 static_cast<unsigned long long>(split_packets_));
+    if constexpr (!std::is_same_v<Sink, ItchFileSink>)
+      std::fprintf(stderr, "  extra packets from event groups larger than one packet: %llu\n",
+                   static_cast<unsigned long long>(split_packets_));
     if (s.oversize_dropped)
       std::fprintf(stderr, "  oversize messages dropped: %llu\n",
                    static_cast<unsigned long long>(s.oversize_dropped));

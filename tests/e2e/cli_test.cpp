@@ -3,6 +3,7 @@
 // to LOBSTER's own orderbook file, every row).
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <ostream>
 
 #include "run_util.hpp"
@@ -141,6 +142,50 @@ TEST(DbnRoundTrip, CmeBookStatesSurviveConversionToItch) {
     if (w[i] == d[j]) ++j;
   EXPECT_EQ(j, d.size()) << "direct row " << j + 1 << " not found in order among the wire rows";
   EXPECT_EQ(d.back(), w.back());
+}
+
+}  // namespace
+}  // namespace hft::e2e
+
+namespace hft::e2e {
+namespace {
+
+// Every OMI ITCH capture through `hftd convert --out FILE.itch` and `FILE.itch.gz`: `hftd book`
+// on the ITCH file writes the same rows as on the pcap, event by event (--every-event: an ITCH
+// file groups by timestamp, a pcap by packet), and the replay reports the same message counts
+// (on two of the files).
+TEST(Cli, OmiCapturesThroughItchFilesGiveThePcapBooks) {
+  const std::string dir = data("omi-itch50-pcap");
+  int files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    if (e.path().extension() != ".pcap") continue;
+    ++files;
+    const std::string pcap = e.path().string(), stem = e.path().stem().string();
+    SCOPED_TRACE(stem);
+    const std::string want = tmp("omi_" + stem + "_pcap.csv");
+    const auto a = run("book --every-event --levels 5 --input pcap:" + pcap + " --out " + want);
+    for (const char* ext : {".itch", ".itch.gz"}) {
+      const std::string itch = tmp("omi_" + stem + ext), got = tmp("omi_" + stem + ext + ".csv");
+      auto r = run("convert --input pcap:" + pcap + " --out " + itch);
+      ASSERT_EQ(r.exit_code, 0) << r.output;
+      r = run("book --every-event --levels 5 --input itch:" + itch + " --out " + got);
+      EXPECT_EQ(r.exit_code, a.exit_code) << r.output << a.output;
+      if (a.exit_code == 0) {
+        EXPECT_EQ(read_lines(got), read_lines(want));
+      }
+      // The replay's message counts on two files (an engine start costs about a second).
+      if (stem != "Multiple.Packets" && stem != "20230822_NetOrderImbalanceIndicator") continue;
+      const auto rp = run("replay --input pcap:" + pcap), ri = run("replay --input itch:" + itch);
+      for (const char* t : {"itch.messages", "itch.A ", "itch.D ", "itch.U ", "itch.L ", "itch.I "}) {
+        const auto line = [&](const std::string& out) {
+          const auto at = out.find(t);
+          return at == std::string::npos ? std::string() : out.substr(at, out.find('\n', at) - at);
+        };
+        EXPECT_EQ(line(rp.output), line(ri.output)) << t;
+      }
+    }
+  }
+  EXPECT_EQ(files, 23);
 }
 
 }  // namespace
