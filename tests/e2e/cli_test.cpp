@@ -190,3 +190,29 @@ TEST(Cli, OmiCapturesThroughItchFilesGiveThePcapBooks) {
 
 }  // namespace
 }  // namespace hft::e2e
+
+namespace hft::e2e {
+namespace {
+
+// Any source into an ITCH file: a LOBSTER day re-encoded by `hftd convert --out FILE.itch.gz`
+// replays to the same final books as the LOBSTER file itself, with no source error.
+TEST(Cli, LobsterThroughAnItchFileGivesTheSameFinalBooks) {
+  const std::string dir = unzip_sample("lobster-2012-06-21/LOBSTER_SampleFile_AMZN_2012-06-21_5.zip");
+  ASSERT_FALSE(dir.empty());
+  const std::string msg = dir + "/AMZN_2012-06-21_34200000_57600000_message_5.csv";
+  const std::string itch = tmp("amzn5.itch.gz");
+  auto r = run("convert --input lobster:" + msg + " --out " + itch + " --date 2012-06-21");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto a = run("replay --input lobster:" + msg), b = run("replay --input itch:" + itch);
+  ASSERT_EQ(b.exit_code, 0) << b.output;
+  const auto books = [](const std::string& out) {
+    const auto at = out.find("final books:");
+    return at == std::string::npos ? std::string() : out.substr(at);
+  };
+  EXPECT_FALSE(books(a.output).empty());
+  EXPECT_EQ(books(a.output), books(b.output));
+  EXPECT_NE(b.output.find("errors by reason (source): none"), std::string::npos) << b.output;
+}
+
+}  // namespace
+}  // namespace hft::e2e
