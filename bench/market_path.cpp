@@ -3,6 +3,11 @@
 // resident memory. Input: the classic pcap named by HFT_BENCH_PCAP (bench/run makes a generated
 // 50-million-message day and converted LOBSTER days); the file is mapped and pre-faulted, so
 // disk speed is not measured. One benchmark iteration = one pass over every message of the file.
+// Beside it, the ITCH file path on the same messages: (3) BM_ItchFileDecode, the 2-byte framing
+// + ITCH decode over the pcap's messages laid out as an ITCH file in memory (what BM_Decode
+// does, without packets), and (4) BM_ItchFileSource, the whole itch: source (read, gzip
+// inflate when the name ends in .gz, decode, instrument table, groups) on the file named by
+// HFT_BENCH_ITCH (`hftd convert --input pcap:DAY.pcap --out DAY.itch.gz`; from the page cache).
 #include <benchmark/benchmark.h>
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -19,6 +24,7 @@
 
 #include "hft/book/order_book.hpp"
 #include "hft/core/byteorder.hpp"
+#include "hft/feed/itch_file_source.hpp"
 #include "hft/feed/moldudp64.hpp"
 #include "hft/feed/pcap_reader.hpp"
 #include "hft/itch/decoder.hpp"
@@ -189,6 +195,88 @@ void BM_DecodeBook(benchmark::State& st) {
   st.counters["peak_rss_MiB"] = peak_rss_mib();
 }
 BENCHMARK(BM_DecodeBook)->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
+
+// The pcap's messages as an ITCH file image (2-byte length + message), built once.
+const std::vector<std::uint8_t>& itch_image() {
+  static std::vector<std::uint8_t> img = [] {
+    std::vector<std::uint8_t> v;
+    const Day& d = day();
+    if (!d.error.empty()) return v;
+    v.reserve(d.messages * 36);
+    hft::feed::UdpDatagram dg;
+    for (const auto& f : d.frames) {
+      if (hft::feed::parse_frame(d.dlt, f.data(), f.size(), {}, dg) != hft::feed::FrameStatus::Ok) continue;
+      hft::feed::MoldBlockCursor cur(dg.payload);
+      const std::uint8_t* m;
+      std::size_t len;
+      while (cur.next(m, len) == hft::feed::MoldBlockCursor::Step::Message) {
+        v.push_back(static_cast<std::uint8_t>(len >> 8));
+        v.push_back(static_cast<std::uint8_t>(len));
+        v.insert(v.end(), m, m + len);
+      }
+    }
+    return v;
+  }();
+  return img;
+}
+
+void BM_ItchFileDecode(benchmark::State& st) {
+  const Day& d = day();
+  if (!d.error.empty()) return st.SkipWithError(d.error.c_str());
+  const std::vector<std::uint8_t>& img = itch_image();
+  hft::itch::Decoder dec;
+  std::uint64_t msgs = 0;
+  std::int64_t sink = 0;
+  hft::MarketEvent ev{};
+  for (auto _ : st) {
+    const std::uint8_t* p = img.data();
+    const std::uint8_t* const end = p + img.size();
+    while (end - p >= 2) {
+      const std::size_t len = (std::size_t{p[0]} << 8) | p[1];
+      if (static_cast<std::size_t>(end - p) < 2 + len) break;
+      __builtin_prefetch(p + 512);
+      ++msgs;
+      if (dec.decode(p + 2, len, ev).event) sink += ev.price;
+      p += 2 + len;
+    }
+  }
+  benchmark::DoNotOptimize(sink);
+  st.SetItemsProcessed(static_cast<std::int64_t>(msgs));
+  st.counters["msgs_per_pass"] = static_cast<double>(d.messages);
+  st.counters["ns_per_msg"] = benchmark::Counter(static_cast<double>(msgs),
+                                                 benchmark::Counter::kIsRate |
+                                                     benchmark::Counter::kInvert);
+  st.counters["decode_errors"] = static_cast<double>(dec.counters().errors());
+  st.counters["peak_rss_MiB"] = peak_rss_mib();
+}
+BENCHMARK(BM_ItchFileDecode)->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
+
+void BM_ItchFileSource(benchmark::State& st) {
+  const char* path = std::getenv("HFT_BENCH_ITCH");
+  if (!path || !*path) return st.SkipWithError("set HFT_BENCH_ITCH to an ITCH file (.itch or .itch.gz)");
+  std::uint64_t events = 0, msgs = 0;
+  std::int64_t sink = 0;
+  std::array<hft::MarketEvent, hft::feed::kMaxBatch> buf;
+  for (auto _ : st) {
+    auto src = hft::feed::open_itch_file_source(path, {});
+    while (const std::size_t n = src->next(buf)) {
+      events += n;
+      sink += buf[n - 1].price;
+    }
+    const auto& c = src->stats().counts;
+    auto it = c.find("itch.messages");
+    msgs += it == c.end() ? 0 : it->second;
+    if (!src->stats().errors.empty()) return st.SkipWithError("the ITCH file has errors");
+  }
+  benchmark::DoNotOptimize(sink);
+  st.SetItemsProcessed(static_cast<std::int64_t>(msgs));
+  st.counters["ns_per_msg"] = benchmark::Counter(static_cast<double>(msgs),
+                                                 benchmark::Counter::kIsRate |
+                                                     benchmark::Counter::kInvert);
+  st.counters["events"] = static_cast<double>(events);
+  st.counters["peak_rss_MiB"] = peak_rss_mib();
+}
+BENCHMARK(BM_ItchFileSource)->Unit(benchmark::kMillisecond)->Iterations(2)->UseRealTime();
 
 }  // namespace
 

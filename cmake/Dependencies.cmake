@@ -7,6 +7,7 @@ add_library(hft::zstd ALIAS PkgConfig::ZSTD)
 
 find_package(yaml-cpp REQUIRED)
 find_package(Threads REQUIRED)
+find_package(ZLIB REQUIRED)         # gzip: NASDAQ ITCH files (itch:FILE.gz), read and written as a stream
 find_package(Boost 1.74 REQUIRED)   # header-only parts: Asio, Beast, lockfree (bench only)
 find_package(spdlog REQUIRED)       # Debian's build uses the packaged fmt
 find_package(Eigen3 3.3 REQUIRED NO_MODULE)  # regime: GARCH maximum likelihood

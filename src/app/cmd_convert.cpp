@@ -1,17 +1,22 @@
 // hftd convert: turns LOBSTER or DBN market-by-order files into NASDAQ ITCH 5.0 inside
-// MoldUDP64 inside UDP in a pcap, so that real order flow replays through the wire path.
-// One source event group (a LOBSTER row, a DBN event) becomes one MoldUDP64 packet, which is
-// what lets `hftd book` on the pcap reproduce the source's rows exactly.
+// MoldUDP64 inside UDP in a pcap, so that real order flow replays through the wire path, or
+// any source into a NASDAQ binary ITCH file (--out FILE.itch[.gz]). One source event group (a
+// LOBSTER row, a DBN event) becomes one MoldUDP64 packet, which is what lets `hftd book` on the
+// pcap reproduce the source's rows exactly. A pcap turned into an ITCH file is copied message
+// by message (every message, also those that make no event), not re-encoded.
 #include <cstdio>
 #include <ctime>
 #include <map>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
 #include "cli.hpp"
 #include "hft/book/order_book.hpp"
+#include "hft/feed/itch_file.hpp"
+#include "hft/feed/pcap_to_itch.hpp"
 #include "hft/feed/pcap_writer.hpp"
 #include "hft/itch/encoder.hpp"
 #include "hft/sources/open.hpp"
@@ -21,8 +26,11 @@ namespace hft::app {
 namespace cmd_convert {  // named: the subcommands are compiled as one unit (kUsage, run)
 
 const char* const kUsage =
-    "  --input SOURCE      lobster:MESSAGE.csv or dbn:FILE.dbn[.zst] (or pcap: to re-frame)\n"
+    "  --input SOURCE      lobster:MESSAGE.csv or dbn:FILE.dbn[.zst] (or pcap:, itch: to re-frame)\n"
     "  --out FILE.pcap     output pcap (nanosecond timestamps, Ethernet/IPv4/UDP)\n"
+    "  --out FILE.itch     or a NASDAQ binary ITCH 5.0 file (2-byte length before each\n"
+    "                      message), gzip-compressed when it ends in .gz (FILE.itch.gz); a pcap\n"
+    "                      input is copied message for message\n"
     "  --dest ADDR:PORT    UDP destination written in the frames (default 239.1.1.1:26477)\n"
     "  --session NAME      MoldUDP64 session, 10 characters (default HFTDCONV01)\n"
     "  --date YYYY-MM-DD   trading date for sources timed from midnight (LOBSTER), used for\n"
@@ -52,10 +60,30 @@ char state_char(std::uint8_t aux) {
   }
 }
 
+// The ITCH file as the Converter's message sink: MoldPacketizer's calls, without packets.
+class ItchFileSink {
+ public:
+  struct Stats {
+    std::uint64_t messages = 0, packets = 0, oversize_dropped = 0;
+  };
+  explicit ItchFileSink(feed::ItchFileWriter& w) : w_(w) {}
+  std::uint8_t* begin_message(std::size_t len, Nanos) { return w_.begin_message(len); }
+  bool append(const std::uint8_t* msg, std::size_t len, Nanos) { return w_.append(msg, len); }
+  void flush() {}
+  void end_session(Nanos) {}
+  std::uint64_t next_seq() const noexcept { return w_.stats().messages + 1; }
+  Stats stats() const noexcept { return {w_.stats().messages, 0, w_.stats().oversize_dropped}; }
+
+ private:
+  feed::ItchFileWriter& w_;
+};
+
+template <class Sink>
 class Converter {
  public:
-  Converter(feed::PcapWriter& pcap, const std::string& session, Nanos date_base)
-      : mold_(pcap, session), date_base_(date_base) {
+  template <class... SinkArgs>
+  explicit Converter(Nanos date_base, SinkArgs&&... sink)
+      : mold_(std::forward<SinkArgs>(sink)...), date_base_(date_base) {
     book::BookConfig cfg;
     cfg.max_orders = 1 << 22;
     cfg.max_levels = 1 << 20;
@@ -133,11 +161,14 @@ class Converter {
 
   void report() const {
     const auto& s = mold_.stats();
+    if constexpr (std::is_same_v<Sink, ItchFileSink>)
+      std::fprintf(stderr, "hftd convert: %llu ITCH messages; ", static_cast<unsigned long long>(s.messages));
+    else
+      std::fprintf(stderr, "hftd convert: %llu messages in %llu MoldUDP64 packets, next sequence %llu; ",
+                   static_cast<unsigned long long>(s.messages), static_cast<unsigned long long>(s.packets),
+                   static_cast<unsigned long long>(mold_.next_seq()));
     std::fprintf(stderr,
-                 "hftd convert: %llu messages in %llu MoldUDP64 packets, next sequence %llu; "
                  "%llu instruments; %llu modifies as cancel, %llu as replace; %llu clears\n",
-                 static_cast<unsigned long long>(s.messages), static_cast<unsigned long long>(s.packets),
-                 static_cast<unsigned long long>(mold_.next_seq()),
                  static_cast<unsigned long long>(directory_.size()),
                  static_cast<unsigned long long>(modify_cancel_),
                  static_cast<unsigned long long>(modify_replace_),
@@ -145,8 +176,9 @@ class Converter {
     for (const auto& [k, v] : unencodable_)
       std::fprintf(stderr, "  not encodable (%s): %llu\n", k.c_str(),
                    static_cast<unsigned long long>(v));
-    std::fprintf(stderr, "  extra packets from event groups larger than one packet: %llu\n",
-                 static_cast<unsigned long long>(split_packets_));
+    if constexpr (!std::is_same_v<Sink, ItchFileSink>)
+      std::fprintf(stderr, "  extra packets from event groups larger than one packet: %llu\n",
+                   static_cast<unsigned long long>(split_packets_));
     if (s.oversize_dropped)
       std::fprintf(stderr, "  oversize messages dropped: %llu\n",
                    static_cast<unsigned long long>(s.oversize_dropped));
@@ -234,7 +266,7 @@ class Converter {
     }
   }
 
-  feed::MoldPacketizer mold_;
+  Sink mold_;
   std::unique_ptr<book::Books> books_;  // the source's book, to translate modify and clear
   std::map<InstrumentId, itch::enc::Symbol8> directory_;
   std::unordered_map<OrderId, OrderId> remap_;  // source id -> ITCH reference after a replace
@@ -248,33 +280,70 @@ class Converter {
   bool started_ = false;
 };
 
-int run(int argc, char** argv) {
-  const Options o(argc, argv, {"--input", "--out", "--dest", "--session", "--date", "--dst", "--config"});
-  const auto spec = sources::parse_source_spec(o.required("--input"));
-  feed::PcapWriterConfig pc;
-  pc.path = o.required("--out");
-  if (o.has("--dest") && !feed::parse_endpoint(o.str("--dest"), pc.dst_ip, pc.dst_port))
-    throw UsageError("--dest needs ADDR:PORT, got '" + o.str("--dest") + "'");
-  const Nanos date_base = midnight_epoch_ns(o.str("--date"));
+bool is_itch_file(const std::string& path) {
+  return feed::ends_with(path, ".itch") || feed::ends_with(path, ".itch.gz");
+}
 
-  auto src = sources::open_source(spec, feed_options(o));
-  feed::PcapWriter pcap(pc);
-  Converter conv(pcap, o.str("--session", "HFTDCONV01"), date_base);
-  conv.start(*src);
-  const std::uint64_t n = pump(*src, [&](const MarketEvent& ev) { conv.on_event(*src, ev); }, "convert");
+template <class Sink, class... SinkArgs>
+int convert_events(feed::EventSource& src, Nanos date_base, SinkArgs&&... sink) {
+  Converter<Sink> conv(date_base, std::forward<SinkArgs>(sink)...);
+  conv.start(src);
+  const std::uint64_t n = pump(src, [&](const MarketEvent& ev) { conv.on_event(src, ev); }, "convert");
   conv.finish();
-  pcap.close();
-  std::fprintf(stderr, "hftd convert: %llu source events -> %s (%llu packets, %llu bytes)\n",
-               static_cast<unsigned long long>(n), pc.path.c_str(),
-               static_cast<unsigned long long>(pcap.packets()),
-               static_cast<unsigned long long>(pcap.bytes()));
+  std::fprintf(stderr, "hftd convert: %llu source events\n", static_cast<unsigned long long>(n));
   conv.report();
   return conv.lossless() ? 0 : 3;
 }
 
+// pcap -> ITCH file: the messages themselves, so nothing is lost in a decode and re-encode.
+int copy_pcap(const std::string& pcap, const feed::FeedOptions& fo, const std::string& out) {
+  feed::ItchFileWriter w(out);
+  const feed::PcapCopyStats st = feed::copy_pcap_to_itch(pcap, fo, w);
+  w.close();
+  const feed::MoldCounters& m = st.mold;
+  std::fprintf(stderr,
+               "hftd convert: %llu messages of %llu datagrams copied -> %s (%llu bytes before "
+               "compression); MoldUDP64 gaps %llu (%llu messages), duplicate messages %llu, "
+               "truncated packets %llu\n",
+               static_cast<unsigned long long>(st.messages), static_cast<unsigned long long>(st.datagrams),
+               out.c_str(), static_cast<unsigned long long>(w.stats().bytes),
+               static_cast<unsigned long long>(m.gaps), static_cast<unsigned long long>(m.gap_msgs),
+               static_cast<unsigned long long>(m.dup_msgs), static_cast<unsigned long long>(m.truncated_packets));
+  return 0;
+}
+
+int run(int argc, char** argv) {
+  const Options o(argc, argv, {"--input", "--out", "--dest", "--session", "--date", "--dst", "--config"});
+  const auto spec = sources::parse_source_spec(o.required("--input"));
+  const std::string out = o.required("--out");
+  const Nanos date_base = midnight_epoch_ns(o.str("--date"));
+  if (is_itch_file(out)) {
+    if (spec.kind == "pcap") return copy_pcap(spec.path, feed_options(o), out);
+    auto src = sources::open_source(spec, feed_options(o));
+    feed::ItchFileWriter w(out);
+    const int rc = convert_events<ItchFileSink>(*src, date_base, w);
+    w.close();
+    std::fprintf(stderr, "hftd convert: -> %s (%llu messages, %llu bytes before compression)\n",
+                 out.c_str(), static_cast<unsigned long long>(w.stats().messages),
+                 static_cast<unsigned long long>(w.stats().bytes));
+    return rc;
+  }
+  feed::PcapWriterConfig pc;
+  pc.path = out;
+  if (o.has("--dest") && !feed::parse_endpoint(o.str("--dest"), pc.dst_ip, pc.dst_port))
+    throw UsageError("--dest needs ADDR:PORT, got '" + o.str("--dest") + "'");
+  auto src = sources::open_source(spec, feed_options(o));
+  feed::PcapWriter pcap(pc);
+  const int rc = convert_events<feed::MoldPacketizer>(*src, date_base, pcap, o.str("--session", "HFTDCONV01"));
+  pcap.close();
+  std::fprintf(stderr, "hftd convert: -> %s (%llu packets, %llu bytes)\n", pc.path.c_str(),
+               static_cast<unsigned long long>(pcap.packets()), static_cast<unsigned long long>(pcap.bytes()));
+  return rc;
+}
+
 }  // namespace
 
-const Command kConvertCommand{"convert", "LOBSTER / DBN market-by-order -> ITCH 5.0 pcap", cmd_convert::kUsage,
+const Command kConvertCommand{"convert", "LOBSTER / DBN / pcap -> ITCH 5.0 pcap or ITCH file", cmd_convert::kUsage,
                               cmd_convert::run};
 
 }  // namespace hft::app

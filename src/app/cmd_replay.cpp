@@ -29,7 +29,7 @@ namespace hft::app {
 namespace cmd_replay {  // named: the subcommands are compiled as one unit (kUsage, run)
 
 const char* const kUsage =
-    "  --input SOURCE      market data (pcap:F, lobster:F, dbn:F)\n"
+    "  --input SOURCE      market data (pcap:F, itch:F[.gz], lobster:F, dbn:F)\n"
     "  --config FILE       settings (layout, ring, batch, feed filter); default: built-in defaults\n"
     "  --layout L          fused (every stage on one thread) or split (feed | book, clean, features,\n"
     "                      regime, predict, strategy, sim, monitor: a ring between them); overrides\n"
@@ -290,6 +290,12 @@ int run(int argc, char** argv) {
   for (const auto& [k, v] : kinds) std::printf("  %-22s %12llu\n", k.c_str(), static_cast<unsigned long long>(v));
   print_map("source counts:", st.counts);
   print_map("errors by reason (source):", st.errors);
+  if (const auto it = st.counts.find("lobster.no_orderbook_file"); it != st.counts.end() && it->second != 0) {
+    const auto refs = st.counts.find("lobster.prestart_refs");
+    std::printf("note: LOBSTER message file without its orderbook file: the book started empty; %llu references "
+                "to orders placed before the file starts (lobster.prestart_*)\n",
+                static_cast<unsigned long long>(refs == st.counts.end() ? 0 : refs->second));
+  }
   print_map("errors by reason (book):", book_errors);
   std::printf("book conditions: crossed after add %llu, locked after add %llu, level arrays grown %llu\n",
               static_cast<unsigned long long>(bc.crossed), static_cast<unsigned long long>(bc.locked),

@@ -34,7 +34,10 @@ void print_help() {
   std::printf(
       "\nSOURCE (market data input) is KIND:PATH, one of\n"
       "  pcap:FILE.pcap        ITCH 5.0 in MoldUDP64 in UDP (pcap or pcapng)\n"
-      "  lobster:MESSAGE.csv   LOBSTER message file (its orderbook file is found beside it)\n"
+      "  itch:FILE[.gz]        NASDAQ binary ITCH 5.0 file (2-byte length before each message),\n"
+      "                        plain or gzip; times from midnight (no date: --date where asked)\n"
+      "  lobster:MESSAGE.csv   LOBSTER message file (its orderbook file is found beside it; without\n"
+      "                        one, the book starts empty)\n"
       "  dbn:FILE.dbn[.zst]    Databento DBN market-by-order (versions 1-3)\n");
 }
 

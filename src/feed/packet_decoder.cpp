@@ -27,9 +27,7 @@ void StatList::sync(SourceStats& out, std::uint64_t events) {
 }
 
 PacketDecoder::PacketDecoder(MoldOptions mold, std::size_t hold_packets)
-    : mold_(mold), hold_(mold.hold_gaps ? hold_packets : 0), locate_index_(65536, -1), pending_(kMaxPacketEvents) {
-  instruments_.reserve(16384);
-}
+    : mold_(mold), hold_(mold.hold_gaps ? hold_packets : 0), pending_(kMaxPacketEvents) {}
 
 std::size_t PacketDecoder::decode(std::span<const std::uint8_t> payload, Nanos ts, MarketEvent* out,
                                   std::size_t cap) {
@@ -124,8 +122,7 @@ std::size_t PacketDecoder::process_packet(std::span<const std::uint8_t> payload,
     if (!r.event) continue;
     ev.ts_recv = ts;
     if (mold_.stale(ev.instrument)) ev.flags |= evflag::kStale;
-    if (ev.kind == EventKind::Directory) [[unlikely]] on_directory(msg);
-    else if (locate_index_[ev.instrument] < 0 && ev.instrument != 0) [[unlikely]] on_new_locate(msg, ev.instrument);
+    table_.on_event(msg, ev);
     if (++k == cap && i + 1 < total) [[unlikely]] {  // cannot happen: callers give room for d.count
       mold_.on_truncated(total - i - 1);
       mold_.on_messages(i + 1 - d.skip);
@@ -135,44 +132,6 @@ std::size_t PacketDecoder::process_packet(std::span<const std::uint8_t> payload,
   mold_.on_messages(d.count);
   if (cur.remaining() != 0 && h.count != kMoldEndOfSession) mold_.on_trailing_bytes();
   return finish(k);
-}
-
-// A locate seen before (or without) its Stock Directory message gets a placeholder entry,
-// named from the message's stock field when it has one (A F P Q H); 'R' later fills it in.
-// Symbols fit std::string's small buffer, so no allocation while the table stays below its
-// reserved size.
-void PacketDecoder::on_new_locate(const std::uint8_t* msg, std::uint32_t locate) {
-  locate_index_[locate] = static_cast<std::int32_t>(instruments_.size());
-  Instrument& ins = instruments_.emplace_back();
-  ins.id = locate;
-  std::size_t at = 0;
-  switch (static_cast<char>(msg[0])) {
-    case itch::mt::kAddOrder:
-    case itch::mt::kAddOrderMpid:
-    case itch::mt::kTrade: at = 24; break;
-    case itch::mt::kCrossTrade: at = 19; break;
-    case itch::mt::kStockTradingAction: at = 11; break;
-    default: break;
-  }
-  if (at != 0) ins.symbol = std::string(itch::trim_alpha({reinterpret_cast<const char*>(msg + at), 8}));
-}
-
-void PacketDecoder::on_directory(const std::uint8_t* msg) {
-  const auto v = itch::view_of<itch::StockDirectoryView>(msg);
-  const std::uint16_t locate = v.stock_locate();
-  if (locate_index_[locate] < 0) {
-    locate_index_[locate] = static_cast<std::int32_t>(instruments_.size());
-    instruments_.emplace_back();
-  }
-  Instrument& ins = instruments_[static_cast<std::size_t>(locate_index_[locate])];
-  ins.id = locate;
-  ins.symbol = std::string(itch::trim_alpha(v.stock()));
-  ins.round_lot = v.round_lot_size();
-  ins.market_category = v.market_category();
-  ins.financial_status = v.financial_status();
-  ins.classification = v.issue_classification();
-  ins.authenticity = v.authenticity();
-  ins.etp = v.etp_flag() == 'Y';
 }
 
 void PacketDecoder::add_stats(StatList& list) const {

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <array>
 #include <charconv>
 #include <cstring>
@@ -130,13 +131,16 @@ class MappedFile {
 // Counters kept as plain integers on the hot path, named only when stats() is read.
 enum Count : int {
   kMessages, kType1, kType2, kType3, kType4, kType5, kType6, kType7, kRowsChecked, kLevelEnter,
-  kLevelLeave, kSyntheticOrders, kSeedOrders, kUnknownId, kLeaveDeletes, kTimeRounded, kCountN
+  kLevelLeave, kSyntheticOrders, kSeedOrders, kUnknownId, kLeaveDeletes, kTimeRounded,
+  kNoOrderbook, kPrestartRefs, kPrestartExecAsTrade, kPrestartSkipped, kDeleteSizeUnseen, kCountN
 };
 constexpr const char* kCountNames[kCountN] = {
     "lobster.messages", "lobster.type1", "lobster.type2", "lobster.type3", "lobster.type4",
     "lobster.type5", "lobster.type6", "lobster.type7", "lobster.rows_checked",
     "lobster.level_enter", "lobster.level_leave", "lobster.synthetic_orders",
-    "lobster.seed_orders", "lobster.unknown_id", "lobster.leave_deletes", "lobster.time_subns_rounded"};
+    "lobster.seed_orders", "lobster.unknown_id", "lobster.leave_deletes", "lobster.time_subns_rounded",
+    "lobster.no_orderbook_file", "lobster.prestart_refs", "lobster.prestart_exec_as_trade",
+    "lobster.prestart_cancel_skipped", "lobster.delete_size_unseen_change"};
 enum Err : int {
   eColumns, eNumber, eTime, eTimeBackwards, eType, eDirection, eValue, eBookRowMissing,
   eBadBookRow, eExtraBookRows, eMismatch, eDuplicateId, eOrderMismatch, eOverReduce,
@@ -215,7 +219,17 @@ class LobsterSource final : public feed::EventSource {
                                path);
     levels_ = static_cast<std::size_t>(name.levels);
     msg_ = std::make_unique<MappedFile>(path);
-    ob_ = std::make_unique<MappedFile>(name.orderbook_path);
+    // A message file alone (common in research repositories): start from an empty book and
+    // count the references to orders placed before the file starts.
+    struct stat st {};
+    if (::stat(name.orderbook_path.c_str(), &st) != 0 && errno == ENOENT) {
+      message_only_ = true;
+      seeded_ = true;
+      counts_[kNoOrderbook] = 1;
+      path_ = path;
+    } else {
+      ob_ = std::make_unique<MappedFile>(name.orderbook_path);
+    }
     feed::Instrument in;
     in.id = kLobsterInstrument;
     in.symbol = opts.lobster_symbol.empty() ? name.symbol : opts.lobster_symbol;
@@ -271,6 +285,16 @@ class LobsterSource final : public feed::EventSource {
   // Reads one message line and its orderbook row, emits their events. False at end of input.
   bool process_row() {
     if (msg_pos_ >= msg_->size()) {
+      if (message_only_ && !extra_checked_) {
+        extra_checked_ = true;
+        std::fprintf(stderr,
+                     "hftd: LOBSTER %s read without its orderbook file: the book started empty; %llu "
+                     "references to orders placed before the file starts (%llu executions kept as "
+                     "trades, %llu cancels/deletes skipped)\n",
+                     path_.c_str(), static_cast<unsigned long long>(counts_[kPrestartRefs]),
+                     static_cast<unsigned long long>(counts_[kPrestartExecAsTrade]),
+                     static_cast<unsigned long long>(counts_[kPrestartSkipped]));
+      }
       if (!extra_checked_) {
         extra_checked_ = true;
         while (ob_pos_ < ob_->size()) {
@@ -281,6 +305,7 @@ class LobsterSource final : public feed::EventSource {
       return false;
     }
     const std::string_view line = next_line(*msg_, msg_pos_);
+    if (message_only_) return process_message_only(line);
     const bool have_row = ob_pos_ < ob_->size();
     const std::string_view row_line = have_row ? next_line(*ob_, ob_pos_) : std::string_view{};
     Msg m;
@@ -308,6 +333,54 @@ class LobsterSource final : public feed::EventSource {
     if (row_ok) sync();
     if (pending_.size() == start) {
       // No book effect (counted above): a marker still closes the row for the consumer.
+      MarketEvent e{};
+      e.kind = EventKind::System;
+      e.flags = evflag::kSynthetic;
+      emit(e);
+    }
+    pending_.back().flags |= evflag::kLast;
+    return true;
+  }
+
+  // No orderbook rows: the message's events only, on a book that started empty.
+  bool process_message_only(std::string_view line) {
+    Msg m;
+    if (!parse_msg(line, m)) return true;  // counted
+    if (m.ts < last_ts_) {
+      ++errors_[eTimeBackwards];
+      return true;
+    }
+    last_ts_ = ts_ = m.ts;
+    ++counts_[kMessages];
+    ++counts_[kType1 + m.type - 1];
+    const std::size_t start = pending_.size();
+    book::Books::OrderView o;
+    if (m.type >= 2 && m.type <= 4 && !book_.find_order(m.id, o)) {
+      // Placed before the file starts. An execution still printed: kept as a trade at its
+      // price and side; a cancel or delete has nothing to act on.
+      ++counts_[kPrestartRefs];
+      if (m.type == 4) {
+        ++counts_[kPrestartExecAsTrade];
+        MarketEvent e{};
+        e.kind = EventKind::Trade;
+        e.side = m.side;
+        e.price = m.price;
+        e.qty = m.size;
+        e.flags = evflag::kPrintable;
+        emit(e);
+      } else {
+        ++counts_[kPrestartSkipped];
+      }
+    } else {
+      // A delete whose size differs from what the book holds: the order changed while its level
+      // was outside the file's top-N window (those messages are not in the file, and without
+      // the orderbook rows nothing says so). Expected here, so counted, not an error.
+      const std::uint64_t before = errors_[eDeleteSize];
+      apply_message(m);
+      counts_[kDeleteSizeUnseen] += errors_[eDeleteSize] - before;
+      errors_[eDeleteSize] = before;
+    }
+    if (pending_.size() == start) {
       MarketEvent e{};
       e.kind = EventKind::System;
       e.flags = evflag::kSynthetic;
@@ -569,6 +642,8 @@ class LobsterSource final : public feed::EventSource {
   std::vector<MarketEvent> pending_;
   std::size_t pos_ = 0;
   bool seeded_ = false;
+  bool message_only_ = false;  // no orderbook file: no seed, no window
+  std::string path_;
   bool extra_checked_ = false;
   bool prev_full_[2] = {false, false};
   Price prev_edge_[2] = {0, 0};

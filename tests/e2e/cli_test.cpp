@@ -3,6 +3,7 @@
 // to LOBSTER's own orderbook file, every row).
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <ostream>
 
 #include "run_util.hpp"
@@ -169,6 +170,76 @@ TEST(Cli, ProgressLineOnATerminalOnly) {
   const auto rep = run("replay --input pcap:" + out);
   EXPECT_EQ(rep.exit_code, 0) << rep.output;
   EXPECT_EQ(rep.output.find("replay: "), std::string::npos) << rep.output;
+}
+
+}  // namespace
+}  // namespace hft::e2e
+
+namespace hft::e2e {
+namespace {
+
+// Every OMI ITCH capture through `hftd convert --out FILE.itch` and `FILE.itch.gz`: `hftd book`
+// on the ITCH file writes the same rows as on the pcap, event by event (--every-event: an ITCH
+// file groups by timestamp, a pcap by packet), and the replay reports the same message counts
+// (on two of the files).
+TEST(Cli, OmiCapturesThroughItchFilesGiveThePcapBooks) {
+  const std::string dir = data("omi-itch50-pcap");
+  int files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    if (e.path().extension() != ".pcap") continue;
+    ++files;
+    const std::string pcap = e.path().string(), stem = e.path().stem().string();
+    SCOPED_TRACE(stem);
+    const std::string want = tmp("omi_" + stem + "_pcap.csv");
+    const auto a = run("book --every-event --levels 5 --input pcap:" + pcap + " --out " + want);
+    for (const char* ext : {".itch", ".itch.gz"}) {
+      const std::string itch = tmp("omi_" + stem + ext), got = tmp("omi_" + stem + ext + ".csv");
+      auto r = run("convert --input pcap:" + pcap + " --out " + itch);
+      ASSERT_EQ(r.exit_code, 0) << r.output;
+      r = run("book --every-event --levels 5 --input itch:" + itch + " --out " + got);
+      EXPECT_EQ(r.exit_code, a.exit_code) << r.output << a.output;
+      if (a.exit_code == 0) {
+        EXPECT_EQ(read_lines(got), read_lines(want));
+      }
+      // The replay's message counts on two files (an engine start costs about a second).
+      if (stem != "Multiple.Packets" && stem != "20230822_NetOrderImbalanceIndicator") continue;
+      const auto rp = run("replay --input pcap:" + pcap), ri = run("replay --input itch:" + itch);
+      for (const char* t : {"itch.messages", "itch.A ", "itch.D ", "itch.U ", "itch.L ", "itch.I "}) {
+        const auto line = [&](const std::string& out) {
+          const auto at = out.find(t);
+          return at == std::string::npos ? std::string() : out.substr(at, out.find('\n', at) - at);
+        };
+        EXPECT_EQ(line(rp.output), line(ri.output)) << t;
+      }
+    }
+  }
+  EXPECT_EQ(files, 23);
+}
+
+}  // namespace
+}  // namespace hft::e2e
+
+namespace hft::e2e {
+namespace {
+
+// Any source into an ITCH file: a LOBSTER day re-encoded by `hftd convert --out FILE.itch.gz`
+// replays to the same final books as the LOBSTER file itself, with no source error.
+TEST(Cli, LobsterThroughAnItchFileGivesTheSameFinalBooks) {
+  const std::string dir = unzip_sample("lobster-2012-06-21/LOBSTER_SampleFile_AMZN_2012-06-21_5.zip");
+  ASSERT_FALSE(dir.empty());
+  const std::string msg = dir + "/AMZN_2012-06-21_34200000_57600000_message_5.csv";
+  const std::string itch = tmp("amzn5.itch.gz");
+  auto r = run("convert --input lobster:" + msg + " --out " + itch + " --date 2012-06-21");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto a = run("replay --input lobster:" + msg), b = run("replay --input itch:" + itch);
+  ASSERT_EQ(b.exit_code, 0) << b.output;
+  const auto books = [](const std::string& out) {
+    const auto at = out.find("final books:");
+    return at == std::string::npos ? std::string() : out.substr(at);
+  };
+  EXPECT_FALSE(books(a.output).empty());
+  EXPECT_EQ(books(a.output), books(b.output));
+  EXPECT_NE(b.output.find("errors by reason (source): none"), std::string::npos) << b.output;
 }
 
 }  // namespace

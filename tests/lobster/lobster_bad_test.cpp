@@ -118,11 +118,13 @@ TEST(LobsterParse, Name) {
 TEST(LobsterBad, OpenFailuresThrow) {
   EXPECT_THROW(open_lobster_source("/nonexistent/AMZN_2012-06-21_1_2_message_1.csv", {}), std::runtime_error);
   EXPECT_THROW(open_lobster_source(kDir + "/not_lobster.csv", {}), std::runtime_error);
-  // Message file present, orderbook missing.
+  // Orderbook path present but not a file: still refused (only a missing one is allowed).
   std::filesystem::create_directories(kDir);
   const std::string mp = kDir + "/LONE_2012-06-21_34200000_57600000_message_1.csv";
   std::ofstream(mp) << "34200.1,5,0,1,1005,1\n";
+  std::filesystem::create_directories(kDir + "/LONE_2012-06-21_34200000_57600000_orderbook_1.csv");
   EXPECT_THROW(open_lobster_source(mp, {}), std::runtime_error);
+  std::filesystem::remove(kDir + "/LONE_2012-06-21_34200000_57600000_orderbook_1.csv");
 }
 
 TEST(LobsterBad, BadLinesCountedAndSkipped) {

@@ -2,7 +2,7 @@
 // payload -> MoldUDP64 header and sequence tracking -> ITCH 5.0 decode -> MarketEvent, plus
 // the instrument table (Stock Directory and first-seen locates) and the named counters. The
 // source owns the transport (file, socket) and hands payloads in. May touch: core/, itch/,
-// feed/moldudp64.hpp, feed/source.hpp.
+// feed/moldudp64.hpp, feed/instrument_table.hpp, feed/source.hpp.
 #pragma once
 #include <algorithm>
 #include <cstddef>
@@ -13,6 +13,7 @@
 
 #include "hft/core/event.hpp"
 #include "hft/core/types.hpp"
+#include "hft/feed/instrument_table.hpp"
 #include "hft/feed/moldudp64.hpp"
 #include "hft/feed/source.hpp"
 #include "hft/itch/decoder.hpp"
@@ -86,7 +87,7 @@ class PacketDecoder {
   // packets after it come out of flush().
   void abandon_hole() noexcept { mold_.abandon(hole_end()); }
 
-  const std::vector<Instrument>& instruments() const noexcept { return instruments_; }
+  const std::vector<Instrument>& instruments() const noexcept { return table_.instruments(); }
   MoldTracker& mold() noexcept { return mold_; }
   const MoldTracker& mold() const noexcept { return mold_; }
   const itch::DecoderCounters& itch_counters() const noexcept { return dec_.counters(); }
@@ -97,14 +98,11 @@ class PacketDecoder {
  private:
   std::size_t process_packet(std::span<const std::uint8_t> payload, Nanos ts, const MoldHeader& h,
                              const MoldDecision& d, MarketEvent* dst, std::size_t cap);
-  void on_new_locate(const std::uint8_t* msg, std::uint32_t locate);
-  void on_directory(const std::uint8_t* msg);
 
   MoldTracker mold_;
   MoldHoldBuffer hold_;
   itch::Decoder dec_;
-  std::vector<Instrument> instruments_;
-  std::vector<std::int32_t> locate_index_;
+  ItchInstrumentTable table_;
   std::vector<MarketEvent> pending_;
   std::size_t pend_pos_ = 0, pend_n_ = 0;
   PacketDecoderCounters c_;

@@ -2,7 +2,7 @@
 // conversion and (later) the live feed read from. Sources are pulled in batches (a pcap packet,
 // a block of file rows), so the virtual call is paid per batch, not per event.
 //
-// SOURCE strings name a kind and a path: "pcap:FILE.pcap", "lobster:MESSAGE.csv",
+// SOURCE strings name a kind and a path: "pcap:FILE.pcap", "itch:FILE[.gz]", "lobster:MESSAGE.csv",
 // "dbn:FILE.dbn[.zst]"; sources/open.hpp turns such a string into a reader. May touch: core/.
 #pragma once
 #include <array>

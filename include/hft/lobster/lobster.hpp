@@ -17,6 +17,12 @@
 // A level that stays inside the window is never patched from the row: a disagreement is
 // counted ("lobster.mismatch"). Bad message lines skip the line and its row; a bad orderbook
 // row skips only that row's window check.
+// Without its orderbook file (a message file alone): the book starts empty, no seed and no
+// window; an execution of an order placed before the file starts becomes a Trade (side and
+// price of the row, kPrintable), a cancel or delete of one is skipped; both are counted
+// ("lobster.prestart_*", "lobster.no_orderbook_file") and one line on stderr says so at the end.
+// A delete of a size the book does not hold (the order changed outside the top-N window, where
+// the file is silent) deletes it and is counted ("lobster.delete_size_unseen_change").
 #pragma once
 #include <cstdint>
 #include <string>

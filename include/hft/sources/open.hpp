@@ -1,4 +1,4 @@
-// Turns a SOURCE string ("pcap:FILE.pcap", "lobster:MESSAGE.csv", "dbn:FILE.dbn.zst") into the
+// Turns a SOURCE string ("pcap:FILE.pcap", "itch:FILE[.gz]", "lobster:MESSAGE.csv", "dbn:FILE.dbn.zst") into the
 // reader for it. The one place that knows every reader; everything else sees EventSource.
 #pragma once
 #include <memory>
@@ -9,7 +9,7 @@
 namespace hft::sources {
 
 struct SourceSpec {
-  std::string kind;  // pcap | lobster | dbn
+  std::string kind;  // pcap | itch | lobster | dbn
   std::string path;
 };
 
