@@ -17,7 +17,7 @@ namespace hft::app {
 namespace {
 
 const char* const kUsage =
-    "  --input SOURCE      market data (pcap:F, lobster:F, dbn:F)\n"
+    "  --input SOURCE      market data (pcap:F, lobster:F, dbn:F, binance:F[,F])\n"
     "  --out FILE.csv      output, one row per event group (- for stdout)\n"
     "  --levels N          levels per side (default 10)\n"
     "  --symbol SYM        instrument to write (default: the first with market events)\n"

@@ -21,7 +21,7 @@ namespace hft::app {
 namespace {
 
 const char* const kUsage =
-    "  --input SOURCE      lobster:MESSAGE.csv or dbn:FILE.dbn[.zst] (or pcap: to re-frame)\n"
+    "  --input SOURCE      lobster:MESSAGE.csv, dbn:FILE.dbn[.zst], binance:F.gz[,F.gz] (or pcap: to re-frame)\n"
     "  --out FILE.pcap     output pcap (nanosecond timestamps, Ethernet/IPv4/UDP)\n"
     "  --dest ADDR:PORT    UDP destination written in the frames (default 239.1.1.1:26477)\n"
     "  --session NAME      MoldUDP64 session, 10 characters (default HFTDCONV01)\n"

@@ -29,7 +29,7 @@ namespace hft::app {
 namespace {
 
 const char* const kUsage =
-    "  --input SOURCE      market data (pcap:F, lobster:F, dbn:F)\n"
+    "  --input SOURCE      market data (pcap:F, lobster:F, dbn:F, binance:F[,F])\n"
     "  --config FILE       settings (layout, ring, batch, feed filter); default: built-in defaults\n"
     "  --layout L          fused (every stage on one thread) or split (feed | book, clean, features,\n"
     "                      regime, predict, strategy, sim, monitor: a ring between them); overrides\n"

@@ -35,7 +35,9 @@ void print_help() {
       "\nSOURCE (market data input) is KIND:PATH, one of\n"
       "  pcap:FILE.pcap        ITCH 5.0 in MoldUDP64 in UDP (pcap or pcapng)\n"
       "  lobster:MESSAGE.csv   LOBSTER message file (its orderbook file is found beside it)\n"
-      "  dbn:FILE.dbn[.zst]    Databento DBN market-by-order (versions 1-3)\n");
+      "  dbn:FILE.dbn[.zst]    Databento DBN market-by-order (versions 1-3)\n"
+      "  binance:A.gz[,B.gz]   Binance recorder lines (depth diffs, snapshot, bookTicker, trades),\n"
+      "                        files read as one stream; scales from the config's instruments\n");
 }
 
 }  // namespace
