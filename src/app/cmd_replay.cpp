@@ -301,8 +301,8 @@ int run(int argc, char** argv) {
   for (std::size_t i = 0; i < sums.size() && i < top; ++i) {
     const auto& b = sums[i];
     std::printf("  %-10s %14s %10lld %14s %10lld %7zu %7zu %8zu\n", b.symbol.c_str(),
-                b.bid.qty ? engine::price_str(b.bid.price).c_str() : "-", static_cast<long long>(b.bid.qty),
-                b.ask.qty ? engine::price_str(b.ask.price).c_str() : "-", static_cast<long long>(b.ask.qty),
+                b.bid.qty ? engine::price_str(b.bid.price, b.id).c_str() : "-", static_cast<long long>(b.bid.qty),
+                b.ask.qty ? engine::price_str(b.ask.price, b.id).c_str() : "-", static_cast<long long>(b.ask.qty),
                 b.bid_levels, b.ask_levels, b.orders);
   }
 

@@ -78,20 +78,22 @@ std::string format_decimal(std::int64_t units, std::int64_t scale) {
     p *= 10;
     ++dec;
   }
-  char b[64];
-  if (p == scale) {
-    const bool neg = units < 0;
-    const auto a = static_cast<std::uint64_t>(neg ? -units : units);
-    const auto up = static_cast<std::uint64_t>(p);
-    if (dec == 0)
-      std::snprintf(b, sizeof b, "%s%llu", neg ? "-" : "", static_cast<unsigned long long>(a));
-    else
-      std::snprintf(b, sizeof b, "%s%llu.%0*llu", neg ? "-" : "", static_cast<unsigned long long>(a / up), dec,
-                    static_cast<unsigned long long>(a % up));
-  } else {
+  if (p != scale) {
+    char b[64];
     std::snprintf(b, sizeof b, "%.9f", static_cast<double>(units) / static_cast<double>(scale));
+    return b;
   }
-  return b;
+  const bool neg = units < 0;
+  const auto a = neg ? 0 - static_cast<std::uint64_t>(units) : static_cast<std::uint64_t>(units);
+  const auto up = static_cast<std::uint64_t>(p);
+  std::string s = std::to_string(a / up);
+  if (dec > 0) {
+    std::string f = std::to_string(a % up);
+    s += '.';
+    s.append(static_cast<std::size_t>(dec) - f.size(), '0');
+    s += f;
+  }
+  return neg ? "-" + s : s;
 }
 
 }  // namespace hft

@@ -1,3 +1,4 @@
+#include "hft/core/scales.hpp"
 #include "hft/report/recorder.hpp"
 
 #include <algorithm>
@@ -164,7 +165,7 @@ void Recorder::on_book(Nanos t, InstrumentId i, Price bid, Price ask) noexcept {
   }
   // A one-sided or crossed book keeps the last good mid.
   if (bid > 0 && ask > 0 && bid <= ask)
-    mid_[i] = (static_cast<double>(bid) + static_cast<double>(ask)) / (2.0 * static_cast<double>(kPriceScale));
+    mid_[i] = (static_cast<double>(bid) + static_cast<double>(ask)) / (2.0 * static_cast<double>(price_scale_of(i)));
 }
 
 void Recorder::on_quotes(Nanos t, std::uint16_t strategy, InstrumentId i, Price bid, Price ask) noexcept {
@@ -292,7 +293,7 @@ void Recorder::on_fill(const ExecReport& r, double fee) noexcept {
   }
   activate(r.strategy, r.instrument);
   Pair& p = pair_[pair_index(r.strategy, r.instrument)];
-  const double px = static_cast<double>(r.price) / static_cast<double>(kPriceScale);
+  const double px = unit_value(r.price, r.instrument);  // currency per size unit
   const std::int64_t q = r.qty;
   const std::int64_t d = r.side == Side::Buy ? q : -q;
   if (p.pos == 0 || (p.pos > 0) == (d > 0)) {
