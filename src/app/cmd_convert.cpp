@@ -64,7 +64,27 @@ class Converter {
 
   void start(const feed::EventSource& src) { basis_ = src.time_basis(); }
 
-  void on_event(const feed::EventSource& src, const MarketEvent& in) {
+  static std::int64_t price_scale(const feed::EventSource& src, InstrumentId id) {
+    for (const auto& i : src.instruments())
+      if (i.id == id) return i.price_scale;
+    return kPriceScale;
+  }
+
+  void on_event(const feed::EventSource& src, const MarketEvent& raw) {
+    // ITCH prices have 4 decimals: a source with its own price scale (binance:) is rescaled to
+    // them exactly; a price that cannot be written so is counted and dropped. Sizes are written
+    // in the source's units (ITCH has whole shares only).
+    MarketEvent in = raw;
+    if (in.price != 0) {
+      const std::int64_t ps = price_scale(src, in.instrument);
+      if (ps != kPriceScale) {
+        if (kPriceScale % ps != 0) {
+          ++unencodable_["price scale " + std::to_string(ps)];
+          return;
+        }
+        in.price *= kPriceScale / ps;
+      }
+    }
     MarketEvent ev = in;
     if (!started_) {
       // Times since the epoch (DBN) become ITCH's time since midnight of the first day.

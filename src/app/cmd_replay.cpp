@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "cli.hpp"
+#include "hft/core/decimal.hpp"
+#include "hft/core/scales.hpp"
 #include "hft/config/config.hpp"
 #include "hft/engine/engine.hpp"
 #include "hft/engine/metrics.hpp"
@@ -300,9 +302,11 @@ int run(int argc, char** argv) {
               "ask lv", "orders");
   for (std::size_t i = 0; i < sums.size() && i < top; ++i) {
     const auto& b = sums[i];
-    std::printf("  %-10s %14s %10lld %14s %10lld %7zu %7zu %8zu\n", b.symbol.c_str(),
-                b.bid.qty ? engine::price_str(b.bid.price, b.id).c_str() : "-", static_cast<long long>(b.bid.qty),
-                b.ask.qty ? engine::price_str(b.ask.price, b.id).c_str() : "-", static_cast<long long>(b.ask.qty),
+    // sizes in the instrument's units of the base asset (whole shares for ITCH)
+    const std::int64_t qs = qty_scale_of(b.id);
+    std::printf("  %-10s %14s %10s %14s %10s %7zu %7zu %8zu\n", b.symbol.c_str(),
+                b.bid.qty ? engine::price_str(b.bid.price, b.id).c_str() : "-", format_decimal(b.bid.qty, qs).c_str(),
+                b.ask.qty ? engine::price_str(b.ask.price, b.id).c_str() : "-", format_decimal(b.ask.qty, qs).c_str(),
                 b.bid_levels, b.ask_levels, b.orders);
   }
 
