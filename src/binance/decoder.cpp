@@ -17,7 +17,7 @@ const char* error_name(Error e) noexcept {
       "binance.bad_line",        "binance.bad_json",      "binance.missing_field",
       "binance.bad_price",       "binance.bad_qty",       "binance.no_instrument_definition",
       "binance.gap",             "binance.diff_without_snapshot", "binance.snapshot_unknown_instrument",
-      "binance.unknown_message"};
+      "binance.unknown_message", "binance.bad_time"};
   static_assert(sizeof k / sizeof k[0] == kErrorCount);
   return e < kErrorCount ? k[e] : "?";
 }
@@ -222,6 +222,8 @@ struct Run {
     close_group(before);
   }
 
+  // Exchange ms -> ns; times past year 2255 (a corrupt number) do not fit and are refused.
+  static constexpr std::uint64_t kMaxMs = 9'000'000'000'000ULL;
   static Nanos ms(std::uint64_t t) { return static_cast<Nanos>(t) * kNsPerMs; }
 
   LineKind depth(const object& d, std::string_view sym, std::string_view raw_line) {
@@ -236,6 +238,7 @@ struct Run {
     InstrumentView& v = view[i];
     Instr& in = im.ins[i];
     if (!v.defined) return fail(kNoDefinition, "no instruments entry for " + v.symbol + " " + market_name(v.market));
+    if (E > kMaxMs || (has_t && T > kMaxMs)) return fail(kBadTime, "depthUpdate time E / T out of range");
     const Nanos exch = ms(has_t ? T : E);
     if (v.sync != Sync::Synced) {
       if (in.pending.size() >= im.opts.max_buffered) {
@@ -293,7 +296,7 @@ struct Run {
     if (!levels(b, v, im.scratch[0]) || !levels(a, v, im.scratch[1])) return LineKind::Bad;
     std::uint64_t t = 0;
     Nanos exch = in.last_exch;
-    if (!o["T"].get_uint64().get(t) || !o["E"].get_uint64().get(t)) exch = ms(t);
+    if ((!o["T"].get_uint64().get(t) || !o["E"].get_uint64().get(t)) && t <= kMaxMs) exch = ms(t);
     if (exch == 0) exch = local;
     ++counts[kSnapshots];
     if (v.sync == Sync::Stale) ++counts[kRecovered];
@@ -353,6 +356,7 @@ struct Run {
     if (d["T"].get_uint64().get(T) || d["p"].get_string().get(ps) || d["q"].get_string().get(qs) ||
         d["m"].get_bool().get(maker))
       return fail(kMissingField, "trade without T, p, q or m");
+    if (T > kMaxMs) return fail(kBadTime, "trade time T out of range");
     std::string_view x;
     const bool fut = !d["X"].get_string().get(x);
     if (fut && x != "MARKET") {  // insurance fund / ADL fills are not prints of the book
@@ -382,7 +386,9 @@ struct Run {
     std::uint64_t t = 0;
     if (sp == std::string_view::npos || !parse_u64(line.substr(0, sp), t))
       return fail(kBadLine, "no '<local_ns> ' prefix");
-    local = static_cast<Nanos>(t < 10'000'000'000'000'000ULL ? t * 1000 : t);  // old captures: us
+    // Old captures stamp microseconds (~1.7e15 now); nanoseconds are ~1.7e18.
+    if (t > static_cast<std::uint64_t>(INT64_MAX)) return fail(kBadTime, "local time out of range");
+    local = static_cast<Nanos>(t < 9'000'000'000'000'000ULL ? t * 1000 : t);
     const std::string_view js = line.substr(sp + 1);
     auto& pad = im.pad;
     if (pad.size() < js.size() + simdjson::SIMDJSON_PADDING) pad.resize(js.size() + simdjson::SIMDJSON_PADDING);

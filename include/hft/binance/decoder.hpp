@@ -64,6 +64,7 @@ enum Error : std::uint8_t {
   kUnsyncedDiff,       // a diff never applied: no snapshot came before the end (or the buffer filled) [binance.diff_without_snapshot]
   kSnapshotNoStream,   // a snapshot before any stream message: its instrument is unknown [binance.snapshot_unknown_instrument]
   kUnknownMessage,     // a JSON message of no known kind [binance.unknown_message]
+  kBadTime,            // a time that does not fit in ns since the epoch [binance.bad_time]
   kErrorCount
 };
 enum Count : std::uint8_t {
