@@ -25,10 +25,11 @@ const char* const kUsage =
     "  --every-event       a row after every event of the instrument, not every group\n"
     "  --max-orders N      order pool size (default 4194304)\n"
     "  --dst ADDR:PORT     pcap only: keep UDP datagrams to this destination\n"
-    "  --config FILE       take feed settings (feed.dst_addr, feed.dst_port) from a config file\n"
-    "Rows: ask price 1, ask size 1, bid price 1, bid size 1, ... (prices x 10000; empty\n"
-    "levels as 9999999999 / -9999999999 with size 0). A group is one MoldUDP64 packet, one\n"
-    "LOBSTER message row or one DBN event (F_LAST).\n";
+    "  --config FILE       take feed settings (feed.dst_addr, feed.dst_port, instruments) from a config file\n"
+    "Rows: ask price 1, ask size 1, bid price 1, bid size 1, ... (prices x 10000; binance:\n"
+    "prices and sizes in the instrument's units, config instruments price_scale / qty_scale;\n"
+    "empty levels as 9999999999 / -9999999999 with size 0). A group is one MoldUDP64 packet,\n"
+    "one LOBSTER message row, one DBN event (F_LAST) or one Binance message.\n";
 
 int run(int argc, char** argv) {
   const Options o(argc, argv,
