@@ -374,7 +374,9 @@ struct Run {
       return fail(kBadQty, "trade size '" + std::string(qs) + "': " + decimal_error_name(e));
     // m: the buyer was the maker, so the resting order was the buy.
     std::uint8_t flags = evflag::kPrintable | evflag::kLast;
-    if (v.sync != Sync::Synced) flags |= evflag::kStale;
+    // After a break only: before the first snapshot there is no book to be wrong (and a stale
+    // mark there would trip the feed-gap breaker for the whole run).
+    if (v.sync == Sync::Stale) flags |= evflag::kStale;
     emit(v, EventKind::Trade, maker ? Side::Buy : Side::Sell, p.units, static_cast<Qty>(q.units), ms(T), flags);
     im.ins[i].last_exch = ms(T);
     return LineKind::Trade;

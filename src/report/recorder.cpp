@@ -104,7 +104,9 @@ void Recorder::finish(Nanos t) noexcept {
   for (const std::uint32_t k : active_pairs_) {
     const Pair& p = pair_[k];
     PairFinal& f = rec_.pairs[k];
-    const double mid = mid_[k % rec_.settings.instruments];
+    // Marks in currency per size unit, as avg and fill prices (mid_ is per whole unit of the asset).
+    const auto ins = static_cast<InstrumentId>(k % rec_.settings.instruments);
+    const double mid = mid_[ins] / static_cast<double>(qty_scale_of(ins));
     f.position = p.pos;
     f.avg_cost = p.avg;
     f.realized = p.realized;
@@ -138,7 +140,7 @@ void Recorder::sample_grid(Nanos b, std::uint32_t intervals) noexcept {
     g.ask = p.ask;
     g.inventory = p.pos;
     g.realized = p.realized;
-    const double mark = mid_[i] > 0 ? mid_[i] : p.mark;
+    const double mark = mid_[i] > 0 ? mid_[i] / static_cast<double>(qty_scale_of(i)) : p.mark;
     g.unrealized = p.pos ? (mark - p.avg) * static_cast<double>(p.pos) : 0.0;
     g.fees = p.fees;
     g.net = g.realized + g.unrealized - g.fees;
