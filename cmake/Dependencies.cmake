@@ -12,4 +12,5 @@ find_package(Boost 1.74 REQUIRED)   # header-only parts: Asio, Beast, lockfree (
 find_package(spdlog REQUIRED)       # Debian's build uses the packaged fmt
 find_package(Eigen3 3.3 REQUIRED NO_MODULE)  # regime: GARCH maximum likelihood
 find_package(xgboost REQUIRED)      # model: training (C API) and the reference for the tree evaluator
-find_package(simdjson REQUIRED)     # model: XGBoost JSON model files and model-store metadata
+find_package(ZLIB REQUIRED)         # binance: gzip recorder files, decompressed as they are read
+find_package(simdjson REQUIRED)     # model: XGBoost JSON model files and model-store metadata; binance: recorder lines

@@ -92,11 +92,13 @@ config::Config config_option(const Options& o) {
 
 feed::FeedOptions feed_options(const Options& o) {
   feed::FeedOptions f;
+  // Instrument scales for decimal-text sources: the config's, else the defaults.
+  const config::Config c = o.has("--config") ? config_option(o) : config::default_config();
   if (o.has("--config")) {
-    const config::Config c = config_option(o);
     f.dst_addr = c.feed.dst_addr;
     f.dst_port = c.feed.dst_port;
   }
+  for (const auto& in : c.instruments) f.instruments.push_back({in.symbol, in.market, config::scale_of(in)});
   if (o.has("--dst")) {
     const std::string d = o.str("--dst");
     const auto colon = d.rfind(':');

@@ -26,7 +26,7 @@ namespace hft::app {
 namespace cmd_backtest {  // named: the subcommands are compiled as one unit (kUsage, run)
 
 const char* const kUsage =
-    "  --input SOURCE      market data of one day (pcap:F, itch:F[.gz], lobster:F, dbn:F)\n"
+    "  --input SOURCE      market data of one day (pcap:F, itch:F[.gz], lobster:F, dbn:F, binance:F[,F])\n"
     "  --config FILE       strategies, models, risk, simulator (default: built-in defaults)\n"
     "  --report DIR        the report (report.json, report.html, orders.csv, fills.csv) and DIR/models\n"
     "  --slices N          walk-forward slices of the day, 2..20 (default 4): train on what was known\n"

@@ -17,7 +17,7 @@ namespace hft::app {
 namespace cmd_book {  // named: the subcommands are compiled as one unit (kUsage, run)
 
 const char* const kUsage =
-    "  --input SOURCE      market data (pcap:F, itch:F[.gz], lobster:F, dbn:F)\n"
+    "  --input SOURCE      market data (pcap:F, itch:F[.gz], lobster:F, dbn:F, binance:F[,F])\n"
     "  --out FILE.csv      output, one row per event group (- for stdout)\n"
     "  --levels N          levels per side (default 10)\n"
     "  --symbol SYM        instrument to write (default: the first with market events)\n"
@@ -25,11 +25,12 @@ const char* const kUsage =
     "  --every-event       a row after every event of the instrument, not every group\n"
     "  --max-orders N      order pool size (default 4194304)\n"
     "  --dst ADDR:PORT     pcap only: keep UDP datagrams to this destination\n"
-    "  --config FILE       take feed settings (feed.dst_addr, feed.dst_port) from a config file\n"
-    "Rows: ask price 1, ask size 1, bid price 1, bid size 1, ... (prices x 10000; empty\n"
-    "levels as 9999999999 / -9999999999 with size 0). A group is one MoldUDP64 packet, one\n"
-    "LOBSTER message row, one DBN event (F_LAST) or, in an ITCH file, the messages sharing one\n"
-    "timestamp.\n";
+    "  --config FILE       take feed settings (feed.dst_addr, feed.dst_port, instruments) from a config file\n"
+    "Rows: ask price 1, ask size 1, bid price 1, bid size 1, ... (prices x 10000; binance:\n"
+    "prices and sizes in the instrument's units, config instruments price_scale / qty_scale;\n"
+    "empty levels as 9999999999 / -9999999999 with size 0). A group is one MoldUDP64 packet,\n"
+    "one LOBSTER message row, one DBN event (F_LAST), one Binance message or, in an ITCH file,\n"
+    "the messages sharing one timestamp.\n";
 
 int run(int argc, char** argv) {
   const Options o(argc, argv,

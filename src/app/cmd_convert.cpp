@@ -26,7 +26,7 @@ namespace hft::app {
 namespace cmd_convert {  // named: the subcommands are compiled as one unit (kUsage, run)
 
 const char* const kUsage =
-    "  --input SOURCE      lobster:MESSAGE.csv or dbn:FILE.dbn[.zst] (or pcap:, itch: to re-frame)\n"
+    "  --input SOURCE      lobster:MESSAGE.csv, dbn:FILE.dbn[.zst], binance:F.gz[,F.gz] (or pcap:, itch: to re-frame)\n"
     "  --out FILE.pcap     output pcap (nanosecond timestamps, Ethernet/IPv4/UDP)\n"
     "  --out FILE.itch     or a NASDAQ binary ITCH 5.0 file (2-byte length before each\n"
     "                      message), gzip-compressed when it ends in .gz (FILE.itch.gz); a pcap\n"
@@ -92,7 +92,27 @@ class Converter {
 
   void start(const feed::EventSource& src) { basis_ = src.time_basis(); }
 
-  void on_event(const feed::EventSource& src, const MarketEvent& in) {
+  static std::int64_t price_scale(const feed::EventSource& src, InstrumentId id) {
+    for (const auto& i : src.instruments())
+      if (i.id == id) return i.price_scale;
+    return kPriceScale;
+  }
+
+  void on_event(const feed::EventSource& src, const MarketEvent& raw) {
+    // ITCH prices have 4 decimals: a source with its own price scale (binance:) is rescaled to
+    // them exactly; a price that cannot be written so is counted and dropped. Sizes are written
+    // in the source's units (ITCH has whole shares only).
+    MarketEvent in = raw;
+    if (in.price != 0) {
+      const std::int64_t ps = price_scale(src, in.instrument);
+      if (ps != kPriceScale) {
+        if (kPriceScale % ps != 0) {
+          ++unencodable_["price scale " + std::to_string(ps)];
+          return;
+        }
+        in.price *= kPriceScale / ps;
+      }
+    }
     MarketEvent ev = in;
     if (!started_) {
       // Times since the epoch (DBN) become ITCH's time since midnight of the first day.

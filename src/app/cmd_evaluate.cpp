@@ -21,7 +21,7 @@ namespace cmd_evaluate {  // named: the subcommands are compiled as one unit (kU
 
 const char* const kUsage =
     "  --model DIR         model store (the newest valid version is used) or one version's directory\n"
-    "  --input SOURCE      market data the model never saw (pcap:F, itch:F[.gz], lobster:F, dbn:F); repeatable\n"
+    "  --input SOURCE      market data the model never saw (pcap:F, itch:F[.gz], lobster:F, dbn:F, binance:F[,F]); repeatable\n"
     "  --config FILE       features and cleaning settings (must give the model's feature schema)\n"
     "  --json FILE         also write the metrics as JSON\n"
     "  --symbol SYM        only this instrument (default: all)\n"

@@ -24,7 +24,7 @@ namespace hft::app {
 namespace cmd_features {  // named: the subcommands are compiled as one unit (kUsage, run)
 
 const char* const kUsage =
-    "  --input SOURCE      market data (pcap:F, itch:F[.gz], lobster:F, dbn:F)\n"
+    "  --input SOURCE      market data (pcap:F, itch:F[.gz], lobster:F, dbn:F, binance:F[,F])\n"
     "  --out BASE          writes BASE.hftc (columnar) and/or BASE.csv\n"
     "  --format F          hftc | csv | both (default hftc)\n"
     "  --every-ms N        one row per instrument per N ms of exchange time (the vector at the\n"

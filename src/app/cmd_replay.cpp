@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "cli.hpp"
+#include "hft/core/decimal.hpp"
+#include "hft/core/scales.hpp"
 #include "hft/config/config.hpp"
 #include "hft/engine/engine.hpp"
 #include "hft/engine/metrics.hpp"
@@ -29,7 +31,7 @@ namespace hft::app {
 namespace cmd_replay {  // named: the subcommands are compiled as one unit (kUsage, run)
 
 const char* const kUsage =
-    "  --input SOURCE      market data (pcap:F, itch:F[.gz], lobster:F, dbn:F)\n"
+    "  --input SOURCE      market data (pcap:F, itch:F[.gz], lobster:F, dbn:F, binance:F[,F])\n"
     "  --config FILE       settings (layout, ring, batch, feed filter); default: built-in defaults\n"
     "  --layout L          fused (every stage on one thread) or split (feed | book, clean, features,\n"
     "                      regime, predict, strategy, sim, monitor: a ring between them); overrides\n"
@@ -105,6 +107,15 @@ int run(int argc, char** argv) {
   if (o.has("--max-orders")) cfg.feed.max_orders = static_cast<std::size_t>(o.integer("--max-orders", 0, 1024, 1LL << 25));
   if (o.has("--layout")) cfg.system.layout = preset_layout(o.str("--layout"));
   for (const auto& w : config::warnings(cfg)) std::fprintf(stderr, "hftd replay: warning: %s\n", w.c_str());
+  // A level-2 source (binance:) has one aggregate order per price level (evflag::kLevel): an
+  // exact L3 queue position cannot be followed there, so the simulator takes the probabilistic
+  // model hftbacktest uses for such data unless the config chose one.
+  const bool level_source = input.rfind("binance:", 0) == 0;
+  if (level_source && cfg.simulator.queue_model == config::QueueModel::L3) {
+    cfg.simulator.queue_model = config::QueueModel::ProbPower2;
+    if (!cfg.strategies.empty())
+      std::fprintf(stderr, "hftd replay: level-2 source: simulator.queue_model l3 -> prob_power2\n");
+  }
   engine::EngineOptions eo;
   eo.replay_speed = 0;  // as fast as possible
   if (o.has("--speed")) {
@@ -306,9 +317,11 @@ int run(int argc, char** argv) {
               "ask lv", "orders");
   for (std::size_t i = 0; i < sums.size() && i < top; ++i) {
     const auto& b = sums[i];
-    std::printf("  %-10s %14s %10lld %14s %10lld %7zu %7zu %8zu\n", b.symbol.c_str(),
-                b.bid.qty ? engine::price_str(b.bid.price).c_str() : "-", static_cast<long long>(b.bid.qty),
-                b.ask.qty ? engine::price_str(b.ask.price).c_str() : "-", static_cast<long long>(b.ask.qty),
+    // sizes in the instrument's units of the base asset (whole shares for ITCH)
+    const std::int64_t qs = qty_scale_of(b.id);
+    std::printf("  %-10s %14s %10s %14s %10s %7zu %7zu %8zu\n", b.symbol.c_str(),
+                b.bid.qty ? engine::price_str(b.bid.price, b.id).c_str() : "-", format_decimal(b.bid.qty, qs).c_str(),
+                b.ask.qty ? engine::price_str(b.ask.price, b.id).c_str() : "-", format_decimal(b.ask.qty, qs).c_str(),
                 b.bid_levels, b.ask_levels, b.orders);
   }
 

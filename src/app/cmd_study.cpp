@@ -26,7 +26,7 @@ namespace cmd_study {  // named: the subcommands are compiled as one unit (kUsag
 
 const char* const kUsage =
     "hftd study ofi --input SOURCE [options]\n"
-    "  --input SOURCE      market data (pcap:F, itch:F[.gz], lobster:F, dbn:F)\n"
+    "  --input SOURCE      market data (pcap:F, itch:F[.gz], lobster:F, dbn:F, binance:F[,F])\n"
     "  --interval-s N      aggregation interval in seconds (default 10)\n"
     "  --window-min N      regression window in minutes (default 30)\n"
     "  --start HH:MM       session start, time of day (default 09:30)\n"

@@ -18,7 +18,7 @@ namespace hft::app {
 namespace cmd_train {  // named: the subcommands are compiled as one unit (kUsage, run)
 
 const char* const kUsage =
-    "  --input SOURCE      market data (pcap:F, itch:F[.gz], lobster:F, dbn:F); repeat for several days, in time order\n"
+    "  --input SOURCE      market data (pcap:F, itch:F[.gz], lobster:F, dbn:F, binance:F[,F]); repeat for several days, in time order\n"
     "  --config FILE       models section: horizons, sampling, members, walk-forward (default: built-in defaults)\n"
     "  --out DIR           model store to add the version to (default models.path, else system.model_dir)\n"
     "  --json FILE         also write the metrics as JSON\n"

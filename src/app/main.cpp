@@ -38,7 +38,9 @@ void print_help() {
       "                        plain or gzip; times from midnight (no date: --date where asked)\n"
       "  lobster:MESSAGE.csv   LOBSTER message file (its orderbook file is found beside it; without\n"
       "                        one, the book starts empty)\n"
-      "  dbn:FILE.dbn[.zst]    Databento DBN market-by-order (versions 1-3)\n");
+      "  dbn:FILE.dbn[.zst]    Databento DBN market-by-order (versions 1-3)\n"
+      "  binance:A.gz[,B.gz]   Binance recorder lines (depth diffs, snapshot, bookTicker, trades),\n"
+      "                        files read as one stream; scales from the config's instruments\n");
 }
 
 }  // namespace

@@ -237,6 +237,20 @@ std::string symbol(std::string_view s) {
     if (ch <= ' ' || ch > '~') return "a symbol has no spaces or control characters, got '" + std::string(s) + "'";
   return "";
 }
+std::string venue_symbol(std::string_view s) {
+  if (s.empty() || s.size() > 16) return "a symbol has 1..16 characters, got '" + std::string(s) + "'";
+  for (char ch : s)
+    if (ch <= ' ' || ch > '~') return "a symbol has no spaces or control characters, got '" + std::string(s) + "'";
+  return "";
+}
+constexpr std::array<std::string_view, 2> kMarkets = {"spot", "usdm"};
+std::string instrument_market(std::string_view s) { return one_of(s, kMarkets); }
+std::string decimal_text(std::string_view s) {
+  std::int64_t u = 0;
+  if (const auto e = parse_decimal(s, 1'000'000'000'000'000'000LL, u); e != DecimalError::None || u <= 0)
+    return "expected a positive decimal number like 0.01, got '" + std::string(s) + "'";
+  return "";
+}
 std::string symbol_pair(std::string_view s) {
   const auto k = s.find('/');
   if (k == std::string_view::npos) return "expected Y/X (two symbols), got '" + std::string(s) + "'";
@@ -355,6 +369,14 @@ void visit_config(V& v, C& c, std::int64_t max_core) {
     });
   });
   v.texts("symbols", c.symbols, kReload, symbol);
+  v.list("instruments", c.instruments, kRestart, [&](auto& in) {
+    v.text("symbol", in.symbol, kRestart, venue_symbol);
+    v.text("market", in.market, kRestart, instrument_market);
+    v.integer("price_scale", in.price_scale, {1, 1'000'000'000'000}, kRestart);
+    v.text("tick", in.tick, kRestart, decimal_text);
+    v.integer("qty_scale", in.qty_scale, {1, 1'000'000'000'000}, kRestart);
+    v.text("lot", in.lot, kRestart, decimal_text);
+  });
   v.keyed_list("strategies", c.strategies, kRestart, [&](auto& s) {
     v.text("name", s.name, kRestart, non_empty);
     v.text("type", s.type, kRestart);
@@ -1187,6 +1209,23 @@ void cross_check(const Config& c, unsigned cpus, Errors& errors) {
   if (c.feed.mode == "replay" && c.feed.input.empty() && errors.clean("feed.mode") && errors.clean("feed.input"))
     errors.add("feed.input", "required when feed.mode is replay (a SOURCE, e.g. pcap:day.pcap)");
 
+  for (std::size_t i = 0; i < c.instruments.size(); ++i) {
+    const auto& in = c.instruments[i];
+    const std::string base = at("instruments", i);
+    if (errors.has(base)) continue;
+    std::int64_t u = 0;
+    if (errors.clean(base + ".tick") && errors.clean(base + ".price_scale") &&
+        (parse_decimal(in.tick, in.price_scale, u) != DecimalError::None || u <= 0))
+      errors.add(base + ".tick", "tick " + in.tick + " is not a whole number of units at price_scale " +
+                                     std::to_string(in.price_scale));
+    if (errors.clean(base + ".lot") && errors.clean(base + ".qty_scale") &&
+        (parse_decimal(in.lot, in.qty_scale, u) != DecimalError::None || u <= 0 || u > 0xFFFFFFFFLL))
+      errors.add(base + ".lot", "lot " + in.lot + " is not a whole number of units at qty_scale " +
+                                    std::to_string(in.qty_scale));
+    for (std::size_t j = 0; j < i; ++j)
+      if (in.symbol == c.instruments[j].symbol && in.market == c.instruments[j].market)
+        errors.add(base + ".symbol", "'" + in.symbol + "' " + in.market + " is also instruments[" + std::to_string(j) + "]");
+  }
   if (errors.clean("symbols")) {
     for (std::size_t i = 0; i < c.symbols.size(); ++i)
       for (std::size_t j = 0; j < i; ++j)
@@ -1488,6 +1527,15 @@ Config apply_reloadable(const Config& running, const Config& next) {
   out.version = next.version;
   out.path = next.path;
   return out;
+}
+
+InstrumentScale scale_of(const Config::Instrument& in) noexcept {
+  InstrumentScale sc;
+  sc.price_scale = in.price_scale;
+  sc.qty_scale = in.qty_scale;
+  if (parse_decimal(in.tick, in.price_scale, sc.tick) != DecimalError::None || sc.tick <= 0) sc.tick = 1;
+  if (parse_decimal(in.lot, in.qty_scale, sc.lot) != DecimalError::None || sc.lot <= 0) sc.lot = 1;
+  return sc;
 }
 
 }  // namespace hft::config

@@ -1,3 +1,5 @@
+#include "hft/core/decimal.hpp"
+#include "hft/core/scales.hpp"
 #include "hft/engine/report.hpp"
 
 #include <algorithm>
@@ -43,12 +45,7 @@ std::vector<BookSummary> summarize_books(const book::Books& books, const std::ve
   return out;
 }
 
-std::string price_str(Price p) {
-  char b[32];
-  std::snprintf(b, sizeof b, "%s%lld.%04lld", p < 0 ? "-" : "", static_cast<long long>((p < 0 ? -p : p) / kPriceScale),
-                static_cast<long long>((p < 0 ? -p : p) % kPriceScale));
-  return b;
-}
+std::string price_str(Price p, InstrumentId id) { return format_decimal(p, price_scale_of(id)); }
 
 std::string books_json(const std::vector<BookSummary>& books) {
   std::string s = "[";

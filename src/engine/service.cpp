@@ -53,6 +53,7 @@ std::unique_ptr<feed::EventSource> open_feed(const config::Config& c) {
     feed::FeedOptions fo;
     fo.dst_addr = c.feed.dst_addr;
     fo.dst_port = c.feed.dst_port;
+    for (const auto& in : c.instruments) fo.instruments.push_back({in.symbol, in.market, config::scale_of(in)});
     return sources::open_source(sources::parse_source_spec(c.feed.input), fo);
   }
   live::UdpOptions u;
@@ -255,6 +256,7 @@ std::vector<config::ConfigError> preflight(const config::Config& c) {
       feed::FeedOptions fo;
       fo.dst_addr = c.feed.dst_addr;
       fo.dst_port = c.feed.dst_port;
+      for (const auto& in : c.instruments) fo.instruments.push_back({in.symbol, in.market, config::scale_of(in)});
       sources::open_source(sources::parse_source_spec(c.feed.input), fo);  // opened and closed
     } catch (const std::exception& e) {
       out.push_back({"feed.input", e.what()});

@@ -1,4 +1,5 @@
 // FeatureEngine: see include/hft/features/features.hpp for the definitions of every feature.
+#include "hft/core/scales.hpp"
 #include "hft/features/features.hpp"
 
 #include "hft/core/fastmath.hpp"
@@ -782,14 +783,15 @@ void FeatureEngine::materialize(State& s) const noexcept {
   std::size_t j = 0;
   const double tick = static_cast<double>(cfg_.tick);
   if (cfg_.book) {
-    const double mid = midp / static_cast<double>(kPriceScale);
+    const double pscale = static_cast<double>(price_scale_of(s.fv.instrument));
+    const double mid = midp / pscale;
     double wmid = mid, micro = mid, spread_t = 0, spread_bps = 0;
     if (valid) {
       const double bbp = static_cast<double>(pb[0]), bap = static_cast<double>(pa[0]);
       const double b1 = static_cast<double>(qb[0]), a1 = static_cast<double>(qa[0]);
       const double bn = static_cast<double>(cb[N - 1]), an = static_cast<double>(ca[N - 1]);
-      micro = (bbp * a1 + bap * b1) / (a1 + b1) / static_cast<double>(kPriceScale);
-      wmid = (bbp * an + bap * bn) / (an + bn) / static_cast<double>(kPriceScale);
+      micro = (bbp * a1 + bap * b1) / (a1 + b1) / pscale;
+      wmid = (bbp * an + bap * bn) / (an + bn) / pscale;
     }
     if (has_b && has_a) {
       spread_t = static_cast<double>(pa[0] - pb[0]) / tick;
@@ -849,7 +851,7 @@ void FeatureEngine::materialize(State& s) const noexcept {
   }
   if (cfg_.tech) {
     const double vwapp = s.q > 0 ? s.pq / s.q : 0.0;
-    v[j++] = vwapp / static_cast<double>(kPriceScale);
+    v[j++] = vwapp / static_cast<double>(price_scale_of(s.fv.instrument));
     v[j++] = vwapp > 0 && midp > 0 ? (midp - vwapp) / vwapp * 1e4 : 0.0;
     // The same inputs give the same log: skipped while both volume sums stand still (dt = 0, no
     // execution).

@@ -1,3 +1,4 @@
+#include "hft/core/scales.hpp"
 #include "hft/report/metrics.hpp"
 
 #include <algorithm>
@@ -116,7 +117,8 @@ Markout markout(const Recording& r, int strategy, Nanos horizon) {
       continue;
     }
     const double side = f.side == Side::Buy ? 1.0 : -1.0;
-    const double per = (it->mid - static_cast<double>(f.price) / static_cast<double>(kPriceScale)) * side;
+    // (mid in currency per whole unit; fills in the instrument's size units)
+    const double per = (it->mid - price_to_double(f.price, f.instrument)) * side / static_cast<double>(qty_scale_of(f.instrument));
     ++m.fills;
     m.qty += f.qty;
     m.total += per * static_cast<double>(f.qty);

@@ -1,3 +1,4 @@
+#include "hft/core/scales.hpp"
 #include "hft/report/recorder.hpp"
 
 #include <algorithm>
@@ -103,7 +104,9 @@ void Recorder::finish(Nanos t) noexcept {
   for (const std::uint32_t k : active_pairs_) {
     const Pair& p = pair_[k];
     PairFinal& f = rec_.pairs[k];
-    const double mid = mid_[k % rec_.settings.instruments];
+    // Marks in currency per size unit, as avg and fill prices (mid_ is per whole unit of the asset).
+    const auto ins = static_cast<InstrumentId>(k % rec_.settings.instruments);
+    const double mid = mid_[ins] / static_cast<double>(qty_scale_of(ins));
     f.position = p.pos;
     f.avg_cost = p.avg;
     f.realized = p.realized;
@@ -137,7 +140,7 @@ void Recorder::sample_grid(Nanos b, std::uint32_t intervals) noexcept {
     g.ask = p.ask;
     g.inventory = p.pos;
     g.realized = p.realized;
-    const double mark = mid_[i] > 0 ? mid_[i] : p.mark;
+    const double mark = mid_[i] > 0 ? mid_[i] / static_cast<double>(qty_scale_of(i)) : p.mark;
     g.unrealized = p.pos ? (mark - p.avg) * static_cast<double>(p.pos) : 0.0;
     g.fees = p.fees;
     g.net = g.realized + g.unrealized - g.fees;
@@ -164,7 +167,7 @@ void Recorder::on_book(Nanos t, InstrumentId i, Price bid, Price ask) noexcept {
   }
   // A one-sided or crossed book keeps the last good mid.
   if (bid > 0 && ask > 0 && bid <= ask)
-    mid_[i] = (static_cast<double>(bid) + static_cast<double>(ask)) / (2.0 * static_cast<double>(kPriceScale));
+    mid_[i] = (static_cast<double>(bid) + static_cast<double>(ask)) / (2.0 * static_cast<double>(price_scale_of(i)));
 }
 
 void Recorder::on_quotes(Nanos t, std::uint16_t strategy, InstrumentId i, Price bid, Price ask) noexcept {
@@ -292,7 +295,7 @@ void Recorder::on_fill(const ExecReport& r, double fee) noexcept {
   }
   activate(r.strategy, r.instrument);
   Pair& p = pair_[pair_index(r.strategy, r.instrument)];
-  const double px = static_cast<double>(r.price) / static_cast<double>(kPriceScale);
+  const double px = unit_value(r.price, r.instrument);  // currency per size unit
   const std::int64_t q = r.qty;
   const std::int64_t d = r.side == Side::Buy ? q : -q;
   if (p.pos == 0 || (p.pos > 0) == (d > 0)) {

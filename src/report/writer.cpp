@@ -1,3 +1,5 @@
+#include "hft/core/decimal.hpp"
+#include "hft/core/scales.hpp"
 #include "hft/report/writer.hpp"
 
 #include <algorithm>
@@ -33,13 +35,7 @@ std::string time_of_day(Nanos t) {
   return b;
 }
 std::string wsint(std::int64_t v) { return std::to_string(v); }
-std::string wprice(Price p) {
-  char b[32];
-  const Price a = p < 0 ? -p : p;
-  std::snprintf(b, sizeof b, "%s%lld.%04lld", p < 0 ? "-" : "", static_cast<long long>(a / kPriceScale),
-                static_cast<long long>(a % kPriceScale));
-  return b;
-}
+std::string wprice(Price p, InstrumentId id) { return format_decimal(p, price_scale_of(id)); }
 std::string wstr(const std::string& s) {
   std::string o = "\"";
   for (const char c : s) {
@@ -479,7 +475,7 @@ std::string orders_csv(const ReportInput& in) {
   std::string o = "ts_sent_ns,id,strategy,instrument,side,price,qty,tif,state,reject_reason,filled,replaces,ts_final_ns\n";
   for (const auto& r : in.rec.orders) {
     o += wsint(r.ts_sent) + "," + wint(r.id) + "," + csv_field(strategy_name(in, r.strategy)) + "," +
-         csv_field(instrument_name(in, r.instrument)) + "," + side_name(r.side) + "," + wprice(r.price) + "," +
+         csv_field(instrument_name(in, r.instrument)) + "," + side_name(r.side) + "," + wprice(r.price, r.instrument) + "," +
          wint(r.qty) + "," + tif_name(r.tif) + "," + order_state_name(r.state) + "," + reject_reason_name(r.reason) + "," +
          wint(r.filled) + "," + wint(r.replaces) + "," + wsint(r.ts_final) + "\n";
   }
@@ -490,7 +486,7 @@ std::string fills_csv(const ReportInput& in) {
   std::string o = "ts_ns,ts_venue_ns,id,strategy,instrument,side,price,qty,liquidity,fee,queue_ahead,mid,position\n";
   for (const auto& f : in.rec.fills) {
     o += wsint(f.ts) + "," + wsint(f.ts_venue) + "," + wint(f.id) + "," + csv_field(strategy_name(in, f.strategy)) + "," +
-         csv_field(instrument_name(in, f.instrument)) + "," + side_name(f.side) + "," + wprice(f.price) + "," +
+         csv_field(instrument_name(in, f.instrument)) + "," + side_name(f.side) + "," + wprice(f.price, f.instrument) + "," +
          wint(f.qty) + "," + liquidity_name(f.liquidity) + "," + wnum(f.fee) + "," + wint(f.queue_ahead) + "," +
          (f.mid > 0 ? wnum(f.mid) : std::string()) + "," + wsint(f.position) + "\n";
   }
@@ -636,14 +632,14 @@ std::string report_html(const ReportInput& in) {
     for (std::size_t j = a; j < e; ++j) {
       const double x = secs(g[j]->t);
       mid.xy.push_back({x, g[j]->mid > 0 ? g[j]->mid : NAN});
-      bid.xy.push_back({x, g[j]->bid > 0 ? static_cast<double>(g[j]->bid) / kPriceScale : NAN});
-      ask.xy.push_back({x, g[j]->ask > 0 ? static_cast<double>(g[j]->ask) / kPriceScale : NAN});
+      bid.xy.push_back({x, g[j]->bid > 0 ? price_to_double(g[j]->bid, g[j]->instrument) : NAN});
+      ask.xy.push_back({x, g[j]->ask > 0 ? price_to_double(g[j]->ask, g[j]->instrument) : NAN});
     }
     if (a < e) {
       const Nanos lo = g[a]->t - st.grid_ns, hi = g[e - 1]->t;
       for (const auto& f : r.fills)
         if (f.strategy * st.instruments + f.instrument == k && f.ts >= lo && f.ts < hi)
-          (f.side == Side::Buy ? buys : sells).xy.push_back({secs(f.ts), static_cast<double>(f.price) / kPriceScale});
+          (f.side == Side::Buy ? buys : sells).xy.push_back({secs(f.ts), price_to_double(f.price, f.instrument)});
     }
     o += line_chart("Own best quotes around the mid: " + pair_name(k) + " (grid samples " + std::to_string(a) + "-" +
                         std::to_string(e) + ")",

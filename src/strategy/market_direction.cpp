@@ -1,3 +1,4 @@
+#include "hft/core/scales.hpp"
 #include "hft/strategy/market_direction.hpp"
 
 #include <algorithm>
@@ -40,7 +41,7 @@ void MarketDirection::place_orders(const MarketView& m, const Signal& s, Context
   b.id = m.instrument();
   b.bid = m.e.top.bid;
   b.ask = m.e.top.ask;
-  const double mid = m.mid() / static_cast<double>(kPriceScale);  // currency
+  const double mid = m.mid() / static_cast<double>(price_scale_of(m.instrument()));  // currency
   b.vol.on_mid(mid, m.e.ev.ts_exch);
   if (!s.valid || s.confidence < spec_.min_confidence || c.halted()) return;
   const auto gate = static_cast<regime::Gate>((m.e.regime >> 5) & 3u);

@@ -1,3 +1,4 @@
+#include "hft/core/scales.hpp"
 #include "hft/strategy/market_making.hpp"
 
 #include <algorithm>
@@ -46,7 +47,7 @@ void MarketMaking::place_orders(const MarketView& m, const Signal& s, Context& c
   const std::uint8_t slot = slots_.get(id);
   if (slot == Slots::kNone || slot >= books_.size()) return;
   Book& b = books_[slot];
-  const double scale = static_cast<double>(kPriceScale);
+  const double scale = static_cast<double>(price_scale_of(id));
   const double mid = m.mid() / scale;
   const Nanos t = m.e.ev.ts_exch;
   // Where trades hit relative to the mid before them: the arrival estimator's data.

@@ -786,5 +786,34 @@ TEST(ConfigWarnings, SpinningThreadsOnEveryCoreAreNamed) {
   EXPECT_TRUE(validate(c, 2).empty());  // valid all the same
 }
 
+TEST(Config, InstrumentsAreReadAndValidated) {
+  const auto ok = parse(
+      "instruments:\n"
+      "  - {symbol: ETHUSDT, market: usdm, price_scale: 100, tick: \"0.01\", qty_scale: 1000, lot: \"0.001\"}\n"
+      "  - {symbol: ZN, market: spot, price_scale: 128, tick: \"0.0078125\", qty_scale: 1, lot: \"1\"}\n");
+  ASSERT_TRUE(ok.config) << dump(ok.errors);
+  ASSERT_EQ(ok.config->instruments.size(), 2u);
+  const InstrumentScale s = scale_of(ok.config->instruments[0]);
+  EXPECT_EQ(s.price_scale, 100);
+  EXPECT_EQ(s.tick, 1);
+  EXPECT_EQ(s.qty_scale, 1000);
+  EXPECT_EQ(s.lot, 1);
+  EXPECT_EQ(scale_of(ok.config->instruments[1]).tick, 1);  // 1/128 in 1/128ths
+
+  const auto r = parse(
+      "instruments:\n"
+      "  - {symbol: A, market: spot, price_scale: 100, tick: \"0.005\"}\n"
+      "  - {symbol: B, market: perp}\n"
+      "  - {symbol: C, market: spot, tick: abc, lot: \"0.5\"}\n"
+      "  - {symbol: A, market: spot, price_scale: 100, tick: \"0.01\"}\n");
+  EXPECT_FALSE(r.config);
+  EXPECT_NE(reason_at(r, "instruments[0].tick").find("not a whole number of units at price_scale 100"), std::string::npos)
+      << dump(r.errors);
+  EXPECT_TRUE(has_path(r, "instruments[1].market")) << dump(r.errors);
+  EXPECT_NE(reason_at(r, "instruments[2].tick").find("positive decimal"), std::string::npos) << dump(r.errors);
+  EXPECT_NE(reason_at(r, "instruments[2].lot").find("qty_scale 1"), std::string::npos) << dump(r.errors);
+  EXPECT_NE(reason_at(r, "instruments[3].symbol").find("also instruments[0]"), std::string::npos) << dump(r.errors);
+}
+
 }  // namespace
 }  // namespace hft::config

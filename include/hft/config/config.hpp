@@ -13,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include "hft/core/decimal.hpp"
+
 namespace hft::config {
 
 enum class Idle : std::uint8_t { Spin, Backoff, Sleep };
@@ -103,6 +105,23 @@ struct Config {
   } feed;
 
   std::vector<std::string> symbols;  // empty = all
+
+  // Instruments whose prices and sizes arrive as decimal text (binance: sources): the fixed-point
+  // units each is converted to, exactly (core/decimal.hpp). tick and lot are decimals that must be
+  // whole numbers of units; a price off the tick or a size off the lot is counted as bad input.
+  struct Instrument {
+    std::string symbol;                // as the venue names it, 1..16 characters
+    std::string market;                // binance: spot | usdm
+    std::int64_t price_scale = 10000;  // price units per 1 of the quote currency, 1..10^12
+    std::string tick = "0.0001";       // price grid
+    std::int64_t qty_scale = 1;        // quantity units per 1 of the base asset, 1..10^12
+    std::string lot = "1";             // size grid
+    bool operator==(const Instrument&) const = default;
+  };
+  std::vector<Instrument> instruments = {
+      {"BTCUSDT", "usdm", 100, "0.10", 1000, "0.001"},       // Binance USD-M perpetual
+      {"BTCUSDT", "spot", 100, "0.01", 1000000, "0.000001"},  // Binance spot (sizes of 1e-6 occur)
+  };
 
   // A strategy instance (strategy/): its type picks the C++ class from the registry; the
   // settings every strategy has are fields, the rest of the entry (numbers or words) lands in
@@ -418,5 +437,8 @@ Config apply_reloadable(const Config& running, const Config& next);
 
 std::uint64_t fnv1a64(std::string_view bytes) noexcept;
 std::string version_string(std::uint64_t version);  // "0x" + 16 hex digits
+
+// An `instruments` entry's units (tick and lot converted; validated by the loader).
+InstrumentScale scale_of(const Config::Instrument& in) noexcept;
 
 }  // namespace hft::config

@@ -42,6 +42,10 @@ inline constexpr std::uint8_t kSynthetic = 4;   // made by a reader, not by the 
 inline constexpr std::uint8_t kSnapshot = 8;    // part of a start-of-day snapshot
 inline constexpr std::uint8_t kPrintable = 16;  // execution printed to the tape
 inline constexpr std::uint8_t kCross = 32;      // auction / cross trade
+inline constexpr std::uint8_t kLevel = 64;      // market-by-price source: the "order" is a whole
+                                                //   price level (one per instrument, side and
+                                                //   price), so queue position and order counts
+                                                //   are unknown (binance/)
 }  // namespace evflag
 
 struct MarketEvent {

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "hft/core/cpu_relax.hpp"
+#include "hft/core/scales.hpp"
 #include "hft/engine/engine.hpp"
 #include "hft/telemetry/tsc_clock.hpp"
 
@@ -211,8 +212,10 @@ void BasicEngine<P>::start() {
 template <class P>
 void BasicEngine<P>::publish_symbols() noexcept {
   const auto& ins = source_->instruments();
-  for (std::size_t i = 0; i < ins.size(); ++i)
+  for (std::size_t i = 0; i < ins.size(); ++i) {
+    if (i >= symbols_published_) set_instrument_scale(ins[i].id, ins[i].price_scale, ins[i].qty_scale);
     if (i >= symbols_published_ || !symbols_.known(ins[i].id)) symbols_.set(ins[i].id, ins[i].symbol);
+  }
   symbols_published_ = ins.size();
 }
 

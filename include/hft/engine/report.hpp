@@ -25,7 +25,7 @@ struct BookSummary {
 std::vector<BookSummary> summarize_books(const book::Books& books, const std::vector<feed::Instrument>& instruments,
                                          const std::vector<std::uint8_t>& seen);
 
-std::string price_str(Price p);
+std::string price_str(Price p, InstrumentId id);  // in the instrument's price scale
 // JSON array of the summaries (one object per line).
 std::string books_json(const std::vector<BookSummary>& books);
 

@@ -3,7 +3,8 @@
 // a block of file rows), so the virtual call is paid per batch, not per event.
 //
 // SOURCE strings name a kind and a path: "pcap:FILE.pcap", "itch:FILE[.gz]", "lobster:MESSAGE.csv",
-// "dbn:FILE.dbn[.zst]"; sources/open.hpp turns such a string into a reader. May touch: core/.
+// "dbn:FILE.dbn[.zst]", "binance:A.gz[,B.gz...]"; sources/open.hpp turns such a string into a
+// reader. May touch: core/.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -13,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "hft/core/decimal.hpp"
 #include "hft/core/event.hpp"
 #include "hft/core/types.hpp"
 
@@ -29,6 +31,10 @@ struct Instrument {
   char classification = ' ';
   char authenticity = ' ';
   bool etp = false;
+  // Fixed-point units of this instrument's prices and quantities (core/decimal.hpp): ITCH,
+  // LOBSTER and DBN keep 1e-4 prices and whole shares; Binance takes them from config.
+  std::int64_t price_scale = kPriceScale;
+  std::int64_t qty_scale = 1;
 };
 
 enum class TimeBasis : std::uint8_t { SinceMidnight, SinceEpoch };
@@ -46,6 +52,13 @@ struct FeedOptions {
   std::string dst_addr;          // dotted IPv4, e.g. "233.54.12.111"
   std::uint16_t dst_port = 0;
   std::string lobster_symbol;    // override the symbol taken from a LOBSTER file name
+  // Instrument definitions for sources whose prices are decimal text (config `instruments`).
+  struct InstrumentDef {
+    std::string symbol;       // BTCUSDT
+    std::string market;       // binance: spot | usdm
+    InstrumentScale scale;
+  };
+  std::vector<InstrumentDef> instruments;
 };
 
 class EventSource {

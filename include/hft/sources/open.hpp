@@ -1,4 +1,5 @@
-// Turns a SOURCE string ("pcap:FILE.pcap", "itch:FILE[.gz]", "lobster:MESSAGE.csv", "dbn:FILE.dbn.zst") into the
+// Turns a SOURCE string ("pcap:FILE.pcap", "itch:FILE[.gz]", "lobster:MESSAGE.csv", "dbn:FILE.dbn.zst",
+// "binance:A.gz,B.gz") into the
 // reader for it. The one place that knows every reader; everything else sees EventSource.
 #pragma once
 #include <memory>
@@ -9,7 +10,7 @@
 namespace hft::sources {
 
 struct SourceSpec {
-  std::string kind;  // pcap | itch | lobster | dbn
+  std::string kind;  // pcap | itch | lobster | dbn | binance
   std::string path;
 };
 
