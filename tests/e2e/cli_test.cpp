@@ -178,17 +178,21 @@ TEST(Cli, ProgressLineOnATerminalOnly) {
 namespace hft::e2e {
 namespace {
 
-// Every OMI ITCH capture through `hftd convert --out FILE.itch` and `FILE.itch.gz`: `hftd book`
+// OMI ITCH captures through `hftd convert --out FILE.itch` and `FILE.itch.gz`: `hftd book`
 // on the ITCH file writes the same rows as on the pcap, event by event (--every-event: an ITCH
 // file groups by timestamp, a pcap by packet), and the replay reports the same message counts
-// (on two of the files).
+// (on two of the files). The command-line path on the five captures that build books and mix the
+// most message types (ItchFile.OmiCapturesReadBackAsThePcapPath checks all 23 in the library:
+// about 5 hftd processes a file made this test the slowest of CI at 28 s).
 TEST(Cli, OmiCapturesThroughItchFilesGiveThePcapBooks) {
   const std::string dir = data("omi-itch50-pcap");
   int files = 0;
-  for (const auto& e : std::filesystem::directory_iterator(dir)) {
-    if (e.path().extension() != ".pcap") continue;
+  for (const char* name : {"Multiple.Packets", "20230822_NetOrderImbalanceIndicator", "20230822_AddOrderWithMPID",
+                           "20230822_OrderReplace", "20230822_OrderExecutedWithPrice"}) {
+    const std::filesystem::path path = std::filesystem::path(dir) / (std::string(name) + ".pcap");
+    ASSERT_TRUE(std::filesystem::exists(path)) << path;
     ++files;
-    const std::string pcap = e.path().string(), stem = e.path().stem().string();
+    const std::string pcap = path.string(), stem = name;
     SCOPED_TRACE(stem);
     const std::string want = tmp("omi_" + stem + "_pcap.csv");
     const auto a = run("book --every-event --levels 5 --input pcap:" + pcap + " --out " + want);
@@ -213,7 +217,7 @@ TEST(Cli, OmiCapturesThroughItchFilesGiveThePcapBooks) {
       }
     }
   }
-  EXPECT_EQ(files, 23);
+  EXPECT_EQ(files, 5);
 }
 
 }  // namespace
