@@ -46,6 +46,7 @@ struct FeedOptions {
   std::string dst_addr;          // dotted IPv4, e.g. "233.54.12.111"
   std::uint16_t dst_port = 0;
   std::string lobster_symbol;    // override the symbol taken from a LOBSTER file name
+  bool pcap_libpcap = false;     // read classic pcap through libpcap, not mapped (to compare)
 };
 
 class EventSource {
