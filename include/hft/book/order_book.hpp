@@ -95,6 +95,13 @@ class Books {
   // Same as apply() on each event in order (errors land in counters()), with the order index
   // slot and the order of events a few places ahead prefetched, so their cache misses overlap.
   void apply_batch(const MarketEvent* evs, std::size_t n) noexcept;
+  // The same prefetches for a caller that applies events one at a time with other work between
+  // them (the engine's pipeline), in three steps, each using what the previous one brought in:
+  // call prefetch_index a few events before apply(e), prefetch_order later, prefetch_queue
+  // just before. Hints only: they change nothing and may be skipped.
+  void prefetch_index(const MarketEvent& e) const noexcept;
+  void prefetch_order(const MarketEvent& e) const noexcept;  // + instrument, level array tops
+  void prefetch_queue(const MarketEvent& e) const noexcept;  // the order's level, neighbours
 
   // Top of book; qty 0 / price 0 when the side is empty.
   LevelView best(InstrumentId instr, Side side) const noexcept;
@@ -153,13 +160,16 @@ class Books {
  private:
   // Pools hold 32-bit indices, not pointers: smaller nodes, and the pools never move.
   static constexpr std::uint32_t kNil = 0xFFFFFFFFu;
-  struct Order {
+  // 32 bytes and aligned: 24 bytes packed would put one order in four across two cache lines
+  // (two misses where the index and apply_batch's prefetch expect one).
+  struct alignas(32) Order {
     OrderId id;
     Qty qty;
     std::uint32_t level;  // the order's level, so execute/cancel/delete never search
     std::uint32_t prev;   // FIFO queue links (order indices)
     std::uint32_t next;   //   (next also links the free list)
   };
+  static_assert(sizeof(Order) == 32);
   // 32 bytes and aligned, so no level straddles two cache lines. The side is the key's sign
   // (prices are > 0), so it needs no field of its own.
   struct alignas(32) Level {

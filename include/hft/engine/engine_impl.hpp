@@ -378,6 +378,16 @@ struct BasicEngine<P>::Loop {
     std::size_t kept = 0;
     for (std::size_t i = 0; i < n; ++i) {
       Envelope& e = env[i];
+      // The book's cache misses of the next events overlap this one's work (the later stages'
+      // state evicts the book between events; see Books::prefetch_index).
+      if (books_here) {
+        const book::Books& bk = eng.template stage<BookStage>().books;
+        if (i == 0)
+          for (std::size_t j = 0; j < n && j < 3; ++j) bk.prefetch_index(env[j].ev);
+        if (i + 3 < n) bk.prefetch_index(env[i + 3].ev);
+        if (i + 2 < n) bk.prefetch_order(env[i + 2].ev);
+        if (i + 1 < n) bk.prefetch_queue(env[i + 1].ev);
+      }
       // Snapshot records build the book but do not move the clock (their times are old).
       if (last && !(e.ev.flags & evflag::kSnapshot)) advance(e.ev.ts_exch, e.t_in);
       const bool timed = ++sample >= hs.sample_every;
