@@ -151,6 +151,8 @@ namespace {
 // libpcap's largest sane capture length (MAXIMUM_SNAPLEN; max_snaplen_for_dlt for every link
 // type we support): a record claiming more is a damaged file.
 constexpr std::uint32_t kMaxCaplen = 262144;
+constexpr std::size_t kReleaseBytes = std::size_t{32} << 20;
+constexpr std::size_t kPageBytes = 4096;  // mmap's offsets are page-aligned; 4 KiB divides any page size
 
 // Maps a classic pcap 2.4 file; null (nothing mapped) for anything else, which libpcap reads.
 const std::uint8_t* map_classic(const std::string& path, std::size_t& len, bool& swapped, bool& nano) {
@@ -220,6 +222,14 @@ bool PcapReader::next_mapped(UdpDatagram& out) noexcept {
       ++c_.read_errors;
       off_ = map_len_;
       return false;
+    }
+    // Pages already read are dropped from the mapping every 32 MiB (the page cache keeps
+    // them), so that a whole day read does not count as resident memory: one madvise per
+    // about 300,000 packets. The records handed out before this call are no longer used.
+    if (off_ - released_ >= kReleaseBytes) [[unlikely]] {
+      const std::size_t upto = off_ & ~(kPageBytes - 1);
+      ::madvise(const_cast<std::uint8_t*>(map_) + released_, upto - released_, MADV_DONTNEED);
+      released_ = upto;
     }
     const std::uint8_t* h = map_ + off_;
     const std::uint32_t caplen = u32(h + 8);

@@ -102,6 +102,7 @@ class PcapReader {
   // The mapped file (null: libpcap reads it) and where the next record header starts.
   const std::uint8_t* map_ = nullptr;
   std::size_t map_len_ = 0, off_ = 0;
+  std::size_t released_ = 0;  // pages before this were read and given back (resident memory)
   std::uint32_t snaplen_ = 0, max_caplen_ = 0;
   bool swapped_ = false, nano_ = false;
   UdpFilter filter_;
