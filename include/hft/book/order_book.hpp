@@ -97,8 +97,9 @@ class Books {
   void apply_batch(const MarketEvent* evs, std::size_t n) noexcept;
   // The same prefetches for a caller that applies events one at a time with other work between
   // them (the engine's pipeline), in three steps, each using what the previous one brought in:
-  // call prefetch_index a few events before apply(e), prefetch_order later, prefetch_queue
-  // just before. Hints only: they change nothing and may be skipped.
+  // prefetch_index some events before apply(e), prefetch_order later, prefetch_queue (it reads
+  // the order) only when the order has had time to arrive: with a few hundred ns of other work
+  // per event, one event ahead. Hints only: they change nothing and may be skipped.
   void prefetch_index(const MarketEvent& e) const noexcept;
   void prefetch_order(const MarketEvent& e) const noexcept;  // + instrument, level array tops
   void prefetch_queue(const MarketEvent& e) const noexcept;  // the order's level, neighbours
