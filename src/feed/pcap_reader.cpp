@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstring>
 #include <stdexcept>
 
@@ -154,9 +155,10 @@ constexpr std::uint32_t kMaxCaplen = 262144;
 constexpr std::size_t kReleaseBytes = std::size_t{32} << 20;
 constexpr std::size_t kPageBytes = 4096;  // mmap's offsets are page-aligned; 4 KiB divides any page size
 
-// Maps a classic pcap 2.4 file; null (nothing mapped) for anything else, which libpcap reads.
-const std::uint8_t* map_classic(const std::string& path, std::size_t& len, bool& swapped, bool& nano) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+// Maps a classic pcap 2.4 file through the descriptor libpcap opened (never a second open:
+// a FIFO would wait for another writer); null (nothing mapped) for anything else, which libpcap
+// reads: pcapng, older versions, FIFOs and other files that are not regular.
+const std::uint8_t* map_classic(int fd, std::size_t& len, bool& swapped, bool& nano) {
   if (fd < 0) return nullptr;
   struct stat st{};
   void* m = MAP_FAILED;
@@ -164,7 +166,6 @@ const std::uint8_t* map_classic(const std::string& path, std::size_t& len, bool&
     len = static_cast<std::size_t>(st.st_size);
     m = ::mmap(nullptr, len, PROT_READ, MAP_PRIVATE, fd, 0);
   }
-  ::close(fd);
   if (m == MAP_FAILED) return nullptr;
   const auto* b = static_cast<const std::uint8_t*>(m);
   const std::uint32_t magic = load_le<std::uint32_t>(b);
@@ -192,7 +193,10 @@ PcapReader::PcapReader(const std::string& path, const FeedOptions& opts) : filte
     pcap_close(p);
     throw std::runtime_error("pcap " + path + ": unsupported link type " + std::to_string(dlt_));
   }
-  if (!opts.pcap_libpcap) map_ = map_classic(path, map_len_, swapped_, nano_);
+  if (!opts.pcap_libpcap) {
+    std::FILE* f = pcap_file(p);  // the savefile libpcap read the header from
+    map_ = map_classic(f != nullptr ? ::fileno(f) : -1, map_len_, swapped_, nano_);
+  }
   if (map_ != nullptr) {
     snaplen_ = static_cast<std::uint32_t>(pcap_snapshot(p));
     max_caplen_ = kMaxCaplen;
