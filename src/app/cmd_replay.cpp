@@ -46,6 +46,8 @@ const char* const kUsage =
     "  --top N             instruments listed in the final books (default 10)\n"
     "  --max-orders N      order pool size, 1024..33554432 (default feed.max_orders, 4194304)\n"
     "  --dst ADDR:PORT     pcap only: keep UDP datagrams to this destination\n"
+    "  --libpcap           pcap only: read a classic pcap through libpcap instead of mapping it\n"
+    "                      (to compare the two readers; the output is the same)\n"
     "  --persist           with learner.enabled: promoted models go into the model store and the\n"
     "                      samples are spilled (as `hftd run` does); default: the learner works in memory\n"
     "  --allow-damaged     exit 0 even when the input is damaged (the report is printed either way)\n"
@@ -94,14 +96,15 @@ std::string json_map(const std::map<std::string, std::uint64_t>& m) {
 int run(int argc, char** argv) {
   const Options o(argc, argv,
                   {"--input", "--json", "--top", "--max-orders", "--dst", "--config", "--layout", "--speed", "--max-gap", "--report"},
-                  {"--persist", "--allow-damaged"});
+                  {"--persist", "--allow-damaged", "--libpcap"});
   const std::string input = o.required("--input");
   const auto top = static_cast<std::size_t>(o.integer("--top", 10, 0, 1 << 20));
 
   config::Config cfg = config_option(o);
   cfg.feed.mode = "replay";
   cfg.feed.input = input;
-  const feed::FeedOptions fo = feed_options(o);  // --dst, else the config file's feed filter
+  feed::FeedOptions fo = feed_options(o);  // --dst, else the config file's feed filter
+  fo.pcap_libpcap = o.has("--libpcap");
   cfg.feed.dst_addr = fo.dst_addr;
   cfg.feed.dst_port = fo.dst_port;
   if (o.has("--max-orders")) cfg.feed.max_orders = static_cast<std::size_t>(o.integer("--max-orders", 0, 1024, 1LL << 25));

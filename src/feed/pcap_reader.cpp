@@ -1,11 +1,16 @@
 #include "hft/feed/pcap_reader.hpp"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <pcap/pcap.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdio>
 
+#include <cstdio>
+#include <cstring>
 #include <stdexcept>
 
 #include "hft/core/byteorder.hpp"
@@ -145,8 +150,44 @@ FrameStatus parse_frame(int dlt, const std::uint8_t* d, std::size_t caplen, cons
   return parse_ipv4(d, caplen, pos, f, out);
 }
 
+namespace {
+// libpcap's largest sane capture length (MAXIMUM_SNAPLEN; max_snaplen_for_dlt for every link
+// type we support): a record claiming more is a damaged file.
+constexpr std::uint32_t kMaxCaplen = 262144;
+constexpr std::size_t kReleaseBytes = std::size_t{32} << 20;
+constexpr std::size_t kPageBytes = 4096;  // mmap's offsets are page-aligned; 4 KiB divides any page size
+
+// Maps a classic pcap 2.4 file through the descriptor libpcap opened (never a second open:
+// a FIFO would wait for another writer); null (nothing mapped) for anything else, which libpcap
+// reads: pcapng, older versions, FIFOs and other files that are not regular.
+const std::uint8_t* map_classic(int fd, std::size_t& len, bool& swapped, bool& nano) {
+  if (fd < 0) return nullptr;
+  struct stat st{};
+  void* m = MAP_FAILED;
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 24) {
+    len = static_cast<std::size_t>(st.st_size);
+    m = ::mmap(nullptr, len, PROT_READ, MAP_PRIVATE, fd, 0);
+  }
+  if (m == MAP_FAILED) return nullptr;
+  const auto* b = static_cast<const std::uint8_t*>(m);
+  const std::uint32_t magic = load_le<std::uint32_t>(b);
+  swapped = magic == 0xd4c3b2a1u || magic == 0x4d3cb2a1u;
+  nano = magic == 0xa1b23c4du || magic == 0x4d3cb2a1u;
+  const bool classic = swapped || magic == 0xa1b2c3d4u || magic == 0xa1b23c4du;
+  const auto u16 = [&](std::size_t o) { return swapped ? load_be<std::uint16_t>(b + o) : load_le<std::uint16_t>(b + o); };
+  if (!classic || u16(4) != 2 || u16(6) != 4) {  // 2.4; older versions have quirks libpcap knows
+    ::munmap(m, len);
+    return nullptr;
+  }
+  ::madvise(m, len, MADV_SEQUENTIAL);
+  return b;
+}
+}  // namespace
+
 PcapReader::PcapReader(const std::string& path, const FeedOptions& opts) : filter_(make_filter(opts)) {
   char err[PCAP_ERRBUF_SIZE] = {};
+  // libpcap opens every file, so that the header checks, link type mapping (LINKTYPE_ to DLT_)
+  // and snapshot length are its own; a classic file is then read through a mapping.
   pcap_t* p = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, err);
   if (p == nullptr) throw std::runtime_error("cannot open pcap " + path + ": " + err);
   dlt_ = pcap_datalink(p);
@@ -154,12 +195,24 @@ PcapReader::PcapReader(const std::string& path, const FeedOptions& opts) : filte
     pcap_close(p);
     throw std::runtime_error("pcap " + path + ": unsupported link type " + std::to_string(dlt_));
   }
+  if (!opts.pcap_libpcap) {
+    std::FILE* f = pcap_file(p);  // the savefile libpcap read the header from
+    map_ = map_classic(f != nullptr ? ::fileno(f) : -1, map_len_, swapped_, nano_);
+  }
+  if (map_ != nullptr) {
+    snaplen_ = static_cast<std::uint32_t>(pcap_snapshot(p));
+    max_caplen_ = kMaxCaplen;
+    off_ = 24;
+    pcap_close(p);
+    return;
+  }
   pcap_ = p;
   struct stat st {};
   if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) file_size_ = static_cast<std::uint64_t>(st.st_size);
 }
 
 double PcapReader::progress() const noexcept {
+  if (map_ != nullptr) return map_len_ == 0 ? 1.0 : static_cast<double>(off_) / static_cast<double>(map_len_);
   std::FILE* f = pcap_file(static_cast<pcap_t*>(pcap_));
   if (f == nullptr || file_size_ == 0) return -1.0;
   const long at = std::ftell(f);
@@ -168,9 +221,63 @@ double PcapReader::progress() const noexcept {
 
 PcapReader::~PcapReader() {
   if (pcap_ != nullptr) pcap_close(static_cast<pcap_t*>(pcap_));
+  if (map_ != nullptr) ::munmap(const_cast<std::uint8_t*>(map_), map_len_);
+}
+
+// sf-pcap.c's pcap_next_packet on the mapping: a partial record header or body, or a capture
+// length above the sane maximum, is an error (counted; reading stops); a capture length above
+// the snapshot length is cut to it (the rest skipped); nothing left is the end of the file.
+bool PcapReader::next_mapped(UdpDatagram& out) noexcept {
+  const auto u32 = [this](const std::uint8_t* q) {
+    return swapped_ ? load_be<std::uint32_t>(q) : load_le<std::uint32_t>(q);
+  };
+  for (;;) {
+    const std::size_t left = map_len_ - off_;
+    if (left == 0) return false;
+    if (left < 16) {
+      ++c_.read_errors;
+      off_ = map_len_;
+      return false;
+    }
+    // Pages already read are dropped from the mapping every 32 MiB (the page cache keeps
+    // them), so that a whole day read does not count as resident memory: one madvise per
+    // about 300,000 packets. The records handed out before this call are no longer used.
+    if (off_ - released_ >= kReleaseBytes) [[unlikely]] {
+      const std::size_t upto = off_ & ~(kPageBytes - 1);
+      ::madvise(const_cast<std::uint8_t*>(map_) + released_, upto - released_, MADV_DONTNEED);
+      released_ = upto;
+    }
+    const std::uint8_t* h = map_ + off_;
+    const std::uint32_t caplen = u32(h + 8);
+    if (caplen > max_caplen_ || caplen > left - 16) {
+      ++c_.read_errors;
+      off_ = map_len_;
+      return false;
+    }
+    off_ += 16 + std::size_t{caplen};
+    if (off_ + 64 < map_len_) __builtin_prefetch(map_ + off_ + 64);  // the next record's packet
+    ++c_.frames;
+    const std::uint32_t cut = caplen < snaplen_ ? caplen : snaplen_;
+    const FrameStatus s = parse_frame(dlt_, h + 16, cut, filter_, out);
+    if (s != FrameStatus::Ok) {
+      ++c_.skipped[static_cast<std::size_t>(s)];
+      continue;
+    }
+    // The stamp fields as libpcap reads them: signed 32-bit (pcap_timeval) in the host's byte
+    // order, unsigned when it swaps them (its SWAPLONG yields an unsigned int).
+    const std::int64_t sec = swapped_ ? std::int64_t{u32(h)} : std::int64_t{static_cast<std::int32_t>(u32(h))};
+    const std::int64_t frac = swapped_ ? std::int64_t{u32(h + 4)} : std::int64_t{static_cast<std::int32_t>(u32(h + 4))};
+    if (!capture_ns(sec, nano_ ? frac : frac * 1000, out.ts)) {
+      ++c_.skipped[static_cast<std::size_t>(FrameStatus::BadTimestamp)];
+      continue;
+    }
+    ++c_.datagrams;
+    return true;
+  }
 }
 
 bool PcapReader::next(UdpDatagram& out) {
+  if (map_ != nullptr) return next_mapped(out);
   auto* p = static_cast<pcap_t*>(pcap_);
   for (;;) {
     pcap_pkthdr* hdr = nullptr;

@@ -1,6 +1,8 @@
 #include "hft/telemetry/histogram.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <utility>
 
 namespace hft::telemetry {
@@ -74,7 +76,30 @@ LatencyHistogram::Snapshot LatencyHistogram::snapshot() const {
     s.max = std::max(s.max, bucket_lower(last));
     if (s.min > s.max) std::swap(s.min, s.max);
   }
-  return s;
+  if (unit_ns_ == 1.0 || s.count == 0) return s;
+  // Recorded in another unit (ticks): every bucket moves, at its midpoint, to the ns bucket.
+  auto conv = [u = unit_ns_](double v) {
+    const double ns = v * u;
+    return ns >= 1.8e19 ? std::numeric_limits<std::uint64_t>::max() : static_cast<std::uint64_t>(std::llround(ns));
+  };
+  Snapshot t;
+  for (std::size_t i = 0; i < kBuckets; ++i) {
+    if (s.buckets[i] == 0) continue;
+    const double mid = static_cast<double>(bucket_lower(i)) +
+                       static_cast<double>(bucket_upper(i) - bucket_lower(i)) / 2.0;
+    t.buckets[bucket_index(conv(mid))] += s.buckets[i];
+  }
+  t.count = s.count;
+  t.sum = conv(static_cast<double>(s.sum));
+  t.overflow = s.overflow;
+  std::size_t first = 0, last = kBuckets - 1;
+  while (t.buckets[first] == 0) ++first;
+  while (t.buckets[last] == 0) --last;
+  // min and max kept inside their (moved) buckets, so percentile() stays consistent.
+  t.min = std::clamp(conv(static_cast<double>(s.min)), bucket_lower(first), bucket_upper(first));
+  t.max = std::clamp(conv(static_cast<double>(s.max)), bucket_lower(last), bucket_upper(last));
+  if (t.min > t.max) std::swap(t.min, t.max);
+  return t;
 }
 
 }  // namespace hft::telemetry

@@ -480,6 +480,19 @@ TEST(Config, AllErrorsAreReportedNotJustTheFirst) {
   EXPECT_EQ(r.errors[7].path, "telemetry.publish_interval_ms");
 }
 
+// Latency sampling: 1 in 61 by default; 0, negatives and values past 1,000,000 refused by path.
+TEST(Config, LatencySampleEvery) {
+  EXPECT_EQ(Config{}.telemetry.latency_sample_every, 61u);
+  const auto one = parse("telemetry:\n  latency_sample_every: 1\n");
+  ASSERT_TRUE(one.config);
+  EXPECT_EQ(one.config->telemetry.latency_sample_every, 1u);
+  for (const char* v : {"0", "-5", "1000001", "abc"}) {
+    const auto r = parse(std::string("telemetry:\n  latency_sample_every: ") + v + "\n");
+    EXPECT_FALSE(r.config) << v;
+    EXPECT_TRUE(has_path(r, "telemetry.latency_sample_every")) << v << "\n" << dump(r.errors);
+  }
+}
+
 TEST(Config, VersionIsTheContentHash) {
   const auto a = parse("feed:\n  batch: 8\n");
   const auto b = parse("feed:\n  batch: 8\n");

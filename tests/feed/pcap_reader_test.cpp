@@ -1,9 +1,12 @@
 // Frame parsing on frames built in memory byte by byte (Ethernet/VLAN/QinQ/SLL/SLL2/raw, IPv4
 // options, fragments, non-UDP, truncation at every length) and the file reader on pcaps written
-// with libpcap (micro- and nanosecond stamps).
+// with libpcap (micro- and nanosecond stamps); the mapped reader against libpcap on files
+// written byte by byte (both stamp units, both byte orders, damaged records).
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <limits>
+#include <vector>
 
 #include "hft/feed/pcap_reader.hpp"
 #include "wire_util.hpp"
@@ -275,6 +278,179 @@ TEST(PcapReader, CountsEveryReason) {
   EXPECT_EQ(c.skipped[static_cast<int>(FrameStatus::NonIpv4)], 1u);
   EXPECT_EQ(c.skipped[static_cast<int>(FrameStatus::FilteredOut)], 1u);
   EXPECT_EQ(c.skipped[static_cast<int>(FrameStatus::Truncated)], 1u);
+}
+
+// A classic pcap 2.4 written byte by byte: stamp unit and byte order chosen, records given as
+// (seconds, fraction, caplen field, bytes actually written), so damaged files can be made.
+struct RawRecord {
+  std::uint32_t sec = 0, frac = 0;
+  Bytes data;
+  std::int64_t caplen = -1;  // the header's caplen; -1 = data.size()
+};
+Bytes classic_pcap(bool nano, bool big_endian, std::uint32_t snaplen, const std::vector<RawRecord>& recs) {
+  Bytes f;
+  auto u32 = [&](std::uint32_t v) {
+    for (int i = 0; i < 4; ++i) f.push_back(static_cast<std::uint8_t>(v >> (big_endian ? 24 - 8 * i : 8 * i)));
+  };
+  auto u16 = [&](std::uint16_t v) {
+    f.push_back(static_cast<std::uint8_t>(big_endian ? v >> 8 : v));
+    f.push_back(static_cast<std::uint8_t>(big_endian ? v : v >> 8));
+  };
+  u32(nano ? 0xa1b23c4du : 0xa1b2c3d4u);
+  u16(2); u16(4); u32(0); u32(0); u32(snaplen); u32(1);
+  for (const RawRecord& r : recs) {
+    u32(r.sec); u32(r.frac);
+    u32(static_cast<std::uint32_t>(r.caplen < 0 ? static_cast<std::int64_t>(r.data.size()) : r.caplen));
+    u32(static_cast<std::uint32_t>(r.data.size()));
+    f.insert(f.end(), r.data.begin(), r.data.end());
+  }
+  return f;
+}
+std::string write_bytes(const std::string& name, const Bytes& b) {
+  const std::string path = tmp_path(name);
+  std::FILE* out = std::fopen(path.c_str(), "wb");
+  std::fwrite(b.data(), 1, b.size(), out);
+  std::fclose(out);
+  return path;
+}
+struct ReadAll {
+  PcapCounters c;
+  std::vector<Nanos> ts;
+  std::vector<std::size_t> sizes;
+  bool mapped = false;
+};
+ReadAll read_all(const std::string& path, bool libpcap) {
+  FeedOptions o;
+  o.pcap_libpcap = libpcap;
+  PcapReader r(path, o);
+  ReadAll a;
+  a.mapped = r.mapped();
+  UdpDatagram d;
+  while (r.next(d)) {
+    a.ts.push_back(d.ts);
+    a.sizes.push_back(d.payload.size());
+  }
+  a.c = r.counters();
+  // The mapped reader's end (or damage) stays the end; libpcap would read on after damage.
+  if (a.mapped) {
+    EXPECT_FALSE(r.next(d));
+    EXPECT_EQ(r.counters().read_errors, a.c.read_errors);
+  }
+  return a;
+}
+// Reads the file through both readers and checks they agree exactly; returns the mapped one's.
+ReadAll both_agree(const std::string& path) {
+  const ReadAll m = read_all(path, false), l = read_all(path, true);
+  EXPECT_TRUE(m.mapped) << path;
+  EXPECT_FALSE(l.mapped);
+  EXPECT_EQ(m.ts, l.ts) << path;
+  EXPECT_EQ(m.sizes, l.sizes) << path;
+  EXPECT_EQ(m.c.frames, l.c.frames) << path;
+  EXPECT_EQ(m.c.datagrams, l.c.datagrams) << path;
+  EXPECT_EQ(m.c.read_errors, l.c.read_errors) << path;
+  for (int s = 0; s < kFrameStatusCount; ++s) EXPECT_EQ(m.c.skipped[s], l.c.skipped[s]) << path << " reason " << s;
+  return m;
+}
+
+TEST(PcapMapped, StampUnitsAndByteOrders) {
+  const Bytes good = ethernet(ipv4_udp(kPayload));
+  IpOpts tcp;
+  tcp.proto = 6;
+  for (bool nano : {false, true})
+    for (bool be : {false, true}) {
+      const std::string name = std::string(nano ? "ns" : "us") + (be ? "_be" : "_le") + ".pcap";
+      const std::string path = write_bytes(name, classic_pcap(nano, be, 65535, {
+          {1'700'000'000, 123'456, good},
+          {1'700'000'001, 999'999, ethernet(ipv4_udp(kPayload, tcp))},
+          // 2^31 s: libpcap reads the field as signed (negative: a bad timestamp) in the host's
+          // byte order and as unsigned when it swaps it; the mapped reader does the same.
+          {0x80000000u, 1, good},
+          {1'700'000'002, 7, good},
+      }));
+      const ReadAll m = both_agree(path);
+      const Nanos unit = nano ? 1 : 1000;
+      ASSERT_EQ(m.ts.size(), be ? 3u : 2u) << name;
+      EXPECT_EQ(m.ts.front(), 1'700'000'000'000'000'000 + 123'456 * unit) << name;
+      EXPECT_EQ(m.ts.back(), 1'700'000'002'000'000'000 + 7 * unit) << name;
+      if (be) {
+        EXPECT_EQ(m.ts[1], 2'147'483'648'000'000'000 + unit) << name;
+      }
+      EXPECT_EQ(m.c.frames, 4u);
+      EXPECT_EQ(m.c.skipped[static_cast<int>(FrameStatus::NonUdp)], 1u);
+      EXPECT_EQ(m.c.skipped[static_cast<int>(FrameStatus::BadTimestamp)], be ? 0u : 1u);
+      EXPECT_EQ(m.c.read_errors, 0u);
+    }
+}
+
+// The last record cut anywhere in its header or body is a read error after the whole records
+// (libpcap's verdict); an empty remainder is a clean end.
+TEST(PcapMapped, TruncatedLastRecordAtEveryLength) {
+  const Bytes good = ethernet(ipv4_udp(kPayload));
+  const Bytes whole = classic_pcap(true, false, 65535, {{1, 0, good}, {2, 0, good}});
+  const std::size_t rec = 16 + good.size();
+  for (std::size_t cut = 0; cut <= rec; ++cut) {
+    const Bytes b(whole.begin(), whole.end() - static_cast<std::ptrdiff_t>(cut));
+    const ReadAll m = both_agree(write_bytes("cut.pcap", b));
+    const bool clean = cut == 0 || cut == rec;
+    EXPECT_EQ(m.c.read_errors, clean ? 0u : 1u) << cut;
+    EXPECT_EQ(m.c.datagrams, cut == 0 ? 2u : 1u) << cut;
+  }
+}
+
+// A capture length beyond the snapshot length is cut to it (the frame is then truncated for the
+// parser); beyond libpcap's maximum (262144) or the end of the file, the file is damaged.
+TEST(PcapMapped, CaptureLengthBeyondSnaplenMaximumOrFile) {
+  const Bytes good = ethernet(ipv4_udp(kPayload));
+  {
+    const ReadAll m = both_agree(write_bytes("snap.pcap", classic_pcap(true, false, 40, {{1, 0, good}, {2, 0, good}})));
+    EXPECT_EQ(m.c.frames, 2u);
+    EXPECT_EQ(m.c.skipped[static_cast<int>(FrameStatus::Truncated)], 2u);
+    EXPECT_EQ(m.c.read_errors, 0u);
+  }
+  {
+    RawRecord huge{3, 0, good, 300'000};
+    const ReadAll m = both_agree(write_bytes("huge.pcap", classic_pcap(true, false, 65535, {{1, 0, good}, huge, {4, 0, good}})));
+    EXPECT_EQ(m.c.datagrams, 1u);
+    EXPECT_EQ(m.c.read_errors, 1u);
+  }
+  {
+    RawRecord past{3, 0, good, static_cast<std::int64_t>(good.size()) + 100};
+    const ReadAll m = both_agree(write_bytes("past.pcap", classic_pcap(true, true, 65535, {{1, 0, good}, past})));
+    EXPECT_EQ(m.c.datagrams, 1u);
+    EXPECT_EQ(m.c.read_errors, 1u);
+  }
+}
+
+// A file larger than the reader's release step (32 MiB: pages already read are given back
+// from the mapping) reads the same as through libpcap, across every release.
+TEST(PcapMapped, LargeFileAcrossPageReleases) {
+  const Bytes good = ethernet(ipv4_udp(kPayload));
+  std::vector<RawRecord> recs;
+  const std::size_t n = (std::size_t{40} << 20) / (16 + good.size()) + 1;
+  recs.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) recs.push_back({static_cast<std::uint32_t>(i / 1000), static_cast<std::uint32_t>(i % 1000), good});
+  const std::string path = write_bytes("large.pcap", classic_pcap(false, false, 65535, recs));
+  const ReadAll m = both_agree(path);
+  EXPECT_EQ(m.c.datagrams, n);
+  EXPECT_EQ(m.c.read_errors, 0u);
+  std::remove(path.c_str());
+}
+
+// A bad magic is refused as before (libpcap's message); pcapng goes through libpcap.
+TEST(PcapMapped, BadMagicAndPcapng) {
+  Bytes b = classic_pcap(true, false, 65535, {{1, 0, ethernet(ipv4_udp(kPayload))}});
+  b[0] ^= 0x5a;
+  const std::string bad = write_bytes("badmagic.pcap", b);
+  for (bool libpcap : {false, true}) {
+    FeedOptions o;
+    o.pcap_libpcap = libpcap;
+    EXPECT_THROW(PcapReader(bad, o), std::runtime_error);
+  }
+  const std::string ng = write_pcapng("mapped.pcapng", ethernet(ipv4_udp(kPayload)), {1'000'000'000});
+  PcapReader r(ng, FeedOptions{});
+  EXPECT_FALSE(r.mapped());
+  UdpDatagram d;
+  EXPECT_TRUE(r.next(d));
 }
 
 TEST(PcapReader, UnsupportedLinkTypeAndGarbageFile) {

@@ -85,6 +85,38 @@ TEST(Histogram, PercentilesWithinRelativeErrorOnLogNormalData) {
   }
 }
 
+// Ticks recorded, ns read: each percentile within two bucket half-widths (the tick bucket's
+// and the ns bucket's) of the exact percentile of the values converted one by one.
+TEST(Histogram, RecordsTicksAndReadsNs) {
+  for (const double ns_per_tick : {0.3125, 0.4, 1.7}) {
+    std::mt19937_64 rng(11);
+    std::lognormal_distribution<double> dist(std::log(3000.0), 1.2);
+    auto h = std::make_unique<H>();
+    h->set_unit_ns(ns_per_tick);
+    std::vector<std::uint64_t> ns;
+    std::uint64_t sum_ticks = 0;
+    for (int i = 0; i < 100000; ++i) {
+      const auto t = static_cast<std::uint64_t>(dist(rng));
+      h->record(t);
+      sum_ticks += t;
+      ns.push_back(static_cast<std::uint64_t>(std::llround(static_cast<double>(t) * ns_per_tick)));
+    }
+    std::sort(ns.begin(), ns.end());
+    const H::Snapshot s = h->snapshot();
+    EXPECT_EQ(s.count, ns.size());
+    EXPECT_NEAR(static_cast<double>(s.sum), static_cast<double>(sum_ticks) * ns_per_tick, 1.0);
+    EXPECT_NEAR(static_cast<double>(s.min), static_cast<double>(ns.front()), 1.0 + ns.front() * 2 * H::kRelativeError);
+    EXPECT_NEAR(static_cast<double>(s.max), static_cast<double>(ns.back()), 1.0 + ns.back() * 2 * H::kRelativeError);
+    std::uint64_t in_buckets = 0;
+    for (auto b : s.buckets) in_buckets += b;
+    EXPECT_EQ(in_buckets, s.count);
+    for (double p : {1.0, 10.0, 50.0, 90.0, 99.0, 99.9}) {
+      const double e = static_cast<double>(exact_percentile(ns, p));
+      EXPECT_LE(std::abs(s.percentile(p) - e), e * 2 * H::kRelativeError + 1.0) << "p" << p << " " << ns_per_tick;
+    }
+  }
+}
+
 TEST(Histogram, SmallValuesAreExact) {
   auto h = std::make_unique<H>();
   for (std::uint64_t x = 1; x <= 60; ++x) h->record(x);

@@ -1,5 +1,5 @@
-// Offline capture reading through libpcap (classic pcap with micro- or nanosecond stamps, and
-// pcapng), and frame parsing down to the UDP payload: Ethernet with 0-2 VLAN tags (802.1Q,
+// Offline capture reading (classic pcap with micro- or nanosecond stamps, either byte order:
+// memory-mapped; pcapng and older formats: through libpcap), and frame parsing down to the UDP payload: Ethernet with 0-2 VLAN tags (802.1Q,
 // 802.1ad), Linux cooked capture (SLL, SLL2), raw IPv4; IPv4 with options; UDP filtered by
 // destination address and port. Frames that are not IPv4/UDP, fragmented, filtered out or cut
 // short are counted per reason and skipped. May touch: core/, feed/source.hpp (FeedOptions).
@@ -70,13 +70,19 @@ struct PcapCounters {
   std::uint64_t frames = 0;    // frames read from the file
   std::uint64_t datagrams = 0; // frames handed out as UDP payloads
   std::array<std::uint64_t, kFrameStatusCount> skipped{};  // by FrameStatus (Ok unused)
-  std::uint64_t read_errors = 0;  // libpcap reported an error mid-file (reading stops)
+  std::uint64_t read_errors = 0;  // a damaged record mid-file (reading stops), as libpcap says
 };
+
 
 class PcapReader {
  public:
   // Throws std::runtime_error naming the path and libpcap's reason when the file cannot be
   // opened or its link type is not supported.
+  // Classic pcap 2.4 files are mapped and their records parsed in place (no copy, no library
+  // call per record) unless opts.pcap_libpcap, with libpcap's verdicts on damaged records (a
+  // truncated header or body, a capture length beyond libpcap's maximum: counted in
+  // read_errors, reading stops; one beyond the file's snapshot length: cut to it). pcapng and
+  // older formats go through libpcap.
   PcapReader(const std::string& path, const FeedOptions& opts);
   ~PcapReader();
   PcapReader(const PcapReader&) = delete;
@@ -86,14 +92,22 @@ class PcapReader {
   // until the next call.
   bool next(UdpDatagram& out);
   int link_type() const noexcept { return dlt_; }
+  bool mapped() const noexcept { return map_ != nullptr; }  // reading through the mapping
   const PcapCounters& counters() const noexcept { return c_; }
   // Share of the file read so far, for progress lines (< 0 when the size is not known).
   double progress() const noexcept;
 
  private:
-  void* pcap_ = nullptr;
-  std::uint64_t file_size_ = 0;  // 0 when not a regular file  // pcap_t*, kept opaque so users need not include pcap.h
+  bool next_mapped(UdpDatagram& out) noexcept;
+  void* pcap_ = nullptr;  // pcap_t*, kept opaque so users need not include pcap.h
+  std::uint64_t file_size_ = 0;  // 0 when not a regular file
   int dlt_ = 0;
+  // The mapped file (null: libpcap reads it) and where the next record header starts.
+  const std::uint8_t* map_ = nullptr;
+  std::size_t map_len_ = 0, off_ = 0;
+  std::size_t released_ = 0;  // pages before this were read and given back (resident memory)
+  std::uint32_t snaplen_ = 0, max_caplen_ = 0;
+  bool swapped_ = false, nano_ = false;
   UdpFilter filter_;
   PcapCounters c_;
 };

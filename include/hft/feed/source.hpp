@@ -59,6 +59,7 @@ struct FeedOptions {
     InstrumentScale scale;
   };
   std::vector<InstrumentDef> instruments;
+  bool pcap_libpcap = false;     // read classic pcap through libpcap, not mapped (to compare)
 };
 
 class EventSource {

@@ -72,10 +72,16 @@ class LatencyHistogram {
   };
 
   LatencyHistogram() noexcept { reset(); }
+  // Values may be recorded in another unit than ns (the engine records raw cycle-counter ticks,
+  // so that a timed event pays no conversion): snapshot() converts to ns, each bucket at its
+  // midpoint, so a percentile's error is then up to two bucket half-widths (about 3%). Set
+  // before the first record; 1.0 (the default) records ns as they are.
+  void set_unit_ns(double ns_per_unit) noexcept { unit_ns_ = ns_per_unit > 0.0 ? ns_per_unit : 1.0; }
+  double unit_ns() const noexcept { return unit_ns_; }
   LatencyHistogram(const LatencyHistogram&) = delete;
   LatencyHistogram& operator=(const LatencyHistogram&) = delete;
 
-  // Writer thread only.
+  // Writer thread only. The value is in the histogram's unit (ns unless set_unit_ns()).
   void record(std::uint64_t ns) noexcept {
     bump(buckets_[bucket_index(ns)], 1);
     bump(count_, 1);
@@ -84,13 +90,14 @@ class LatencyHistogram {
     if (ns > max_.load(std::memory_order_relaxed)) max_.store(ns, std::memory_order_relaxed);
     if (ns > kMaxValue) [[unlikely]] bump(overflow_, 1);
   }
-  // Writer thread only: adds another histogram's content (read as a snapshot).
+  // Writer thread only: adds another histogram's content (read as a snapshot, in ns; so only
+  // into a histogram that records ns).
   void merge(const LatencyHistogram& o) noexcept { merge(o.snapshot()); }
   void merge(const Snapshot& s) noexcept;
   // Writer thread only.
   void reset() noexcept;
 
-  // Any thread.
+  // Any thread. Values in ns.
   Snapshot snapshot() const;
   std::uint64_t count() const noexcept { return count_.load(std::memory_order_relaxed); }
 
@@ -105,6 +112,7 @@ class LatencyHistogram {
   std::atomic<std::uint64_t> min_{std::numeric_limits<std::uint64_t>::max()};
   std::atomic<std::uint64_t> max_{0};
   std::atomic<std::uint64_t> overflow_{0};
+  double unit_ns_ = 1.0;
 };
 
 }  // namespace hft::telemetry
