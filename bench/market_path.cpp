@@ -46,6 +46,16 @@ double peak_rss_mib() {
   return static_cast<double>(ru.ru_maxrss) / 1024.0;
 }
 
+// The counters every pass reports: items, ns a message (the rate inverted), messages a pass
+// (< 0: not reported) and the peak resident memory so far.
+void per_message(benchmark::State& st, std::uint64_t msgs, double msgs_per_pass) {
+  st.SetItemsProcessed(static_cast<std::int64_t>(msgs));
+  if (msgs_per_pass >= 0) st.counters["msgs_per_pass"] = msgs_per_pass;
+  st.counters["ns_per_msg"] =
+      benchmark::Counter(static_cast<double>(msgs), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  st.counters["peak_rss_MiB"] = peak_rss_mib();
+}
+
 // Maps a classic pcap (µs or ns magic, either byte order) and locates every UDP payload.
 const Day& day() {
   static Day d = [] {
@@ -141,13 +151,8 @@ void BM_Decode(benchmark::State& st) {
   for (auto _ : st)
     msgs += pass(d, dec, [&]() -> hft::MarketEvent& { return ev; }, [&] { sink += ev.price; });
   benchmark::DoNotOptimize(sink);
-  st.SetItemsProcessed(static_cast<std::int64_t>(msgs));
-  st.counters["msgs_per_pass"] = static_cast<double>(d.messages);
-  st.counters["ns_per_msg"] = benchmark::Counter(static_cast<double>(msgs),
-                                                 benchmark::Counter::kIsRate |
-                                                     benchmark::Counter::kInvert);
+  per_message(st, msgs, static_cast<double>(d.messages));
   st.counters["decode_errors"] = static_cast<double>(dec.counters().errors());
-  st.counters["peak_rss_MiB"] = peak_rss_mib();
 }
 BENCHMARK(BM_Decode)->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
 
@@ -185,14 +190,9 @@ void BM_DecodeBook(benchmark::State& st) {
     books.reset();
     st.ResumeTiming();
   }
-  st.SetItemsProcessed(static_cast<std::int64_t>(msgs));
-  st.counters["msgs_per_pass"] = static_cast<double>(d.messages);
-  st.counters["ns_per_msg"] = benchmark::Counter(static_cast<double>(msgs),
-                                                 benchmark::Counter::kIsRate |
-                                                     benchmark::Counter::kInvert);
+  per_message(st, msgs, static_cast<double>(d.messages));
   st.counters["book_errors"] = static_cast<double>(book_errors);
   st.counters["live_orders_end"] = static_cast<double>(live);
-  st.counters["peak_rss_MiB"] = peak_rss_mib();
 }
 BENCHMARK(BM_DecodeBook)->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
 
@@ -241,13 +241,8 @@ void BM_ItchFileDecode(benchmark::State& st) {
     }
   }
   benchmark::DoNotOptimize(sink);
-  st.SetItemsProcessed(static_cast<std::int64_t>(msgs));
-  st.counters["msgs_per_pass"] = static_cast<double>(d.messages);
-  st.counters["ns_per_msg"] = benchmark::Counter(static_cast<double>(msgs),
-                                                 benchmark::Counter::kIsRate |
-                                                     benchmark::Counter::kInvert);
+  per_message(st, msgs, static_cast<double>(d.messages));
   st.counters["decode_errors"] = static_cast<double>(dec.counters().errors());
-  st.counters["peak_rss_MiB"] = peak_rss_mib();
 }
 BENCHMARK(BM_ItchFileDecode)->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
 
@@ -269,12 +264,8 @@ void BM_ItchFileSource(benchmark::State& st) {
     if (!src->stats().errors.empty()) return st.SkipWithError("the ITCH file has errors");
   }
   benchmark::DoNotOptimize(sink);
-  st.SetItemsProcessed(static_cast<std::int64_t>(msgs));
-  st.counters["ns_per_msg"] = benchmark::Counter(static_cast<double>(msgs),
-                                                 benchmark::Counter::kIsRate |
-                                                     benchmark::Counter::kInvert);
+  per_message(st, msgs, -1);
   st.counters["events"] = static_cast<double>(events);
-  st.counters["peak_rss_MiB"] = peak_rss_mib();
 }
 BENCHMARK(BM_ItchFileSource)->Unit(benchmark::kMillisecond)->Iterations(2)->UseRealTime();
 

@@ -55,20 +55,24 @@ DecimalError parse_decimal(std::string_view s, std::int64_t scale, std::int64_t&
   return DecimalError::None;
 }
 
-DecimalError parse_price(std::string_view s, const InstrumentScale& sc, PriceFx& out) noexcept {
+namespace {
+// Decimal text -> units at `scale`, which must fall on the grid of `step` units (tick or lot).
+template <class Fx>
+DecimalError parse_on_grid(std::string_view s, std::int64_t scale, std::int64_t step, Fx& out) noexcept {
   std::int64_t u = 0;
-  if (const auto e = parse_decimal(s, sc.price_scale, u); e != DecimalError::None) return e;
-  if (sc.tick > 1 && u % sc.tick != 0) return DecimalError::OffGrid;
+  if (const auto e = parse_decimal(s, scale, u); e != DecimalError::None) return e;
+  if (step > 1 && u % step != 0) return DecimalError::OffGrid;
   out.units = u;
   return DecimalError::None;
 }
+}  // namespace
+
+DecimalError parse_price(std::string_view s, const InstrumentScale& sc, PriceFx& out) noexcept {
+  return parse_on_grid(s, sc.price_scale, sc.tick, out);
+}
 
 DecimalError parse_qty(std::string_view s, const InstrumentScale& sc, QtyFx& out) noexcept {
-  std::int64_t u = 0;
-  if (const auto e = parse_decimal(s, sc.qty_scale, u); e != DecimalError::None) return e;
-  if (sc.lot > 1 && u % sc.lot != 0) return DecimalError::OffGrid;
-  out.units = u;
-  return DecimalError::None;
+  return parse_on_grid(s, sc.qty_scale, sc.lot, out);
 }
 
 std::string format_decimal(std::int64_t units, std::int64_t scale) {

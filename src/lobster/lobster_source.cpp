@@ -331,14 +331,7 @@ class LobsterSource final : public feed::EventSource {
     const std::size_t start = pending_.size();
     apply_message(m);
     if (row_ok) sync();
-    if (pending_.size() == start) {
-      // No book effect (counted above): a marker still closes the row for the consumer.
-      MarketEvent e{};
-      e.kind = EventKind::System;
-      e.flags = evflag::kSynthetic;
-      emit(e);
-    }
-    pending_.back().flags |= evflag::kLast;
+    close_row(start);
     return true;
   }
 
@@ -380,13 +373,7 @@ class LobsterSource final : public feed::EventSource {
       counts_[kDeleteSizeUnseen] += errors_[eDeleteSize] - before;
       errors_[eDeleteSize] = before;
     }
-    if (pending_.size() == start) {
-      MarketEvent e{};
-      e.kind = EventKind::System;
-      e.flags = evflag::kSynthetic;
-      emit(e);
-    }
-    pending_.back().flags |= evflag::kLast;
+    close_row(start);
     return true;
   }
 
@@ -457,6 +444,17 @@ class LobsterSource final : public feed::EventSource {
     return true;
   }
 
+  // Ends one message's events: a row with no book effect (counted where it was read) still gets
+  // a marker event, so that the consumer sees the row close.
+  void close_row(std::size_t start) {
+    if (pending_.size() == start) {
+      MarketEvent e{};
+      e.kind = EventKind::System;
+      e.flags = evflag::kSynthetic;
+      emit(e);
+    }
+    pending_.back().flags |= evflag::kLast;
+  }
   void emit(MarketEvent e) {
     e.ts_exch = ts_;
     e.ts_recv = ts_;
