@@ -152,17 +152,7 @@ bool ItchFileReader::fill() {
 
 bool ItchFileReader::refill_and_next(const std::uint8_t*& msg, std::size_t& len) {
   for (;;) {
-    if (end_ - pos_ >= 2) {
-      const std::size_t n = (std::size_t{buf_[pos_]} << 8) | buf_[pos_ + 1];
-      if (end_ - pos_ >= 2 + n) {
-        msg = buf_.data() + pos_ + 2;
-        len = n;
-        pos_ += 2 + n;
-        ++c_.frames;
-        c_.bytes += 2 + n;
-        return true;
-      }
-    }
+    if (take(msg, len)) return true;
     if (!fill()) {
       // The data ended inside a frame. A gzip or read error already names the cause.
       if (end_ > pos_ && c_.gzip_truncated + c_.gzip_corrupt + c_.not_gzip + c_.read_errors == 0)

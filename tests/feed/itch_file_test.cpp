@@ -17,6 +17,7 @@
 #include "hft/feed/itch_file_source.hpp"
 #include "hft/feed/pcap_source.hpp"
 #include "hft/feed/pcap_to_itch.hpp"
+#include "drain_util.hpp"
 #include "wire_util.hpp"
 
 namespace hft::feed {
@@ -25,19 +26,11 @@ namespace itch_file_test {  // named: the module's tests are compiled as one uni
 using wire_test::Bytes;
 const std::string kOmi = std::string(HFT_SHARED_DATA) + "/omi-itch50-pcap/";
 
-struct Drained {
-  std::vector<MarketEvent> events;
-  SourceStats stats;
-};
+using drain_util::count;
+using drain_util::drain;
+using drain_util::Drained;
+using drain_util::error;
 
-Drained drain(EventSource& src, std::size_t span = kMaxBatch) {
-  Drained d;
-  std::vector<MarketEvent> buf(span);
-  while (const std::size_t n = src.next(buf))
-    d.events.insert(d.events.end(), buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(n));
-  d.stats = src.stats();
-  return d;
-}
 // The source's one stderr line about a damaged file is expected here: kept out of the log.
 Drained drain_itch(const std::string& path, std::size_t span = kMaxBatch) {
   ::testing::internal::CaptureStderr();
@@ -50,13 +43,11 @@ Drained drain_itch(const std::string& path, std::size_t span = kMaxBatch) {
   EXPECT_LE(std::count(err.begin(), err.end(), '\n'), 1);
   return d;
 }
-std::uint64_t count(const SourceStats& s, const std::string& k) {
-  auto it = s.counts.find(k);
-  return it == s.counts.end() ? 0 : it->second;
-}
-std::uint64_t error(const SourceStats& s, const std::string& k) {
-  auto it = s.errors.find(k);
-  return it == s.errors.end() ? 0 : it->second;
+// The OMI capture Multiple.Packets (39 messages) as a plain ITCH file: the cut-point tests' input.
+void write_multiple_packets_itch(const std::string& path) {
+  ItchFileWriter w(path);
+  copy_pcap_to_itch(kOmi + "Multiple.Packets.pcap", FeedOptions{}, w);
+  w.close();
 }
 std::uint64_t total_errors(const SourceStats& s) {
   std::uint64_t n = 0;
@@ -205,11 +196,7 @@ TEST(ItchFile, GroupsAreRunsOfOneTimestamp) {
 // out, the cut one is counted as running past the end, nothing else.
 TEST(ItchFileBad, TruncatedAtEveryCutPoint) {
   const std::string full_path = wire_test::tmp_path("cut_full.itch");
-  {
-    ItchFileWriter w(full_path);
-    copy_pcap_to_itch(kOmi + "Multiple.Packets.pcap", FeedOptions{}, w);
-    w.close();
-  }
+  write_multiple_packets_itch(full_path);
   const Bytes full = read_bytes(full_path);
   std::vector<std::size_t> ends;  // byte offset after each message
   for (std::size_t p = 0; p + 2 <= full.size();) {
@@ -238,11 +225,7 @@ TEST(ItchFileBad, TruncatedAtEveryCutPoint) {
 // the whole file's), and exactly one reason says why the rest is missing.
 TEST(ItchFileBad, GzipTruncatedAtEveryCutPoint) {
   const std::string plain = wire_test::tmp_path("gzcut_full.itch");
-  {
-    ItchFileWriter w(plain);
-    copy_pcap_to_itch(kOmi + "Multiple.Packets.pcap", FeedOptions{}, w);
-    w.close();
-  }
+  write_multiple_packets_itch(plain);
   const Drained whole = drain_itch(plain);
   const Bytes gz = gzip(read_bytes(plain));
   const std::string path = wire_test::tmp_path("gzcut.itch.gz");

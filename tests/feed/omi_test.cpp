@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "drain_util.hpp"
 #include "hft/feed/pcap_source.hpp"
 
 namespace hft::feed {
@@ -15,31 +16,13 @@ namespace {
 
 const std::string kDir = std::string(HFT_SHARED_DATA) + "/omi-itch50-pcap/";
 
-struct Drained {
-  std::vector<MarketEvent> events;
-  SourceStats stats;
-};
+using drain_util::count;
+using drain_util::Drained;
+using drain_util::error;
 
 Drained drain(const std::string& file, std::size_t span = kMaxBatch) {
   auto src = open_pcap_source(kDir + file, FeedOptions{});
-  Drained d;
-  std::vector<MarketEvent> buf(span);
-  for (;;) {
-    const std::size_t n = src->next(buf);
-    if (n == 0) break;
-    d.events.insert(d.events.end(), buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(n));
-  }
-  d.stats = src->stats();
-  return d;
-}
-
-std::uint64_t count(const SourceStats& s, const std::string& k) {
-  auto it = s.counts.find(k);
-  return it == s.counts.end() ? 0 : it->second;
-}
-std::uint64_t error(const SourceStats& s, const std::string& k) {
-  auto it = s.errors.find(k);
-  return it == s.errors.end() ? 0 : it->second;
+  return drain_util::drain(*src, span);
 }
 
 struct FileFact {

@@ -44,17 +44,7 @@ class ItchFileReader {
   // be 0 (a zero length on file: the decoder counts it). False at the end of the data or at
   // the first error (counted).
   bool next(const std::uint8_t*& msg, std::size_t& len) {
-    if (end_ - pos_ >= 2) [[likely]] {
-      const std::size_t n = (std::size_t{buf_[pos_]} << 8) | buf_[pos_ + 1];
-      if (end_ - pos_ >= 2 + n) [[likely]] {
-        msg = buf_.data() + pos_ + 2;
-        len = n;
-        pos_ += 2 + n;
-        ++c_.frames;
-        c_.bytes += 2 + n;
-        return true;
-      }
-    }
+    if (take(msg, len)) [[likely]] return true;
     return refill_and_next(msg, len);
   }
   const ItchFileCounters& counters() const noexcept { return c_; }
@@ -74,6 +64,18 @@ class ItchFileReader {
   };
   static constexpr std::size_t kChunks = 4;
 
+  // The whole frame at pos_, if the buffer holds one.
+  bool take(const std::uint8_t*& msg, std::size_t& len) noexcept {
+    if (end_ - pos_ < 2) return false;
+    const std::size_t n = (std::size_t{buf_[pos_]} << 8) | buf_[pos_ + 1];
+    if (end_ - pos_ < 2 + n) return false;
+    msg = buf_.data() + pos_ + 2;
+    len = n;
+    pos_ += 2 + n;
+    ++c_.frames;
+    c_.bytes += 2 + n;
+    return true;
+  }
   bool refill_and_next(const std::uint8_t*& msg, std::size_t& len);
   bool fill();  // moves the unread tail to the front and reads more; false when nothing came
   void inflate_loop();  // the inflater thread: fills chunks until the end of the stream
