@@ -110,15 +110,6 @@ int run(int argc, char** argv) {
   if (o.has("--max-orders")) cfg.feed.max_orders = static_cast<std::size_t>(o.integer("--max-orders", 0, 1024, 1LL << 25));
   if (o.has("--layout")) cfg.system.layout = preset_layout(o.str("--layout"));
   for (const auto& w : config::warnings(cfg)) std::fprintf(stderr, "hftd replay: warning: %s\n", w.c_str());
-  // A level-2 source (binance:) has one aggregate order per price level (evflag::kLevel): an
-  // exact L3 queue position cannot be followed there, so the simulator takes the probabilistic
-  // model hftbacktest uses for such data unless the config chose one.
-  const bool level_source = input.rfind("binance:", 0) == 0;
-  if (level_source && cfg.simulator.queue_model == config::QueueModel::L3) {
-    cfg.simulator.queue_model = config::QueueModel::ProbPower2;
-    if (!cfg.strategies.empty())
-      std::fprintf(stderr, "hftd replay: level-2 source: simulator.queue_model l3 -> prob_power2\n");
-  }
   engine::EngineOptions eo;
   eo.replay_speed = 0;  // as fast as possible
   if (o.has("--speed")) {

@@ -27,11 +27,13 @@ class ProgressLine {
 
   bool enabled() const noexcept { return on_; }
 
-  // share: 0..1 of the input done (< 0: unknown, then no time left is shown); done: events or
-  // messages so far. Cheap enough per batch: the clock is read every 64th call only.
-  void update(double share, std::uint64_t done) noexcept {
+  // share() -> 0..1 of the input done (< 0: unknown, then no time left is shown); done: events
+  // or messages so far. Cheap enough per batch: share() (a source's file position, which may
+  // cost a system call) and the clock are read every 64th call only.
+  template <class Share>
+  void update(Share&& share, std::uint64_t done) noexcept {
     if (!on_ || (++calls_ & 63) != 0) return;  // (the first draw is at the 64th call)
-    draw(share, done, false);
+    draw(share(), done, false);
   }
   // The same without the call-count filter (a printer thread that already sleeps between calls).
   void draw(double share, std::uint64_t done, bool force) noexcept {

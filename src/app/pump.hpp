@@ -22,7 +22,7 @@ std::uint64_t pump(feed::EventSource& src, F&& f, const char* what = "reading") 
   while (const std::size_t n = src.next(buf)) {
     for (std::size_t i = 0; i < n; ++i) f(buf[i]);
     n_total += n;
-    line.update(src.progress(), n_total);
+    line.update([&] { return src.progress(); }, n_total);
   }
   return n_total;
 }

@@ -66,6 +66,7 @@ class BinanceSource final : public feed::EventSource {
   const std::vector<feed::Instrument>& instruments() const noexcept override { return instruments_; }
   const feed::SourceStats& stats() const noexcept override { return stats_; }
   double progress() const noexcept override { return lines_.progress(); }
+  bool by_price() const noexcept override { return true; }
 
  private:
   void sync_instruments() {

@@ -250,6 +250,10 @@ SimStage::SimStage(StageEnv& env) : sched(env.sched) {
     case config::QueueModel::ProbLog: sc.queue = sim::QueueModel::ProbLog; break;
     case config::QueueModel::RiskAverse: sc.queue = sim::QueueModel::RiskAverse; break;
   }
+  // A market-by-price source has one aggregate order per level: no exact L3 queue position to
+  // follow, so `l3` takes the probabilistic model hftbacktest uses for such data (every command:
+  // replay, backtest, run).
+  if (env.by_price && sc.queue == sim::QueueModel::L3Exact) sc.queue = sim::QueueModel::ProbPower2;
   sc.max_orders = static_cast<std::size_t>(s.max_orders);
   exchange = std::make_unique<sim::Exchange>(std::move(sc), *env.books, env.index);
   env.orders->set_sink(exchange.get());

@@ -108,6 +108,7 @@ BasicEngine<P>::BasicEngine(const config::Config& cfg, std::unique_ptr<feed::Eve
   StageEnv env{cfg};
   env.live = source_->live();
   env.epoch_times = source_->time_basis() == feed::TimeBasis::SinceEpoch;
+  env.by_price = source_->by_price();
   env.trading_date = opts_.trading_date;
   env.sched = &sched_;
   env.orders = &router_;

@@ -69,6 +69,7 @@ struct StageEnv {
   std::size_t max_instruments = 0;   // instrument ids are below this
   bool live = false;                 // live feed: never wait for another thread
   bool epoch_times = false;          // the source's ts_exch counts from the Unix epoch (else midnight)
+  bool by_price = false;             // the source is market-by-price (feed::EventSource::by_price)
   int trading_date = 0;              // YYYYMMDD when the source's times do not give it (0: unknown)
   const book::Books* books = nullptr;  // set by the book stage, for the stages after it
   const features::FeatureEngine* features = nullptr;  // set by the feature stage, likewise

@@ -77,6 +77,9 @@ class EventSource {
   // Share of the input read so far, 0..1, for progress lines; < 0 when unknown (a live feed).
   // Called by the reading thread only (the engine mirrors it for others).
   virtual double progress() const noexcept { return -1.0; }
+  // True for market-by-price sources (one aggregate order per price level, evflag::kLevel): a
+  // queue position cannot be followed exactly there (the simulator models it instead).
+  virtual bool by_price() const noexcept { return false; }
 };
 
 // Minimum span size a caller must pass to next(): the largest batch any source produces.
