@@ -50,6 +50,7 @@ void BM_BinanceDecode(benchmark::State& st) {
   evs.reserve(1 << 14);
   book::BookConfig bc;
   bc.max_orders = 1u << 16;  // a level book: ~10k live levels here
+  bc.prefault = true;        // as the live engine
   for (auto _ : st) {
     binance::Decoder dec(binance::DecoderOptions{defs(), 1u << 16});
     std::unique_ptr<book::Books> books = apply ? std::make_unique<book::Books>(bc) : nullptr;

@@ -129,6 +129,7 @@ Stream make_stream(std::size_t n, std::uint32_t instruments, OrderId id_base, Or
 // peak live orders keeps the index in cache: the order index miss is most of the cost.
 void run(benchmark::State& state, const Stream& s, std::size_t max_orders = 0) {
   hft::book::BookConfig cfg;
+  cfg.prefault = true;  // as the live engine: no page faults in the timed loop
   if (max_orders != 0) cfg.max_orders = max_orders;
   hft::book::Books books(cfg);
   std::size_t i = 0;

@@ -8,12 +8,14 @@
 #include <pthread.h>
 #include <sched.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/lockfree/spsc_queue.hpp>
 #include <cstdint>
 #include <cstdlib>
 #include <thread>
 
+#include "hft/core/cpu_relax.hpp"
 #include "hft/core/spsc_ring.hpp"
 
 namespace {
@@ -47,31 +49,44 @@ struct Boost {
 };
 
 // Items carry 1..N; 0 never appears, so the consumer can check it saw every value in order.
-template <class Q, bool kBatchPop>
+template <class Q, bool kBatchPop, bool kIdle = false>
 void BM_Throughput(benchmark::State& state) {
   pin(env_cpu("HFT_BENCH_CPU_A", 0));
   Q q;
   std::atomic<bool> stop{false};
   std::atomic<std::uint64_t> consumed{0};
   std::atomic<std::uint64_t> out_of_order{0};
+  std::atomic<std::uint64_t> polls_empty{0}, polls_full{0};
   std::thread consumer([&] {
     pin(env_cpu("HFT_BENCH_CPU_B", 1));
-    std::uint64_t expect = 1, bad = 0;
+    std::uint64_t expect = 1, bad = 0, empty = 0, got = 0;
     std::uint64_t buf[256];
     while (!stop.load(std::memory_order_relaxed)) {
       if constexpr (kBatchPop) {
         const std::size_t n = q.pop_n(buf, 256);
         for (std::size_t i = 0; i < n; ++i) bad += buf[i] != expect++;
-        if (n) consumed.store(expect - 1, std::memory_order_release);
+        if (n) {
+          ++got;
+          consumed.store(expect - 1, std::memory_order_release);
+        } else {
+          ++empty;
+          if constexpr (kIdle) hft::cpu_relax();
+        }
       } else {
         std::uint64_t v;
         if (q.pop(v)) {
+          ++got;
           bad += v != expect++;
           consumed.store(expect - 1, std::memory_order_release);
+        } else {
+          ++empty;
+          if constexpr (kIdle) hft::cpu_relax();
         }
       }
     }
     out_of_order.store(bad);
+    polls_empty.store(empty);
+    polls_full.store(got);
   });
   std::uint64_t next = 1;
   for (auto _ : state) {
@@ -86,6 +101,10 @@ void BM_Throughput(benchmark::State& state) {
   consumer.join();
   state.SetItemsProcessed(static_cast<std::int64_t>(next - 1));
   state.counters["out_of_order"] = static_cast<double>(out_of_order.load());
+  // How the consumer met the ring: items per successful pop, and polls that found it empty
+  // per item (each such poll pulls the producer's index line away from the producer).
+  state.counters["items_per_pop"] = static_cast<double>(next - 1) / static_cast<double>(std::max<std::uint64_t>(1, polls_full.load()));
+  state.counters["empty_polls_per_item"] = static_cast<double>(polls_empty.load()) / static_cast<double>(next - 1);
 }
 
 template <class Q>
@@ -122,6 +141,8 @@ BENCHMARK_TEMPLATE(BM_Throughput, Ours, false)->Name("throughput/hft::SpscRing")
 BENCHMARK_TEMPLATE(BM_Throughput, Boost, false)->Name("throughput/boost::spsc_queue")->UseRealTime()->MinTime(1.0);
 BENCHMARK_TEMPLATE(BM_Throughput, Ours, true)->Name("throughput_batch_pop/hft::SpscRing")->UseRealTime()->MinTime(1.0);
 BENCHMARK_TEMPLATE(BM_Throughput, Boost, true)->Name("throughput_batch_pop/boost::spsc_queue")->UseRealTime()->MinTime(1.0);
+BENCHMARK_TEMPLATE(BM_Throughput, Ours, true, true)->Name("throughput_batch_pop_pause/hft::SpscRing")->UseRealTime()->MinTime(1.0);
+BENCHMARK_TEMPLATE(BM_Throughput, Boost, true, true)->Name("throughput_batch_pop_pause/boost::spsc_queue")->UseRealTime()->MinTime(1.0);
 BENCHMARK_TEMPLATE(BM_RoundTrip, Ours)->Name("round_trip/hft::SpscRing")->UseRealTime()->MinTime(1.0);
 BENCHMARK_TEMPLATE(BM_RoundTrip, Boost)->Name("round_trip/boost::spsc_queue")->UseRealTime()->MinTime(1.0);
 

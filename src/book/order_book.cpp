@@ -79,16 +79,8 @@ Books::Books(const BookConfig& cfg) : cfg_(cfg) {
   // Order indices must fit the direct tier's index bits.
   if (cfg_.max_orders >= kDirectEmpty) cfg_.max_orders = kDirectEmpty - 1;
   if (cfg_.max_levels >= kNil) cfg_.max_levels = kNil - 1;
-  orders_.assign(cfg_.max_orders, Order{});
-  for (std::size_t i = 0; i < orders_.size(); ++i)
-    orders_[i] = Order{0, 0, kNil, kNil,
-                       i + 1 < orders_.size() ? static_cast<std::uint32_t>(i + 1) : kNil};
-  free_order_ = 0;
-  levels_.assign(cfg_.max_levels, Level{});
-  for (std::size_t i = 0; i < levels_.size(); ++i)
-    levels_[i] = Level{0, 0, 0, i + 1 < levels_.size() ? static_cast<std::uint32_t>(i + 1) : kNil,
-                       kNil, 0};
-  free_level_ = 0;
+  orders_.map(cfg_.max_orders, cfg_.prefault);
+  levels_.map(cfg_.max_levels, cfg_.prefault);
   // Load factor at most 1/2 keeps linear-probe runs short.
   std::size_t cap = 16;
   slot_bits_ = 4;
@@ -96,9 +88,9 @@ Books::Books(const BookConfig& cfg) : cfg_(cfg) {
     cap <<= 1;
     ++slot_bits_;
   }
-  slots_.assign(cap, Slot{0, kNil});
+  slots_.map(cap, cfg_.prefault);
   mask_ = cap - 1;
-  direct_.assign(cap, kDirectEmpty);  // 2x orders: ids of live orders rarely share an entry
+  direct_.map(cap, cfg_.prefault);  // 2x orders: ids of live orders rarely share an entry
   direct_mask_ = cap - 1;
   instrs_.resize(cfg_.max_instruments);
   n_instr_ = instrs_.size();
@@ -107,7 +99,7 @@ Books::Books(const BookConfig& cfg) : cfg_(cfg) {
 // Maps whole 2 MiB-aligned huge pages (an anonymous mapping over-sized by one huge page, the
 // unaligned head and tail given back) and asks for transparent huge pages; falls back to
 // normal pages silently when the kernel says no.
-void* Books::huge_alloc(std::size_t bytes, std::size_t& mapped) {
+void* Books::huge_alloc(std::size_t bytes, std::size_t& mapped, bool prefault) {
   constexpr std::size_t kHuge = std::size_t{2} << 20;
   const std::size_t len = (std::max<std::size_t>(bytes, 1) + kHuge - 1) & ~(kHuge - 1);
   void* m = ::mmap(nullptr, len + kHuge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -119,8 +111,26 @@ void* Books::huge_alloc(std::size_t bytes, std::size_t& mapped) {
     ::munmap(reinterpret_cast<void*>(aligned + len), tail);
   void* p = reinterpret_cast<void*>(aligned);
   ::madvise(p, len, MADV_HUGEPAGE);
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23  // Linux 5.14
+#endif
+  if (prefault && ::madvise(p, len, MADV_POPULATE_WRITE) != 0) std::memset(p, 0, len);  // older kernels
   mapped = len;
   return p;
+}
+
+std::uint32_t Books::take_order() noexcept {
+  if (free_order_ == kNil) return fresh_order_++;
+  const std::uint32_t oi = free_order_;
+  free_order_ = orders_[oi].next;
+  return oi;
+}
+
+std::uint32_t Books::take_level() noexcept {
+  if (free_level_ == kNil) return fresh_level_++;
+  const std::uint32_t li = free_level_;
+  free_level_ = levels_[li].head;
+  return li;
 }
 
 void Books::huge_free(void* p, std::size_t mapped) noexcept {
@@ -166,8 +176,9 @@ std::size_t Books::find_slot(OrderId id) const noexcept {
   std::size_t i = home_of(t);
   for (;;) {
     const Slot& s = slots_[i];
-    if (s.order == kNil) return kNoSlot;
-    if (s.tag == t && orders_[s.order].id == id) return i;
+    const std::uint32_t oi = s.order();
+    if (oi == kNil) return kNoSlot;
+    if (s.tag == t && orders_[oi].id == id) return i;
     i = (i + 1) & mask_;
   }
 }
@@ -175,7 +186,7 @@ std::size_t Books::find_slot(OrderId id) const noexcept {
 void Books::erase_slot(std::size_t pos) noexcept {
   std::size_t i = pos;
   std::size_t j = (i + 1) & mask_;
-  while (slots_[j].order != kNil) {
+  while (slots_[j].order() != kNil) {
     const std::size_t h = home_of(slots_[j].tag);
     // slots_[j] may move into the hole at i iff i lies cyclically within [h, j).
     if (((j - h) & mask_) >= ((j - i) & mask_)) {
@@ -184,38 +195,38 @@ void Books::erase_slot(std::size_t pos) noexcept {
     }
     j = (j + 1) & mask_;
   }
-  slots_[i] = Slot{0, kNil};
+  slots_[i] = Slot{0, 0};  // empty
 }
 
 std::uint32_t Books::find_index(OrderId id) const noexcept {
   const std::uint32_t e = direct_[id & direct_mask_];
-  const std::uint32_t oi = e & kDirectEmpty;
+  const std::uint32_t oi = direct_order(e);
   if (oi != kDirectEmpty && orders_[oi].id == id) [[likely]] return oi;
   if ((e >> kDirectIdxBits) == 0) return kNil;  // no overflow order maps here
   const std::size_t s = find_slot(id);
-  return s == kNoSlot ? kNil : slots_[s].order;
+  return s == kNoSlot ? kNil : slots_[s].order();
 }
 
 void Books::index_insert(OrderId id, std::uint32_t oi) noexcept {
   std::uint32_t& e = direct_[id & direct_mask_];
-  const std::uint32_t cur = e & kDirectEmpty;
+  const std::uint32_t cur = direct_order(e);
   std::uint32_t count = e >> kDirectIdxBits;
   if (cur != kDirectEmpty) {  // a newer id takes the entry; the older order moves over
     const OrderId cur_id = orders_[cur].id;
     const std::uint32_t tag = tag_of(cur_id);
     std::size_t i = home_of(tag);
-    while (slots_[i].order != kNil) i = (i + 1) & mask_;
-    slots_[i] = Slot{tag, cur};
+    while (slots_[i].order() != kNil) i = (i + 1) & mask_;
+    slots_[i] = Slot::make(tag, cur);
     ++overflowed_;
     if (count < kOverflowSaturated) ++count;
   }
-  e = (count << kDirectIdxBits) | oi;
+  e = direct_entry(count, oi);
 }
 
 void Books::index_erase(OrderId id, std::uint32_t oi) noexcept {
   std::uint32_t& e = direct_[id & direct_mask_];
-  if ((e & kDirectEmpty) == oi) {
-    e |= kDirectEmpty;
+  if (direct_order(e) == oi) {
+    e &= ~kDirectEmpty;  // empty, the overflow count kept
     return;
   }
   const std::size_t s = find_slot(id);
@@ -241,8 +252,7 @@ std::uint32_t Books::level_for(Instr& in, Side side, Price price, InstrumentId i
   const Price k = key_of(side, price);
   const std::size_t p = lower_pos(a, k);
   if (p < a.size() && a[p].key == k) return a[p].level;
-  const std::uint32_t li = free_level_;
-  free_level_ = levels_[li].head;
+  const std::uint32_t li = take_level();
   levels_[li] = Level{k, 0, 0, kNil, kNil, instr};
   ++live_levels_;
   HFT_ASSERT(a.size() < a.capacity(), "level array full: level_room() was not called first");
@@ -330,7 +340,7 @@ bool Books::level_room(Instr& in, Side side, Price price) noexcept {
 
 bool Books::level_available(const Instr& in, Side side, Price price,
                             std::uint32_t freed_level) const noexcept {
-  if (free_level_ != kNil) return true;
+  if (level_free()) return true;
   if (find_ref(in, side, price) != nullptr) return true;
   return freed_level != kNil && levels_[freed_level].orders == 1;
 }
@@ -351,11 +361,10 @@ BookError Books::add(const MarketEvent& ev) noexcept {
   if (ev.price <= 0) return fail(BookError::BadPrice);
   if (ev.qty == 0) return fail(BookError::ZeroQty);
   if (find_index(ev.order_id) != kNil) return fail(BookError::DuplicateOrder);
-  if (free_order_ == kNil) return fail(BookError::OrderPoolFull);
+  if (!order_free()) return fail(BookError::OrderPoolFull);
   Instr& in = instrs_[ev.instrument];
   if (!level_available(in, ev.side, ev.price, kNil) || !level_room(in, ev.side, ev.price)) return fail(BookError::LevelPoolFull);
-  const std::uint32_t oi = free_order_;
-  free_order_ = orders_[oi].next;
+  const std::uint32_t oi = take_order();
   orders_[oi].id = ev.order_id;
   orders_[oi].qty = ev.qty;
   const std::uint32_t li = level_for(in, ev.side, ev.price, ev.instrument);
@@ -545,7 +554,7 @@ void Books::prefetch_index(const MarketEvent& e) const noexcept {
 
 void Books::prefetch_order(const MarketEvent& e) const noexcept {
   // The direct entry was prefetched a few events ago; its order is the likely match.
-  const std::uint32_t oi = direct_[e.order_id & direct_mask_] & kDirectEmpty;
+  const std::uint32_t oi = direct_order(direct_[e.order_id & direct_mask_]);
   if (oi != kDirectEmpty) __builtin_prefetch(&orders_[oi]);
   if (e.instrument >= n_instr_) return;
   const Instr& in = instrs_[e.instrument];
@@ -562,7 +571,7 @@ void Books::prefetch_order(const MarketEvent& e) const noexcept {
 
 void Books::prefetch_queue(const MarketEvent& e) const noexcept {
   if (e.kind == EventKind::Add) return;
-  const std::uint32_t oi = direct_[e.order_id & direct_mask_] & kDirectEmpty;
+  const std::uint32_t oi = direct_order(direct_[e.order_id & direct_mask_]);
   if (oi == kDirectEmpty) return;
   const Order& o = orders_[oi];
   if (o.level != kNil) __builtin_prefetch(&levels_[o.level]);
@@ -582,7 +591,7 @@ void Books::apply_batch(const MarketEvent* evs, std::size_t n) noexcept {
     if (i + kSlotAhead < n) __builtin_prefetch(&direct_[evs[i + kSlotAhead].order_id & direct_mask_]);
     if (i + kOrderAhead < n) {
       // The direct entry was prefetched a few events ago; its order is the likely match.
-      const std::uint32_t oi = direct_[evs[i + kOrderAhead].order_id & direct_mask_] & kDirectEmpty;
+      const std::uint32_t oi = direct_order(direct_[evs[i + kOrderAhead].order_id & direct_mask_]);
       if (oi != kDirectEmpty) __builtin_prefetch(&orders_[oi]);
       // An add searches its side's level array from the top: bring the top keys in too.
       const MarketEvent& e = evs[i + kOrderAhead];
@@ -736,24 +745,24 @@ std::string Books::check_invariants() const {
   if (levels_seen != live_levels_) return err("live level count wrong", levels_seen, live_levels_);
   std::size_t occupied = 0;
   for (std::size_t i = 0; i < slots_.size(); ++i) {
-    if (slots_[i].order == kNil) continue;
+    const std::uint32_t so = slots_[i].order();
+    if (so == kNil) continue;
     ++occupied;
-    if (slots_[i].order >= orders_.size() || !order_used[slots_[i].order] ||
-        tag_of(orders_[slots_[i].order].id) != slots_[i].tag)
+    if (so >= orders_.size() || !order_used[so] || tag_of(orders_[so].id) != slots_[i].tag)
       return err("index slot points to a dead or wrong order", i, slots_[i].tag);
     // Linear probing: no empty slot between the home slot and this one.
     for (std::size_t j = home_of(slots_[i].tag); j != i; j = (j + 1) & mask_)
-      if (slots_[j].order == kNil) return err("index slot unreachable", i, j);
+      if (slots_[j].order() == kNil) return err("index slot unreachable", i, j);
   }
   if (occupied != overflowed_) return err("overflow size wrong", occupied, overflowed_);
   // Direct tier: each entry holds a live order whose id maps to it, and its count covers the
   // overflow orders that map to it (unless saturated).
   std::vector<std::uint32_t> maps_here(direct_.size(), 0);
   for (const Slot& sl : slots_)
-    if (sl.order != kNil) ++maps_here[orders_[sl.order].id & direct_mask_];
+    if (sl.order() != kNil) ++maps_here[orders_[sl.order()].id & direct_mask_];
   std::size_t direct_live = 0;
   for (std::size_t i = 0; i < direct_.size(); ++i) {
-    const std::uint32_t oi = direct_[i] & kDirectEmpty, count = direct_[i] >> kDirectIdxBits;
+    const std::uint32_t oi = direct_order(direct_[i]), count = direct_[i] >> kDirectIdxBits;
     if (count != kOverflowSaturated && count != maps_here[i])
       return err("direct entry overflow count wrong", i, count);
     if (oi == kDirectEmpty) continue;
@@ -766,11 +775,13 @@ std::string Books::check_invariants() const {
   for (std::uint32_t oi = free_order_; oi != kNil && free_orders <= orders_.size();
        oi = orders_[oi].next)
     ++free_orders;
+  free_orders += orders_.size() - fresh_order_;
   if (free_orders + live_ != orders_.size()) return err("order pool leak", free_orders, live_);
   std::size_t free_levels = 0;
   for (std::uint32_t li = free_level_; li != kNil && free_levels <= levels_.size();
        li = levels_[li].head)
     ++free_levels;
+  free_levels += levels_.size() - fresh_level_;
   if (free_levels + live_levels_ != levels_.size())
     return err("level pool leak", free_levels, live_levels_);
   return {};

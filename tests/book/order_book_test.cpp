@@ -475,8 +475,10 @@ struct RefModel {
   }
 };
 
-TEST(Books, RandomStreamMatchesReferenceModel) {
+// Pools start as zero pages either way; prefault only decides when the pages arrive.
+void random_stream_matches_reference_model(bool prefault) {
   BookConfig c = small();
+  c.prefault = prefault;
   c.max_orders = 4096;
   c.max_levels = 1024;
   Books b(c);
@@ -550,6 +552,8 @@ TEST(Books, RandomStreamMatchesReferenceModel) {
   EXPECT_GT(b.counters().errors[static_cast<int>(BookError::OverExecute)], 50u);
   EXPECT_GT(b.counters().errors[static_cast<int>(BookError::DuplicateOrder)], 3u);
 }
+TEST(Books, RandomStreamMatchesReferenceModel) { random_stream_matches_reference_model(false); }
+TEST(Books, RandomStreamMatchesReferenceModelPrefaulted) { random_stream_matches_reference_model(true); }
 
 TEST(Books, ApplyBatchSameAsApply) {
   std::mt19937_64 rng(99);

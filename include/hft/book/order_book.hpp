@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "hft/core/event.hpp"
@@ -23,6 +24,10 @@ struct BookConfig {
   std::size_t max_levels = 1u << 16;       // live price levels across all instruments
   std::size_t max_instruments = 1u << 16;  // instrument ids must be below this
   std::size_t levels_reserve = 256;        // sorted level array reserved per side at first use
+  // Touch every page of the pools at construction: a live feed sets it, so that the hot thread
+  // never takes a page fault. Off: pages arrive on first use, so a replay or a tool reading a
+  // small file does not pay for pools sized for a whole day (~0.7 s of page clearing at 4M orders).
+  bool prefault = false;
 };
 
 // Why an event could not be applied as it stands. Counted per reason; the book is left valid.
@@ -193,9 +198,12 @@ class Books {
   };
   // 8-byte index slot: the low 32 bits of the id's hash (the home slot is recoverable from it
   // for backward-shift deletes) and the order index; a tag match is confirmed on the order.
+  // The order index is stored inverted, so that a zero (never touched) slot is empty (kNil).
   struct Slot {
     std::uint32_t tag;
-    std::uint32_t order;  // kNil = empty
+    std::uint32_t inv;  // ~order index
+    std::uint32_t order() const noexcept { return ~inv; }
+    static Slot make(std::uint32_t tag, std::uint32_t order) noexcept { return Slot{tag, ~order}; }
   };
   // A plain growable array (no std::vector insert/erase machinery on the hot path). Grows only
   // past levels_reserve, which is counted.
@@ -218,8 +226,9 @@ class Books {
   };
   // A fixed-size pool of trivially copyable T, on transparent huge pages where the kernel
   // allows (madvise): the order index and order pool are read at random, and with 4 KiB pages
-  // nearly every such read also missed the TLB.
-  static void* huge_alloc(std::size_t bytes, std::size_t& mapped);
+  // nearly every such read also missed the TLB. Starts as zero bytes (fresh anonymous pages),
+  // which every pool's encoding reads as empty, so nothing is written at construction.
+  static void* huge_alloc(std::size_t bytes, std::size_t& mapped, bool prefault);
   static void huge_free(void* p, std::size_t mapped) noexcept;
   template <class T>
   class Pool {
@@ -228,11 +237,11 @@ class Books {
     Pool(const Pool&) = delete;
     Pool& operator=(const Pool&) = delete;
     ~Pool() { huge_free(data_, mapped_); }
-    void assign(std::size_t n, const T& v) {
+    void map(std::size_t n, bool prefault) {  // n zero-byte elements
+      static_assert(std::is_trivially_copyable_v<T>);
       huge_free(data_, mapped_);
-      data_ = static_cast<T*>(huge_alloc(n * sizeof(T), mapped_));
+      data_ = static_cast<T*>(huge_alloc(n * sizeof(T), mapped_, prefault));
       size_ = n;
-      for (std::size_t i = 0; i < n; ++i) data_[i] = v;
     }
     std::size_t size() const noexcept { return size_; }
     T* data() noexcept { return data_; }
@@ -260,9 +269,14 @@ class Books {
   // that are not dense) moves to the overflow tier, an open-addressing hash; each direct
   // entry counts (saturating) how many overflow orders map to it, so a lookup probes the
   // overflow only when that count is not 0.
+  // The index bits hold the order index XOR kDirectEmpty, so that a zero entry is empty.
   static constexpr unsigned kDirectIdxBits = 27;
   static constexpr std::uint32_t kDirectEmpty = (1u << kDirectIdxBits) - 1;  // no order
   static constexpr std::uint32_t kOverflowSaturated = (1u << (32 - kDirectIdxBits)) - 1;
+  static std::uint32_t direct_order(std::uint32_t e) noexcept { return (e & kDirectEmpty) ^ kDirectEmpty; }
+  static std::uint32_t direct_entry(std::uint32_t count, std::uint32_t oi) noexcept {
+    return (count << kDirectIdxBits) | (oi ^ kDirectEmpty);
+  }
   std::uint32_t find_index(OrderId id) const noexcept;    // order index or kNil
   void index_insert(OrderId id, std::uint32_t oi) noexcept;  // id must not be live
   void index_erase(OrderId id, std::uint32_t oi) noexcept;
@@ -303,8 +317,16 @@ class Books {
   std::size_t n_instr_ = 0;  // instrs_.size(), kept to avoid a division per event
   std::size_t mask_ = 0;
   int slot_bits_ = 0;
+  // Free slots: the recycled ones (a LIFO list, recently used memory) and then the never used
+  // ones from fresh_* up (their pages untouched until then).
   std::uint32_t free_order_ = kNil;
   std::uint32_t free_level_ = kNil;
+  std::uint32_t fresh_order_ = 0;
+  std::uint32_t fresh_level_ = 0;
+  bool order_free() const noexcept { return free_order_ != kNil || fresh_order_ < orders_.size(); }
+  bool level_free() const noexcept { return free_level_ != kNil || fresh_level_ < levels_.size(); }
+  std::uint32_t take_order() noexcept;  // order_free() must hold
+  std::uint32_t take_level() noexcept;  // level_free() must hold
   std::size_t live_ = 0;
   std::size_t live_levels_ = 0;
   BookCounters counters_;

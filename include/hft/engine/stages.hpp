@@ -32,13 +32,14 @@ namespace hft::engine {
 // Applies every event to the L3 books and stamps the resulting top of book on the envelope.
 struct BookStage {
   static constexpr std::string_view kName = "book";
-  static book::BookConfig book_config(const config::Config& c) {
+  static book::BookConfig book_config(const config::Config& c, bool live) {
     book::BookConfig bc;
     bc.max_orders = c.feed.max_orders;
     bc.max_levels = std::min<std::size_t>(c.feed.max_orders, std::size_t{1} << 22);
+    bc.prefault = live;  // no page faults on a live hot thread; replays touch what they use
     return bc;
   }
-  explicit BookStage(StageEnv& env) : books(book_config(env.cfg)) {
+  explicit BookStage(StageEnv& env) : books(book_config(env.cfg, env.live)) {
     env.books = &books;
     env.max_instruments = books.config().max_instruments;
   }
