@@ -364,6 +364,8 @@ class Service {
       }
     }
     reloads_ = &registry_.counter("hftd_config_reloads", "", "configuration reloads applied");
+    reload_requests_ = &registry_.counter("hftd_config_reload_requests", "",
+                                          "configuration reloads asked for (SIGHUP or a changed file), whatever came of them");
     reload_errors_ = &registry_.counter("hftd_config_reload_errors", "", "configuration reloads rejected (invalid file)");
     registry_.gauge_fn("hftd_uptime_seconds", "", "seconds since start",
                        [t0 = Clock::now()] { return std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - t0).count(); });
@@ -579,6 +581,10 @@ class Service {
   }
 
   void reload(const char* why) {
+    struct Done {  // counted when the outcome is settled (a reader of /status then sees both)
+      telemetry::Counter* c;
+      ~Done() { c->add(1); }
+    } done{reload_requests_};
     if (std::strcmp(why, "SIGHUP") == 0) {  // log rotation: the file may have been renamed
       if (const std::string err = telemetry::reopen_log_file(); !err.empty()) log_error("log: {}", err);
       else if (!running_->system.log_file.empty()) log_info("log file {} reopened (SIGHUP)", running_->system.log_file);
@@ -605,7 +611,11 @@ class Service {
     restart_required_.clear();
     for (const auto& c : changes)
       if (c.needs_restart) restart_required_.push_back(c.path);
-    if (changes.empty() && loaded.config->version == running_->version) {
+    // The version already offered: nothing new, even where it differs from the running values
+    // in restart-only settings (those stay different until a restart, and were reported when the
+    // version was first offered). Counting it again made a SIGHUP after a file-watch reload of the
+    // same file a second reload.
+    if (loaded.config->version == running_->version) {
       log_info("config reload ({}): no setting changed", why);
       publish_status();
       return;
@@ -808,7 +818,8 @@ class Service {
       << "  \"config_path\": \"" << json_escape(path_) << "\",\n"
       << "  \"config_version\": \"" << config::version_string(in_force_) << "\",\n"
       << "  \"config_version_offered\": \"" << config::version_string(running_->version) << "\",\n"
-      << "  \"reloads\": " << reloads_->value() << ",\n  \"reload_errors\": " << reload_errors_->value() << ",\n"
+      << "  \"reloads\": " << reloads_->value() << ",\n  \"reload_requests\": " << reload_requests_->value()
+      << ",\n  \"reload_errors\": " << reload_errors_->value() << ",\n"
       << "  \"last_reload_error\": \"" << json_escape(last_reload_error_) << "\",\n  \"restart_required\": [";
     for (std::size_t i = 0; i < restart_required_.size(); ++i) o << (i ? ", " : "") << '"' << restart_required_[i] << '"';
     o << "],\n  \"uptime_s\": " << std::chrono::duration<double>(Clock::now() - started_).count() << ",\n"
@@ -906,6 +917,7 @@ class Service {
   std::unique_ptr<telemetry::HttpServer> http_;
   std::unique_ptr<EngineMetrics> metrics_;
   telemetry::Counter* reloads_ = nullptr;
+  telemetry::Counter* reload_requests_ = nullptr;
   telemetry::Counter* reload_errors_ = nullptr;
   enum RiskResult : std::size_t { Ok, Unauthorized, Forbidden, NotAllowed, Disabled, kRiskResults };
   static constexpr const char* kRiskResultNames[kRiskResults] = {"ok", "unauthorized", "forbidden", "not_allowed", "disabled"};
