@@ -5,6 +5,9 @@
 #include "hft/core/assert.hpp"
 
 #include <sys/mman.h>
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23  // Linux 5.14; older headers lack it (older kernels refuse it: memset)
+#endif
 
 #include <algorithm>
 #include <cstring>
@@ -111,12 +114,13 @@ void* Books::huge_alloc(std::size_t bytes, std::size_t& mapped, bool prefault) {
     ::munmap(reinterpret_cast<void*>(aligned + len), tail);
   void* p = reinterpret_cast<void*>(aligned);
   ::madvise(p, len, MADV_HUGEPAGE);
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23  // Linux 5.14
-#endif
   if (prefault && ::madvise(p, len, MADV_POPULATE_WRITE) != 0) std::memset(p, 0, len);  // older kernels
   mapped = len;
   return p;
+}
+
+void Books::huge_free(void* p, std::size_t mapped) noexcept {
+  if (p != nullptr) ::munmap(p, mapped);
 }
 
 std::uint32_t Books::take_order() noexcept {
@@ -131,10 +135,6 @@ std::uint32_t Books::take_level() noexcept {
   const std::uint32_t li = free_level_;
   free_level_ = levels_[li].head;
   return li;
-}
-
-void Books::huge_free(void* p, std::size_t mapped) noexcept {
-  if (p != nullptr) ::munmap(p, mapped);
 }
 
 bool Books::LevelArray::reserve(std::size_t n) noexcept {
