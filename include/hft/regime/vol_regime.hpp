@@ -4,28 +4,38 @@
 // classify() and rank() never allocate. Touches nothing outside itself.
 #pragma once
 #include <cstddef>
+#include <cstring>
+#include <memory>
 #include <span>
 #include <vector>
 
 namespace hft::regime {
 
-// Fixed-capacity ring of the last N values (allocated once).
+// Fixed-capacity ring of the last N values (allocated once). Only pushed slots are ever read, so
+// the storage is left uninitialised: a detector pool built at start (1,024 detectors, ~40 KB of
+// rings each) then touches only the pages its instruments fill.
 class Ring {
  public:
-  explicit Ring(std::size_t cap = 1) : buf_(cap ? cap : 1) {}
+  explicit Ring(std::size_t cap = 1) : cap_(cap ? cap : 1), buf_(new double[cap_]) {}
+  Ring(const Ring& o) : cap_(o.cap_), buf_(new double[o.cap_]), head_(o.head_), size_(o.size_) {
+    std::memcpy(buf_.get(), o.buf_.get(), cap_ * sizeof(double));  // bytes: unset slots too
+  }
+  Ring& operator=(const Ring& o) {
+    if (this != &o) *this = Ring(o);
+    return *this;
+  }
+  Ring(Ring&&) noexcept = default;
+  Ring& operator=(Ring&&) noexcept = default;
   void push(double v) noexcept {
     buf_[head_] = v;
-    head_ = head_ + 1 == buf_.size() ? 0 : head_ + 1;
-    if (size_ < buf_.size()) ++size_;
+    head_ = head_ + 1 == cap_ ? 0 : head_ + 1;
+    if (size_ < cap_) ++size_;
   }
   // i = 0 is the newest, i = size()-1 the oldest.
-  double back(std::size_t i) const noexcept {
-    const std::size_t cap = buf_.size();
-    return buf_[(head_ + cap - 1 - i) % cap];
-  }
+  double back(std::size_t i) const noexcept { return buf_[(head_ + cap_ - 1 - i) % cap_]; }
   std::size_t size() const noexcept { return size_; }
-  std::size_t capacity() const noexcept { return buf_.size(); }
-  bool full() const noexcept { return size_ == buf_.size(); }
+  std::size_t capacity() const noexcept { return cap_; }
+  bool full() const noexcept { return size_ == cap_; }
   void clear() noexcept { head_ = size_ = 0; }
   // Oldest-to-newest copy (off the hot path: for a background refit).
   void copy_to(std::vector<double>& out) const {
@@ -34,7 +44,8 @@ class Ring {
   }
 
  private:
-  std::vector<double> buf_;
+  std::size_t cap_;
+  std::unique_ptr<double[]> buf_;
   std::size_t head_ = 0, size_ = 0;
 };
 
