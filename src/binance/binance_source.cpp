@@ -1,7 +1,5 @@
 #include "hft/binance/binance_source.hpp"
 
-#include <algorithm>
-#include <cstring>
 #include <stdexcept>
 
 #include "hft/binance/decoder.hpp"
@@ -33,30 +31,21 @@ class BinanceSource final : public feed::EventSource {
   }
 
   std::size_t next(std::span<MarketEvent> out) override {
-    std::size_t n = 0;
-    while (n < out.size()) {
-      if (head_ == pending_.size()) {
-        pending_.clear();
-        head_ = 0;
-        if (done_) break;
-        // Whole lines until there is a batch's worth (a snapshot line alone may be thousands).
-        while (pending_.size() < out.size()) {
-          std::string_view line;
-          if (!lines_.next(line)) {
-            dec_.finish();
-            done_ = true;
-            break;
-          }
-          dec_.decode(line, pending_);
+    const std::size_t n = feed::hand_out(pending_, head_, out, [&] {
+      if (done_) return false;
+      // Whole lines until there is a batch's worth (a snapshot line alone may be thousands).
+      while (pending_.size() < out.size()) {
+        std::string_view line;
+        if (!lines_.next(line)) {
+          dec_.finish();
+          done_ = true;
+          break;
         }
-        sync_instruments();
-        if (pending_.empty()) break;
+        dec_.decode(line, pending_);
       }
-      const std::size_t k = std::min(out.size() - n, pending_.size() - head_);
-      std::memcpy(out.data() + n, pending_.data() + head_, k * sizeof(MarketEvent));
-      head_ += k;
-      n += k;
-    }
+      sync_instruments();
+      return true;
+    });
     refresh_stats();
     stats_.events += n;
     return n;

@@ -241,19 +241,7 @@ class LobsterSource final : public feed::EventSource {
   }
 
   std::size_t next(std::span<MarketEvent> out) override {
-    std::size_t n = 0;
-    while (n < out.size()) {
-      if (pos_ == pending_.size()) {
-        pending_.clear();
-        pos_ = 0;
-        if (!process_row()) break;
-        continue;
-      }
-      const std::size_t k = std::min(out.size() - n, pending_.size() - pos_);
-      std::memcpy(out.data() + n, pending_.data() + pos_, k * sizeof(MarketEvent));
-      n += k;
-      pos_ += k;
-    }
+    const std::size_t n = feed::hand_out(pending_, pos_, out, [&] { return process_row(); });
     events_ += n;
     return n;
   }

@@ -6,8 +6,10 @@
 // "dbn:FILE.dbn[.zst]", "binance:A.gz[,B.gz...]"; sources/open.hpp turns such a string into a
 // reader. May touch: core/.
 #pragma once
+#include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <span>
@@ -81,6 +83,29 @@ class EventSource {
   // queue position cannot be followed exactly there (the simulator models it instead).
   virtual bool by_price() const noexcept { return false; }
 };
+
+// For a source that makes events ahead of its reader (one file row or line can make many):
+// copies the staged events from staged[pos..) into out, calling refill() whenever they run out
+// (refill appends to staged, which is emptied first; it returns false when the input is done).
+// Returns how many events were written.
+template <class Refill>
+std::size_t hand_out(std::vector<MarketEvent>& staged, std::size_t& pos, std::span<MarketEvent> out,
+                     Refill&& refill) {
+  std::size_t n = 0;
+  while (n < out.size()) {
+    if (pos == staged.size()) {
+      staged.clear();
+      pos = 0;
+      if (!refill()) break;
+      continue;
+    }
+    const std::size_t k = std::min(out.size() - n, staged.size() - pos);
+    std::memcpy(out.data() + n, staged.data() + pos, k * sizeof(MarketEvent));
+    pos += k;
+    n += k;
+  }
+  return n;
+}
 
 // Minimum span size a caller must pass to next(): the largest batch any source produces.
 inline constexpr std::size_t kMaxBatch = 1024;
