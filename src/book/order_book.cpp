@@ -340,7 +340,7 @@ bool Books::level_room(Instr& in, Side side, Price price) noexcept {
 
 bool Books::level_available(const Instr& in, Side side, Price price,
                             std::uint32_t freed_level) const noexcept {
-  if (level_free()) return true;
+  if (live_levels_ < levels_.size()) return true;  // a free level slot
   if (find_ref(in, side, price) != nullptr) return true;
   return freed_level != kNil && levels_[freed_level].orders == 1;
 }
@@ -361,7 +361,7 @@ BookError Books::add(const MarketEvent& ev) noexcept {
   if (ev.price <= 0) return fail(BookError::BadPrice);
   if (ev.qty == 0) return fail(BookError::ZeroQty);
   if (find_index(ev.order_id) != kNil) return fail(BookError::DuplicateOrder);
-  if (!order_free()) return fail(BookError::OrderPoolFull);
+  if (live_ >= orders_.size()) return fail(BookError::OrderPoolFull);
   Instr& in = instrs_[ev.instrument];
   if (!level_available(in, ev.side, ev.price, kNil) || !level_room(in, ev.side, ev.price)) return fail(BookError::LevelPoolFull);
   const std::uint32_t oi = take_order();

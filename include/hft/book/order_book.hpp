@@ -323,10 +323,8 @@ class Books {
   std::uint32_t free_level_ = kNil;
   std::uint32_t fresh_order_ = 0;
   std::uint32_t fresh_level_ = 0;
-  bool order_free() const noexcept { return free_order_ != kNil || fresh_order_ < orders_.size(); }
-  bool level_free() const noexcept { return free_level_ != kNil || fresh_level_ < levels_.size(); }
-  std::uint32_t take_order() noexcept;  // order_free() must hold
-  std::uint32_t take_level() noexcept;  // level_free() must hold
+  std::uint32_t take_order() noexcept;  // live_ < orders_.size() must hold
+  std::uint32_t take_level() noexcept;  // live_levels_ < levels_.size() must hold
   std::size_t live_ = 0;
   std::size_t live_levels_ = 0;
   BookCounters counters_;
