@@ -16,11 +16,17 @@ target_compile_options(hft_warnings INTERFACE -Wall -Wextra -Wpedantic -Wshadow
 set(HFT_SANITIZE "" CACHE STRING "sanitizer configuration: address | thread | empty")
 if(HFT_SANITIZE STREQUAL "address")
   add_compile_options(-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
-  add_link_options(-fsanitize=address,undefined)
+  # (GCC says __SANITIZE_ADDRESS__, Clang __has_feature(address_sanitizer): one name for both)
+  add_compile_definitions(HFT_SANITIZE_ADDRESS=1)
+  # -no-pie: a position-independent test program spends half of its start-up under ASan relocating
+  # its 30 MB of instrumented data (0.24 -> 0.14 s a process for test_engine), and ctest starts
+  # one process per test, ~600 of them.
+  add_link_options(-fsanitize=address,undefined -no-pie)
 elseif(HFT_SANITIZE STREQUAL "thread")
   # -Wno-tsan: GCC warns that TSAN does not model the std::atomic_thread_fence inside Boost.Asio's
   # handler invocation; Asio also synchronises through its own mutexes, which TSAN does see.
   add_compile_options(-fsanitize=thread -fno-omit-frame-pointer -Wno-tsan)
+  add_compile_definitions(HFT_SANITIZE_THREAD=1)
   add_link_options(-fsanitize=thread)
 elseif(NOT HFT_SANITIZE STREQUAL "")
   message(FATAL_ERROR "HFT_SANITIZE must be address, thread or empty")
@@ -37,7 +43,9 @@ if(HFT_SANITIZE)
   set(CMAKE_CXX_FLAGS_RELWITHDEBINFO "-O1 -g0")
   # With Boost's assertions on, GCC 12 reports boost::optional inside Beast's parser as maybe
   # uninitialised (a known false positive); the release build keeps the warning.
-  add_compile_options(-Wno-maybe-uninitialized)
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    add_compile_options(-Wno-maybe-uninitialized)
+  endif()
 endif()
 if(NOT HFT_SANITIZE)
   option(HFT_NATIVE "tune for this machine's CPU (-march=native)" OFF)

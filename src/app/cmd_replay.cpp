@@ -127,7 +127,7 @@ int run(int argc, char** argv) {
   // the model store or the spill the next run starts from).
   std::unique_ptr<learn::Learner> learner;
   if (cfg.learner.enabled) {
-    learner = std::make_unique<learn::Learner>(cfg, false, o.has("--persist") && cfg.learner.persist);
+    learner = std::make_unique<learn::Learner>(cfg, o.has("--persist") && cfg.learner.persist);
     eo.learner = &learner->link();
   }
   engine::Engine eng(cfg, sources::open_source(sources::parse_source_spec(input), fo), eo);

@@ -723,7 +723,7 @@ class Service {
       registry_.gauge_fn("hftd_learner", std::string("what=\"") + name + "\"",
                          "continuous learning: samples sent to the learner (dropped: ring full), labeled samples stored, "
                          "retrain requests and decisions, swaps, drift alarms, spills, replaced versions freed",
-                         [c] { return static_cast<std::int64_t>(c->get()); });
+                         [c = c] { return static_cast<std::int64_t>(c->get()); });
   }
 
   // The control HTTP server's own counters (read from its atomics when /metrics renders).
@@ -740,7 +740,7 @@ class Service {
       registry_.gauge_fn("hftd_http", std::string("what=\"") + name + "\"",
                          "the control HTTP server: connections accepted, requests answered, connections refused "
                          "at the cap (503), idle ones closed for new ones, timeouts, bad requests, open now",
-                         [this, f] { return static_cast<std::int64_t>(http_->stats().*f); });
+                         [this, f = f] { return static_cast<std::int64_t>(http_->stats().*f); });
   }
 
   void register_risk_metrics() {

@@ -116,8 +116,8 @@ void keep_since(StoreRows& r, Nanos since) {
   r.label.erase(r.label.begin(), r.label.begin() + static_cast<std::ptrdiff_t>(from));
 }
 
-Learner::Learner(const config::Config& cfg, bool live, bool persist)
-    : cfg_(cfg), live_(live), persist_(persist), link_(static_cast<std::size_t>(cfg.learner.ring)) {
+Learner::Learner(const config::Config& cfg, bool persist)
+    : cfg_(cfg), persist_(persist), link_(static_cast<std::size_t>(cfg.learner.ring)) {
   store_dir_ = cfg.models.path.empty() ? cfg.system.model_dir : cfg.models.path;
   const std::string dir = cfg.learner.dir.empty() ? cfg.system.state_dir + "/learner" : cfg.learner.dir;
   spill_path_ = dir + "/samples.hftc";
@@ -499,9 +499,9 @@ std::string Learner::status_json() const {
 }
 
 engine::LearningFactory learning_factory(bool persist) {
-  return [persist](const config::Config& cfg, bool live) -> std::unique_ptr<engine::Learning> {
+  return [persist](const config::Config& cfg, bool /*live*/) -> std::unique_ptr<engine::Learning> {
     if (!cfg.learner.enabled) return nullptr;
-    return std::make_unique<Learner>(cfg, live, persist && cfg.learner.persist);
+    return std::make_unique<Learner>(cfg, persist && cfg.learner.persist);
   };
 }
 

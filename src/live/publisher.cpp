@@ -1,7 +1,7 @@
 // Pacing: every datagram has a due time on steady_clock, anchored to the first datagram
 // (t0 + (ts - ts0) / speed, and no earlier than t0 + i / rate), so waiting errors never add up.
 // Far-off due times are slept towards; the last stretch is spun for accuracy.
-#if defined(__SANITIZE_THREAD__)
+#if defined(HFT_SANITIZE_THREAD)
 // GCC 12 warns (-Wtsan) that the atomic_thread_fence in Asio's fenced blocks is not
 // instrumented. Handlers never run across threads here, so the warning is silenced; it must
 // come before the first include to cover the inlined standard headers.

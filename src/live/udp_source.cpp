@@ -2,7 +2,7 @@
 // non-blocking recvmsg on the native descriptor so that MSG_TRUNC, the sender's address, the
 // kernel's receive stamp (SO_TIMESTAMPNS) and drop count (SO_RXQ_OVFL) are visible, which Asio's
 // receive_from does not expose.
-#if defined(__SANITIZE_THREAD__)
+#if defined(HFT_SANITIZE_THREAD)
 // GCC 12 warns (-Wtsan) that the atomic_thread_fence in Asio's fenced blocks is not
 // instrumented. Handlers never run across threads here, so the warning is silenced; it must
 // come before the first include to cover the inlined standard headers.

@@ -1,4 +1,4 @@
-#if defined(__SANITIZE_THREAD__)
+#if defined(HFT_SANITIZE_THREAD)
 // GCC 12 warns (-Wtsan) that the atomic_thread_fence in Asio's fenced blocks is not
 // instrumented. Each io_context here is run by one thread, so the warning is silenced; it must
 // come before the first include to cover the inlined standard headers.

@@ -6,7 +6,7 @@
 
 namespace {
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#if defined(HFT_SANITIZE_ADDRESS) || defined(HFT_SANITIZE_THREAD)
 static_assert(hft::kAssertsOn, "the sanitizer builds must run with HFT_ASSERT on");
 #endif
 

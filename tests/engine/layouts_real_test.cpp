@@ -113,7 +113,7 @@ void expect_layouts_agree(const std::string& spec, std::uint64_t min_labelled) {
   }
 }
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#if defined(HFT_SANITIZE_ADDRESS) || defined(HFT_SANITIZE_THREAD)
 constexpr std::uint64_t kDemoMessages = 200'000;  // sanitizers: ~20x slower
 #else
 constexpr std::uint64_t kDemoMessages = 2'000'000;  // tools/demo's day

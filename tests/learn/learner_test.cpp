@@ -69,7 +69,7 @@ struct ReplayRun {
 };
 
 ReplayRun replay(const config::Config& c) {
-  learn::Learner learner(c, false, c.learner.persist);
+  learn::Learner learner(c, c.learner.persist);
   engine::EngineOptions eo;
   eo.learner = &learner.link();
   engine::Engine e(c, open_lday(), eo);
@@ -173,7 +173,7 @@ DriftRun drift_replay(const std::string& day) {
   c.learner.swap_lag_s = 60;
   c.learner.drift = "page_hinkley";
   c.report.quality_s = 120;
-  learn::Learner learner(c, false, false);
+  learn::Learner learner(c, false);
   engine::EngineOptions eo;
   eo.learner = &learner.link();
   engine::Engine e(c, sources::open_source(sources::parse_source_spec("pcap:" + day)), eo);

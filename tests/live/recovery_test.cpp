@@ -5,7 +5,7 @@
 // packets, unsequenced packets) -> the same events, each counted; senders outside the allow-list
 // dropped; a second receiver on the port refused. Loops poll with a give-up time that only
 // keeps a bug from hanging the suite; nothing asserts a duration.
-#if defined(__SANITIZE_THREAD__)
+#if defined(HFT_SANITIZE_THREAD)
 #pragma GCC diagnostic ignored "-Wtsan"
 #endif
 #include <netinet/in.h>

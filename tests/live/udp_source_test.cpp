@@ -1,7 +1,7 @@
 // Live feed over loopback: a generated pcap published through a real UDP socket must decode to
 // exactly the events the pcap source gives for the same file; gaps, truncated datagrams and
 // small spans are counted and handled like the file path; multicast where the host allows it.
-#if defined(__SANITIZE_THREAD__)
+#if defined(HFT_SANITIZE_THREAD)
 // GCC 12 warns (-Wtsan) that the atomic_thread_fence in Asio's fenced blocks is not
 // instrumented. Handlers never run across threads here, so the warning is silenced; it must
 // come before the first include to cover the inlined standard headers.

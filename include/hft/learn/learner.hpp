@@ -72,8 +72,9 @@ StoreRows read_spill(const std::string& path, const std::vector<std::string>& in
 
 class Learner final : public engine::Learning {
  public:
-  // live: a live feed. persist: write promoted versions to the model store and spill the samples.
-  Learner(const config::Config& cfg, bool live, bool persist);
+  // persist: write promoted versions to the model store and spill the samples. (Live or replay
+  // makes no difference here: the engine's side of the link decides when a version is swapped in.)
+  Learner(const config::Config& cfg, bool persist);
   ~Learner() override;
   engine::LearnerLink& link() noexcept override { return link_; }
   const engine::LearnerLink& link() const noexcept { return link_; }
@@ -104,7 +105,7 @@ class Learner final : public engine::Learning {
   void post(Job job);
 
   config::Config cfg_;
-  bool live_, persist_;
+  bool persist_;
   engine::LearnerLink link_;
   std::string store_dir_, spill_path_;
   std::size_t n_ = 0;  // inputs a sample carries
