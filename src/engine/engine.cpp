@@ -40,6 +40,12 @@ std::string pin_current_thread(int cpu, int fifo_priority) {
   return err;
 }
 
+void name_current_thread(const std::string& name) noexcept {
+  char n[16] = {};
+  name.copy(n, 15);
+  (void)pthread_setname_np(pthread_self(), n);
+}
+
 template class BasicEngine<DefaultPipeline>;
 
 }  // namespace hft::engine

@@ -40,8 +40,9 @@ features::FeatureConfig feature_config_for(const StageEnv& env) {
 // they sleep; system.background_priority: normal where the core is never idle and the fits
 // would starve). work() returns how many fits it made.
 template <class Work>
-std::thread start_fit_thread(int cpu, bool idle, const std::atomic<bool>& stop, Work work) {
-  return std::thread([cpu, idle, &stop, work] {
+std::thread start_fit_thread(const char* name, int cpu, bool idle, const std::atomic<bool>& stop, Work work) {
+  return std::thread([name, cpu, idle, &stop, work] {
+    name_current_thread(name);
     (void)pin_current_thread(cpu, 0);
     if (idle) {
       sched_param sp{};
@@ -71,7 +72,7 @@ void FeatureStage::name(InstrumentId id) noexcept {
 
 void FeatureStage::start_background(int cpu) {
   if (features::StatModels* m = engine.stat_models())
-    refit_thread = start_fit_thread(cpu, refit_idle, refit_stop, [m] { return m->work(); });
+    refit_thread = start_fit_thread("model-refit", cpu, refit_idle, refit_stop, [m] { return m->work(); });
 }
 
 void FeatureStage::stop_background() {
@@ -222,6 +223,7 @@ void RegimeStage::start_background(int cpu) {
     // slack 1 us). Not sched_yield: that hands the core to the refit thread until the next
     // scheduler tick.
     regime_thread = std::thread([this, cpu] {
+      name_current_thread("regime");
       (void)pin_current_thread(cpu, 0);  // the control/learner core; unpinned if that fails
       (void)prctl(PR_SET_TIMERSLACK, 1000UL, 0UL, 0UL, 0UL);
       unsigned empty = 0;
@@ -243,7 +245,7 @@ void RegimeStage::start_background(int cpu) {
       publish_state();
     });
   }
-  refit_thread = start_fit_thread(cpu, refit_idle, refit_stop, [this] { return refits->work(); });
+  refit_thread = start_fit_thread("garch-refit", cpu, refit_idle, refit_stop, [this] { return refits->work(); });
 }
 
 void RegimeStage::stop_background() {

@@ -159,10 +159,12 @@ void Learner::start(int cpu) {
     }
   }
   collector_ = std::thread([this, cpu] {
+    engine::name_current_thread("learn-collect");
     (void)engine::pin_current_thread(cpu, 0);
     collect();
   });
   trainer_ = std::thread([this, cpu] {
+    engine::name_current_thread("learn-train");
     (void)engine::pin_current_thread(cpu, 0);
     if (cfg_.system.background_priority == config::BackgroundPriority::Idle) {  // minutes of fitting: only spare cycles
       sched_param sp{};

@@ -217,5 +217,8 @@ extern template class BasicEngine<DefaultPipeline>;
 // Pins the calling thread to cpu (-1: leave it) and sets SCHED_FIFO priority (0: leave it).
 // Returns "" or the reason it failed (the thread runs on unpinned; the caller logs it).
 std::string pin_current_thread(int cpu, int fifo_priority);
+// Names the calling thread (its first 15 characters, Linux's limit) for top -H, ps and perf:
+// the hot threads by their layout name, the background ones by their job.
+void name_current_thread(const std::string& name) noexcept;
 
 }  // namespace hft::engine

@@ -200,6 +200,7 @@ void BasicEngine<P>::start() {
   for (auto& tp : threads_) {
     ThreadState* t = tp.get();
     workers_.emplace_back([this, t] {
+      name_current_thread(t->layout.name);
       const std::string err = pin_current_thread(t->layout.core, t->layout.fifo_priority);
       if (!err.empty()) t->log->log(detail::msgs().pin_failed, t->index, t->layout.core, t->layout.fifo_priority, 0);
       else t->pinned_cpu.store(t->layout.core);
