@@ -234,7 +234,7 @@ int run(int argc, char** argv) {
       reverting += rst.ready && rst.trend == regime::TrendRegime::MeanReverting;
     }
     std::printf("regimes: %zu instruments (%zu past warm-up; at the end %zu stressed, %zu trending, %zu mean-reverting), "
-                "GARCH fits %llu (+%llu failed), swapped in %llu (in event time; %llu fitted at their swap time)%s\n",
+                "GARCH fits %llu (+%llu failed), swapped in %llu (in event time; %llu of them made on the hot thread at their swap time, a count that depends on the threads' timing)%s\n",
                 rs.live.size(), ready, stressed, trending, reverting,
                 static_cast<unsigned long long>(rs.refits->fitted()),
                 static_cast<unsigned long long>(rs.refits->failed()),

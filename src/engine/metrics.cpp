@@ -56,7 +56,7 @@ EngineMetrics::EngineMetrics(const Engine& engine, telemetry::Registry& reg) : e
   const GarchRefits& gr = *rs.refits;
   for (const auto* fc : {&gr.bg, &gr.fg}) {
     const std::string l = fc == &gr.bg ? "thread=\"refit\"" : "thread=\"regime\"";
-    derived_.emplace_back(&reg_.counter("hftd_regime_garch_fits", l, "GARCH maximum-likelihood refits that were usable, by the thread that fitted"),
+    derived_.emplace_back(&reg_.counter("hftd_regime_garch_fits", l, "GARCH maximum-likelihood refits made that were usable, by the thread that fitted (a fit the regime thread copies at its swap time is made twice)"),
                           [fc] { return fc->fitted(); });
     derived_.emplace_back(&reg_.counter("hftd_regime_garch_fit_failures", l, "GARCH refits that did not converge or were refused (parameters kept)"),
                           [fc] { return fc->failed(); });

@@ -263,6 +263,7 @@ GarchRefits::GarchRefits(std::size_t window, double interval_s, std::size_t max_
 }
 
 void GarchRefits::apply(RegimeStage& rs, Slot& s, const regime::GarchFit& f) noexcept {
+  applied.by_status[static_cast<std::size_t>(f.status)].add();
   if (f.usable() && rs.detectors[s.id]) rs.detectors[s.id]->set_garch_params(f.params);
   s.pending = false;
 }

@@ -290,12 +290,16 @@ struct GarchRefits {
       return n - fitted();
     }
   };
-  FitCounts bg, fg;
-  std::uint64_t fitted() const noexcept { return bg.fitted() + fg.fitted(); }
-  std::uint64_t failed() const noexcept { return bg.failed() + fg.failed(); }
-
+  FitCounts bg, fg;  // fits made, by the thread that made them (work: depends on timing)
+  // The outcome of each request's fit when it is swapped in (the owner's count): one per
+  // request, so in a replay the same on every run. bg + fg is not: a fit the owner had to copy
+  // at its swap time is made twice, and the refit thread may or may not reach the requests
+  // still pending when the input ends.
+  FitCounts applied;
+  std::uint64_t fitted() const noexcept { return applied.fitted(); }
+  std::uint64_t failed() const noexcept { return applied.failed(); }
   std::uint64_t by_status(regime::FitStatus st) const noexcept {
-    return bg.by_status[static_cast<std::size_t>(st)].get() + fg.by_status[static_cast<std::size_t>(st)].get();
+    return applied.by_status[static_cast<std::size_t>(st)].get();
   }
 
   static constexpr std::size_t kPending = 4;
