@@ -372,11 +372,27 @@ TEST(HttpLimitsTest, TwentyThousandIdleConnections) {
   int ready[2], release[2];
   ASSERT_EQ(::pipe(ready), 0);
   ASSERT_EQ(::pipe(release), 0);
+  // Whatever way the test ends (an ASSERT returns early), the children are released and reaped:
+  // a child left waiting for its release byte would hang the test until ctest's timeout.
   std::vector<pid_t> kids;
+  struct Reaper {
+    std::vector<pid_t>& kids;
+    int (&ready)[2];
+    int (&release)[2];
+    ~Reaper() {
+      const std::string go(kids.size(), 'x');  // one byte releases one child
+      (void)!::write(release[1], go.data(), go.size());
+      for (pid_t pid : kids) ::waitpid(pid, nullptr, 0);
+      for (int fd : {ready[0], ready[1], release[0], release[1]})
+        if (fd >= 0) ::close(fd);
+    }
+  } reaper{kids, ready, release};
   for (int c = 0; c < kChildren; ++c) {
     const pid_t pid = ::fork();
     ASSERT_GE(pid, 0);
     if (pid == 0) {  // only system calls here: the parent has other threads
+      ::close(ready[0]);
+      ::close(release[1]);  // the parent's end alone: if the parent dies, the read below ends
       rlimit rl{};
       ::getrlimit(RLIMIT_NOFILE, &rl);
       rl.rlim_cur = rl.rlim_max;
@@ -398,12 +414,15 @@ TEST(HttpLimitsTest, TwentyThousandIdleConnections) {
         if (::connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0) ++made;
       }
       (void)!::write(ready[1], &made, sizeof made);
+      ::close(ready[1]);  // a child that dies before writing ends the parent's reads (EOF)
       char b;
       (void)!::read(release[0], &b, 1);  // hold every connection until the parent is done
       ::_exit(0);
     }
     kids.push_back(pid);
   }
+  ::close(ready[1]);
+  ready[1] = -1;
   int total = 0;
   for (int c = 0; c < kChildren; ++c) {
     int made = 0;
@@ -420,10 +439,6 @@ TEST(HttpLimitsTest, TwentyThousandIdleConnections) {
               total, ms, static_cast<unsigned long long>(st.connections), static_cast<unsigned long long>(st.evicted_idle),
               static_cast<unsigned long long>(st.rejected_overload), static_cast<unsigned long long>(st.open),
               static_cast<double>(rss0) / 1e6, static_cast<double>(rss1) / 1e6);
-  const std::string go(kChildren, 'x');  // one byte releases one child
-  (void)!::write(release[1], go.data(), go.size());
-  for (pid_t pid : kids) ::waitpid(pid, nullptr, 0);
-  ::close(ready[0]); ::close(ready[1]); ::close(release[0]); ::close(release[1]);
   EXPECT_EQ(total, kChildren * kEach);
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(r->status, 200u);
