@@ -465,6 +465,7 @@ HFT_SCALAR_LOOPS void TreeEnsemble::margin_perfect(const float* row, float* out)
   }
   if (single) out[0] = s;
 }
+#undef HFT_SCALAR_LOOPS  // one function: not into the rest of the module's unity unit
 
 void TreeEnsemble::margin_linked(const float* row, float* out) const noexcept {
   for (std::size_t t = 0; t < roots_.size(); ++t) {

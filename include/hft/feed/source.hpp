@@ -6,7 +6,6 @@
 // "dbn:FILE.dbn[.zst]", "binance:A.gz[,B.gz...]"; sources/open.hpp turns such a string into a
 // reader. May touch: core/.
 #pragma once
-#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstring>
@@ -99,7 +98,8 @@ std::size_t hand_out(std::vector<MarketEvent>& staged, std::size_t& pos, std::sp
       if (!refill()) break;
       continue;
     }
-    const std::size_t k = std::min(out.size() - n, staged.size() - pos);
+    const std::size_t room = out.size() - n, left = staged.size() - pos;
+    const std::size_t k = room < left ? room : left;  // (no <algorithm> in this widely included header)
     std::memcpy(out.data() + n, staged.data() + pos, k * sizeof(MarketEvent));
     pos += k;
     n += k;
