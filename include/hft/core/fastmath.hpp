@@ -36,21 +36,16 @@ template <class D, class U>
   const D t = x * kLog2e + kShift;
   const D k = t - kShift;                          // round(x / ln 2)
   const D r = (x - k * kLn2Hi) - k * kLn2Lo;       // |r| <= ln2 / 2
-  // Taylor series to degree 13: truncation below 4e-18 relative for |r| <= 0.347.
-  D p = D{} + 1.0 / 6227020800.0;
-  p = p * r + 1.0 / 479001600.0;
-  p = p * r + 1.0 / 39916800.0;
-  p = p * r + 1.0 / 3628800.0;
-  p = p * r + 1.0 / 362880.0;
-  p = p * r + 1.0 / 40320.0;
-  p = p * r + 1.0 / 5040.0;
-  p = p * r + 1.0 / 720.0;
-  p = p * r + 1.0 / 120.0;
-  p = p * r + 1.0 / 24.0;
-  p = p * r + 1.0 / 6.0;
-  p = p * r + 0.5;
-  p = p * r + 1.0;
-  p = p * r + 1.0;
+  // Taylor series to degree 13: truncation below 4e-18 relative for |r| <= 0.347. Evaluated by
+  // Estrin's scheme (pairs, then powers r^2, r^4, r^8), not Horner's: a dependency chain of 5
+  // multiply-adds instead of 14, the latency that bounded the features' per-event decay update.
+  const D r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
+  const D q0 = r + 1.0, q1 = r * (1.0 / 6.0) + 0.5, q2 = r * (1.0 / 120.0) + 1.0 / 24.0;
+  const D q3 = r * (1.0 / 5040.0) + 1.0 / 720.0, q4 = r * (1.0 / 362880.0) + 1.0 / 40320.0;
+  const D q5 = r * (1.0 / 39916800.0) + 1.0 / 3628800.0, q6 = r * (1.0 / 6227020800.0) + 1.0 / 479001600.0;
+  const D s0 = q1 * r2 + q0, s1 = q3 * r2 + q2, s2 = q5 * r2 + q4;
+  const D t0 = s1 * r4 + s0, t1 = q6 * r4 + s2;
+  const D p = t1 * r8 + t0;
   // 2^k from the integer in t's low mantissa bits (k in [-1022, 1023]: a normal double).
   const U ki = __builtin_bit_cast(U, t) - __builtin_bit_cast(std::uint64_t, kShift);
   x = p * __builtin_bit_cast(D, (ki + 1023) << 52);
