@@ -88,14 +88,18 @@ inline std::string config_with(const std::string& base, const std::vector<std::p
 }
 
 // The settings every daemon test needs: its own state dir and unicast UDP port on loopback, an
-// ephemeral HTTP port, no pinning (CI machines differ) and a hot thread that sleeps when idle
+// ephemeral HTTP port, no pinning (CI machines differ), books sized for a test's day and a hot thread that sleeps when idle
 // (200 us: a spinning or backing-off hot thread polls its socket tens of thousands of times a
 // second, which took a core from the tests running beside it).
 inline std::vector<std::pair<std::string, std::string>> test_settings(const std::string& state_dir,
                                                                       std::uint16_t udp_port) {
   return {{"  state_dir", state_dir}, {"  dst_addr", "127.0.0.1"}, {"  dst_port", std::to_string(udp_port)},
           {"  multicast_group", "\"\""}, {"  http_port", "0"},         {"      core", "-1"},
-          {"      idle", "sleep"},  {"  control_core", "-1"}};
+          {"      idle", "sleep"},  {"  control_core", "-1"},
+          // books for 2^18 live orders, not the default 2^22: a live daemon prefaults its pools
+          // (~70 bytes an order), and clearing ~290 MB at every daemon start was most of the
+          // daemon tests' system time; their days have a few thousand live orders
+          {"  max_orders", "262144"}};
 }
 
 }  // namespace hft::testing
