@@ -23,8 +23,8 @@ if(HFT_SANITIZE STREQUAL "address")
   # (GCC says __SANITIZE_ADDRESS__, Clang __has_feature(address_sanitizer): one name for both)
   add_compile_definitions(HFT_SANITIZE_ADDRESS=1)
   # -no-pie: a position-independent test program spends half of its start-up under ASan relocating
-  # its 30 MB of instrumented data (0.24 -> 0.14 s a process for test_engine), and ctest starts
-  # one process per test, ~600 of them.
+  # its 30 MB of instrumented data (0.24 -> 0.14 s a process for test_engine; a test run by hand
+  # and every ctest shard start one).
   add_link_options(-fsanitize=address,undefined -no-pie)
 elseif(HFT_SANITIZE STREQUAL "thread")
   # -Wno-tsan: GCC warns that TSAN does not model the std::atomic_thread_fence inside Boost.Asio's

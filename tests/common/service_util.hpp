@@ -88,9 +88,9 @@ inline std::string config_with(const std::string& base, const std::vector<std::p
 }
 
 // The settings every daemon test needs: its own state dir and unicast UDP port on loopback, an
-// ephemeral HTTP port, no pinning (CI machines differ), books sized for a test's day and a hot thread that sleeps when idle
-// (200 us: a spinning or backing-off hot thread polls its socket tens of thousands of times a
-// second, which took a core from the tests running beside it).
+// ephemeral HTTP port, no pinning (CI machines differ), books sized for a test's day, and a hot
+// thread that sleeps when idle (200 us: a spinning or backing-off hot thread polls its socket
+// tens of thousands of times a second, which took a core from the tests running beside it).
 inline std::vector<std::pair<std::string, std::string>> test_settings(const std::string& state_dir,
                                                                       std::uint16_t udp_port) {
   return {{"  state_dir", state_dir}, {"  dst_addr", "127.0.0.1"}, {"  dst_port", std::to_string(udp_port)},

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <limits>
 #include <random>
@@ -237,4 +238,28 @@ TEST(BocpdFast, FastExpLogMatchGlibc) {
   EXPECT_EQ(fast_log(1.0), 0.0);
   EXPECT_NEAR(fast_exp(-800.0), 0.0, 1e-300);  // clamped, not NaN
   EXPECT_GT(fast_exp(-800.0), 0.0);
+}
+
+// The vector form (the features' decay factors, BOCPD's sums) lane by lane against glibc, its
+// clamp included (a vector clamp has its own code: masks, not the scalar comparisons).
+TEST(BocpdFast, VectorFastExpMatchesGlibcLaneByLane) {
+  typedef double v4d __attribute__((vector_size(32)));
+  typedef std::uint64_t v4u __attribute__((vector_size(32)));
+  const double in[][4] = {{-800.0, -1.0, 0.5, 800.0},
+                          {-708.0, 709.0, -1e-9, 0.0},
+                          {std::numeric_limits<double>::quiet_NaN(), 3.0, -20.0, 700.0}};
+  for (const auto& lanes : in) {
+    v4d x;
+    for (int i = 0; i < 4; ++i) x[i] = lanes[i];
+    hft::exp_inplace<v4d, v4u>(x);
+    for (int i = 0; i < 4; ++i) {
+      const double a = lanes[i];
+      if (std::isnan(a)) {
+        EXPECT_TRUE(std::isnan(x[i])) << "lane " << i;
+        continue;
+      }
+      const double e = std::exp(std::clamp(a, -708.0, 709.0));  // the documented clamp
+      EXPECT_LE(std::abs(x[i] - e), 1e-15 * e) << a;
+    }
+  }
 }
