@@ -475,8 +475,11 @@ struct RefModel {
   }
 };
 
-// Pools start as zero pages either way; prefault only decides when the pages arrive.
-void random_stream_matches_reference_model(bool prefault) {
+// Pools start as zero pages either way; prefault only decides when the pages arrive. Prices
+// fall within `spread` ticks of the mid on each side: 15 keeps most levels within the 8 keys
+// the level search reads first, 60 makes sides deep enough for its block steps and binary
+// search (levels coming and going below the top).
+void random_stream_matches_reference_model(bool prefault, Price spread = 15) {
   BookConfig c = small();
   c.prefault = prefault;
   c.max_orders = 4096;
@@ -486,6 +489,8 @@ void random_stream_matches_reference_model(bool prefault) {
   std::mt19937_64 rng(20260611);
   std::vector<OrderId> ids;  // ids ever added (some dead): also exercises unknown-order paths
   OrderId next_id = 1;
+  constexpr std::size_t k_deep = 12;  // deeper than the level search's first block (8 keys)
+  std::uint64_t deep_sides = 0;       // sides seen deeper than that, over the run
   for (int step = 0; step < 30000; ++step) {
     MarketEvent e;
     const int r = static_cast<int>(rng() % 100);
@@ -493,7 +498,7 @@ void random_stream_matches_reference_model(bool prefault) {
     auto pick = [&]() -> OrderId { return ids.empty() ? 12345 : ids[rng() % ids.size()]; };
     auto px = [&](Side s) -> Price {
       const Price mid = 10000;
-      const Price off = static_cast<Price>(rng() % 15);
+      const Price off = static_cast<Price>(rng() % static_cast<std::uint64_t>(spread));
       return s == Side::Buy ? mid - 1 - off : mid + off;  // sometimes crossing is fine too
     };
     if (r < 40) {
@@ -527,13 +532,30 @@ void random_stream_matches_reference_model(bool prefault) {
       for (Side s : {Side::Buy, Side::Sell}) {
         const auto lv = ref.levels(i, s);
         ASSERT_EQ(b.depth(i, s), lv.size()) << "step " << step;
+        const LevelView bv = b.best(i, s);
+        ASSERT_EQ(bv.price, lv.empty() ? 0 : std::get<0>(lv[0])) << "step " << step;
+        ASSERT_EQ(bv.qty, lv.empty() ? 0 : std::get<1>(lv[0])) << "step " << step;
+        ASSERT_EQ(bv.orders, lv.empty() ? 0u : std::get<2>(lv[0])) << "step " << step;
+        Price tp[64];
+        Volume tq[64];
+        const std::size_t nt = b.top_levels(i, s, tp, tq, 64);
+        ASSERT_EQ(nt, std::min<std::size_t>(lv.size(), 64)) << "step " << step;
         for (std::size_t k = 0; k < lv.size(); ++k) {
           LevelView v;
           ASSERT_TRUE(b.level(i, s, k, v));
           ASSERT_EQ(v.price, std::get<0>(lv[k])) << "step " << step;
           ASSERT_EQ(v.qty, std::get<1>(lv[k])) << "step " << step;
           ASSERT_EQ(v.orders, std::get<2>(lv[k])) << "step " << step;
+          LevelView at;
+          ASSERT_TRUE(b.level_at(i, s, v.price, at)) << "step " << step;
+          ASSERT_EQ(at.qty, v.qty) << "step " << step;
+          ASSERT_EQ(at.orders, v.orders) << "step " << step;
+          if (k < nt) {
+            ASSERT_EQ(tp[k], v.price) << "step " << step;
+            ASSERT_EQ(tq[k], v.qty) << "step " << step;
+          }
         }
+        if (k_deep < lv.size()) ++deep_sides;
       }
     if (e.kind == EventKind::Add || e.kind == EventKind::Modify || e.kind == EventKind::Replace) {
       // FIFO order at the touched level.
@@ -551,9 +573,13 @@ void random_stream_matches_reference_model(bool prefault) {
   EXPECT_GT(b.counters().errors[static_cast<int>(BookError::UnknownOrder)], 1000u);
   EXPECT_GT(b.counters().errors[static_cast<int>(BookError::OverExecute)], 50u);
   EXPECT_GT(b.counters().errors[static_cast<int>(BookError::DuplicateOrder)], 3u);
+  if (spread > 40) {
+    EXPECT_GT(deep_sides, 10000u);  // the deep variant did reach below the top
+  }
 }
 TEST(Books, RandomStreamMatchesReferenceModel) { random_stream_matches_reference_model(false); }
 TEST(Books, RandomStreamMatchesReferenceModelPrefaulted) { random_stream_matches_reference_model(true); }
+TEST(Books, RandomStreamMatchesReferenceModelDeepSides) { random_stream_matches_reference_model(false, 60); }
 
 TEST(Books, ApplyBatchSameAsApply) {
   std::mt19937_64 rng(99);
