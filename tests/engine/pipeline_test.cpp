@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "hft/engine/engine_impl.hpp"
@@ -249,4 +250,57 @@ TEST(Clock, NeverGoesBackwardsAndExtrapolatesOnlyLive) {
   EXPECT_EQ(l.now(5), 1000);
 }
 
+}  // namespace
+
+namespace {
+// The monitor's digest is what layouts and runs are compared by: a change to any one field it
+// covers, or two events swapped, must change it (each checked from the same base event).
+TEST(MonitorDigest, EveryFieldAndTheOrderOfEventsChangeIt) {
+  using hft::engine::Envelope;
+  using hft::engine::MonitorStage;
+  Envelope base{};
+  base.ev.ts_exch = 34'200'000'000'123;
+  base.ev.order_id = 77;
+  base.ev.new_order_id = 78;
+  base.ev.price = 1'234'500;
+  base.ev.qty = 300;
+  base.ev.instrument = 5;
+  base.ev.kind = hft::EventKind::Replace;
+  base.ev.side = hft::Side::Sell;
+  base.ev.flags = 2;
+  base.top = {1'234'400, 1'234'600, 900, 1'100};
+  base.quality = 4;
+  base.halted = false;
+  const std::uint64_t h0 = 0xCBF29CE484222325ull;
+  const std::uint64_t d = MonitorStage::fold_event(h0, base);
+  std::vector<std::pair<const char*, void (*)(Envelope&)>> edits = {
+      {"ts_exch", [](Envelope& e) { e.ev.ts_exch += 1; }},
+      {"order_id", [](Envelope& e) { e.ev.order_id ^= std::uint64_t{1} << 63; }},
+      {"new_order_id", [](Envelope& e) { e.ev.new_order_id += 1; }},
+      {"price", [](Envelope& e) { e.ev.price = -e.ev.price; }},
+      {"qty", [](Envelope& e) { e.ev.qty += 1; }},
+      {"instrument", [](Envelope& e) { e.ev.instrument += 1; }},
+      {"kind", [](Envelope& e) { e.ev.kind = hft::EventKind::Modify; }},
+      {"side", [](Envelope& e) { e.ev.side = hft::Side::Buy; }},
+      {"flags", [](Envelope& e) { e.ev.flags = 3; }},
+      {"top.bid", [](Envelope& e) { e.top.bid += 1; }},
+      {"top.ask", [](Envelope& e) { e.top.ask = 0; }},
+      {"top.bid_qty", [](Envelope& e) { e.top.bid_qty += 1; }},
+      {"top.ask_qty", [](Envelope& e) { e.top.ask_qty -= 1; }},
+      {"quality", [](Envelope& e) { e.quality = 5; }},
+      {"halted", [](Envelope& e) { e.halted = true; }},
+      // the same value moved to another word: position matters
+      {"bid <-> ask", [](Envelope& e) { std::swap(e.top.bid, e.top.ask); }},
+  };
+  for (const auto& [name, edit] : edits) {
+    Envelope x = base;
+    edit(x);
+    EXPECT_NE(MonitorStage::fold_event(h0, x), d) << name;
+  }
+  Envelope other = base;
+  other.ev.order_id = 99;
+  EXPECT_NE(MonitorStage::fold_event(MonitorStage::fold_event(h0, base), other),
+            MonitorStage::fold_event(MonitorStage::fold_event(h0, other), base));
+  EXPECT_EQ(MonitorStage::fold_event(h0, base), d);  // a function of its inputs only
+}
 }  // namespace

@@ -330,18 +330,7 @@ struct MonitorStage {
     kinds[static_cast<std::size_t>(e.ev.kind)].add();
     if (e.ev.kind != EventKind::Directory && e.ev.kind != EventKind::System && e.ev.instrument < seen.size())
       seen[e.ev.instrument] = 1;
-    const MarketEvent& v = e.ev;
-    std::uint64_t h = digest;
-    for (std::uint64_t x : {static_cast<std::uint64_t>(v.ts_exch), v.order_id, v.new_order_id,
-                            static_cast<std::uint64_t>(v.price),
-                            (std::uint64_t{v.qty} << 32) | v.instrument,
-                            (std::uint64_t{static_cast<std::uint8_t>(v.kind)} << 16) |
-                                (std::uint64_t{static_cast<std::uint8_t>(v.side)} << 8) | v.flags,
-                            static_cast<std::uint64_t>(e.top.bid), static_cast<std::uint64_t>(e.top.ask),
-                            static_cast<std::uint64_t>(e.top.bid_qty), static_cast<std::uint64_t>(e.top.ask_qty),
-                            (std::uint64_t{e.quality} << 16) | (std::uint64_t{e.halted} << 8)})
-      h = (h ^ x) * 0x100000001B3ull + (h >> 29);
-    digest = h;
+    digest = fold_event(digest, e);
     label_digest = (label_digest ^ e.regime) * 0x100000001B3ull + (label_digest >> 29);
     if (e.pred.made) [[unlikely]] watch_prediction(e);
     return true;
@@ -360,6 +349,23 @@ struct MonitorStage {
     if (e.pred.model < first_seen.size() && first_seen[e.pred.model] == INT64_MAX) first_seen[e.pred.model] = e.ev.ts_exch;
   }
   void publish() noexcept { digest_out.set(digest); }
+  // One event into the digest: its 11 words (the event, the top of book it produced, the
+  // cleaning verdict) chained one after another. (Mixing the words independently and chaining
+  // only their sum, ~5 instead of ~55 cycles of latency an event, measured no faster in the
+  // 500-instrument replay: the out-of-order core already overlaps the chain with the next event.)
+  static std::uint64_t fold_event(std::uint64_t h, const Envelope& e) noexcept {
+    const MarketEvent& v = e.ev;
+    const std::uint64_t w[11] = {static_cast<std::uint64_t>(v.ts_exch), v.order_id, v.new_order_id,
+                                 static_cast<std::uint64_t>(v.price),
+                                 (std::uint64_t{v.qty} << 32) | v.instrument,
+                                 (std::uint64_t{static_cast<std::uint8_t>(v.kind)} << 16) |
+                                     (std::uint64_t{static_cast<std::uint8_t>(v.side)} << 8) | v.flags,
+                                 static_cast<std::uint64_t>(e.top.bid), static_cast<std::uint64_t>(e.top.ask),
+                                 static_cast<std::uint64_t>(e.top.bid_qty), static_cast<std::uint64_t>(e.top.ask_qty),
+                                 (std::uint64_t{e.quality} << 16) | (std::uint64_t{e.halted} << 8)};
+    for (const std::uint64_t x : w) h = (h ^ x) * 0x100000001B3ull + (h >> 29);
+    return h;
+  }
   std::uint64_t predictions = 0, torn_predictions = 0;
   std::array<Nanos, 256> first_seen = make_unseen();
   static constexpr std::array<Nanos, 256> make_unseen() {
