@@ -77,7 +77,7 @@ MoldDecision MoldTracker::on_packet(const MoldHeader& h) noexcept {
     }
     return {};
   }
-  if (have_session_ && h.session != session_) {
+  if (have_session_ && !same_session(h.session, session_)) {
     // Another session: only after the locked one has ended and nothing of it is missing.
     if (o_.lock_session && (!eos_seen_ || behind())) {
       ++c_.foreign_packets;
@@ -95,7 +95,7 @@ MoldDecision MoldTracker::on_packet(const MoldHeader& h) noexcept {
       ++c_.implausible;
       return {};
     }
-    if (have_cand_ && h.session == cand_session_ && h.sequence == cand_next_) {
+    if (have_cand_ && same_session(h.session, cand_session_) && h.sequence == cand_next_) {
       ++cand_hits_;
     } else {
       have_cand_ = true;

@@ -476,11 +476,11 @@ void BasicEngine<P>::run_feed_thread(ThreadState& t) {
         const MarketEvent& ev = evs[i];
         const std::uint64_t due = pace.due(ev);
         while (telemetry::rdtsc() < due && !stop_.load(std::memory_order_relaxed)) cpu_relax();
-        env[0] = Envelope::fresh(ev, telemetry::rdtsc());
+        env[0].reset(ev, telemetry::rdtsc());
         if (L.process(env.data(), 1)) hand_on(t, env.data(), 1);
       }
     } else {
-      for (std::size_t i = 0; i < n; ++i) env[i] = Envelope::fresh(evs[i], t1);
+      for (std::size_t i = 0; i < n; ++i) env[i].reset(evs[i], t1);
       if (const std::size_t kept = L.process(env.data(), n)) hand_on(t, env.data(), kept);
     }
     L.after_batch(n);

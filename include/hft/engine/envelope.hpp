@@ -4,6 +4,7 @@
 // May touch: core/.
 #pragma once
 #include <cstdint>
+#include <cstring>
 #include <type_traits>
 
 #include "hft/core/event.hpp"
@@ -39,10 +40,17 @@ struct alignas(64) Envelope {
   // A fresh envelope for an event released at t_in: every other field as the stages expect it
   // before they run (nothing may leak from an earlier event).
   static Envelope fresh(const MarketEvent& e, std::uint64_t t_in) noexcept {
-    Envelope x{};
-    x.ev = e;
-    x.t_in = t_in;
+    Envelope x;
+    x.reset(e, t_in);
     return x;
+  }
+  // The same in place (the feed loop fills its batch so). Stores only: `slot = fresh(...)` made
+  // GCC build the envelope on the stack with unaligned zeroing stores and copy it out with
+  // aligned loads across them, a store-forwarding stall on every event (perf, 500 instruments).
+  void reset(const MarketEvent& e, std::uint64_t t) noexcept {
+    std::memset(static_cast<void*>(this), 0, sizeof(Envelope));
+    ev = e;
+    t_in = t;
   }
 };
 static_assert(std::is_trivially_copyable_v<Envelope>);

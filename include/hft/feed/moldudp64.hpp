@@ -26,6 +26,18 @@ struct MoldHeader {
   std::uint16_t count = 0;     // messages in the packet; 0 heartbeat, 0xFFFF end of session
 };
 
+// Session equality as two loads and compares (std::array's == calls memcmp: ~2% of a replay
+// of one-message packets, every packet compares its session once or twice).
+inline bool same_session(const std::array<char, 10>& a, const std::array<char, 10>& b) noexcept {
+  std::uint64_t a8, b8;
+  std::uint16_t a2, b2;
+  std::memcpy(&a8, a.data(), 8);
+  std::memcpy(&b8, b.data(), 8);
+  std::memcpy(&a2, a.data() + 8, 2);
+  std::memcpy(&b2, b.data() + 8, 2);
+  return a8 == b8 && a2 == b2;
+}
+
 // False when the payload is shorter than the header.
 inline bool parse_mold_header(std::span<const std::uint8_t> payload, MoldHeader& h) noexcept {
   if (payload.size() < kMoldHeaderSize) return false;
