@@ -306,14 +306,16 @@ struct FeatureEngine::State {
   Nanos session = 0, sess_lo = 0, sess_hi = 0;
   bool book_read = false;  // bid/ask hold the top N (else read both sides)
   std::uint64_t book_events = 0;  // Books::applied_events of the instrument at the last update
-  // Top N of one side, double-buffered: [cur] is the book after the latest event; a side that
-  // is read again goes into the other buffer, so the previous book stays for the OFI without
-  // copies. Empty: bid price 0, ask price kNoAsk, quantity 0.
+  // Top N of one side after the latest event, packed: prices at [0, N), quantities at [N, 2N),
+  // so that an event touches 2N words (two cache lines at the default N = 5), not two buffers
+  // of kMaxLevels prices and quantities each; update() keeps the previous top for the OFI on
+  // its stack. Empty: bid price 0, ask price kNoAsk, quantity 0.
   struct SideTop {
-    std::array<std::array<Price, kMaxLevels>, 2> p{};
-    std::array<std::array<Volume, kMaxLevels>, 2> q{};
-    unsigned cur = 0;
+    std::array<std::int64_t, 2 * kMaxLevels> pq{};
+    const Price* p() const noexcept { return pq.data(); }
+    const Volume* q(std::size_t n) const noexcept { return pq.data() + n; }
   };
+  static_assert(std::is_same_v<Price, std::int64_t> && std::is_same_v<Volume, std::int64_t>);
   SideTop bid, ask;
   // Scaled decayed sums (see Stream): S = U / g[h] at horizon h (g[n_h] for the Hawkes sums).
   Nanos t0 = 0;                          // base time of the scaling
@@ -416,7 +418,7 @@ FeatureEngine::State* FeatureEngine::state_of(InstrumentId id) noexcept {
       return nullptr;
     }
     sp = &pool_[pool_used_++];
-    for (auto& p : sp->ask.p) p.fill(kNoAsk);
+    std::fill_n(sp->ask.pq.data(), cfg_.levels, kNoAsk);  // prices [0, N): empty asks
     sp->fv.schema_hash = schema_.hash;
     sp->fv.instrument = id;
     sp->fv.n = static_cast<std::uint16_t>(schema_.names.size());
@@ -488,34 +490,36 @@ void FeatureEngine::update(State& s, const MarketEvent& ev, const book::Books& b
   bool rd_b = true, rd_a = true;
   const std::uint64_t applied = books.applied_events(in);
   if (s.book_read && applied == s.book_events + (book::is_book_event(ev.kind) ? 1 : 0)) {
-    const Price nb = s.bid.p[s.bid.cur][N - 1];  // 0 when the side has fewer than N levels
-    const Price na = s.ask.p[s.ask.cur][N - 1];  // kNoAsk likewise
+    const Price nb = s.bid.p()[N - 1];  // 0 when the side has fewer than N levels
+    const Price na = s.ask.p()[N - 1];  // kNoAsk likewise
     rd_b = books.last_apply_touched(Side::Buy, nb);
     rd_a = books.last_apply_touched(Side::Sell, na == kNoAsk ? 0 : na);
   }
   s.book_events = applied;
   s.book_read = true;
-  // Previous top N, then the one after this event.
-  const Price* opb = s.bid.p[s.bid.cur].data();
-  const Volume* oqb = s.bid.q[s.bid.cur].data();
-  const Price* opa = s.ask.p[s.ask.cur].data();
-  const Volume* oqa = s.ask.q[s.ask.cur].data();
-  auto read_side = [&](Side sd, Price empty, State::SideTop& t) {
-    t.cur ^= 1u;
-    Price* p = t.p[t.cur].data();
-    Volume* q = t.q[t.cur].data();
-    std::size_t i = books.top_levels(in, sd, p, q, N);  // levels are contiguous
+  // Previous top N (a side read again: its copy), then the one after this event.
+  std::array<std::int64_t, 2 * kMaxLevels> prev_b, prev_a;
+  auto read_side = [&](Side sd, Price empty, State::SideTop& t, std::array<std::int64_t, 2 * kMaxLevels>& prev) {
+    std::copy_n(t.pq.data(), 2 * N, prev.data());
+    Price* p = t.pq.data();
+    Volume* q = t.pq.data() + N;
+    std::size_t i = books.top_levels(in, sd, p, q, N);
     for (; i < N; ++i) {
       p[i] = empty;
       q[i] = 0;
     }
+    return prev.data();
   };
-  if (rd_b) read_side(Side::Buy, 0, s.bid);
-  if (rd_a) read_side(Side::Sell, kNoAsk, s.ask);
-  const Price* pb = s.bid.p[s.bid.cur].data();
-  const Volume* qb = s.bid.q[s.bid.cur].data();
-  const Price* pa = s.ask.p[s.ask.cur].data();
-  const Volume* qa = s.ask.q[s.ask.cur].data();
+  const std::int64_t* prb = rd_b ? read_side(Side::Buy, 0, s.bid, prev_b) : s.bid.pq.data();
+  const std::int64_t* pra = rd_a ? read_side(Side::Sell, kNoAsk, s.ask, prev_a) : s.ask.pq.data();
+  const Price* opb = prb;
+  const Volume* oqb = prb + N;
+  const Price* opa = pra;
+  const Volume* oqa = pra + N;
+  const Price* pb = s.bid.p();
+  const Volume* qb = s.bid.q(N);
+  const Price* pa = s.ask.p();
+  const Volume* qa = s.ask.q(N);
 
   // --- per-event increments x, added as x * g to the streams that have one (see Stream)
   const double* const g = s.g.data();
@@ -747,10 +751,10 @@ void FeatureEngine::advance_scale(State& s) const noexcept {
 // The outputs from the state update() left: O(features), on read only.
 void FeatureEngine::materialize(State& s) const noexcept {
   const std::size_t N = cfg_.levels;
-  const Price* pb = s.bid.p[s.bid.cur].data();
-  const Volume* qb = s.bid.q[s.bid.cur].data();
-  const Price* pa = s.ask.p[s.ask.cur].data();
-  const Volume* qa = s.ask.q[s.ask.cur].data();
+  const Price* pb = s.bid.p();
+  const Volume* qb = s.bid.q(N);
+  const Price* pa = s.ask.p();
+  const Volume* qa = s.ask.q(N);
   std::array<Volume, kMaxLevels> cb, ca;  // cumulative depth
   Volume accb = 0, acca = 0;
   for (std::size_t i = 0; i < N; ++i) {
