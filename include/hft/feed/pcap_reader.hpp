@@ -106,6 +106,8 @@ class PcapReader {
   const std::uint8_t* map_ = nullptr;
   std::size_t map_len_ = 0, off_ = 0;
   std::size_t released_ = 0;  // pages before this were read and given back (resident memory)
+  std::size_t populated_ = 0;  // pages before this were mapped in ahead of the reading (populate_ahead)
+  void populate_ahead() noexcept;
   std::uint32_t snaplen_ = 0, max_caplen_ = 0;
   bool swapped_ = false, nano_ = false;
   UdpFilter filter_;
