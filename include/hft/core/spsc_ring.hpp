@@ -109,13 +109,11 @@ class SpscRing {
     return c;
   }
   T& slot(std::uint64_t i) noexcept { return slots_.get()[kPad + (i & mask_)]; }
-  // A batch is at most two contiguous runs of slots (before and after the wrap): copied as two
-  // block copies, not item by item through the index mask, which kept the compiler from
-  // vectorising the copy (batch pop was slower than boost's, which copies the same way).
-  // Through the library's memcpy: when the caller's buffer bounds the batch, GCC expands a copy
-  // of unknown length into `rep movsq`, whose start-up costs tens of cycles on every batch
-  // however short; memcpy copies a few items in a few instructions. The empty asm hides the
-  // bound from the compiler (it changes nothing at run time).
+  // A batch is at most two contiguous runs of slots (before and after the wrap), each one call
+  // of the library's memcpy. Not std::copy_n: where the caller's buffer bounds the batch, GCC
+  // expands a bounded copy into `rep movsq`, whose start-up costs tens of cycles on every batch
+  // however short (it made batch pop slower than boost's, which calls memcpy); the empty asm
+  // hides that bound from the compiler and changes nothing at run time.
   static void copy(void* to, const void* from, std::size_t bytes) noexcept {
     asm("" : "+r"(bytes));
     std::memcpy(to, from, bytes);
