@@ -4,6 +4,9 @@
 #include <fcntl.h>
 #include <pcap/pcap.h>
 #include <sys/mman.h>
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22  // Linux 5.14; older headers lack it (older kernels refuse it: faults)
+#endif
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -156,7 +159,6 @@ namespace {
 constexpr std::uint32_t kMaxCaplen = 262144;
 constexpr std::size_t kReleaseBytes = std::size_t{32} << 20;
 constexpr std::size_t kPageBytes = 4096;  // mmap's offsets are page-aligned; 4 KiB divides any page size
-constexpr int kMadvPopulateRead = 22;     // MADV_POPULATE_READ (Linux 5.14; older headers lack it)
 
 // Maps a classic pcap 2.4 file through the descriptor libpcap opened (never a second open:
 // a FIFO would wait for another writer); null (nothing mapped) for anything else, which libpcap
@@ -226,9 +228,6 @@ PcapReader::~PcapReader() {
   if (map_ != nullptr) ::munmap(const_cast<std::uint8_t*>(map_), map_len_);
 }
 
-// sf-pcap.c's pcap_next_packet on the mapping: a partial record header or body, or a capture
-// length above the sane maximum, is an error (counted; reading stops); a capture length above
-// the snapshot length is cut to it (the rest skipped); nothing left is the end of the file.
 // Maps the next pages in, one release window past the reading point, in one call: the
 // file's pages are in the page cache, and taking them one fault at a time (16 pages a fault)
 // cost the 500-instrument replay ~4% in the kernel (perf). A kernel without
@@ -237,10 +236,13 @@ void PcapReader::populate_ahead() noexcept {
   const std::size_t want = std::min(map_len_, (off_ & ~(kPageBytes - 1)) + kReleaseBytes);
   if (want <= populated_) return;
   const std::size_t from = std::max(populated_, off_ & ~(kPageBytes - 1));
-  ::madvise(const_cast<std::uint8_t*>(map_) + from, want - from, kMadvPopulateRead);
+  ::madvise(const_cast<std::uint8_t*>(map_) + from, want - from, MADV_POPULATE_READ);
   populated_ = want;
 }
 
+// sf-pcap.c's pcap_next_packet on the mapping: a partial record header or body, or a capture
+// length above the sane maximum, is an error (counted; reading stops); a capture length above
+// the snapshot length is cut to it (the rest skipped); nothing left is the end of the file.
 bool PcapReader::next_mapped(UdpDatagram& out) noexcept {
   const auto u32 = [this](const std::uint8_t* q) {
     return swapped_ ? load_be<std::uint32_t>(q) : load_le<std::uint32_t>(q);

@@ -250,9 +250,6 @@ TEST(Clock, NeverGoesBackwardsAndExtrapolatesOnlyLive) {
   EXPECT_EQ(l.now(5), 1000);
 }
 
-}  // namespace
-
-namespace {
 // The monitor's digest is what layouts and runs are compared by: a change to any one field it
 // covers, or two events swapped, must change it (each checked from the same base event).
 TEST(MonitorDigest, EveryFieldAndTheOrderOfEventsChangeIt) {
@@ -301,6 +298,5 @@ TEST(MonitorDigest, EveryFieldAndTheOrderOfEventsChangeIt) {
   other.ev.order_id = 99;
   EXPECT_NE(MonitorStage::fold_event(MonitorStage::fold_event(h0, base), other),
             MonitorStage::fold_event(MonitorStage::fold_event(h0, other), base));
-  EXPECT_EQ(MonitorStage::fold_event(h0, base), d);  // a function of its inputs only
 }
 }  // namespace

@@ -126,7 +126,8 @@ struct Harness {
     deliver(t);
     clock.on_event(t);
     router.on_market(id, bid, ask, false);
-    engine::Envelope e = engine::Envelope::fresh(MarketEvent{}, 0);
+    engine::Envelope e;
+    e.reset(MarketEvent{}, 0);
     e.ev.ts_exch = t;
     e.ev.instrument = id;
     e.ev.kind = EventKind::Add;

@@ -37,16 +37,11 @@ struct alignas(64) Envelope {
   std::uint8_t regime = 0;   // set by the regime stage: the instrument's regime label
   PredictionView pred;       // set by the prediction stage
 
-  // A fresh envelope for an event released at t_in: every other field as the stages expect it
-  // before they run (nothing may leak from an earlier event).
-  static Envelope fresh(const MarketEvent& e, std::uint64_t t_in) noexcept {
-    Envelope x;
-    x.reset(e, t_in);
-    return x;
-  }
-  // The same in place (the feed loop fills its batch so). Stores only: `slot = fresh(...)` made
-  // GCC build the envelope on the stack with unaligned zeroing stores and copy it out with
-  // aligned loads across them, a store-forwarding stall on every event (perf, 500 instruments).
+  // A fresh envelope, in place, for an event released at t: every other field as the stages
+  // expect it before they run (nothing may leak from an earlier event). In place and stores
+  // only: `slot = <an envelope returned by value>` made GCC build it on the stack with unaligned
+  // zeroing stores and copy it out with aligned loads across them, a store-forwarding stall on
+  // every event (perf, 500 instruments).
   void reset(const MarketEvent& e, std::uint64_t t) noexcept {
     std::memset(static_cast<void*>(this), 0, sizeof(Envelope));
     ev = e;
