@@ -372,6 +372,8 @@ FeatureEngine::FeatureEngine(const FeatureConfig& cfg, std::size_t max_instrumen
   for (std::size_t h = 0; h < n_h_; ++h) rates_[h] = inv_tau_[h];
   rates_[n_h_] = cfg.hawkes_beta;
   max_rate_ = *std::max_element(rates_.begin(), rates_.end());
+  __builtin_cpu_init();
+  avx2_ = cfg_.allow_avx2 && __builtin_cpu_supports("avx2");
   config_dow_ = cfg.date_yyyymmdd ? day_of_week(cfg.date_yyyymmdd) : -1;
   local_shift_ = cfg.ts_exch_epoch ? cfg.utc_offset : 0;
   states_.assign(max_instruments, nullptr);
@@ -719,13 +721,38 @@ void FeatureEngine::restart(State& s, Nanos t) const noexcept {
   if (stat_) stat_->restart(static_cast<std::size_t>(&s - pool_.get()), t);
 }
 
+namespace {
+// g[i] = exp(el * rate[i]) for i < n (rounded up to whole vectors: the arrays have kScaleLanes),
+// written once for a vector type and compiled twice: baseline SSE2 two lanes at a time (GCC
+// split a 4-lane vector's compares there into scalar ones put back together), AVX2 four at a
+// time, picked at construction from the CPU. Without FMA, so both give the same bits.
+typedef double v2d __attribute__((vector_size(16)));
+typedef std::uint64_t v2u __attribute__((vector_size(16)));
+typedef double v4d __attribute__((vector_size(32)));
+typedef std::uint64_t v4u __attribute__((vector_size(32)));
+template <class V, class VU>
+[[gnu::always_inline]] inline void scale_lanes(const double* rate, double el, double* g, std::size_t n) noexcept {
+  for (std::size_t i = 0; i < n; i += sizeof(V) / sizeof(double)) {
+    V a;
+    __builtin_memcpy(&a, rate + i, sizeof a);
+    a *= el;
+    exp_inplace<V, VU>(a);
+    __builtin_memcpy(g + i, &a, sizeof a);
+  }
+}
+void scale_base(const double* rate, double el, double* g, std::size_t n) noexcept {
+  scale_lanes<v2d, v2u>(rate, el, g, n);
+}
+__attribute__((target("avx2"))) void scale_avx2(const double* rate, double el, double* g, std::size_t n) noexcept {
+  scale_lanes<v4d, v4u>(rate, el, g, n);
+}
+}  // namespace
+
 // The scale factors g at the instrument's clock, which just advanced (see Stream): one inline
 // vector exp for every horizon and the Hawkes rate (glibc's exp is an out-of-line call each).
 // First moves t0 to the clock when an exponent would pass kRebaseArg: every scaled sum times
 // 1/g, the exact decay since t0 (0 below e^-700: a sum that old is gone).
 void FeatureEngine::advance_scale(State& s) const noexcept {
-  typedef double v4d __attribute__((vector_size(32)));
-  typedef std::uint64_t v4u __attribute__((vector_size(32)));
   const double el = static_cast<double>(s.clock - s.t0) * 1e-9;  // seconds since t0
   if (el * max_rate_ > kRebaseArg) [[unlikely]] {
     std::array<double, kScaleLanes> f{};
@@ -739,13 +766,7 @@ void FeatureEngine::advance_scale(State& s) const noexcept {
     s.g.fill(1.0);
     return;
   }
-  for (std::size_t i = 0; i <= n_h_; i += 4) {  // lanes past n_h_ have rate 0: g = 1
-    v4d a;
-    __builtin_memcpy(&a, rates_.data() + i, sizeof a);
-    a *= el;
-    exp_inplace<v4d, v4u>(a);
-    __builtin_memcpy(s.g.data() + i, &a, sizeof a);
-  }
+  (avx2_ ? scale_avx2 : scale_base)(rates_.data(), el, s.g.data(), n_h_ + 1);
 }
 
 // The outputs from the state update() left: O(features), on read only.

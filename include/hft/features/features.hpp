@@ -142,6 +142,9 @@ struct FeatureConfig {
   // legs are named by name_instrument().
   std::vector<std::string> coint_pairs;
   std::size_t coint_window = 1800;   // grid points in the rolling regression
+  // The decay factors' exp four lanes at a time in AVX2 when the CPU has it (else SSE2, two at
+  // a time); the same bits either way (no FMA). Off: tests compare the two.
+  bool allow_avx2 = true;
 };
 // The models group's settings from a feature config (Hawkes prior from hawkes_*).
 StatModelConfig stat_model_config(const FeatureConfig& cfg);
@@ -211,6 +214,7 @@ class FeatureEngine {
   // Decay rates of the scale factors: 1/tau per horizon, then the Hawkes beta, then 0.
   alignas(32) std::array<double, 2 * kMaxHorizons> rates_{};  // as many as State::g
   double max_rate_ = 0;
+  bool avx2_ = false;  // advance_scale's AVX2 path (allow_avx2 and the CPU has it)
   int config_dow_ = -1;
   Nanos local_shift_ = 0;  // ts_exch + this = local time (utc_offset for epoch stamps)
   std::vector<State*> states_;             // by instrument id, into pool_
