@@ -345,15 +345,16 @@ struct FeatureEngine::State {
   // Inputs of the outputs that are not kept above (set by update(), read by materialize()).
   double midp = 0;                       // mid after the latest event, price units
   bool valid = false;                    // two-sided, uncrossed book after it
+  // An event came since the outputs below were last computed (beside the fields every event
+  // writes, so that an event does not touch the outputs' lines).
+  bool vals_stale = false, fv_stale = false;
   Nanos ts_exch = 0, ts_recv = 0;        // the latest event's stamps
   bool has_day = false;                  // day of week cached for [day_lo, day_lo + 24 h) of ts_recv
   Nanos day_lo = 0;
   int dow = -1;
   // The outputs, computed from the state above when they are read (materialize()), not on
-  // every event; vals_stale / fv_stale: an event came since they were last computed.
-  bool vals_stale = false;
+  // every event.
   std::array<double, kMaxFeatures> vals{};
-  bool fv_stale = false;
   FeatureVector fv{};
 };
 
@@ -397,6 +398,7 @@ const FeatureVector& FeatureEngine::current(InstrumentId instr) const noexcept {
   if (s.fv_stale) {
     // vals holds only values with a finite float (materialize), so nothing is replaced.
     to_float_checked(s.vals.data(), s.fv.v.data(), s.fv.n);
+    s.fv.ts = s.ts_exch;
     s.fv_stale = false;
   }
   return s.fv;
@@ -680,7 +682,6 @@ void FeatureEngine::update(State& s, const MarketEvent& ev, const book::Books& b
   s.ts_recv = ev.ts_recv;
   s.vals_stale = true;
   s.fv_stale = true;
-  s.fv.ts = ev.ts_exch;
 }
 
 // The session of the clock: sessions start at session_open (local time of day) every day, so
