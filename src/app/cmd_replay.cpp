@@ -156,7 +156,7 @@ int run(int argc, char** argv) {
 
   std::printf("hftd replay %s\n\n", input.c_str());
   std::printf("layout      %s\n", layout_str(cfg.system.layout).c_str());
-  std::printf("throughput  %llu events in %.3f s: %.2f M events/s, %.1f ns/event (read + decode + book + monitor)%s\n",
+  std::printf("throughput  %llu events in %.3f s: %.2f M events/s, %.1f ns/event (read, decode and every stage of the layout)%s\n",
               static_cast<unsigned long long>(events), secs, static_cast<double>(events) / secs / 1e6,
               events ? secs * 1e9 / static_cast<double>(events) : 0.0,
               eo.replay_speed > 0 ? ", paced" : "");

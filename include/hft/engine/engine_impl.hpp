@@ -379,8 +379,10 @@ struct BasicEngine<P>::Loop {
   }
 
   // Runs this thread's stages on env[0, n) in place; returns how many go on (compacted to the
-  // front). Samples the cycle counter between stages every hs.sample_every events.
-  std::size_t process(Envelope* env, std::size_t n) noexcept {
+  // front). Samples the cycle counter between stages every hs.sample_every events. indexed: the
+  // caller prefetched the book's index entries of all n events (prefetch_index) as it filled
+  // the batch, so that the first events' lookups do not wait for them.
+  std::size_t process(Envelope* env, std::size_t n, bool indexed = false) noexcept {
     std::size_t kept = 0;
     for (std::size_t i = 0; i < n; ++i) {
       Envelope& e = env[i];
@@ -388,8 +390,10 @@ struct BasicEngine<P>::Loop {
       // state evicts the book between events; see Books::prefetch_index).
       if (books_here) {
         const book::Books& bk = eng.template stage<BookStage>().books;
-        if (i == 0)
+        if (i == 0 && !indexed)
           for (std::size_t j = 0; j < n && j < 3; ++j) bk.prefetch_index(env[j].ev);
+        if (i == 0 && indexed)
+          for (std::size_t j = 0; j < n && j < 2; ++j) bk.prefetch_order(env[j].ev);
         if (i + 3 < n) bk.prefetch_index(env[i + 3].ev);
         if (i + 2 < n) bk.prefetch_order(env[i + 2].ev);
         if (i + 1 < n) bk.prefetch_queue(env[i + 1].ev);
@@ -480,8 +484,16 @@ void BasicEngine<P>::run_feed_thread(ThreadState& t) {
         if (L.process(env.data(), 1)) hand_on(t, env.data(), 1);
       }
     } else {
-      for (std::size_t i = 0; i < n; ++i) env[i].reset(evs[i], t1);
-      if (const std::size_t kept = L.process(env.data(), n)) hand_on(t, env.data(), kept);
+      if (L.books_here) {
+        const book::Books& bk = stage<BookStage>().books;
+        for (std::size_t i = 0; i < n; ++i) {
+          bk.prefetch_index(evs[i]);
+          env[i].reset(evs[i], t1);
+        }
+      } else {
+        for (std::size_t i = 0; i < n; ++i) env[i].reset(evs[i], t1);
+      }
+      if (const std::size_t kept = L.process(env.data(), n, L.books_here)) hand_on(t, env.data(), kept);
     }
     L.after_batch(n);
   }
