@@ -36,6 +36,25 @@ std::string json_num(double v) {
 
 // ---- spill
 
+namespace {
+// The sums a spill's checksum file lists, one a line (none when it is missing or empty).
+std::vector<std::string> read_sums(const std::string& file) {
+  std::vector<std::string> sums;
+  std::ifstream f(file);
+  for (std::string w; f >> w;) sums.push_back(w);
+  return sums;
+}
+// Replaces the checksum file in one rename.
+void write_sums(const std::string& file, const std::vector<std::string>& sums) {
+  {
+    std::ofstream f(file + ".tmp", std::ios::trunc);
+    for (const std::string& w : sums) f << w << "\n";
+    if (!f) throw std::runtime_error("cannot write " + file + ".tmp");
+  }
+  std::filesystem::rename(file + ".tmp", file);
+}
+}  // namespace
+
 void write_spill(const std::string& path, const StoreRows& r, const std::vector<std::string>& input_names,
                  std::uint64_t schema_hash) {
   std::vector<std::string> names = input_names;
@@ -57,27 +76,31 @@ void write_spill(const std::string& path, const StoreRows& r, const std::vector<
     }
     w.close();
   }
-  // The checksum names the bytes of the file it belongs to: written after the data file is in
-  // place, a crash between the two leaves a mismatch, which start() refuses (never half a store).
+  // The checksum file lists the sums the data file may have. Before the new data is renamed into
+  // place it lists the new sum and those it listed (the data file there now), after it the new
+  // sum alone; each step is one atomic rename, so a kill at any point leaves a data file whose
+  // sum is listed: the spill before or this one, never a refused pair. (It wrote the sum after
+  // the data: a kill between the two lost the whole spill.) A torn or corrupt file matches none.
+  const std::string sum = model::sha256_file(tmp);
+  std::vector<std::string> sums = read_sums(path + ".sha256");
+  sums.insert(sums.begin(), sum);
+  if (sums.size() > 3) sums.resize(3);
+  write_sums(path + ".sha256", sums);
   std::filesystem::rename(tmp, path);
-  const std::string sum = model::sha256_file(path);
-  {
-    std::ofstream f(path + ".sha256.tmp", std::ios::trunc);
-    f << sum << "\n";
-    if (!f) throw std::runtime_error("cannot write " + path + ".sha256.tmp");
-  }
-  std::filesystem::rename(path + ".sha256.tmp", path + ".sha256");
+  write_sums(path + ".sha256", {sum});
 }
 
 StoreRows read_spill(const std::string& path, const std::vector<std::string>& input_names, std::uint64_t schema_hash) {
-  std::string want;
-  {
-    std::ifstream f(path + ".sha256");
-    if (!f) throw std::runtime_error(path + ": no checksum file " + path + ".sha256 (torn spill)");
-    f >> want;
-  }
+  if (!std::filesystem::exists(path + ".sha256"))
+    throw std::runtime_error(path + ": no checksum file " + path + ".sha256 (torn spill)");
+  const std::vector<std::string> want = read_sums(path + ".sha256");
   const std::string got = model::sha256_file(path);
-  if (got != want) throw std::runtime_error(path + ": sha256 mismatch (torn or corrupt spill): expected " + want + ", got " + got);
+  if (std::find(want.begin(), want.end(), got) == want.end()) {
+    std::string listed;
+    for (const std::string& w : want) listed += (listed.empty() ? "" : " or ") + w;
+    throw std::runtime_error(path + ": sha256 mismatch (torn or corrupt spill): expected " +
+                             (listed.empty() ? "a sum (the checksum file is empty)" : listed) + ", got " + got);
+  }
   const dataset::Table t = dataset::read_columnar(path, schema_hash);
   if (t.names.size() != input_names.size() + kSpillExtra.size() ||
       !std::equal(input_names.begin(), input_names.end(), t.names.begin()))

@@ -268,6 +268,62 @@ TEST(LearnerSpill, RoundTripKeepsEveryRow) {
   }
 }
 
+// A spill replaced by a newer one while the daemon may be killed: every state a kill can leave
+// (write_spill's steps: new data written aside, checksum file listing both sums, data renamed,
+// checksum file listing the new sum) reads back as the older spill or the newer one, never a
+// refusal; when write_spill returns, the checksum file lists the new sum alone.
+TEST(LearnerSpill, AKillAnywhereInASpillLeavesTheOldOrTheNewOne) {
+  const std::string dir = ltmp("spill-kill");
+  std::filesystem::create_directories(dir);
+  const std::vector<std::string> names = {"a", "b", "c"};
+  const learn::StoreRows old_rows = small_rows();
+  learn::StoreRows new_rows = small_rows();
+  for (float& x : new_rows.x) x += 1.0f;
+  const std::string a = dir + "/a.hftc", b = dir + "/b.hftc", f = dir + "/s.hftc";
+  learn::write_spill(a, old_rows, names, 0x1234);
+  learn::write_spill(b, new_rows, names, 0x1234);
+  const auto sum_of = [](const std::string& file) {
+    std::ifstream in(file + ".sha256");
+    std::string w;
+    in >> w;
+    return w;
+  };
+  const std::string sa = sum_of(a), sb = sum_of(b);
+  ASSERT_EQ(sa.size(), 64u);
+  ASSERT_NE(sa, sb);
+  struct State {
+    const char* what;
+    const std::string* data;
+    std::string sums;
+    const learn::StoreRows* expect;
+  };
+  const State states[] = {{"before the checksum file changed", &a, sa + "\n", &old_rows},
+                          {"checksum file lists both, old data", &a, sb + "\n" + sa + "\n", &old_rows},
+                          {"checksum file lists both, new data", &b, sb + "\n" + sa + "\n", &new_rows},
+                          {"done", &b, sb + "\n", &new_rows}};
+  for (const State& st : states) {
+    std::filesystem::copy_file(*st.data, f, std::filesystem::copy_options::overwrite_existing);
+    std::ofstream(f + ".sha256", std::ios::trunc) << st.sums;
+    try {
+      EXPECT_EQ(learn::read_spill(f, names, 0x1234).x, st.expect->x) << st.what;
+    } catch (const std::runtime_error& e) {
+      ADD_FAILURE() << st.what << ": " << e.what();
+    }
+  }
+  // The data of one spill with the checksum of the other alone: refused (a corrupt pair).
+  std::filesystem::copy_file(b, f, std::filesystem::copy_options::overwrite_existing);
+  std::ofstream(f + ".sha256", std::ios::trunc) << sa << "\n";
+  EXPECT_THROW((void)learn::read_spill(f, names, 0x1234), std::runtime_error);
+  // write_spill over an older spill: the new sum alone at the end, and it reads back.
+  learn::write_spill(f, old_rows, names, 0x1234);
+  learn::write_spill(f, new_rows, names, 0x1234);
+  std::ifstream in(f + ".sha256");
+  std::vector<std::string> listed;
+  for (std::string w; in >> w;) listed.push_back(w);
+  EXPECT_EQ(listed, std::vector<std::string>{sb});
+  EXPECT_EQ(learn::read_spill(f, names, 0x1234).x, new_rows.x);
+}
+
 TEST(LearnerSpill, DamagedOrForeignSpillsAreRefusedWithTheReason) {
   const std::string dir = ltmp("spill-bad");
   std::filesystem::create_directories(dir);
