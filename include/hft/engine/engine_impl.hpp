@@ -484,7 +484,7 @@ void BasicEngine<P>::run_feed_thread(ThreadState& t) {
         if (L.process(env.data(), 1)) hand_on(t, env.data(), 1);
       }
     } else {
-      if (L.books_here) {
+      if (L.books_here) {  // the batch's index entries asked for while it is filled (see process)
         const book::Books& bk = stage<BookStage>().books;
         for (std::size_t i = 0; i < n; ++i) {
           bk.prefetch_index(evs[i]);
