@@ -2,8 +2,11 @@
 // engine (stage to stage, hot thread to log thread). Power-of-two capacity, indices that only
 // grow (masked on use), producer and consumer indices on their own cache lines, and each side
 // caching the other's index so that it touches the shared line only when its cache says the ring
-// is full (producer) or empty (consumer). Slots are allocated once, in the constructor, with a
-// cache line of padding at both ends so neighbours never share a line with the first or last slot.
+// is full (producer) or empty (consumer). Each slot carries a sequence word beside the item (its
+// index + 1 once the item is in): a consumer waiting on an empty ring polls the slot the next item
+// will land in, so one item crossing between cores moves one cache line, not the producer's
+// index line and then the slot's. Slots are allocated once, in the constructor, with a cache line
+// of padding at both ends so neighbours never share a line with the first or last slot.
 // May touch: core/assert.hpp (header only, standard library).
 #pragma once
 #include <algorithm>
@@ -29,8 +32,9 @@ class SpscRing {
  public:
   // capacity is rounded up to a power of two (at least 2).
   explicit SpscRing(std::size_t capacity) : mask_(round_up(capacity) - 1) {
-    slots_.reset(static_cast<T*>(::operator new[]((mask_ + 1 + 2 * kPad) * sizeof(T),
-                                                  std::align_val_t{kCacheLine})));
+    const std::size_t n = mask_ + 1 + 2 * kPad;
+    slots_.reset(static_cast<Slot*>(::operator new[](n * sizeof(Slot), std::align_val_t{kCacheLine})));
+    for (std::size_t i = 0; i < n; ++i) new (&slots_.get()[i]) Slot{};  // sequence 0: no item
   }
   SpscRing(const SpscRing&) = delete;
   SpscRing& operator=(const SpscRing&) = delete;
@@ -44,7 +48,7 @@ class SpscRing {
       tail_cache_ = tail_.load(std::memory_order_acquire);
       if (head - tail_cache_ > mask_) return false;
     }
-    slot(head) = v;
+    put(head, v);
     head_.store(head + 1, std::memory_order_release);
     return true;
   }
@@ -59,7 +63,12 @@ class SpscRing {
     }
     const std::size_t k = std::min(room, n);
     HFT_ASSERT(room <= mask_ + 1, "producer ran past the consumer (two producers?)");
-    copy_in(head, v, k);
+    for_runs(head, k, [&](Slot* s, std::size_t len, std::size_t done) {
+      for (std::size_t i = 0; i < len; ++i) {
+        std::memcpy(s[i].item, &v[done + i], sizeof(T));
+        s[i].seq.store(head + done + i + 1, std::memory_order_release);
+      }
+    });
     if (k) head_.store(head + k, std::memory_order_release);
     return k;
   }
@@ -67,11 +76,8 @@ class SpscRing {
   // Consumer side. False when the ring is empty.
   bool try_pop(T& out) noexcept {
     const std::uint64_t tail = tail_.load(std::memory_order_relaxed);
-    if (tail == head_cache_) [[unlikely]] {
-      head_cache_ = head_.load(std::memory_order_acquire);
-      if (tail == head_cache_) return false;
-    }
-    out = slot(tail);
+    if (tail == head_cache_ && !ready(tail)) [[unlikely]] return false;
+    get(tail, &out);
     tail_.store(tail + 1, std::memory_order_release);
     return true;
   }
@@ -80,14 +86,20 @@ class SpscRing {
   std::size_t pop_batch(T* out, std::size_t max) noexcept {
     const std::uint64_t tail = tail_.load(std::memory_order_relaxed);
     std::size_t avail = static_cast<std::size_t>(head_cache_ - tail);
-    if (avail == 0) {  // only then touch the producer's line: re-reading it on every short batch
-                       // would bounce that line back and forth while the ring runs near empty
-      head_cache_ = head_.load(std::memory_order_acquire);
+    if (avail == 0) {
+      // Empty as far as the cache knows: the next slot says whether an item came (the line it
+      // arrives in); only then is the producer's index read, for how many came. Re-reading that
+      // index on every short batch would bounce its line back and forth near empty. The index
+      // is stored after the slot's sequence, so it may not show this item yet: at least one.
+      if (!ready(tail)) return 0;
+      head_cache_ = std::max(head_.load(std::memory_order_acquire), tail + 1);
       avail = static_cast<std::size_t>(head_cache_ - tail);
     }
     const std::size_t k = std::min(avail, max);
     HFT_ASSERT(avail <= mask_ + 1, "consumer ran past the producer (two consumers?)");
-    copy_out(tail, out, k);
+    for_runs(tail, k, [&](const Slot* s, std::size_t len, std::size_t done) {
+      for (std::size_t i = 0; i < len; ++i) std::memcpy(&out[done + i], s[i].item, sizeof(T));
+    });
     if (k) tail_.store(tail + k, std::memory_order_release);
     return k;
   }
@@ -101,42 +113,50 @@ class SpscRing {
   bool empty_approx() const noexcept { return size_approx() == 0; }
 
  private:
-  static constexpr std::size_t kPad = (kCacheLine + sizeof(T) - 1) / sizeof(T);
+  // The item as bytes (copied in and out with memcpy: T is trivially copyable), so that the slot
+  // takes T's size, not its alignment: a 128-byte item aligned to 64 is a 136-byte slot, not 192.
+  // seq = the item's index + 1 once it is in (0: never written), stored with release after it.
+  struct Slot {
+    unsigned char item[sizeof(T)];
+    std::atomic<std::uint64_t> seq{0};
+  };
+  static constexpr std::size_t kPad = (kCacheLine + sizeof(Slot) - 1) / sizeof(Slot);
   static std::size_t round_up(std::size_t n) {
     if (n > (std::size_t{1} << 40)) throw std::invalid_argument("SpscRing: capacity too large");
     std::size_t c = 2;
     while (c < n) c <<= 1;
     return c;
   }
-  T& slot(std::uint64_t i) noexcept { return slots_.get()[kPad + (i & mask_)]; }
-  // A batch is at most two contiguous runs of slots (before and after the wrap), each one call
-  // of the library's memcpy. Not std::copy_n: where the caller's buffer bounds the batch, GCC
-  // expands a bounded copy into `rep movsq`, whose start-up costs tens of cycles on every batch
-  // however short (it made batch pop slower than boost's, which calls memcpy); the empty asm
-  // hides that bound from the compiler and changes nothing at run time.
-  static void copy(void* to, const void* from, std::size_t bytes) noexcept {
-    asm("" : "+r"(bytes));
-    std::memcpy(to, from, bytes);
+  Slot& slot(std::uint64_t i) noexcept { return slots_.get()[kPad + (i & mask_)]; }
+  // Producer: item i into its slot, then its sequence (release: the item is visible first).
+  void put(std::uint64_t i, const T& v) noexcept {
+    Slot& s = slot(i);
+    std::memcpy(s.item, &v, sizeof(T));
+    s.seq.store(i + 1, std::memory_order_release);
   }
-  void copy_in(std::uint64_t from, const T* v, std::size_t k) noexcept {
+  // Consumer: whether item i is in (it then caches i + 1 as the producer's index seen).
+  bool ready(std::uint64_t i) noexcept {
+    if (slot(i).seq.load(std::memory_order_acquire) != i + 1) return false;
+    head_cache_ = i + 1;
+    return true;
+  }
+  void get(std::uint64_t i, T* out) noexcept { std::memcpy(out, slot(i).item, sizeof(T)); }
+  // Slots [from, from + k) as at most two contiguous runs (before and after the wrap): f(first
+  // slot of the run, its length, items before it), so that batch loops step a pointer.
+  template <class F>
+  void for_runs(std::uint64_t from, std::size_t k, F&& f) noexcept {
     const std::size_t at = static_cast<std::size_t>(from & mask_);
     const std::size_t first = std::min(k, mask_ + 1 - at);
-    copy(&slot(from), v, first * sizeof(T));
-    if (k != first) copy(slots_.get() + kPad, v + first, (k - first) * sizeof(T));
-  }
-  void copy_out(std::uint64_t from, T* out, std::size_t k) noexcept {
-    const std::size_t at = static_cast<std::size_t>(from & mask_);
-    const std::size_t first = std::min(k, mask_ + 1 - at);
-    copy(out, &slot(from), first * sizeof(T));
-    if (k != first) copy(out + first, slots_.get() + kPad, (k - first) * sizeof(T));
+    f(slots_.get() + kPad + at, first, std::size_t{0});
+    if (k != first) f(slots_.get() + kPad, k - first, first);
   }
 
   struct Free {
-    void operator()(T* p) const noexcept { ::operator delete[](p, std::align_val_t{kCacheLine}); }
+    void operator()(Slot* p) const noexcept { ::operator delete[](p, std::align_val_t{kCacheLine}); }
   };
 
   const std::size_t mask_;
-  std::unique_ptr<T, Free> slots_;
+  std::unique_ptr<Slot, Free> slots_;
   // Producer's line: its index and its cache of the consumer's index.
   alignas(kCacheLine) std::atomic<std::uint64_t> head_{0};
   std::uint64_t tail_cache_ = 0;
