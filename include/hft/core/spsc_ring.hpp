@@ -5,8 +5,9 @@
 // is full (producer) or empty (consumer). Each slot carries a sequence word beside the item (its
 // index + 1 once the item is in): a consumer waiting on an empty ring polls the slot the next item
 // will land in, so one item crossing between cores moves one cache line, not the producer's
-// index line and then the slot's. Slots are allocated once, in the constructor, with a cache line
-// of padding at both ends so neighbours never share a line with the first or last slot.
+// index line and then the slot's. Slots are allocated and their words zeroed once, in the
+// constructor, with a cache line of padding at both ends so neighbours never share a line with the
+// first or last slot.
 // May touch: core/assert.hpp (header only, standard library).
 #pragma once
 #include <algorithm>
