@@ -49,7 +49,7 @@ class SpscRing {
       tail_cache_ = tail_.load(std::memory_order_acquire);
       if (head - tail_cache_ > mask_) return false;
     }
-    put(head, v);
+    put(slot(head), head, v);
     head_.store(head + 1, std::memory_order_release);
     return true;
   }
@@ -65,10 +65,7 @@ class SpscRing {
     const std::size_t k = std::min(room, n);
     HFT_ASSERT(room <= mask_ + 1, "producer ran past the consumer (two producers?)");
     for_runs(head, k, [&](Slot* s, std::size_t len, std::size_t done) {
-      for (std::size_t i = 0; i < len; ++i) {
-        std::memcpy(s[i].item, &v[done + i], sizeof(T));
-        s[i].seq.store(head + done + i + 1, std::memory_order_release);
-      }
+      for (std::size_t i = 0; i < len; ++i) put(s[i], head + done + i, v[done + i]);
     });
     if (k) head_.store(head + k, std::memory_order_release);
     return k;
@@ -78,7 +75,7 @@ class SpscRing {
   bool try_pop(T& out) noexcept {
     const std::uint64_t tail = tail_.load(std::memory_order_relaxed);
     if (tail == head_cache_ && !ready(tail)) [[unlikely]] return false;
-    get(tail, &out);
+    get(slot(tail), &out);
     tail_.store(tail + 1, std::memory_order_release);
     return true;
   }
@@ -99,7 +96,7 @@ class SpscRing {
     const std::size_t k = std::min(avail, max);
     HFT_ASSERT(avail <= mask_ + 1, "consumer ran past the producer (two consumers?)");
     for_runs(tail, k, [&](const Slot* s, std::size_t len, std::size_t done) {
-      for (std::size_t i = 0; i < len; ++i) std::memcpy(&out[done + i], s[i].item, sizeof(T));
+      for (std::size_t i = 0; i < len; ++i) get(s[i], &out[done + i]);
     });
     if (k) tail_.store(tail + k, std::memory_order_release);
     return k;
@@ -129,9 +126,8 @@ class SpscRing {
     return c;
   }
   Slot& slot(std::uint64_t i) noexcept { return slots_.get()[kPad + (i & mask_)]; }
-  // Producer: item i into its slot, then its sequence (release: the item is visible first).
-  void put(std::uint64_t i, const T& v) noexcept {
-    Slot& s = slot(i);
+  // Producer: item i into its slot s, then its sequence (release: the item is visible first).
+  static void put(Slot& s, std::uint64_t i, const T& v) noexcept {
     std::memcpy(s.item, &v, sizeof(T));
     s.seq.store(i + 1, std::memory_order_release);
   }
@@ -141,7 +137,7 @@ class SpscRing {
     head_cache_ = i + 1;
     return true;
   }
-  void get(std::uint64_t i, T* out) noexcept { std::memcpy(out, slot(i).item, sizeof(T)); }
+  static void get(const Slot& s, T* out) noexcept { std::memcpy(out, s.item, sizeof(T)); }
   // Slots [from, from + k) as at most two contiguous runs (before and after the wrap): f(first
   // slot of the run, its length, items before it), so that batch loops step a pointer.
   template <class F>
