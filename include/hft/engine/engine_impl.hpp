@@ -390,11 +390,13 @@ struct BasicEngine<P>::Loop {
       // state evicts the book between events; see Books::prefetch_index).
       if (books_here) {
         const book::Books& bk = eng.template stage<BookStage>().books;
-        if (i == 0 && !indexed)
-          for (std::size_t j = 0; j < n && j < 3; ++j) bk.prefetch_index(env[j].ev);
-        if (i == 0 && indexed)
-          for (std::size_t j = 0; j < n && j < 2; ++j) bk.prefetch_order(env[j].ev);
-        if (i + 3 < n) bk.prefetch_index(env[i + 3].ev);
+        if (i == 0) {
+          if (indexed)
+            for (std::size_t j = 0; j < n && j < 2; ++j) bk.prefetch_order(env[j].ev);
+          else
+            for (std::size_t j = 0; j < n && j < 3; ++j) bk.prefetch_index(env[j].ev);
+        }
+        if (!indexed && i + 3 < n) bk.prefetch_index(env[i + 3].ev);
         if (i + 2 < n) bk.prefetch_order(env[i + 2].ev);
         if (i + 1 < n) bk.prefetch_queue(env[i + 1].ev);
       }
@@ -484,14 +486,11 @@ void BasicEngine<P>::run_feed_thread(ThreadState& t) {
         if (L.process(env.data(), 1)) hand_on(t, env.data(), 1);
       }
     } else {
-      if (L.books_here) {  // the batch's index entries asked for while it is filled (see process)
-        const book::Books& bk = stage<BookStage>().books;
-        for (std::size_t i = 0; i < n; ++i) {
-          bk.prefetch_index(evs[i]);
-          env[i].reset(evs[i], t1);
-        }
-      } else {
-        for (std::size_t i = 0; i < n; ++i) env[i].reset(evs[i], t1);
+      // The batch's index entries are asked for while it is filled (see process).
+      const book::Books* bk = L.books_here ? &stage<BookStage>().books : nullptr;
+      for (std::size_t i = 0; i < n; ++i) {
+        if (bk) bk->prefetch_index(evs[i]);
+        env[i].reset(evs[i], t1);
       }
       if (const std::size_t kept = L.process(env.data(), n, L.books_here)) hand_on(t, env.data(), kept);
     }
