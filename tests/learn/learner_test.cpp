@@ -21,6 +21,7 @@
 #include "hft/engine/engine_impl.hpp"
 #include "hft/gen/generator.hpp"
 #include "hft/learn/learner.hpp"
+#include "hft/model/sha256.hpp"
 #include "generated_days.hpp"
 #include "hft/sources/open.hpp"
 
@@ -322,6 +323,18 @@ TEST(LearnerSpill, AKillAnywhereInASpillLeavesTheOldOrTheNewOne) {
   for (std::string w; in >> w;) listed.push_back(w);
   EXPECT_EQ(listed, std::vector<std::string>{sb});
   EXPECT_EQ(learn::read_spill(f, names, 0x1234).x, new_rows.x);
+  // And write_spill's order, not only what read_spill accepts: the new data's sum is listed,
+  // with the old one, before the data takes its place. The data rename is made to fail (a
+  // directory holds the spill's name): the checksum file already lists the sum of the data
+  // written aside (hashed here from that file) and the sum it listed before.
+  const std::string g = dir + "/blocked.hftc";
+  std::filesystem::create_directories(g + "/in-the-way");
+  std::ofstream(g + ".sha256", std::ios::trunc) << sa << "\n";
+  EXPECT_THROW(learn::write_spill(g, new_rows, names, 0x1234), std::filesystem::filesystem_error);
+  std::ifstream in2(g + ".sha256");
+  std::vector<std::string> before_rename;
+  for (std::string w; in2 >> w;) before_rename.push_back(w);
+  EXPECT_EQ(before_rename, (std::vector<std::string>{model::sha256_file(g + ".tmp"), sa}));
 }
 
 TEST(LearnerSpill, DamagedOrForeignSpillsAreRefusedWithTheReason) {
