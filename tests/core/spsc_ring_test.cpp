@@ -11,21 +11,34 @@
 
 namespace {
 
-TEST(SpscRing, CapacityRoundsUpToPowerOfTwo) {
-  EXPECT_EQ(hft::SpscRing<int>(0).capacity(), 2u);
-  EXPECT_EQ(hft::SpscRing<int>(3).capacity(), 4u);
-  EXPECT_EQ(hft::SpscRing<int>(1024).capacity(), 1024u);
-  EXPECT_EQ(hft::SpscRing<int>(1025).capacity(), 2048u);
+struct Big {
+  unsigned char bytes[40];
+};
+
+// A power of two of groups, at least what was asked: an item of 29 bytes or more is a group of
+// its own (powers of two, as the engine's rings), smaller ones share a line with the word.
+TEST(SpscRing, CapacityIsAPowerOfTwoOfGroupsAtLeastWhatWasAsked) {
+  EXPECT_EQ(hft::SpscRing<Big>::kGroup, 1u);
+  EXPECT_EQ(hft::SpscRing<Big>(0).capacity(), 2u);
+  EXPECT_EQ(hft::SpscRing<Big>(3).capacity(), 4u);
+  EXPECT_EQ(hft::SpscRing<Big>(1024).capacity(), 1024u);
+  EXPECT_EQ(hft::SpscRing<Big>(1025).capacity(), 2048u);
+  EXPECT_EQ(hft::SpscRing<std::uint64_t>::kGroup, 7u);  // 7 * 8 + 8 = 64 bytes
+  EXPECT_EQ(hft::SpscRing<int>::kGroup, 14u);
+  EXPECT_EQ(hft::SpscRing<std::uint64_t>(8).capacity(), 14u);   // 2 groups
+  EXPECT_EQ(hft::SpscRing<std::uint64_t>(15).capacity(), 28u);  // 3 groups -> 4
+  EXPECT_EQ(hft::SpscRing<std::uint64_t>(65536).capacity(), 16384u * 7);
 }
 
 TEST(SpscRing, FullAndEmptyEdges) {
   hft::SpscRing<int> r(4);
+  const int cap = static_cast<int>(r.capacity());
   int v = -1;
   EXPECT_FALSE(r.try_pop(v));
-  for (int i = 0; i < 4; ++i) EXPECT_TRUE(r.try_push(i));
-  EXPECT_FALSE(r.try_push(99));  // full: the fifth item is refused, not overwritten
-  EXPECT_EQ(r.size_approx(), 4u);
-  for (int i = 0; i < 4; ++i) {
+  for (int i = 0; i < cap; ++i) EXPECT_TRUE(r.try_push(i));
+  EXPECT_FALSE(r.try_push(99));  // full: one more item is refused, not overwritten
+  EXPECT_EQ(r.size_approx(), r.capacity());
+  for (int i = 0; i < cap; ++i) {
     ASSERT_TRUE(r.try_pop(v));
     EXPECT_EQ(v, i);
   }
@@ -48,45 +61,62 @@ TEST(SpscRing, WrapsAroundManyTimes) {
 
 TEST(SpscRing, BatchPushAndPopAreBoundedByRoomAndContents) {
   hft::SpscRing<int> r(8);
-  std::vector<int> in(20);
-  for (int i = 0; i < 20; ++i) in[static_cast<std::size_t>(i)] = i;
+  const std::size_t cap = r.capacity();
+  std::vector<int> in(3 * cap), out(2 * cap);
+  for (std::size_t i = 0; i < in.size(); ++i) in[i] = static_cast<int>(i);
   EXPECT_EQ(r.push_batch(in.data(), 5), 5u);
-  EXPECT_EQ(r.push_batch(in.data() + 5, 15), 3u);  // only 3 slots left
-  int out[16];
-  EXPECT_EQ(r.pop_batch(out, 16), 8u);
-  for (int i = 0; i < 8; ++i) EXPECT_EQ(out[i], i);
-  EXPECT_EQ(r.pop_batch(out, 16), 0u);
-  EXPECT_EQ(r.push_batch(in.data() + 8, 12), 8u);
-  EXPECT_EQ(r.pop_batch(out, 3), 3u);
-  EXPECT_EQ(out[0], 8);
-  EXPECT_EQ(out[2], 10);
+  EXPECT_EQ(r.push_batch(in.data() + 5, 2 * cap), cap - 5);  // only cap - 5 slots left
+  EXPECT_EQ(r.pop_batch(out.data(), 2 * cap), cap);
+  for (std::size_t i = 0; i < cap; ++i) EXPECT_EQ(out[i], static_cast<int>(i));
+  EXPECT_EQ(r.pop_batch(out.data(), 2 * cap), 0u);
+  EXPECT_EQ(r.push_batch(in.data() + cap, 2 * cap), cap);
+  EXPECT_EQ(r.pop_batch(out.data(), 3), 3u);
+  EXPECT_EQ(out[0], static_cast<int>(cap));
+  EXPECT_EQ(out[2], static_cast<int>(cap) + 2);
 }
 
-// Batches are copied as at most two runs (before and after the wrap): every batch size at every
-// starting slot, pushed and popped in batches, comes out whole and in order.
-TEST(SpscRing, BatchesWrapAtEverySlot) {
-  hft::SpscRing<std::uint64_t> r(8);
+// Batches are copied group by group, across the wrap: every batch size at every starting slot,
+// pushed and popped in batches, comes out whole and in order (items in groups of 7, of 1).
+template <class T>
+void expect_batches_wrap_at_every_slot() {
+  hft::SpscRing<T> r(8);
+  const std::size_t cap = r.capacity();
+  auto make = [](std::uint64_t i) {  // every byte depends on i
+    T t{};
+    unsigned char* b = reinterpret_cast<unsigned char*>(&t);
+    for (std::size_t j = 0; j < sizeof(T); ++j) b[j] = static_cast<unsigned char>(i * 131 + j);
+    return t;
+  };
+  auto same = [&](const T& got, std::uint64_t i) {
+    const T want = make(i);
+    return std::memcmp(&got, &want, sizeof(T)) == 0;
+  };
   std::uint64_t next_in = 0, next_out = 0;
-  for (std::size_t start = 0; start < 8; ++start) {
-    for (std::size_t k = 1; k <= 8; ++k) {
+  for (std::size_t start = 0; start < cap; ++start) {
+    for (std::size_t k = 1; k <= cap; ++k) {
       // move the indices to `start` modulo the capacity
-      while (next_in % 8 != start) {
-        ASSERT_TRUE(r.try_push(next_in++));
-        std::uint64_t v = 0;
+      while (next_in % cap != start) {
+        ASSERT_TRUE(r.try_push(make(next_in++)));
+        T v{};
         ASSERT_TRUE(r.try_pop(v));
-        ASSERT_EQ(v, next_out++);
+        ASSERT_TRUE(same(v, next_out++));
       }
-      std::uint64_t in[8], out[8] = {};
-      for (std::size_t i = 0; i < k; ++i) in[i] = next_in + i;
-      ASSERT_EQ(r.push_batch(in, k), k);
+      std::vector<T> in(k), out(cap);
+      for (std::size_t i = 0; i < k; ++i) in[i] = make(next_in + i);
+      ASSERT_EQ(r.push_batch(in.data(), k), k);
       next_in += k;
-      ASSERT_EQ(r.pop_batch(out, 8), k) << "start " << start << " k " << k;
-      for (std::size_t i = 0; i < k; ++i) ASSERT_EQ(out[i], next_out++) << "start " << start << " k " << k;
+      ASSERT_EQ(r.pop_batch(out.data(), cap), k) << "start " << start << " k " << k;
+      for (std::size_t i = 0; i < k; ++i)
+        ASSERT_TRUE(same(out[i], next_out++)) << "start " << start << " k " << k;
     }
   }
 }
+TEST(SpscRing, BatchesWrapAtEverySlot) {
+  expect_batches_wrap_at_every_slot<std::uint64_t>();
+  expect_batches_wrap_at_every_slot<Big>();
+}
 
-// Items are kept as bytes beside their slot's sequence word: sizes that are not a multiple of 8
+// Items are kept as bytes beside their group's sequence word: sizes that are not a multiple of 8
 // and over-aligned items (the engine's envelopes are aligned to 64) come out whole, laps apart,
 // through single and batch pops.
 template <class T>

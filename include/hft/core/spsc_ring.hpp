@@ -2,12 +2,14 @@
 // engine (stage to stage, hot thread to log thread). Power-of-two capacity, indices that only
 // grow (masked on use), producer and consumer indices on their own cache lines, and each side
 // caching the other's index so that it touches the shared line only when its cache says the ring
-// is full (producer) or empty (consumer). Each slot carries a sequence word beside the item (its
-// index + 1 once the item is in): a consumer waiting on an empty ring polls the slot the next item
-// will land in, so one item crossing between cores moves one cache line, not the producer's
-// index line and then the slot's. Slots are allocated and their words zeroed once, in the
-// constructor, with a cache line of padding at both ends so neighbours never share a line with the
-// first or last slot.
+// is full (producer) or empty (consumer). Items are stored in groups, each with a sequence word
+// beside them (the index + 1 of the last item put in): a consumer waiting on an empty ring polls
+// the group the next item will land in, so one item crossing between cores moves one cache line,
+// not the producer's index line and then the slot's. Small items share a line with their group's
+// word (seven 8-byte items and the word in 64 bytes: batches move as few lines as a plain array);
+// an item of 29 bytes or more is a group of its own. Groups are allocated and their words zeroed
+// once, in the constructor, with a cache line of padding at both ends so neighbours never share a
+// line with the first or last group.
 // May touch: core/assert.hpp (header only, standard library).
 #pragma once
 #include <algorithm>
@@ -31,25 +33,33 @@ class SpscRing {
   static_assert(std::is_trivially_copyable_v<T>, "ring slots are copied with plain stores");
 
  public:
-  // capacity is rounded up to a power of two (at least 2).
-  explicit SpscRing(std::size_t capacity) : mask_(round_up(capacity) - 1) {
-    const std::size_t n = mask_ + 1 + 2 * kPad;
-    slots_.reset(static_cast<Slot*>(::operator new[](n * sizeof(Slot), std::align_val_t{kCacheLine})));
-    for (std::size_t i = 0; i < n; ++i) new (&slots_.get()[i]) Slot{};  // sequence 0: no item
+  // Items per group: as many as fit in a cache line beside the word, at least one.
+  static constexpr std::size_t kGroup =
+      sizeof(T) + 8 <= kCacheLine / 2 ? (kCacheLine - 8) / sizeof(T) : std::size_t{1};
+
+  // capacity is rounded up to a power of two (at least 2) of groups of kGroup items: the
+  // ring holds at least what was asked (a power of two when an item is a group of its own).
+  explicit SpscRing(std::size_t capacity)
+      : gmask_(round_up((capacity + kGroup - 1) / kGroup) - 1), cap_((gmask_ + 1) * kGroup) {
+    const std::size_t n = gmask_ + 1 + 2 * kPad;
+    groups_.reset(static_cast<Group*>(::operator new[](n * sizeof(Group), std::align_val_t{kCacheLine})));
+    for (std::size_t i = 0; i < n; ++i) new (&groups_.get()[i]) Group{};  // sequence 0: no item
   }
   SpscRing(const SpscRing&) = delete;
   SpscRing& operator=(const SpscRing&) = delete;
 
-  std::size_t capacity() const noexcept { return mask_ + 1; }
+  std::size_t capacity() const noexcept { return cap_; }
 
   // Producer side. False when the ring is full.
   bool try_push(const T& v) noexcept {
     const std::uint64_t head = head_.load(std::memory_order_relaxed);
-    if (head - tail_cache_ > mask_) [[unlikely]] {
+    if (head - tail_cache_ >= cap_) [[unlikely]] {
       tail_cache_ = tail_.load(std::memory_order_acquire);
-      if (head - tail_cache_ > mask_) return false;
+      if (head - tail_cache_ >= cap_) return false;
     }
-    put(slot(head), head, v);
+    Group& g = group(head);
+    std::memcpy(g.items + (head % kGroup) * sizeof(T), &v, sizeof(T));
+    g.seq.store(head + 1, std::memory_order_release);  // after the item: it is visible first
     head_.store(head + 1, std::memory_order_release);
     return true;
   }
@@ -57,15 +67,16 @@ class SpscRing {
   // Producer side: pushes up to n items (as many as fit); returns how many.
   std::size_t push_batch(const T* v, std::size_t n) noexcept {
     const std::uint64_t head = head_.load(std::memory_order_relaxed);
-    std::size_t room = mask_ + 1 - static_cast<std::size_t>(head - tail_cache_);
+    std::size_t room = cap_ - static_cast<std::size_t>(head - tail_cache_);
     if (room < n) {
       tail_cache_ = tail_.load(std::memory_order_acquire);
-      room = mask_ + 1 - static_cast<std::size_t>(head - tail_cache_);
+      room = cap_ - static_cast<std::size_t>(head - tail_cache_);
     }
     const std::size_t k = std::min(room, n);
-    HFT_ASSERT(room <= mask_ + 1, "producer ran past the consumer (two producers?)");
-    for_runs(head, k, [&](Slot* s, std::size_t len, std::size_t done) {
-      for (std::size_t i = 0; i < len; ++i) put(s[i], head + done + i, v[done + i]);
+    HFT_ASSERT(room <= cap_, "producer ran past the consumer (two producers?)");
+    for_groups(head, k, [&](Group& g, std::size_t at, std::size_t len, std::size_t done) {
+      std::memcpy(g.items + at * sizeof(T), v + done, len * sizeof(T));
+      g.seq.store(head + done + len, std::memory_order_release);
     });
     if (k) head_.store(head + k, std::memory_order_release);
     return k;
@@ -75,7 +86,7 @@ class SpscRing {
   bool try_pop(T& out) noexcept {
     const std::uint64_t tail = tail_.load(std::memory_order_relaxed);
     if (tail == head_cache_ && !ready(tail)) [[unlikely]] return false;
-    get(slot(tail), &out);
+    std::memcpy(&out, group(tail).items + (tail % kGroup) * sizeof(T), sizeof(T));
     tail_.store(tail + 1, std::memory_order_release);
     return true;
   }
@@ -85,18 +96,18 @@ class SpscRing {
     const std::uint64_t tail = tail_.load(std::memory_order_relaxed);
     std::size_t avail = static_cast<std::size_t>(head_cache_ - tail);
     if (avail == 0) {
-      // Empty as far as the cache knows: the next slot says whether an item came (the line it
-      // arrives in); only then is the producer's index read, for how many came. Re-reading that
-      // index on every short batch would bounce its line back and forth near empty. The index
-      // is stored after the slot's sequence, so it may not show this item yet: at least one.
-      if (!ready(tail)) return 0;
-      head_cache_ = std::max(head_.load(std::memory_order_acquire), tail + 1);
+      // Empty as far as the cache knows: ask the producer's index. (Polling the next group's
+      // word, as try_pop does, takes that line from a producer still filling it, item by item:
+      // bench_ring's batch pops fell behind boost's in every pair of some runs.) The index is
+      // stored after the groups' words, so it may lag what a try_pop already took: never back.
+      head_cache_ = std::max(head_.load(std::memory_order_acquire), head_cache_);
       avail = static_cast<std::size_t>(head_cache_ - tail);
+      if (avail == 0) return 0;
     }
     const std::size_t k = std::min(avail, max);
-    HFT_ASSERT(avail <= mask_ + 1, "consumer ran past the producer (two consumers?)");
-    for_runs(tail, k, [&](const Slot* s, std::size_t len, std::size_t done) {
-      for (std::size_t i = 0; i < len; ++i) get(s[i], &out[done + i]);
+    HFT_ASSERT(avail <= cap_, "consumer ran past the producer (two consumers?)");
+    for_groups(tail, k, [&](const Group& g, std::size_t at, std::size_t len, std::size_t done) {
+      std::memcpy(out + done, g.items + at * sizeof(T), len * sizeof(T));
     });
     if (k) tail_.store(tail + k, std::memory_order_release);
     return k;
@@ -111,49 +122,49 @@ class SpscRing {
   bool empty_approx() const noexcept { return size_approx() == 0; }
 
  private:
-  // The item as bytes (copied in and out with memcpy: T is trivially copyable), so that the slot
-  // takes T's size, not its alignment: a 128-byte item aligned to 64 is a 136-byte slot, not 192.
-  // seq = the item's index + 1 once it is in (0: never written), stored with release after it.
-  struct Slot {
-    unsigned char item[sizeof(T)];
+  // Items as bytes (copied in and out with memcpy: T is trivially copyable), so that a group
+  // takes T's size, not its alignment: a 128-byte item aligned to 64 is a 136-byte group, not
+  // 192. seq = the index + 1 of the last item put in (0: none yet), stored with release after it;
+  // the producer fills a group in index order, so every item below seq is in.
+  struct alignas(kGroup > 1 ? kCacheLine : alignof(std::atomic<std::uint64_t>)) Group {
+    unsigned char items[kGroup * sizeof(T)];
     std::atomic<std::uint64_t> seq{0};
   };
-  static constexpr std::size_t kPad = (kCacheLine + sizeof(Slot) - 1) / sizeof(Slot);
+  static constexpr std::size_t kPad = (kCacheLine + sizeof(Group) - 1) / sizeof(Group);
   static std::size_t round_up(std::size_t n) {
     if (n > (std::size_t{1} << 40)) throw std::invalid_argument("SpscRing: capacity too large");
     std::size_t c = 2;
     while (c < n) c <<= 1;
     return c;
   }
-  Slot& slot(std::uint64_t i) noexcept { return slots_.get()[kPad + (i & mask_)]; }
-  // Producer: item i into its slot s, then its sequence (release: the item is visible first).
-  static void put(Slot& s, std::uint64_t i, const T& v) noexcept {
-    std::memcpy(s.item, &v, sizeof(T));
-    s.seq.store(i + 1, std::memory_order_release);
-  }
-  // Consumer: whether item i is in (it then caches i + 1 as the producer's index seen).
+  Group& group(std::uint64_t i) noexcept { return groups_.get()[kPad + ((i / kGroup) & gmask_)]; }
+  // Consumer: whether item i is in (it then caches the producer's index the group shows).
   bool ready(std::uint64_t i) noexcept {
-    if (slot(i).seq.load(std::memory_order_acquire) != i + 1) return false;
-    head_cache_ = i + 1;
+    const std::uint64_t seq = group(i).seq.load(std::memory_order_acquire);
+    if (seq <= i) return false;  // a lap behind, or this group's earlier items only
+    head_cache_ = seq;
     return true;
   }
-  static void get(const Slot& s, T* out) noexcept { std::memcpy(out, s.item, sizeof(T)); }
-  // Slots [from, from + k) as at most two contiguous runs (before and after the wrap): f(first
-  // slot of the run, its length, items before it), so that batch loops step a pointer.
+  // Items [from, from + k) group by group: f(group, first slot in it, items there, items
+  // before), so that batches copy a whole run of a group at once.
   template <class F>
-  void for_runs(std::uint64_t from, std::size_t k, F&& f) noexcept {
-    const std::size_t at = static_cast<std::size_t>(from & mask_);
-    const std::size_t first = std::min(k, mask_ + 1 - at);
-    f(slots_.get() + kPad + at, first, std::size_t{0});
-    if (k != first) f(slots_.get() + kPad, k - first, first);
+  void for_groups(std::uint64_t from, std::size_t k, F&& f) noexcept {
+    std::size_t at = static_cast<std::size_t>(from % kGroup);
+    for (std::size_t done = 0; done < k;) {
+      const std::size_t len = std::min(k - done, kGroup - at);
+      f(group(from + done), at, len, done);
+      done += len;
+      at = 0;
+    }
   }
 
   struct Free {
-    void operator()(Slot* p) const noexcept { ::operator delete[](p, std::align_val_t{kCacheLine}); }
+    void operator()(Group* p) const noexcept { ::operator delete[](p, std::align_val_t{kCacheLine}); }
   };
 
-  const std::size_t mask_;
-  std::unique_ptr<Slot, Free> slots_;
+  const std::size_t gmask_;  // groups - 1
+  const std::size_t cap_;    // groups * kGroup
+  std::unique_ptr<Group, Free> groups_;
   // Producer's line: its index and its cache of the consumer's index.
   alignas(kCacheLine) std::atomic<std::uint64_t> head_{0};
   std::uint64_t tail_cache_ = 0;
