@@ -25,6 +25,14 @@ TEST(SpscRing, CapacityIsAPowerOfTwoOfGroupsAtLeastWhatWasAsked) {
   EXPECT_EQ(hft::SpscRing<Big>(1025).capacity(), 2048u);
   EXPECT_EQ(hft::SpscRing<std::uint64_t>::kGroup, 7u);  // 7 * 8 + 8 = 64 bytes
   EXPECT_EQ(hft::SpscRing<int>::kGroup, 14u);
+  struct Item28 {
+    unsigned char bytes[28];
+  };
+  struct Item29 {
+    unsigned char bytes[29];
+  };
+  EXPECT_EQ(hft::SpscRing<Item28>::kGroup, 2u);  // 2 * 28 + 8 = 64
+  EXPECT_EQ(hft::SpscRing<Item29>::kGroup, 1u);
   EXPECT_EQ(hft::SpscRing<std::uint64_t>(8).capacity(), 14u);   // 2 groups
   EXPECT_EQ(hft::SpscRing<std::uint64_t>(15).capacity(), 28u);  // 3 groups -> 4
   EXPECT_EQ(hft::SpscRing<std::uint64_t>(65536).capacity(), 16384u * 7);

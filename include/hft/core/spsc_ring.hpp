@@ -1,6 +1,6 @@
 // A bounded lock-free single-producer single-consumer ring: the one cross-thread hand-off of the
-// engine (stage to stage, hot thread to log thread). Power-of-two capacity, indices that only
-// grow (masked on use), producer and consumer indices on their own cache lines, and each side
+// engine (stage to stage, hot thread to log thread). A power of two of item groups, indices
+// that only grow (masked on use), producer and consumer indices on their own cache lines, and each side
 // caching the other's index so that it touches the shared line only when its cache says the ring
 // is full (producer) or empty (consumer). Items are stored in groups, each with a sequence word
 // beside them (the index + 1 of the last item put in): a consumer waiting on an empty ring polls
@@ -33,9 +33,10 @@ class SpscRing {
   static_assert(std::is_trivially_copyable_v<T>, "ring slots are copied with plain stores");
 
  public:
-  // Items per group: as many as fit in a cache line beside the word, at least one.
+  // Items per group: as many as fit in a cache line beside the word when two or more do (items
+  // of up to 28 bytes), else one.
   static constexpr std::size_t kGroup =
-      sizeof(T) + 8 <= kCacheLine / 2 ? (kCacheLine - 8) / sizeof(T) : std::size_t{1};
+      2 * sizeof(T) + 8 <= kCacheLine ? (kCacheLine - 8) / sizeof(T) : std::size_t{1};
 
   // capacity is rounded up to a power of two (at least 2) of groups of kGroup items: the
   // ring holds at least what was asked (a power of two when an item is a group of its own).
