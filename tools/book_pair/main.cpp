@@ -72,6 +72,7 @@ bool load(const char* path, std::vector<hft::MarketEvent>& evs) {
     return false;
   }
   const int dlt = static_cast<int>(hft::load_le<std::uint32_t>(base + 20) & 0xFFFF);
+  evs.reserve(size / 96);  // about one message a ~100-byte record (hftd gen): few regrowths
   hft::itch::Decoder dec;
   hft::feed::UdpDatagram dg;
   hft::MarketEvent ev{};
