@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <thread>
@@ -169,14 +170,16 @@ struct Item {
 };
 
 // One producer thread, one consumer thread, a small ring so that both full and empty are hit
-// often; every item must arrive exactly once, in order, intact.
+// often; every item must arrive exactly once, in order, intact. A consumer that runs past the
+// producer (a broken ring) ends the producer too, so that the test fails instead of hanging.
 TEST(SpscRing, TwoThreadsTransferEverythingInOrder) {
   constexpr std::uint64_t kItems = 2'000'000;
   hft::SpscRing<Item> r(64);
+  std::atomic<bool> consumer_done{false};
   std::thread producer([&] {
     std::uint64_t i = 0;
     Item batch[7];
-    while (i < kItems) {
+    while (i < kItems && !consumer_done.load(std::memory_order_relaxed)) {
       if (i % 3 == 0) {  // mix single and batch pushes
         if (r.try_push(Item{i, i * 0x9E3779B97F4A7C15ull})) ++i;
       } else {
@@ -195,6 +198,7 @@ TEST(SpscRing, TwoThreadsTransferEverythingInOrder) {
       ++expect;
     }
   }
+  consumer_done.store(true, std::memory_order_relaxed);
   producer.join();
   EXPECT_EQ(bad, 0u);
   EXPECT_EQ(expect, kItems);
