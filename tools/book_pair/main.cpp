@@ -5,24 +5,18 @@
 // only the book is timed. On this VM the same binary's figure moves by 30% or more between
 // minutes; adjacent passes see the same spell, so their ratio B/A is what to read.
 // Not a test and not in CI: a development tool (see tools/book-pair).
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "book_a.hpp"
 #include "book_b.hpp"
-#include "hft/core/byteorder.hpp"
-#include "hft/feed/moldudp64.hpp"
-#include "hft/feed/pcap_reader.hpp"
-#include "hft/itch/decoder.hpp"
+#include "hft/sources/open.hpp"
 
 namespace {
 
@@ -57,52 +51,30 @@ double pass(const std::vector<hft::MarketEvent>& evs, hft::InstrumentId n_instr,
   return s * 1e9 / static_cast<double>(std::max<std::size_t>(n, 1));
 }
 
-// Every book event of a classic pcap of MoldUDP64 + ITCH 5.0 (what `hftd gen` writes).
-bool load(const char* path, std::vector<hft::MarketEvent>& evs) {
-  const int fd = ::open(path, O_RDONLY);
-  struct stat st{};
-  if (fd < 0 || ::fstat(fd, &st) != 0 || st.st_size < 24) return false;
-  const std::size_t size = static_cast<std::size_t>(st.st_size);
-  void* m = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
-  ::close(fd);
-  if (m == MAP_FAILED) return false;
-  const auto* base = static_cast<const std::uint8_t*>(m);
-  if (hft::load_le<std::uint32_t>(base) != 0xa1b2c3d4u && hft::load_le<std::uint32_t>(base) != 0xa1b23c4du) {
-    std::fprintf(stderr, "%s: not a little-endian classic pcap\n", path);
-    return false;
-  }
-  const int dlt = static_cast<int>(hft::load_le<std::uint32_t>(base + 20) & 0xFFFF);
-  evs.reserve(size / 96);  // about one message a ~100-byte record (hftd gen): few regrowths
-  hft::itch::Decoder dec;
-  hft::feed::UdpDatagram dg;
-  hft::MarketEvent ev{};
-  for (std::size_t off = 24; off + 16 <= size;) {
-    const std::size_t caplen = hft::load_le<std::uint32_t>(base + off + 8);
-    if (off + 16 + caplen > size) break;
-    if (hft::feed::parse_frame(dlt, base + off + 16, caplen, {}, dg) == hft::feed::FrameStatus::Ok) {
-      hft::feed::MoldBlockCursor cur(dg.payload);
-      const std::uint8_t* msg;
-      std::size_t len;
-      while (cur.next(msg, len) == hft::feed::MoldBlockCursor::Step::Message)
-        if (dec.decode(msg, len, ev).event && hft::book_a::is_book_event(ev.kind)) evs.push_back(ev);
-    }
-    off += 16 + caplen;
-  }
-  ::munmap(m, size);
-  return true;
+// Every book event of a SOURCE ("pcap:DAY.pcap", "itch:FILE.gz", ...), read by hftd's own readers.
+std::vector<hft::MarketEvent> load(const std::string& spec) {
+  const auto src = hft::sources::open_source(hft::sources::parse_source_spec(spec));
+  std::vector<hft::MarketEvent> evs;
+  std::vector<hft::MarketEvent> buf(4096);
+  while (const std::size_t n = src->next(buf))
+    for (std::size_t i = 0; i < n; ++i)
+      if (hft::book_a::is_book_event(buf[i].kind)) evs.push_back(buf[i]);
+  return evs;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: book_pair DAY.pcap [PASSES]\n");
+    std::fprintf(stderr, "usage: book_pair SOURCE [PASSES]   (SOURCE: pcap:DAY.pcap, itch:FILE.gz, ...)\n");
     return 2;
   }
   const int passes = argc > 2 ? std::max(1, std::atoi(argv[2])) : 6;
   std::vector<hft::MarketEvent> evs;
-  if (!load(argv[1], evs)) {
-    std::fprintf(stderr, "cannot read %s\n", argv[1]);
+  try {
+    evs = load(argv[1]);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "book_pair: %s\n", e.what());
     return 1;
   }
   hft::InstrumentId n_instr = 0;
