@@ -58,9 +58,8 @@ class SpscRing {
       tail_cache_ = tail_.load(std::memory_order_acquire);
       if (head - tail_cache_ >= cap_) return false;
     }
-    Group& g = group(head);
-    std::memcpy(g.items + (head % kGroup) * sizeof(T), &v, sizeof(T));
-    g.seq.store(head + 1, std::memory_order_release);  // after the item: it is visible first
+    std::memcpy(item(head), &v, sizeof(T));
+    group(head).seq.store(head + 1, std::memory_order_release);  // after the item: it is visible first
     head_.store(head + 1, std::memory_order_release);
     return true;
   }
@@ -87,7 +86,7 @@ class SpscRing {
   bool try_pop(T& out) noexcept {
     const std::uint64_t tail = tail_.load(std::memory_order_relaxed);
     if (tail == head_cache_ && !ready(tail)) [[unlikely]] return false;
-    std::memcpy(&out, group(tail).items + (tail % kGroup) * sizeof(T), sizeof(T));
+    std::memcpy(&out, item(tail), sizeof(T));
     tail_.store(tail + 1, std::memory_order_release);
     return true;
   }
@@ -139,6 +138,7 @@ class SpscRing {
     return c;
   }
   Group& group(std::uint64_t i) noexcept { return groups_.get()[kPad + ((i / kGroup) & gmask_)]; }
+  unsigned char* item(std::uint64_t i) noexcept { return group(i).items + (i % kGroup) * sizeof(T); }
   // Consumer: whether item i is in (it then caches the producer's index the group shows).
   bool ready(std::uint64_t i) noexcept {
     const std::uint64_t seq = group(i).seq.load(std::memory_order_acquire);
