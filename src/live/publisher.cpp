@@ -1,6 +1,7 @@
 // Pacing: every datagram has a due time on steady_clock, anchored to the first datagram
 // (t0 + (ts - ts0) / speed, and no earlier than t0 + i / rate), so waiting errors never add up.
-// Far-off due times are slept towards; the last stretch is spun for accuracy.
+// Far-off due times are slept towards; the last stretch (PublishOptions::spin_us) is spun for
+// accuracy.
 #if defined(HFT_SANITIZE_THREAD)
 // GCC 12 warns (-Wtsan) that the atomic_thread_fence in Asio's fenced blocks is not
 // instrumented. Handlers never run across threads here, so the warning is silenced; it must
@@ -41,16 +42,16 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 // False when stopped first: a long wait (recorded pace over a quiet stretch) is slept in slices
-// so that a stop request (SIGTERM) is seen within 50 ms.
-bool wait_until(Clock::time_point due, const std::atomic<bool>* stop) {
+// so that a stop request (SIGTERM) is seen within 50 ms. The last `spin` before the due time is
+// spun (sleep_for overshoots by tens of microseconds); a sleep aims that much early.
+bool wait_until(Clock::time_point due, std::chrono::microseconds spin, const std::atomic<bool>* stop) {
+  const auto aim_early = spin * 2 / 3;
   for (;;) {
     if (stop != nullptr && stop->load(std::memory_order_relaxed)) return false;
     const auto now = Clock::now();
     if (now >= due) return true;
     const auto left = due - now;
-    if (left > std::chrono::microseconds(300))
-      std::this_thread::sleep_for(std::min<Clock::duration>(left - std::chrono::microseconds(200), std::chrono::milliseconds(50)));
-    // else spin: sleep_for overshoots by tens of microseconds
+    if (left > spin) std::this_thread::sleep_for(std::min<Clock::duration>(left - aim_early, std::chrono::milliseconds(50)));
   }
 }
 
@@ -216,7 +217,7 @@ PublishStats publish_pcap(const PublishOptions& o) {
         due += std::chrono::nanoseconds(static_cast<Nanos>(static_cast<double>(dg.ts - ts0) / o.speed));
       if (ns_per_pkt > 0)
         due = std::max(due, t0 + std::chrono::nanoseconds(static_cast<Nanos>(ns_per_pkt * static_cast<double>(i))));
-      if (!wait_until(due, o.stop)) break;
+      if (!wait_until(due, std::chrono::microseconds(o.spin_us), o.stop)) break;
     }
     if (dg.payload.size() >= feed::kMoldHeaderSize) last_header.assign(dg.payload.begin(), dg.payload.begin() + feed::kMoldHeaderSize);
     if (o.drop > 0 && uni(rng) < o.drop) {  // lost on the way

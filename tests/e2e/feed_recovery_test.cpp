@@ -89,7 +89,7 @@ Rig make_rig(const std::string& name, const std::vector<std::pair<std::string, s
 std::vector<std::string> run_args(const Rig& s) { return run_daemon_args(s.cfg); }
 std::vector<std::string> publish_args(const Rig& s, const std::string& pps, bool serve, const std::string& drop) {
   std::vector<std::string> a = {HFTD_BINARY, "publish", "--input", s.day.pcap, "--to", "127.0.0.1:" + std::to_string(s.udp),
-                                "--speed", "max", "--rate-limit", pps, "--drop", drop, "--seed", "7"};
+                                "--speed", "max", "--rate-limit", pps, "--spin-us", "0", "--drop", drop, "--seed", "7"};
   if (serve) {
     a.push_back("--serve");
     a.push_back("127.0.0.1:" + std::to_string(s.rerequest));

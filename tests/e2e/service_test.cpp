@@ -96,7 +96,7 @@ TEST(Service, RunsAsNotifyServiceLiveBookEqualsReplayReloadsAndStopsCleanly) {
   ASSERT_EQ(json_field(status(), "config_version"), hft::config::version_string(hft::config::fnv1a64(first_text)));
 
   // Publish the day over loopback at a pace the receiver keeps up with.
-  r = run("publish --input " + pcap + " --to 127.0.0.1:" + std::to_string(udp_port) + " --speed max --rate-limit 20000");
+  r = run("publish --input " + pcap + " --to 127.0.0.1:" + std::to_string(udp_port) + " --speed max --rate-limit 20000 --spin-us 0");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   ASSERT_TRUE(wait_for([&] { return json_field(status(), "events") == expect_events; }, std::chrono::seconds(60)))
       << status() << slurp(log);

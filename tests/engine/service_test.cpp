@@ -80,6 +80,7 @@ TEST(Service, ReloadsByFileWatchAndSighupRejectsInvalidAndStopsOnSigterm) {
     po.to_port = udp_port;
     po.speed = 0;
     po.rate_limit_pps = 5000;
+    po.spin_us = 0;  // sleep between datagrams: no core held beside the service's threads
     hft::live::publish_pcap(po);
   });
 

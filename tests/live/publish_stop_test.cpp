@@ -1,11 +1,14 @@
 // `hftd publish` at the recorded pace: a stop request (what its SIGTERM handler sets) ends a
 // wait for a far-off datagram (here an hour later in the recording) instead of sleeping it out.
+// And its rate cap holds whether the last microseconds before a due time are spun or slept
+// (the tests' publishers sleep: PublishOptions::spin_us = 0).
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>
 #include <future>
 #include <string>
+#include <vector>
 
 #include "../feed/wire_util.hpp"
 #include "hft/live/publisher.hpp"
@@ -39,6 +42,30 @@ TEST(PublisherStop, StopDuringALongRecordedPauseReturnsPromptly) {
   ASSERT_EQ(done.wait_for(std::chrono::seconds(60)), std::future_status::ready) << "the stop was not seen while waiting";
   const auto st = done.get();
   EXPECT_EQ(st.datagrams + st.send_errors, 1u);
+}
+
+// n datagrams at `pps` cannot leave faster than (n - 1) / pps: a lower bound only (a slow or
+// busy machine takes longer and passes), which a publisher that skipped its waits breaks.
+TEST(PublisherPace, RateCapHoldsWhetherTheWaitIsSpunOrSlept) {
+  const Bytes payload(20, 0x42);
+  const Bytes frame = ethernet(ipv4_udp(payload));
+  const std::int64_t t = 1'700'000'000'000'000'000;
+  std::vector<Frame> frames;
+  for (int i = 0; i < 200; ++i) frames.push_back({frame, t + i, 0});  // all at once in the recording
+  const std::string path = tmp_path("publish_rate.pcap");
+  write_pcap(path, 1, frames);
+  for (const std::uint32_t spin_us : {300u, 0u}) {
+    hft::live::PublishOptions p;
+    p.input = path;
+    p.to_addr = "127.0.0.1";
+    p.to_port = 9;  // discard: nobody needs to listen
+    p.speed = 0;
+    p.rate_limit_pps = 20'000;
+    p.spin_us = spin_us;
+    const auto st = hft::live::publish_pcap(p);
+    EXPECT_EQ(st.datagrams + st.send_errors, 200u) << "spin_us " << spin_us;
+    EXPECT_GE(st.elapsed_s, 199.0 / 20'000) << "spin_us " << spin_us;
+  }
 }
 
 }  // namespace

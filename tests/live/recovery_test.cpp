@@ -146,6 +146,7 @@ hft::live::PublishOptions publish_to(const std::string& path, std::uint16_t port
   p.to_port = port;
   p.speed = 0;
   p.rate_limit_pps = 20'000;
+  p.spin_us = 0;  // sleep between datagrams: no core held beside the receiver
   p.drop = drop;
   p.seed = 7;
   return p;

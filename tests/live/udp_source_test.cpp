@@ -166,6 +166,7 @@ TEST(UdpSource, LoopbackStreamEqualsPcapSource) {
   p.to_port = rx.local_port();
   p.speed = 0;
   p.rate_limit_pps = 50'000;
+  p.spin_us = 0;  // sleep between datagrams: no core held beside the receiver
   std::vector<MarketEvent> got;
   bool ok = false;
   const auto st = publish_and_receive(rx, p, got, hft::feed::kMaxBatch, ok);
@@ -324,6 +325,7 @@ TEST(UdpSource, MulticastOnLoopbackInterface) {
   p.to_port = rx->local_port();
   p.speed = 0;
   p.rate_limit_pps = 50'000;
+  p.spin_us = 0;  // sleep between datagrams: no core held beside the receiver
   p.interface_addr = "127.0.0.1";
   p.loopback = true;
   // Probe first: a host may accept the join but not route group traffic over lo.
