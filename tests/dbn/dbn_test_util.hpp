@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "../common/read_bytes.hpp"
 #include "hft/dbn/dbn_event_source.hpp"
 #include "hft/dbn/dbn_reader.hpp"
 #include "hft/dbn/dbn_source.hpp"
@@ -24,10 +25,7 @@ inline std::string cme(const std::string& name) {
 }
 inline std::string tmp(const std::string& name) { return std::string(HFT_TEST_TMP) + "/" + name; }
 
-inline std::vector<std::uint8_t> slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return std::vector<std::uint8_t>(std::istreambuf_iterator<char>(f), {});
-}
+inline std::vector<std::uint8_t> slurp(const std::string& path) { return hft::testing::read_bytes(path); }
 // Overwrites in place, then sets the size: truncating to zero first (O_TRUNC) makes ext4 flush
 // the file on close, which turns thousands of scratch rewrites into seconds of disk waits.
 inline void spit(const std::string& path, std::span<const std::uint8_t> bytes) {

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "../common/read_bytes.hpp"
 #include "hft/book/order_book.hpp"
 #include "hft/feed/itch_file.hpp"
 #include "hft/feed/itch_file_source.hpp"
@@ -76,10 +77,7 @@ void write_bytes(const std::string& path, const Bytes& b) {
   std::ofstream f(path, std::ios::binary | std::ios::trunc);
   f.write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
 }
-Bytes read_bytes(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return Bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-}
+Bytes read_bytes(const std::string& path) { return hft::testing::read_bytes(path); }
 Bytes gzip(const Bytes& in) {
   const std::string path = wire_test::tmp_path("gzip_tmp.gz");
   gzFile g = gzopen(path.c_str(), "wb6");

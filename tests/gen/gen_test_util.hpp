@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "../common/read_bytes.hpp"
+
 namespace gen_test {
 
 // A path in the tests' scratch directory (made if missing).
@@ -51,11 +53,7 @@ inline std::uint64_t le(const std::uint8_t* p, int n) {
   return v;
 }
 
-inline Bytes read_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw std::runtime_error("cannot open " + path);
-  return Bytes(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-}
+inline Bytes read_file(const std::string& path) { return hft::testing::read_bytes(path); }
 
 struct Packet {
   std::int64_t ts_ns = 0;           // pcap record time (ns since epoch)
