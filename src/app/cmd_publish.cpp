@@ -21,7 +21,7 @@ const char* const kUsage =
     "  --rate-limit PPS    at most this many datagrams per second (default: no cap)\n"
     "  --spin-us N         spin the last N microseconds before a datagram is due, sleep before\n"
     "                      (default 300: on time to a microsecond, a core busy at fast paces;\n"
-    "                      0: sleep only, up to ~60 us late, no core held)\n"
+    "                      0: sleep only, up to ~70-90 us late, no core held)\n"
     "  --dst ADDR:PORT     keep only the pcap's UDP datagrams to this destination\n"
     "  --config FILE       take that filter from a config file (feed.dst_addr, feed.dst_port)\n"
     "  --count N           stop after N datagrams\n"

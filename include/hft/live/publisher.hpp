@@ -28,7 +28,7 @@ struct PublishOptions {
   std::uint64_t rate_limit_pps = 0;  // cap in datagrams per second (0 = none)
   // The last this-many microseconds before a datagram's due time are spun (sent within a
   // microsecond of it, one core busy while paced faster than ~3,000 a second); longer waits are
-  // slept. 0: every wait slept (datagrams leave up to a sleep's overshoot, ~60 us, late, in
+  // slept. 0: every wait slept (datagrams leave up to a sleep's overshoot, 70-90 us here, late, in
   // small bursts, and no core is held: tests and demos sharing cores with the receiver).
   std::uint32_t spin_us = 300;
   int ttl = 1;                  // multicast TTL
