@@ -21,21 +21,11 @@ double logit(double p) noexcept { return std::log(p / (1.0 - p)); }
 
 using Vec = Eigen::VectorXd;
 
-struct Problem {
-  std::span<const double> y;  // returns scaled to unit variance
-  double sigma2_0;            // scaled
-  bool fit_mean;
-
-  GarchParams params(const Vec& x) const noexcept {
-    const double pers = logistic(x[1]), share = logistic(x[2]);
-    return GarchParams{std::exp(x[0]), pers * share, pers * (1.0 - share), fit_mean ? x[3] : 0.0};
-  }
-  // Objective: -loglik / n (scaled so gradients are O(1) whatever n is).
-  double f(const Vec& x) const noexcept {
-    const double ll = garch_loglik(y, params(x), sigma2_0);
-    return std::isfinite(ll) ? -ll / static_cast<double>(y.size()) : kInf;
-  }
-};
+// x = (log omega, logit persistence, logit alpha's share of it[, mu]) -> the parameters.
+GarchParams from_unconstrained(const Vec& x) noexcept {
+  const double pers = logistic(x[1]), share = logistic(x[2]);
+  return GarchParams{std::exp(x[0]), pers * share, pers * (1.0 - share), x.size() == 4 ? x[3] : 0.0};
+}
 
 }  // namespace
 
@@ -92,6 +82,42 @@ double garch_loglik(std::span<const double> r, const GarchParams& p, double sigm
   return std::isfinite(ll) ? ll : -kInf;
 }
 
+double garch_objective(std::span<const double> y, std::span<const double> x, std::span<double> g) noexcept {
+  const bool fit_mean = x.size() == 4;
+  const double omega = std::exp(x[0]), pers = logistic(x[1]), share = logistic(x[2]);
+  const double alpha = pers * share, beta = pers * (1.0 - share), mu = fit_mean ? x[3] : 0.0;
+  double s2 = 1.0, ll = 0;
+  double dw = 0, da = 0, db = 0, dm = 0;  // d sigma_t^2 / d(omega, alpha, beta, mu); sigma_0^2 is fixed
+  double gw = 0, ga = 0, gb = 0, gm = 0;  // d loglik / d(omega, alpha, beta, mu)
+  for (const double r : y) {
+    if (!(s2 > 0) || !std::isfinite(s2)) return kInf;
+    const double e = r - mu, e2 = e * e, inv = 1.0 / s2;
+    ll += -0.5 * (kLog2Pi + std::log(s2) + e2 * inv);
+    if (!g.empty()) {
+      const double c = -0.5 * (inv - e2 * inv * inv);  // d loglik_t / d sigma_t^2
+      gw += c * dw;
+      ga += c * da;
+      gb += c * db;
+      gm += c * dm + e * inv;  // and through e_t = r_t - mu
+      dw = 1.0 + beta * dw;
+      da = e2 + beta * da;
+      db = s2 + beta * db;
+      dm = -2.0 * alpha * e + beta * dm;
+    }
+    s2 = omega + alpha * e2 + beta * s2;
+  }
+  if (!std::isfinite(ll)) return kInf;
+  const double n = static_cast<double>(y.size());
+  if (!g.empty()) {
+    const double dpers = pers * (1.0 - pers), dshare = share * (1.0 - share);
+    g[0] = -gw * omega / n;
+    g[1] = -(ga * share + gb * (1.0 - share)) * dpers / n;
+    g[2] = -(ga - gb) * pers * dshare / n;
+    if (fit_mean) g[3] = -gm / n;
+  }
+  return -ll / n;
+}
+
 GarchFit fit_garch(std::span<const double> returns, const FitOptions& opt) {
   GarchFit out;
   out.se.fill(kNaN);
@@ -129,9 +155,18 @@ GarchFit fit_garch(std::span<const double> returns, const FitOptions& opt) {
   const double sd = std::sqrt(var);
   std::vector<double> y(returns.begin(), returns.end());
   for (double& v : y) v /= sd;
-  const Problem pb{y, 1.0, opt.fit_mean};  // sigma2_0 = var in original units = 1 scaled
   const Eigen::Index k = opt.fit_mean ? 4 : 3;
-  const Objective obj = [&pb](const Vec& v) { return pb.f(v); };
+  // -loglik / n in the scaled units (sigma2_0 = var in original units = 1 scaled), with its
+  // analytic gradient.
+  const ObjectiveGrad obj = [&y](const Vec& v, Vec* g) {
+    const std::span<const double> x(v.data(), static_cast<std::size_t>(v.size()));
+    if (g == nullptr) return garch_objective(y, x);
+    g->resize(v.size());
+    return garch_objective(y, x, {g->data(), static_cast<std::size_t>(g->size())});
+  };
+  BfgsOptions bo;
+  bo.max_iter = opt.max_iter;
+  bo.grad_tol = opt.grad_tol;
 
   // Starting points (persistence, alpha share), with variance targeting for omega.
   static constexpr std::array<std::array<double, 2>, 6> starts{
@@ -148,7 +183,7 @@ GarchFit fit_garch(std::span<const double> returns, const FitOptions& opt) {
     x0[1] = logit(pers);
     x0[2] = logit(std::clamp(w.alpha / pers, 1e-9, 1 - 1e-9));
     if (opt.fit_mean) x0[3] = w.mu / sd;
-    BfgsResult r = minimize_bfgs(obj, x0, opt.max_iter, opt.grad_tol);
+    BfgsResult r = minimize_bfgs(obj, x0, bo);
     if (std::isfinite(r.f)) best = std::move(r);
   }
   for (int s = 0; s < nstarts; ++s) {
@@ -158,7 +193,7 @@ GarchFit fit_garch(std::span<const double> returns, const FitOptions& opt) {
     x0[1] = logit(pers);
     x0[2] = logit(starts[static_cast<std::size_t>(s)][1]);
     if (opt.fit_mean) x0[3] = mean / sd;
-    BfgsResult r = minimize_bfgs(obj, x0, opt.max_iter, opt.grad_tol);
+    BfgsResult r = minimize_bfgs(obj, x0, bo);
     if (std::isfinite(r.f) && r.f < best.f) best = std::move(r);
   }
   if (!std::isfinite(best.f)) {
@@ -166,7 +201,7 @@ GarchFit fit_garch(std::span<const double> returns, const FitOptions& opt) {
     out.status = FitStatus::NoLikelihood;
     return out;
   }
-  const GarchParams ps = pb.params(best.x);
+  const GarchParams ps = from_unconstrained(best.x);
   out.params = GarchParams{ps.omega * var, ps.alpha, ps.beta, ps.mu * sd};
   out.sigma2_0 = var;
   out.loglik = garch_loglik(returns, out.params, var);

@@ -58,6 +58,49 @@ TEST(Garch, LogLikelihoodMatchesHandComputation) {
   EXPECT_EQ(garch_loglik(r, p, 0.0), -INFINITY);
 }
 
+// The fit's objective against the log-likelihood (its value) and against central differences of
+// itself (its analytic gradient), at random points of the unconstrained space, with and without
+// the mean, on a simulated series scaled to unit variance.
+TEST(Garch, ObjectiveAndItsGradientMatchTheLikelihoodAndCentralDifferences) {
+  std::vector<double> y = simulate_garch({2e-6, 0.1, 0.85, 1e-4}, 800, 11);
+  double m = 0, v = 0;
+  for (const double r : y) m += r;
+  m /= static_cast<double>(y.size());
+  for (const double r : y) v += (r - m) * (r - m);
+  const double sd = std::sqrt(v / static_cast<double>(y.size()));
+  for (double& r : y) r /= sd;
+  const double n = static_cast<double>(y.size());
+  std::mt19937_64 rng(5);
+  std::uniform_real_distribution<double> lw(-4, -0.5), lp(-1, 5), ls(-4, 1), mu(-0.2, 0.2);
+  int checked = 0;
+  for (int i = 0; i < 40; ++i) {
+    for (const std::size_t k : {std::size_t{3}, std::size_t{4}}) {
+      std::vector<double> x{lw(rng), lp(rng), ls(rng), mu(rng)};
+      x.resize(k);
+      const double pers = 1 / (1 + std::exp(-x[1])), share = 1 / (1 + std::exp(-x[2]));
+      const GarchParams p{std::exp(x[0]), pers * share, pers * (1 - share), k == 4 ? x[3] : 0.0};
+      std::vector<double> g(k);
+      const double f = garch_objective(y, x, g);
+      ASSERT_TRUE(std::isfinite(f));
+      EXPECT_NEAR(f, -garch_loglik(y, p, 1.0) / n, 1e-12 * std::abs(f));
+      EXPECT_EQ(garch_objective(y, x), f);  // the same value without the gradient
+      for (std::size_t j = 0; j < k; ++j) {
+        const double h = 1e-6 * (1 + std::abs(x[j]));
+        std::vector<double> up = x, dn = x;
+        up[j] += h;
+        dn[j] -= h;
+        const double num = (garch_objective(y, up) - garch_objective(y, dn)) / (2 * h);
+        EXPECT_NEAR(g[j], num, 1e-6 * std::max(1.0, std::abs(num))) << "point " << i << ", k " << k << ", x[" << j << "]";
+        ++checked;
+      }
+    }
+  }
+  EXPECT_EQ(checked, 40 * 7);
+  // Not finite where the likelihood is not: a variance that overflows.
+  std::vector<double> g(3);
+  EXPECT_EQ(garch_objective(y, std::vector<double>{800.0, 3.0, 0.0}, g), INFINITY);
+}
+
 TEST(Garch, FilterFollowsRecursionAndSwapsParams) {
   GarchFilter f({1e-6, 0.1, 0.85, 0.0}, 4e-5);
   EXPECT_DOUBLE_EQ(f.variance(), 4e-5);
