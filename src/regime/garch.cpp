@@ -83,6 +83,7 @@ double garch_loglik(std::span<const double> r, const GarchParams& p, double sigm
 }
 
 double garch_objective(std::span<const double> y, std::span<const double> x, std::span<double> g) noexcept {
+  if (x.size() < 3 || x.size() > 4 || (!g.empty() && g.size() != x.size()) || y.empty()) return kNaN;
   const bool fit_mean = x.size() == 4;
   const double omega = std::exp(x[0]), pers = logistic(x[1]), share = logistic(x[2]);
   const double alpha = pers * share, beta = pers * (1.0 - share), mu = fit_mean ? x[3] : 0.0;

@@ -99,6 +99,10 @@ TEST(Garch, ObjectiveAndItsGradientMatchTheLikelihoodAndCentralDifferences) {
   // Not finite where the likelihood is not: a variance that overflows.
   std::vector<double> g(3);
   EXPECT_EQ(garch_objective(y, std::vector<double>{800.0, 3.0, 0.0}, g), INFINITY);
+  // A malformed call is NaN, not a read past x or a write past g.
+  EXPECT_TRUE(std::isnan(garch_objective(y, std::vector<double>{0.0, 0.0})));
+  EXPECT_TRUE(std::isnan(garch_objective(y, std::vector<double>{0.0, 0.0, 0.0}, std::span<double>(g.data(), 2))));
+  EXPECT_TRUE(std::isnan(garch_objective({}, std::vector<double>{0.0, 0.0, 0.0})));
 }
 
 TEST(Garch, FilterFollowsRecursionAndSwapsParams) {

@@ -48,9 +48,10 @@ double garch_loglik(std::span<const double> r, const GarchParams& p, double sigm
 
 // fit_garch's objective: -loglik / n of returns y scaled to unit variance (sigma_0^2 = 1), at the
 // unconstrained x = (log omega, logit(alpha + beta), logit(alpha / (alpha + beta))[, mu]) (three
-// values, mu = 0, or four), +inf where the likelihood is not finite. With g (x's size) also its
-// gradient, in the same pass: the derivatives of sigma_t^2 follow the variance recursion, then
-// the chain rule to x (central differences took 2k more passes a BFGS step).
+// values, mu = 0, or four; NaN for another size, a g of another size or no returns), +inf where
+// the likelihood is not finite. With g (x's size) also its gradient, in the same pass: the
+// derivatives of sigma_t^2 follow the variance recursion, then the chain rule to x (central
+// differences took 2k more passes a BFGS step).
 double garch_objective(std::span<const double> y, std::span<const double> x, std::span<double> g = {}) noexcept;
 
 struct FitOptions {
