@@ -64,7 +64,7 @@ TEST(DbnBadInput, MissingFileNamesPath) {
 }
 
 TEST(DbnBadInput, TruncatedPlainAtEveryLength) {
-  const auto full = slurp(fixture("test_data.mbo.v3.dbn"));
+  const auto full = hft::testing::read_bytes(fixture("test_data.mbo.v3.dbn"));
   ASSERT_EQ(full.size(), kV3Full);
   for (std::size_t len = 0; len <= full.size(); ++len) {
     SCOPED_TRACE(len);
@@ -87,7 +87,7 @@ TEST(DbnBadInput, TruncatedPlainAtEveryLength) {
 }
 
 TEST(DbnBadInput, TruncatedZstdAtEveryLength) {
-  const auto full = slurp(fixture("test_data.mbo.v3.dbn.zst"));
+  const auto full = hft::testing::read_bytes(fixture("test_data.mbo.v3.dbn.zst"));
   for (std::size_t len = 0; len < full.size(); ++len) {
     SCOPED_TRACE(len);
     const std::string p = tmp("trunc.dbn.zst");
@@ -102,7 +102,7 @@ TEST(DbnBadInput, TruncatedZstdAtEveryLength) {
 }
 
 TEST(DbnBadInput, TruncatedLargeZstd) {
-  const auto full = slurp(cme("esh4-glbx-mdp3-20231224.mbo.dbn.zst"));
+  const auto full = hft::testing::read_bytes(cme("esh4-glbx-mdp3-20231224.mbo.dbn.zst"));
   std::size_t last_records = 0;
   for (std::size_t len = 0; len < full.size(); len += 997) {
     SCOPED_TRACE(len);
@@ -119,7 +119,7 @@ TEST(DbnBadInput, TruncatedLargeZstd) {
 }
 
 TEST(DbnBadInput, CorruptedZstd) {
-  const auto full = slurp(cme("esh4-glbx-mdp3-20231224.mbo.dbn.zst"));
+  const auto full = hft::testing::read_bytes(cme("esh4-glbx-mdp3-20231224.mbo.dbn.zst"));
   // Overwrite a run of bytes in the middle: the block structure breaks.
   auto bad = full;
   for (std::size_t i = full.size() / 2; i < full.size() / 2 + 64; ++i) bad[i] = 0xFF;
@@ -165,7 +165,7 @@ TEST(DbnBadInput, WrongMagicAndVersions) {
   EXPECT_NE(o.what.find("magic.dbn"), std::string::npos) << o.what;
   EXPECT_NE(o.what.find("50 4b 03 04"), std::string::npos) << o.what;
 
-  auto v3 = slurp(fixture("test_data.mbo.v3.dbn"));
+  auto v3 = hft::testing::read_bytes(fixture("test_data.mbo.v3.dbn"));
   for (std::uint8_t v : {0, 4, 9, 255}) {
     auto f = v3;
     f[3] = v;
@@ -237,7 +237,7 @@ TEST(DbnBadInput, MetadataLengthCapped) {
 }
 
 TEST(DbnBadInput, RecordLengths) {
-  const auto v3 = slurp(fixture("test_data.mbo.v3.dbn"));
+  const auto v3 = hft::testing::read_bytes(fixture("test_data.mbo.v3.dbn"));
   for (bool compress : {false, true}) {
     SCOPED_TRACE(compress);
     auto write = [&](const std::vector<std::uint8_t>& f, const std::string& name) {
@@ -296,8 +296,8 @@ TEST(DbnBadInput, RecordLengths) {
 
 TEST(DbnBadInput, RandomBytesSeeded) {
   std::mt19937_64 rng(20231225);
-  const auto v3 = slurp(fixture("test_data.mbo.v3.dbn"));
-  const auto v1 = slurp(fixture("test_data.mbo.v1.dbn.zst"));
+  const auto v3 = hft::testing::read_bytes(fixture("test_data.mbo.v3.dbn"));
+  const auto v1 = hft::testing::read_bytes(fixture("test_data.mbo.v1.dbn.zst"));
   std::uint64_t opened = 0, threw = 0;
   for (int iter = 0; iter < 3000; ++iter) {
     std::vector<std::uint8_t> f;

@@ -244,7 +244,7 @@ using namespace test;
 // Dense instrument ids in order of first appearance, symbols from the metadata, from symbol
 // mapping records (rtype 0x16), or the DBN id in decimal when nothing names it.
 TEST(DbnInstruments, DenseIdsAndSymbols) {
-  auto f = slurp(fixture("test_data.mbo.v3.dbn"));
+  auto f = hft::testing::read_bytes(fixture("test_data.mbo.v3.dbn"));
   ASSERT_EQ(f.size(), 472u);
   const std::vector<std::uint8_t> meta(f.begin(), f.begin() + 360);
   std::vector<std::uint8_t> r1(f.begin() + 360, f.begin() + 416);
@@ -282,7 +282,7 @@ TEST(DbnInstruments, DenseIdsAndSymbols) {
 
 // Several concatenated zstd frames (as a streaming writer may produce) read as one stream.
 TEST(DbnInstruments, ConcatenatedZstdFrames) {
-  const auto f = slurp(fixture("test_data.mbo.v3.dbn"));
+  const auto f = hft::testing::read_bytes(fixture("test_data.mbo.v3.dbn"));
   std::vector<std::uint8_t> out;
   for (std::size_t start : {std::size_t{0}, std::size_t{100}, std::size_t{390}}) {
     const std::size_t end = start == 0 ? 100 : (start == 100 ? 390 : f.size());

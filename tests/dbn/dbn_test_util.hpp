@@ -4,7 +4,6 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <memory>
 #include <span>
 #include <string>
@@ -25,7 +24,6 @@ inline std::string cme(const std::string& name) {
 }
 inline std::string tmp(const std::string& name) { return std::string(HFT_TEST_TMP) + "/" + name; }
 
-inline std::vector<std::uint8_t> slurp(const std::string& path) { return hft::testing::read_bytes(path); }
 // Overwrites in place, then sets the size: truncating to zero first (O_TRUNC) makes ext4 flush
 // the file on close, which turns thousands of scratch rewrites into seconds of disk waits.
 inline void spit(const std::string& path, std::span<const std::uint8_t> bytes) {

@@ -77,13 +77,12 @@ void write_bytes(const std::string& path, const Bytes& b) {
   std::ofstream f(path, std::ios::binary | std::ios::trunc);
   f.write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
 }
-Bytes read_bytes(const std::string& path) { return hft::testing::read_bytes(path); }
 Bytes gzip(const Bytes& in) {
   const std::string path = wire_test::tmp_path("gzip_tmp.gz");
   gzFile g = gzopen(path.c_str(), "wb6");
   gzwrite(g, in.data(), static_cast<unsigned>(in.size()));
   gzclose(g);
-  return read_bytes(path);
+  return hft::testing::read_bytes(path);
 }
 Bytes framed(const std::vector<Bytes>& msgs) {
   Bytes b;
@@ -195,7 +194,7 @@ TEST(ItchFile, GroupsAreRunsOfOneTimestamp) {
 TEST(ItchFileBad, TruncatedAtEveryCutPoint) {
   const std::string full_path = wire_test::tmp_path("cut_full.itch");
   write_multiple_packets_itch(full_path);
-  const Bytes full = read_bytes(full_path);
+  const Bytes full = hft::testing::read_bytes(full_path);
   std::vector<std::size_t> ends;  // byte offset after each message
   for (std::size_t p = 0; p + 2 <= full.size();) {
     p += 2 + ((std::size_t{full[p]} << 8) | full[p + 1]);
@@ -225,7 +224,7 @@ TEST(ItchFileBad, GzipTruncatedAtEveryCutPoint) {
   const std::string plain = wire_test::tmp_path("gzcut_full.itch");
   write_multiple_packets_itch(plain);
   const Drained whole = drain_itch(plain);
-  const Bytes gz = gzip(read_bytes(plain));
+  const Bytes gz = gzip(hft::testing::read_bytes(plain));
   const std::string path = wire_test::tmp_path("gzcut.itch.gz");
   for (std::size_t cut = 0; cut <= gz.size(); ++cut) {
     SCOPED_TRACE(cut);

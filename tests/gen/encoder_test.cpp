@@ -226,7 +226,7 @@ TEST(Encoder, RealLiteralsMatchTheCaptureFiles) {
   const std::filesystem::path dir = std::filesystem::path(HFT_SHARED_DATA) / "omi-itch50-pcap";
   if (!std::filesystem::exists(dir)) GTEST_SKIP() << "no " << dir;
   for (const auto& c : kReal) {
-    const Bytes file = gen_test::read_file((dir / c.file).string());
+    const Bytes file = hft::testing::read_bytes((dir / c.file).string());
     const auto pc = gen_test::parse_pcap(file);
     ASSERT_TRUE(pc.error.empty()) << c.file << ": " << pc.error;
     ASSERT_FALSE(pc.packets.empty()) << c.file;

@@ -5,9 +5,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -52,8 +49,6 @@ inline std::uint64_t le(const std::uint8_t* p, int n) {
   for (int i = n - 1; i >= 0; --i) v = (v << 8) | p[i];
   return v;
 }
-
-inline Bytes read_file(const std::string& path) { return hft::testing::read_bytes(path); }
 
 struct Packet {
   std::int64_t ts_ns = 0;           // pcap record time (ns since epoch)

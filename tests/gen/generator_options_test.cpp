@@ -38,7 +38,7 @@ struct Grid {
 // every `step` ns from the open to the close.
 std::vector<Grid> sample_day(const std::string& path, std::uint32_t instruments, std::int64_t step) {
   using gen_test::be;
-  const gen_test::Bytes file = gen_test::read_file(path);
+  const gen_test::Bytes file = hft::testing::read_bytes(path);
   const gen_test::Pcap pcap = gen_test::parse_pcap(file);
   hft::book::BookConfig bc;
   bc.max_instruments = 1024;
@@ -200,7 +200,7 @@ TEST(GeneratorOptions, WithoutTheOptionsTheDayIsUnchanged) {
   c.instruments = 3;
   c.seed = 42;
   gen::generate_pcap(c);
-  EXPECT_EQ(opt_test::fnv1a(gen_test::read_file(c.out_path)), 0x9d6db45d57e654f4ull) << "the default day changed";
+  EXPECT_EQ(opt_test::fnv1a(hft::testing::read_bytes(c.out_path)), 0x9d6db45d57e654f4ull) << "the default day changed";
 }
 
 // The flow switch, measured: level-1 imbalance sampled every second, label = direction of the

@@ -58,7 +58,7 @@ struct Day {
 
 Day read_day(const std::string& path) {
   Day d;
-  d.file = gen_test::read_file(path);
+  d.file = hft::testing::read_bytes(path);
   d.pcap = gen_test::parse_pcap(d.file);
   if (!d.pcap.error.empty()) d.problems.push_back(d.pcap.error);
   std::uint64_t expect_seq = 1;
@@ -401,8 +401,8 @@ TEST(Generator, SameSeedSameBytesOtherSeedOtherBytes) {
   gen::generate_pcap(a);
   gen::generate_pcap(b);
   gen::generate_pcap(c);
-  const Bytes fa = gen_test::read_file(a.out_path), fb = gen_test::read_file(b.out_path),
-              fc = gen_test::read_file(c.out_path);
+  const Bytes fa = hft::testing::read_bytes(a.out_path), fb = hft::testing::read_bytes(b.out_path),
+              fc = hft::testing::read_bytes(c.out_path);
   EXPECT_GT(fa.size(), 1'000'000u);
   EXPECT_TRUE(fa == fb) << "same seed, different bytes";
   EXPECT_FALSE(fa == fc) << "different seed, same bytes";

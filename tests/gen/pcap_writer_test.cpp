@@ -90,7 +90,7 @@ TEST(PcapWriter, FileStructure) {
     w.close();
     EXPECT_EQ(w.bytes(), std::filesystem::file_size(path));
   }
-  const Bytes file = gen_test::read_file(path);
+  const Bytes file = hft::testing::read_bytes(path);
   const auto pc = gen_test::parse_pcap(file);
   ASSERT_TRUE(pc.error.empty()) << pc.error;
   EXPECT_EQ(pc.magic, 0xa1b23c4du);  // nanosecond pcap
@@ -173,7 +173,7 @@ TEST(MoldPacketizer, SequencesFlushesLimitsAndControlPackets) {
     w.close();
   }
   EXPECT_EQ(expect_next, 1016u);
-  const Bytes file = gen_test::read_file(path);
+  const Bytes file = hft::testing::read_bytes(path);
   const auto pc = gen_test::parse_pcap(file);
   ASSERT_TRUE(pc.error.empty()) << pc.error;
   std::vector<MoldView> v;
