@@ -21,10 +21,15 @@ double logit(double p) noexcept { return std::log(p / (1.0 - p)); }
 
 using Vec = Eigen::VectorXd;
 
-// x = (log omega, logit persistence, logit alpha's share of it[, mu]) -> the parameters.
-GarchParams from_unconstrained(const Vec& x) noexcept {
+// x = (log omega, logit persistence, logit alpha's share of it[, mu]) -> the parameters, with
+// the persistence and share that the gradient's chain rule needs.
+struct Unconstrained {
+  double pers, share;
+  GarchParams p;
+};
+Unconstrained from_unconstrained(std::span<const double> x) noexcept {
   const double pers = logistic(x[1]), share = logistic(x[2]);
-  return GarchParams{std::exp(x[0]), pers * share, pers * (1.0 - share), x.size() == 4 ? x[3] : 0.0};
+  return {pers, share, GarchParams{std::exp(x[0]), pers * share, pers * (1.0 - share), x.size() == 4 ? x[3] : 0.0}};
 }
 
 }  // namespace
@@ -85,8 +90,8 @@ double garch_loglik(std::span<const double> r, const GarchParams& p, double sigm
 double garch_objective(std::span<const double> y, std::span<const double> x, std::span<double> g) noexcept {
   if (x.size() < 3 || x.size() > 4 || (!g.empty() && g.size() != x.size()) || y.empty()) return kNaN;
   const bool fit_mean = x.size() == 4;
-  const double omega = std::exp(x[0]), pers = logistic(x[1]), share = logistic(x[2]);
-  const double alpha = pers * share, beta = pers * (1.0 - share), mu = fit_mean ? x[3] : 0.0;
+  const auto [pers, share, p] = from_unconstrained(x);
+  const double omega = p.omega, alpha = p.alpha, beta = p.beta, mu = p.mu;
   double s2 = 1.0, ll = 0;
   double dw = 0, da = 0, db = 0, dm = 0;  // d sigma_t^2 / d(omega, alpha, beta, mu); sigma_0^2 is fixed
   double gw = 0, ga = 0, gb = 0, gm = 0;  // d loglik / d(omega, alpha, beta, mu)
@@ -202,7 +207,7 @@ GarchFit fit_garch(std::span<const double> returns, const FitOptions& opt) {
     out.status = FitStatus::NoLikelihood;
     return out;
   }
-  const GarchParams ps = from_unconstrained(best.x);
+  const GarchParams ps = from_unconstrained({best.x.data(), static_cast<std::size_t>(best.x.size())}).p;
   out.params = GarchParams{ps.omega * var, ps.alpha, ps.beta, ps.mu * sd};
   out.sigma2_0 = var;
   out.loglik = garch_loglik(returns, out.params, var);
