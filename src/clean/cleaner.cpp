@@ -129,7 +129,9 @@ Cleaner::Cleaner(const CleanConfig& cfg, std::size_t max_instruments)
 
 void Cleaner::alloc_windows() {
   const std::size_t slots = std::min<std::size_t>(cfg_.jump_max_instruments, n_instr_);
-  window_store_ = std::make_unique<Price[]>(slots * 2 * cfg_.jump_window);
+  // Left uninitialised: a window reads only the values it was given, so an instrument's slots
+  // are touched (paged in) when it first has prices, not at start for every possible one.
+  window_store_ = std::make_unique_for_overwrite<Price[]>(slots * 2 * cfg_.jump_window);
   windows_.assign(slots, MadWindow{});
   for (std::size_t s = 0; s < slots; ++s)
     windows_[s].init(window_store_.get() + s * 2 * cfg_.jump_window, cfg_.jump_window);

@@ -93,9 +93,10 @@ RegimeStage::RegimeStage(const regime::RegimeConfig& c, std::size_t max_instrume
   cfg.fit_garch_at_warmup = false;  // fits run on the refit thread (or at their swap point)
   det_pool.reserve(max_active);
   for (std::size_t i = 0; i < max_active; ++i) {
-    det_pool.push_back(std::make_unique<regime::RegimeDetector>(cfg));
+    det_pool.push_back(std::make_unique<regime::RegimeDetector>(cfg, &arena));
     chan_pool[i].sampler = regime::GridSampler(cfg);
   }
+  if (thr) arena.prefault();  // live: the first sample of an instrument takes no page fault
   live.reserve(max_active);
   // Refit buffers sized like the detectors' own return windows (their config, sanitised).
   const regime::RegimeConfig& dc = det_pool.empty() ? cfg : det_pool.front()->config();

@@ -173,7 +173,8 @@ double normal_gamma_log_predictive(double x, double mu, double kappa, double alp
          (alpha + 0.5) * std::log1p(d * d / nus2);
 }
 
-Bocpd::Bocpd(const BocpdConfig& cfg) : cfg_(cfg) {
+Bocpd::Bocpd(const BocpdConfig& cfg, std::pmr::memory_resource* mr)
+    : cfg_(cfg), kn_(mr), an_(mr), hk_(mr), ik_(mr), lp_(mr), mu_(mr), beta_(mr), lb_(mr) {
   // Sanitise rather than fail: a bad config value must not crash the hot path.
   if (cfg_.max_run < 8) cfg_.max_run = 8;
   if (!(cfg_.hazard > 0 && cfg_.hazard < 1)) cfg_.hazard = 1.0 / 500;

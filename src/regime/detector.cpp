@@ -59,16 +59,17 @@ const char* to_string(Gate v) noexcept {
   return "?";
 }
 
-RegimeDetector::RegimeDetector(const RegimeConfig& cfg)
+RegimeDetector::RegimeDetector(const RegimeConfig& cfg, std::pmr::memory_resource* mr)
     : cfg_(sanitize(cfg)),
-      rv_(cfg_.rv_window),
-      warm_rv_(cfg_.rv_window),
-      vq_(cfg_.warmup - cfg_.rv_window + 1),
-      vr_(cfg_.vr_window, cfg_.vr_q),
-      ar_(cfg_.ar_window),
-      bocpd_(cfg_.bocpd),
-      returns_(cfg_.refit_window),
-      warm_(cfg_.warmup),
+      rv_(cfg_.rv_window, mr),
+      warm_rv_(cfg_.rv_window, mr),
+      vq_(cfg_.warmup - cfg_.rv_window + 1, {1.0 / 3.0, 2.0 / 3.0}, mr),
+      vr_(cfg_.vr_window, cfg_.vr_q, mr),
+      ar_(cfg_.ar_window, mr),
+      bocpd_(cfg_.bocpd, mr),
+      returns_(cfg_.refit_window, mr),
+      warm_(cfg_.warmup, mr),
+      warm_buf_(mr),
       sampler_(cfg_) {
   warm_buf_.reserve(cfg_.warmup);
   constexpr double nan = std::numeric_limits<double>::quiet_NaN();
@@ -147,7 +148,7 @@ bool RegimeDetector::learn_terciles() {
 
 void RegimeDetector::finish_warmup() {
   warm_.copy_to(warm_buf_);  // within the capacity reserved at construction
-  const std::vector<double>& warm = warm_buf_;
+  const std::span<const double> warm = warm_buf_;
   const double n = static_cast<double>(warm.size());
   double mean = 0;
   for (double v : warm) mean += v;

@@ -10,10 +10,10 @@ namespace {
 constexpr double kNoValue = std::numeric_limits<double>::quiet_NaN();
 }
 
-RollingVarianceRatio::RollingVarianceRatio(std::size_t window, std::size_t q)
+RollingVarianceRatio::RollingVarianceRatio(std::size_t window, std::size_t q, std::pmr::memory_resource* mr)
     : q_(std::max<std::size_t>(q, 2)),
-      r_(std::max(window, 2 * std::max<std::size_t>(q, 2))),
-      qs_(r_.capacity() - q_ + 1) {}
+      r_(std::max(window, 2 * std::max<std::size_t>(q, 2)), mr),
+      qs_(r_.capacity() - q_ + 1, mr) {}
 
 void RollingVarianceRatio::add(double r) noexcept {
   if (r_.full()) {
@@ -70,7 +70,7 @@ double RollingVarianceRatio::z() const noexcept {
   return (vr - 1) / std::sqrt(2 * (2 * q - 1) * (q - 1) / (3 * q * n));
 }
 
-RollingAR1::RollingAR1(std::size_t window) : r_(std::max<std::size_t>(window, 3) + 1) {}
+RollingAR1::RollingAR1(std::size_t window, std::pmr::memory_resource* mr) : r_(std::max<std::size_t>(window, 3) + 1, mr) {}
 
 void RollingAR1::add(double r) noexcept {
   if (r_.full()) {  // drop the oldest pair (r_{old}, r_{old+1})

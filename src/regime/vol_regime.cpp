@@ -6,7 +6,7 @@
 
 namespace hft::regime {
 
-RollingRealizedVol::RollingRealizedVol(std::size_t window) : ring_(window) {}
+RollingRealizedVol::RollingRealizedVol(std::size_t window, std::pmr::memory_resource* mr) : ring_(window, mr) {}
 
 void RollingRealizedVol::add(double r) noexcept {
   if (ring_.full()) {
@@ -36,8 +36,8 @@ double sorted_quantile(std::span<const double> s, double p) noexcept {
   return s[lo] + (h - static_cast<double>(lo)) * (s[lo + 1] - s[lo]);
 }
 
-QuantileRegimes::QuantileRegimes(std::size_t warmup, std::vector<double> probs)
-    : warmup_(std::max<std::size_t>(warmup, 1)), probs_(std::move(probs)) {
+QuantileRegimes::QuantileRegimes(std::size_t warmup, std::vector<double> probs, std::pmr::memory_resource* mr)
+    : warmup_(std::max<std::size_t>(warmup, 1)), probs_(probs.begin(), probs.end(), mr), sample_(mr), cuts_(mr) {
   std::sort(probs_.begin(), probs_.end());
   sample_.reserve(warmup_);
   cuts_.resize(probs_.size());

@@ -19,6 +19,7 @@
 
 #include "hft/book/order_book.hpp"
 #include "hft/clean/cleaner.hpp"
+#include "hft/core/page_arena.hpp"
 #include "hft/core/spsc_ring.hpp"
 #include "hft/engine/envelope.hpp"
 #include "hft/engine/pipeline.hpp"
@@ -226,6 +227,9 @@ struct RegimeStage {
   bool refit_idle = true;  // the refit thread at SCHED_IDLE (system.background_priority)
   std::vector<Channel*> chans;                                      // by instrument id (hot thread)
   std::unique_ptr<Channel[]> chan_pool;
+  // The detectors' windows and tables (~50 KB each at the defaults): pages of instruments never
+  // seen are never touched (replays); a live engine prefaults them at start.
+  core::PageArena arena;
   std::vector<std::unique_ptr<regime::RegimeDetector>> det_pool;    // built at start
   std::size_t used = 0;                                             // pool entries handed out
   SpscRing<Msg> ring;                                               // hot -> regime thread (live)

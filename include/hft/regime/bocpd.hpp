@@ -30,6 +30,7 @@
 #pragma once
 #include <cstddef>
 #include <span>
+#include <memory_resource>
 #include <vector>
 
 namespace hft::regime {
@@ -59,7 +60,7 @@ struct BocpdConfig {
 
 class Bocpd {
  public:
-  explicit Bocpd(const BocpdConfig& cfg = {});
+  explicit Bocpd(const BocpdConfig& cfg = {}, std::pmr::memory_resource* mr = std::pmr::get_default_resource());
 
   // Returns true when this observation reports a change point. Non-finite x (or |x| > 1e100,
   // whose square would overflow the statistics) is counted and skipped.
@@ -89,12 +90,12 @@ class Bocpd {
   // Per count n < R_ (run length r < R_ - 1 has count r): with kappa = kappa0 + n,
   // a = alpha0 + n/2, the log predictive is  k_n + a lb - (a + 1/2) lb'  where lb, lb' are log
   // beta before and after the observation (see bocpd.cpp).
-  std::vector<double> kn_;   // lgamma(a + 1/2) - lgamma(a) - (log pi + log(2 (kappa + 1) / kappa)) / 2
-  std::vector<double> an_;   // a
-  std::vector<double> hk_;   // kappa / (2 (kappa + 1)): beta' = beta + hk d^2
-  std::vector<double> ik_;   // 1 / (kappa + 1): mu' = mu + d ik
+  std::pmr::vector<double> kn_;   // lgamma(a + 1/2) - lgamma(a) - (log pi + log(2 (kappa + 1) / kappa)) / 2
+  std::pmr::vector<double> an_;   // a
+  std::pmr::vector<double> hk_;   // kappa / (2 (kappa + 1)): beta' = beta + hk d^2
+  std::pmr::vector<double> ik_;   // 1 / (kappa + 1): mu' = mu + d ik
   // Bins: run length r at slot s_ + r (capacity 2 R_). lb_ = log beta_.
-  std::vector<double> lp_, mu_, beta_, lb_;
+  std::pmr::vector<double> lp_, mu_, beta_, lb_;
   bool avx2_ = false;        // inner loops: the AVX2+FMA build (CPU has them) or the SSE2 one
   double cap_cnt_ = 0;       // count of the last bin when len_ == R_ (>= R_ - 1)
   std::size_t s_ = 0, len_ = 1, map_ = 0, n_ = 0, n_changes_ = 0, rejected_ = 0, last_at_ = 0;

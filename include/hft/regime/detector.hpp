@@ -174,7 +174,8 @@ struct RegimeCounters {
 
 class RegimeDetector {
  public:
-  explicit RegimeDetector(const RegimeConfig& cfg = {});
+  // Its windows and tables come from mr (a pool of detectors passes its arena).
+  explicit RegimeDetector(const RegimeConfig& cfg = {}, std::pmr::memory_resource* mr = std::pmr::get_default_resource());
 
   // Feeds a mid price at event time ts; returns the number of returns processed by this call.
   // The same as sampling with a GridSampler of this config and calling on_sample.
@@ -216,7 +217,7 @@ class RegimeDetector {
   Ring warm_;                       // the last `warmup` returns, until the warm-up ends
   std::size_t warm_moves_ = 0;      // non-zero returns in warm_
   std::size_t warm_wait_ = 1;       // returns until the next try (once warm_ is full)
-  std::vector<double> warm_buf_;    // warm_ in order, for the warm-up's fit (reserved)
+  std::pmr::vector<double> warm_buf_;  // warm_ in order, for the warm-up's fit (reserved)
   bool have_params_ = false;
   double scale_ = 1;
 

@@ -20,7 +20,7 @@ namespace hft::regime {
 class RollingVarianceRatio {
  public:
   // q >= 2, window >= 2 q (clamped).
-  RollingVarianceRatio(std::size_t window, std::size_t q);
+  RollingVarianceRatio(std::size_t window, std::size_t q, std::pmr::memory_resource* mr = std::pmr::get_default_resource());
   void add(double r) noexcept;
   bool ready() const noexcept { return r_.full(); }
   double ratio() const noexcept;   // NaN until ready or when the window has no variance
@@ -38,7 +38,8 @@ class RollingVarianceRatio {
 
 class RollingAR1 {
  public:
-  explicit RollingAR1(std::size_t window);  // window = number of pairs, >= 3
+  // window = number of pairs, >= 3
+  explicit RollingAR1(std::size_t window, std::pmr::memory_resource* mr = std::pmr::get_default_resource());
   void add(double r) noexcept;
   bool ready() const noexcept { return r_.full(); }
   double phi() const noexcept;        // NaN until ready or when r_{t-1} has no variance

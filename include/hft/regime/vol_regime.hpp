@@ -1,31 +1,44 @@
 // Realised-volatility regimes: a rolling realised volatility over the last W returns, and
 // quantile cut points learned once on a warm-up sample that then classify every new value
-// (terciles by default: low / normal / high). Storage is allocated at construction; add(),
-// classify() and rank() never allocate. Touches nothing outside itself.
+// (terciles by default: low / normal / high). Storage is allocated at construction, from the
+// memory resource given (a detector pool passes its arena); add(), classify() and rank() never
+// allocate. Touches nothing outside itself.
 #pragma once
 #include <cstddef>
 #include <cstring>
-#include <memory>
+#include <memory_resource>
 #include <span>
+#include <utility>
 #include <vector>
 
 namespace hft::regime {
 
 // Fixed-capacity ring of the last N values (allocated once). Only pushed slots are ever read, so
 // the storage is left uninitialised: a detector pool built at start (1,024 detectors, ~40 KB of
-// rings each) then touches only the pages its instruments fill.
+// rings each) then touches only the pages its instruments fill. A copy allocates from the
+// default resource (as a pmr container's copy does).
 class Ring {
  public:
-  explicit Ring(std::size_t cap = 1) : cap_(cap ? cap : 1), buf_(new double[cap_]) {}
-  Ring(const Ring& o) : cap_(o.cap_), buf_(new double[o.cap_]), head_(o.head_), size_(o.size_) {
-    std::memcpy(buf_.get(), o.buf_.get(), cap_ * sizeof(double));  // bytes: unset slots too
+  explicit Ring(std::size_t cap = 1, std::pmr::memory_resource* mr = std::pmr::get_default_resource())
+      : cap_(cap ? cap : 1), mr_(mr), buf_(static_cast<double*>(mr->allocate(cap_ * sizeof(double), alignof(double)))) {}
+  Ring(const Ring& o) : Ring(o.cap_) {
+    std::memcpy(buf_, o.buf_, cap_ * sizeof(double));  // bytes: unset slots too
+    head_ = o.head_;
+    size_ = o.size_;
   }
-  Ring& operator=(const Ring& o) {
-    if (this != &o) *this = Ring(o);
+  Ring(Ring&& o) noexcept
+      : cap_(o.cap_), mr_(o.mr_), buf_(std::exchange(o.buf_, nullptr)), head_(o.head_), size_(o.size_) {}
+  Ring& operator=(Ring o) noexcept {  // copy or move, then swap
+    std::swap(cap_, o.cap_);
+    std::swap(mr_, o.mr_);
+    std::swap(buf_, o.buf_);
+    std::swap(head_, o.head_);
+    std::swap(size_, o.size_);
     return *this;
   }
-  Ring(Ring&&) noexcept = default;
-  Ring& operator=(Ring&&) noexcept = default;
+  ~Ring() {
+    if (buf_ != nullptr) mr_->deallocate(buf_, cap_ * sizeof(double), alignof(double));
+  }
   void push(double v) noexcept {
     buf_[head_] = v;
     head_ = head_ + 1 == cap_ ? 0 : head_ + 1;
@@ -38,14 +51,16 @@ class Ring {
   bool full() const noexcept { return size_ == cap_; }
   void clear() noexcept { head_ = size_ = 0; }
   // Oldest-to-newest copy (off the hot path: for a background refit).
-  void copy_to(std::vector<double>& out) const {
+  template <class Vec>  // std::vector<double> or std::pmr::vector<double>
+  void copy_to(Vec& out) const {
     out.resize(size_);
     for (std::size_t i = 0; i < size_; ++i) out[i] = back(size_ - 1 - i);
   }
 
  private:
   std::size_t cap_;
-  std::unique_ptr<double[]> buf_;
+  std::pmr::memory_resource* mr_;
+  double* buf_;
   std::size_t head_ = 0, size_ = 0;
 };
 
@@ -54,7 +69,7 @@ class Ring {
 // updates so rounding cannot drift.
 class RollingRealizedVol {
  public:
-  explicit RollingRealizedVol(std::size_t window);
+  explicit RollingRealizedVol(std::size_t window, std::pmr::memory_resource* mr = std::pmr::get_default_resource());
   void add(double r) noexcept;
   bool ready() const noexcept { return ring_.full(); }
   double value() const noexcept;  // NaN until ready
@@ -76,7 +91,8 @@ class RollingRealizedVol {
 //   h = (n - 1) p,  q = x[floor h] + (h - floor h) (x[floor h + 1] - x[floor h]).
 class QuantileRegimes {
  public:
-  QuantileRegimes(std::size_t warmup, std::vector<double> probs = {1.0 / 3.0, 2.0 / 3.0});
+  QuantileRegimes(std::size_t warmup, std::vector<double> probs = {1.0 / 3.0, 2.0 / 3.0},
+                  std::pmr::memory_resource* mr = std::pmr::get_default_resource());
 
   // Feeds the warm-up sample; returns true once learned. Non-finite values are counted and
   // skipped. Values after the warm-up are ignored (the cut points are fixed).
@@ -97,7 +113,7 @@ class QuantileRegimes {
 
  private:
   std::size_t warmup_;
-  std::vector<double> probs_, sample_, cuts_;
+  std::pmr::vector<double> probs_, sample_, cuts_;
   bool ready_ = false;
   std::size_t rejected_ = 0;
 };

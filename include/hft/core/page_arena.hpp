@@ -1,0 +1,47 @@
+// Memory for state that start-up sizes by config (a detector per possible instrument, their
+// windows and tables): anonymous mappings handed out by a bump pointer, as a pmr resource.
+// Fresh anonymous pages are zero and cost nothing until first written, so the state of
+// instruments a run never sees costs address space, not memory or start-up time; a live engine
+// calls prefault() once everything is built, so that no first write on its hot path takes a
+// page fault. Nothing is returned before the arena dies (deallocate does nothing): it is for
+// objects that live as long as their owner.
+//
+// May touch: nothing outside itself. Not thread-safe: build on one thread, then hand over.
+#pragma once
+#include <cstddef>
+#include <memory_resource>
+#include <vector>
+
+namespace hft::core {
+
+class PageArena final : public std::pmr::memory_resource {
+ public:
+  // chunk: bytes mapped at a time (a request larger than that gets a mapping of its own).
+  explicit PageArena(std::size_t chunk = std::size_t{16} << 20) noexcept : chunk_(chunk) {}
+  ~PageArena() override;
+  PageArena(const PageArena&) = delete;
+  PageArena& operator=(const PageArena&) = delete;
+
+  // Writes every page handed out so far (MADV_POPULATE_WRITE, or a write per page where the
+  // kernel lacks it). Call after building, before the hot path runs.
+  void prefault() noexcept;
+  std::size_t used() const noexcept { return used_; }      // bytes handed out
+  std::size_t mapped() const noexcept { return mapped_; }  // bytes of address space taken
+
+ private:
+  struct Map {
+    void* base;
+    std::size_t len;
+  };
+  void* do_allocate(std::size_t bytes, std::size_t align) override;
+  void do_deallocate(void*, std::size_t, std::size_t) noexcept override {}
+  bool do_is_equal(const std::pmr::memory_resource& o) const noexcept override { return this == &o; }
+
+  std::size_t chunk_;
+  std::vector<Map> maps_;
+  char* cur_ = nullptr;  // next free byte of the newest mapping
+  char* end_ = nullptr;
+  std::size_t used_ = 0, mapped_ = 0;
+};
+
+}  // namespace hft::core

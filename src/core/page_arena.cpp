@@ -1,0 +1,52 @@
+#include "hft/core/page_arena.hpp"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstring>
+#include <new>
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23  // Linux 5.14; older headers lack it (older kernels refuse it: a write per page)
+#endif
+
+namespace hft::core {
+
+PageArena::~PageArena() {
+  for (const Map& m : maps_) ::munmap(m.base, m.len);
+}
+
+void* PageArena::do_allocate(std::size_t bytes, std::size_t align) {
+  if (align == 0 || (align & (align - 1)) != 0) throw std::bad_alloc();
+  const auto at = [&](char* p) {
+    return reinterpret_cast<char*>((reinterpret_cast<std::uintptr_t>(p) + align - 1) & ~(std::uintptr_t{align} - 1));
+  };
+  char* p = at(cur_);
+  if (cur_ == nullptr || p > end_ || static_cast<std::size_t>(end_ - p) < bytes) {
+    const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+    std::size_t len = bytes + align > chunk_ ? bytes + align : chunk_;
+    len = (len + page - 1) / page * page;
+    void* m = ::mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) throw std::bad_alloc();
+    maps_.push_back(Map{m, len});
+    mapped_ += len;
+    cur_ = static_cast<char*>(m);
+    end_ = cur_ + len;
+    p = at(cur_);
+  }
+  cur_ = p + bytes;
+  used_ += bytes;
+  return p;
+}
+
+void PageArena::prefault() noexcept {
+  const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  for (const Map& m : maps_) {
+    if (::madvise(m.base, m.len, MADV_POPULATE_WRITE) == 0) continue;
+    // Older kernels: one write per page (the pages are zero or hold built state: keep it).
+    auto* b = static_cast<volatile char*>(m.base);
+    for (std::size_t o = 0; o < m.len; o += page) b[o] = b[o];
+  }
+}
+
+}  // namespace hft::core
