@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <type_traits>
 
 namespace hft::oms {
 
@@ -64,11 +65,11 @@ OrderManager::OrderManager(const OmsConfig& cfg) : cfg_(cfg) {
   if (cfg_.max_orders == 0 || cfg_.max_orders >= kNil / 2 || cfg_.max_positions == 0 || cfg_.max_positions >= kNil / 2 ||
       cfg_.max_strategies == 0 || cfg_.max_instruments == 0 || !(cfg_.price_scale > 0))
     throw std::invalid_argument("oms: bad sizes or price scale");
-  orders_.resize(cfg_.max_orders);
-  for (std::size_t i = 0; i < orders_.size(); ++i) orders_[i].next = i + 1 < orders_.size() ? static_cast<std::uint32_t>(i + 1) : kNil;
-  free_ = 0;
-  index_.assign(pow2_at_least(2 * cfg_.max_orders), kNil);  // load <= 1/2
-  index_mask_ = index_.size() - 1;
+  static_assert(std::is_trivially_copyable_v<Order> && std::is_trivially_destructible_v<Order>);
+  orders_ = static_cast<Order*>(arena_.allocate(cfg_.max_orders * sizeof(Order), alignof(Order)));
+  const std::size_t index_size = pow2_at_least(2 * cfg_.max_orders);  // load <= 1/2
+  index_ = static_cast<std::uint32_t*>(arena_.allocate(index_size * sizeof(std::uint32_t), alignof(std::uint32_t)));
+  index_mask_ = index_size - 1;
   pos_.resize(cfg_.max_positions);
   pos_index_.assign(pow2_at_least(2 * cfg_.max_positions), kNil);
   pos_mask_ = pos_index_.size() - 1;
@@ -81,7 +82,7 @@ OrderManager::OrderManager(const OmsConfig& cfg) : cfg_(cfg) {
 
 std::uint32_t OrderManager::find(ClientOrderId id) const noexcept {
   for (std::size_t h = oms_mix(id) & index_mask_;; h = (h + 1) & index_mask_) {
-    const std::uint32_t s = index_[h];
+    const std::uint32_t s = ~index_[h];
     if (s == kNil) return kNil;
     if (orders_[s].id == id) return s;
   }
@@ -89,25 +90,25 @@ std::uint32_t OrderManager::find(ClientOrderId id) const noexcept {
 
 void OrderManager::index_insert(ClientOrderId id, std::uint32_t slot) noexcept {
   std::size_t h = oms_mix(id) & index_mask_;
-  while (index_[h] != kNil) h = (h + 1) & index_mask_;
-  index_[h] = slot;
+  while (index_[h] != 0) h = (h + 1) & index_mask_;
+  index_[h] = ~slot;
 }
 
 void OrderManager::index_erase(ClientOrderId id) noexcept {
   std::size_t h = oms_mix(id) & index_mask_;
-  while (index_[h] != kNil && orders_[index_[h]].id != id) h = (h + 1) & index_mask_;
-  if (index_[h] == kNil) return;
+  while (index_[h] != 0 && orders_[~index_[h]].id != id) h = (h + 1) & index_mask_;
+  if (index_[h] == 0) return;
   // Shift later entries of the cluster back so that no probe sequence is broken.
   std::size_t hole = h;
-  for (std::size_t j = (h + 1) & index_mask_; index_[j] != kNil; j = (j + 1) & index_mask_) {
-    const std::size_t home = oms_mix(orders_[index_[j]].id) & index_mask_;
+  for (std::size_t j = (h + 1) & index_mask_; index_[j] != 0; j = (j + 1) & index_mask_) {
+    const std::size_t home = oms_mix(orders_[~index_[j]].id) & index_mask_;
     // j's entry may move to the hole when its home is not cyclically in (hole, j].
     if (((j - home) & index_mask_) >= ((j - hole) & index_mask_)) {
       index_[hole] = index_[j];
       hole = j;
     }
   }
-  index_[hole] = kNil;
+  index_[hole] = 0;
 }
 
 std::uint32_t OrderManager::find_pos(std::uint16_t s, InstrumentId i) const noexcept {
@@ -140,12 +141,8 @@ std::uint32_t OrderManager::get_pos(std::uint16_t s, InstrumentId i) noexcept {
 // --- order slots -------------------------------------------------------------------------------
 
 std::uint32_t OrderManager::alloc_order() noexcept {
-  std::uint32_t s = free_;
-  if (s != kNil) {
-    free_ = orders_[s].next;
-    return s;
-  }
-  s = done_head_;  // recycle the oldest finished order
+  if (fresh_ < cfg_.max_orders) return fresh_++;
+  const std::uint32_t s = done_head_;  // recycle the oldest finished order
   if (s == kNil) return kNil;
   done_head_ = orders_[s].next;
   if (done_head_ == kNil) done_tail_ = kNil;

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "hft/core/order.hpp"
+#include "hft/core/page_arena.hpp"
 #include "hft/core/types.hpp"
 
 namespace hft::oms {
@@ -190,7 +191,7 @@ class OrderManager {
   // Room for one more order of (strategy, instrument): a free or recyclable slot, and its
   // position exists or can be made.
   bool has_room(std::uint16_t strategy, InstrumentId instr) const noexcept {
-    return (free_ != kNil || done_head_ != kNil) && (find_pos(strategy, instr) != kNil || n_pos_ < cfg_.max_positions);
+    return (fresh_ < cfg_.max_orders || done_head_ != kNil) && (find_pos(strategy, instr) != kNil || n_pos_ < cfg_.max_positions);
   }
 
   // f(const Order&) for every working order of a strategy; f may send cancels (they only change
@@ -248,10 +249,14 @@ class OrderManager {
   void revalue(Position& p) noexcept;  // unrealized and gross at the instrument's mark
 
   OmsConfig cfg_;
-  std::vector<Order> orders_;
-  std::vector<std::uint32_t> index_;   // open addressing, slot index or kNil
+  // The order pool and its index are fresh pages (core::PageArena): untouched until used, so an
+  // engine sized for a day's orders starts without writing them all. Slots from fresh_ up have
+  // never been used; the index holds ~slot, so that a zero (never written) entry is empty (kNil).
+  core::PageArena arena_;
+  Order* orders_ = nullptr;            // cfg_.max_orders slots
+  std::uint32_t* index_ = nullptr;     // open addressing, ~slot or 0 (empty)
   std::size_t index_mask_ = 0;
-  std::uint32_t free_ = kNil;          // free slots (linked by Order::next)
+  std::uint32_t fresh_ = 0;            // first never used slot (then finished ones are recycled)
   std::uint32_t done_head_ = kNil, done_tail_ = kNil;  // finished orders, oldest first
   std::vector<Position> pos_;
   std::size_t n_pos_ = 0;
