@@ -119,8 +119,8 @@ double MadWindow::mad() const noexcept {
 
 // ---- Cleaner ----
 
-Cleaner::Cleaner(const CleanConfig& cfg, std::size_t max_instruments)
-    : cfg_(cfg), n_instr_(max_instruments) {
+Cleaner::Cleaner(const CleanConfig& cfg, std::size_t max_instruments, bool prefault)
+    : cfg_(cfg), n_instr_(max_instruments), prefault_(prefault) {
   if (const std::string e = validate(cfg); !e.empty()) throw std::invalid_argument("clean: " + e);
   inst_.assign(n_instr_, Inst{});
   counts_.assign(n_instr_ * kRuleCount, 0);
@@ -132,6 +132,7 @@ void Cleaner::alloc_windows() {
   // Left uninitialised: a window reads only the values it was given, so an instrument's slots
   // are touched (paged in) when it first has prices, not at start for every possible one.
   window_store_ = std::make_unique_for_overwrite<Price[]>(slots * 2 * cfg_.jump_window);
+  if (prefault_) std::memset(window_store_.get(), 0, slots * 2 * cfg_.jump_window * sizeof(Price));
   windows_.assign(slots, MadWindow{});
   for (std::size_t s = 0; s < slots; ++s)
     windows_[s].init(window_store_.get() + s * 2 * cfg_.jump_window, cfg_.jump_window);

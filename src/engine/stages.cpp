@@ -24,7 +24,7 @@ CleanStage::Settings CleanStage::settings(const config::Config& c) {
   return s;
 }
 
-CleanStage::CleanStage(StageEnv& env) : cleaner(settings(env.cfg), env.max_instruments) {}
+CleanStage::CleanStage(StageEnv& env) : cleaner(settings(env.cfg), env.max_instruments, env.live) {}
 
 namespace {
 features::FeatureConfig feature_config_for(const StageEnv& env) {

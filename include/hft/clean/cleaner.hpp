@@ -175,7 +175,9 @@ struct CleanCounters {
 
 class Cleaner {
  public:
-  explicit Cleaner(const CleanConfig& cfg, std::size_t max_instruments = 65536);
+  // prefault: write the jump windows' storage at start (a live engine: no page fault on the hot
+  // thread at an instrument's first price); otherwise its pages arrive on first use.
+  explicit Cleaner(const CleanConfig& cfg, std::size_t max_instruments = 65536, bool prefault = false);
 
   // ev has been applied to books; the book rules read its best levels (Books::best).
   Verdict on_event(const MarketEvent& ev, const book::Books& books) noexcept;
@@ -239,6 +241,7 @@ class Cleaner {
 
   CleanConfig cfg_;
   std::size_t n_instr_;
+  bool prefault_ = false;
   std::vector<Inst> inst_;
   std::vector<std::uint64_t> counts_;  // [instrument][rule]
   std::array<std::uint64_t, kRuleCount> totals_{};

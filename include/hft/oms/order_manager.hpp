@@ -165,6 +165,9 @@ class OrderManager {
   static constexpr std::uint32_t kNil = 0xFFFFFFFFu;
 
   explicit OrderManager(const OmsConfig& cfg = {});
+  // The order pool and index start as untouched pages; a live engine writes them all at start so
+  // that its hot thread never takes a page fault on a new order (PageArena::prefault).
+  void prefault() noexcept { arena_.prefault(); }
 
   // An intent the gate accepted (New: its id is set). False when it could not be applied (counted).
   bool on_sent(const OrderIntent& o) noexcept;
