@@ -39,8 +39,8 @@ double sorted_quantile(std::span<const double> s, double p) noexcept {
 QuantileRegimes::QuantileRegimes(std::size_t warmup, std::vector<double> probs, std::pmr::memory_resource* mr)
     : warmup_(std::max<std::size_t>(warmup, 1)), probs_(probs.begin(), probs.end(), mr), sample_(mr), cuts_(mr) {
   std::sort(probs_.begin(), probs_.end());
+  cuts_.resize(probs_.size());  // before the sample's room: the small arrays written now share a page
   sample_.reserve(warmup_);
-  cuts_.resize(probs_.size());
 }
 
 bool QuantileRegimes::add_warmup(double v) {
