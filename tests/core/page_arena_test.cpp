@@ -62,6 +62,36 @@ TEST(PageArena, PagesAreResidentOnlyOnceWrittenOrPrefaulted) {
   EXPECT_EQ(p[5 * pg], 7);  // what was written is kept
 }
 
+#if defined(HFT_SANITIZE_ADDRESS)
+// The bytes after an object are poisoned, as a heap block's redzone is: reading one byte past an
+// object the arena handed out is reported, though the next object lies in the same mapping.
+TEST(PageArenaDeathTest, ReadingPastAnObjectIsReportedUnderAddressSanitizer) {
+  hft::core::PageArena a(1 << 16);
+  auto* p = static_cast<volatile char*>(a.allocate(40, 8));
+  auto* q = static_cast<volatile char*>(a.allocate(40, 8));
+  p[39] = 1;
+  q[0] = 2;
+  EXPECT_DEATH(static_cast<void>(p[40]), "use-after-poison");
+}
+
+// An arena's pages are poisoned while it lives; once it is gone, whatever the kernel maps at the
+// same addresses (the book's pools did, in the engine tests) must read as ordinary memory.
+TEST(PageArena, AMappingWhereAnArenaWasIsNotPoisoned) {
+  const std::size_t len = std::size_t{1} << 20;
+  void* was = nullptr;
+  {
+    hft::core::PageArena a(len);
+    was = a.allocate(64, 4096);
+  }
+  void* m = ::mmap(was, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(m, MAP_FAILED);
+  EXPECT_EQ(m, was);  // the hint is honoured when the range is free, as it is here
+  auto* b = static_cast<volatile unsigned char*>(m);
+  EXPECT_EQ(b[0] + b[len / 2] + b[len - 1], 0);  // an access ASan would report if still poisoned
+  ::munmap(m, len);
+}
+#endif
+
 TEST(PageArena, BacksPmrContainers) {
   hft::core::PageArena a(1 << 12);  // small chunks: the vector outgrows several
   std::pmr::vector<double> v(&a);

@@ -110,7 +110,7 @@ struct Order {
   OrderState before_cancel = OrderState::Free;  // where a rejected cancel returns to
   bool replace_pending = false;
   // Internal links (slot indices): the strategy's working orders, the position side's working
-  // orders, and the finished-order FIFO / free list.
+  // orders, and the finished-order FIFO.
   std::uint32_t pos = 0;
   std::uint32_t s_prev = 0, s_next = 0, p_prev = 0, p_next = 0, next = 0;
   // What this order adds to the open quantities now (replace pending: the larger of old and new).
