@@ -36,6 +36,25 @@ elseif(NOT HFT_SANITIZE STREQUAL "")
   message(FATAL_ERROR "HFT_SANITIZE must be address, thread or empty")
 endif()
 
+# HFT_PGO: "" (none), "generate" (instrumented: a run writes profiles into HFT_PGO_DIR) or "use"
+# (optimised with them). tools/pgo runs both steps (README "Speed build"). GCC only.
+set(HFT_PGO "" CACHE STRING "profile-guided optimisation: generate | use | empty")
+set(HFT_PGO_DIR "${CMAKE_BINARY_DIR}/pgo-profile" CACHE PATH "where the profiles are written and read")
+if(HFT_PGO AND NOT CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  message(FATAL_ERROR "HFT_PGO is written for GCC's profile flags")
+endif()
+if(HFT_PGO STREQUAL "generate")
+  # prefer-atomic: the engine's threads update the same counters
+  add_compile_options(-fprofile-generate=${HFT_PGO_DIR} -fprofile-update=prefer-atomic)
+  add_link_options(-fprofile-generate=${HFT_PGO_DIR})
+elseif(HFT_PGO STREQUAL "use")
+  # Code the training run never reached keeps the ordinary optimisation (partial training), and
+  # files it never entered have no profile (not an error).
+  add_compile_options(-fprofile-use=${HFT_PGO_DIR} -fprofile-partial-training -Wno-missing-profile)
+elseif(NOT HFT_PGO STREQUAL "")
+  message(FATAL_ERROR "HFT_PGO must be generate, use or empty")
+endif()
+
 set(CMAKE_CXX_FLAGS_RELEASE "-O2 -DNDEBUG")
 set(CMAKE_CXX_FLAGS_RELWITHDEBINFO "-O2 -g -DNDEBUG")
 if(HFT_SANITIZE)
