@@ -38,7 +38,8 @@ PageArena::~PageArena() {
 }
 
 void* PageArena::do_allocate(std::size_t bytes, std::size_t align) {
-  if (align == 0 || (align & (align - 1)) != 0) throw std::bad_alloc();
+  // (a request near SIZE_MAX would wrap the mapping's size below: refused like any impossible one)
+  if (align == 0 || (align & (align - 1)) != 0 || bytes > (std::size_t{1} << 48)) throw std::bad_alloc();
   const auto at = [&](char* p) {
     return reinterpret_cast<char*>((reinterpret_cast<std::uintptr_t>(p) + align - 1) & ~(std::uintptr_t{align} - 1));
   };

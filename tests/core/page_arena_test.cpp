@@ -47,6 +47,9 @@ TEST(PageArena, AlignsEachRequestAndCountsWhatItHandsOut) {
   EXPECT_GE(a.mapped(), (std::size_t{1} << 16) + (std::size_t{3} << 16));
   for (std::size_t bad : {3, 6, 12})  // alignments that are not powers of two
     EXPECT_THROW(static_cast<void>(a.allocate(8, bad)), std::bad_alloc) << bad;
+  const std::size_t before = a.mapped();
+  EXPECT_THROW(static_cast<void>(a.allocate(~std::size_t{0} - 8, 8)), std::bad_alloc);  // would wrap
+  EXPECT_EQ(a.mapped(), before);
 }
 
 TEST(PageArena, PagesAreResidentOnlyOnceWrittenOrPrefaulted) {
