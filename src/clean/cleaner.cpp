@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <type_traits>
 #include <stdexcept>
 
 namespace hft::clean {
@@ -122,8 +123,10 @@ double MadWindow::mad() const noexcept {
 Cleaner::Cleaner(const CleanConfig& cfg, std::size_t max_instruments, bool prefault)
     : cfg_(cfg), n_instr_(max_instruments), prefault_(prefault) {
   if (const std::string e = validate(cfg); !e.empty()) throw std::invalid_argument("clean: " + e);
-  inst_.assign(n_instr_, Inst{});
-  counts_.assign(n_instr_ * kRuleCount, 0);
+  static_assert(std::is_trivially_copyable_v<Inst> && std::is_trivially_destructible_v<Inst>);
+  inst_ = static_cast<Inst*>(arena_.allocate(n_instr_ * sizeof(Inst), alignof(Inst)));
+  counts_ = static_cast<std::uint64_t*>(arena_.allocate(n_instr_ * kRuleCount * sizeof(std::uint64_t), alignof(std::uint64_t)));
+  if (prefault_) arena_.prefault();
   alloc_windows();
 }
 
@@ -137,7 +140,6 @@ void Cleaner::alloc_windows() {
   for (std::size_t s = 0; s < slots; ++s)
     windows_[s].init(window_store_.get() + s * 2 * cfg_.jump_window, cfg_.jump_window);
   windows_used_ = 0;
-  for (Inst& in : inst_) in.window = kNoWindow;
 }
 
 void Cleaner::apply(const CleanConfig& cfg) {
@@ -146,7 +148,11 @@ void Cleaner::apply(const CleanConfig& cfg) {
                        cfg.jump_max_instruments != cfg_.jump_max_instruments ||
                        cfg.jump_series != cfg_.jump_series;
   cfg_ = cfg;
-  if (realloc) alloc_windows();
+  if (realloc) {
+    alloc_windows();
+    for (std::size_t i = 0; i < n_instr_; ++i)  // (writes only where a window was given)
+      if (inst_[i].window != 0) inst_[i].window = 0;
+  }
   release_halts();
 }
 
@@ -156,7 +162,8 @@ void Cleaner::release_halts() noexcept {
     const RuleConfig& rc = cfg_.rules[static_cast<std::size_t>(r)];
     if (rc.enabled && rc.action == Action::Halt) may_halt |= bit(static_cast<Rule>(r));
   }
-  for (Inst& in : inst_) in.halt_mask &= may_halt;
+  for (std::size_t i = 0; i < n_instr_; ++i)  // (writes only where a halt is released)
+    if ((inst_[i].halt_mask & ~may_halt) != 0) inst_[i].halt_mask &= may_halt;
 }
 
 void Cleaner::apply_rules(CleanConfig cfg) noexcept {
@@ -168,11 +175,11 @@ void Cleaner::apply_rules(CleanConfig cfg) noexcept {
 }
 
 MadWindow* Cleaner::window_for(Inst& in) noexcept {
-  if (in.window == kNoWindow) {
+  if (in.window == 0) {
     if (windows_used_ == windows_.size()) return nullptr;
-    in.window = windows_used_++;
+    in.window = ++windows_used_;
   }
-  return &windows_[in.window];
+  return &windows_[in.window - 1];
 }
 
 void Cleaner::fire(Rule r, Inst& in, InstrumentId id, Verdict& v) noexcept {

@@ -395,6 +395,33 @@ TEST(Clean, PriceJumpHaltClearsAtNextNormalPrice) {
   expect_only(rig, kPriceJump, kA, 1);
 }
 
+// A reload that changes the jump windows takes every instrument's window back: with room for one
+// window after it, the first instrument to trade again gets it and the other is counted as
+// unchecked, whichever window each held before (a stale slot would index past the new pool).
+TEST(Clean, JumpWindowsReloadedAreHandedOutAgain) {
+  CleanConfig cfg;
+  cfg.jump_window = 8;
+  cfg.jump_min_samples = 8;
+  cfg.jump_max_instruments = 2;
+  Rig rig(cfg);
+  for (int i = 0; i < 8; ++i) {
+    rig.trade(kA, kBid + 100 * (i % 2), 10);
+    rig.trade(kB, kBid + 100 * (i % 2), 10);
+  }
+  EXPECT_EQ(rig.trade(kB, kBid * 3, 10).quality, bit(kPriceJump));  // B's window is full: judged
+  EXPECT_EQ(rig.cleaner.counters().jump_pool_full, 0u);
+  CleanConfig one = cfg;
+  one.jump_max_instruments = 1;
+  one.jump_window = 4;
+  one.jump_min_samples = 4;
+  rig.cleaner.apply(one);
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(rig.trade(kB, kBid + 100 * (i % 2), 10).quality, 0u);  // B first: the one window
+  EXPECT_EQ(rig.trade(kB, kBid * 3, 10).quality, bit(kPriceJump));  // judged on the new window
+  EXPECT_EQ(rig.cleaner.counters().jump_pool_full, 0u);
+  EXPECT_EQ(rig.trade(kA, kBid * 3, 10).quality, 0u);  // A: no window left, not judged
+  EXPECT_EQ(rig.cleaner.counters().jump_pool_full, 1u);
+}
+
 TEST(Clean, PriceJumpOnMidSeries) {
   CleanConfig cfg;
   cfg.jump_series = JumpSeries::Mid;

@@ -22,6 +22,7 @@
 
 #include "hft/book/order_book.hpp"
 #include "hft/core/event.hpp"
+#include "hft/core/page_arena.hpp"
 #include "hft/core/types.hpp"
 
 namespace hft::clean {
@@ -224,12 +225,11 @@ class Cleaner {
     Price last_trade = 0;
     Price last_mid = 0;          // last uncrossed two-sided mid (x2: bid + ask, exact)
     std::uint32_t halt_mask = 0;
-    std::uint32_t window = kNoWindow;
+    std::uint32_t window = 0;    // jump window slot + 1; 0: none yet (so zero bytes are a new Inst)
     TradingState state = TradingState::Unknown;
     bool seen = false;           // last_ts valid
     bool paused = false;         // the current non-trading period began with Paused (LULD)
   };
-  static constexpr std::uint32_t kNoWindow = 0xFFFFFFFFu;
 
   void alloc_windows();
   MadWindow* window_for(Inst& in) noexcept;
@@ -242,8 +242,11 @@ class Cleaner {
   CleanConfig cfg_;
   std::size_t n_instr_;
   bool prefault_ = false;
-  std::vector<Inst> inst_;
-  std::vector<std::uint64_t> counts_;  // [instrument][rule]
+  // Per-instrument state and counts for every possible id, on fresh pages (zero bytes are a new
+  // Inst and a zero count): only the instruments a run sees are touched; written at start live.
+  core::PageArena arena_;
+  Inst* inst_ = nullptr;              // [instrument]
+  std::uint64_t* counts_ = nullptr;   // [instrument][rule]
   std::array<std::uint64_t, kRuleCount> totals_{};
   std::unique_ptr<Price[]> window_store_;
   std::vector<MadWindow> windows_;
