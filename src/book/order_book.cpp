@@ -4,11 +4,6 @@
 
 #include "hft/core/assert.hpp"
 
-#include <sys/mman.h>
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23  // Linux 5.14; older headers lack it (older kernels refuse it: memset)
-#endif
-
 #include <algorithm>
 #include <cstring>
 #include <limits>
@@ -97,30 +92,6 @@ Books::Books(const BookConfig& cfg) : cfg_(cfg) {
   direct_mask_ = cap - 1;
   instrs_.resize(cfg_.max_instruments);
   n_instr_ = instrs_.size();
-}
-
-// Maps whole 2 MiB-aligned huge pages (an anonymous mapping over-sized by one huge page, the
-// unaligned head and tail given back) and asks for transparent huge pages; falls back to
-// normal pages silently when the kernel says no.
-void* Books::huge_alloc(std::size_t bytes, std::size_t& mapped, bool prefault) {
-  constexpr std::size_t kHuge = std::size_t{2} << 20;
-  const std::size_t len = (std::max<std::size_t>(bytes, 1) + kHuge - 1) & ~(kHuge - 1);
-  void* m = ::mmap(nullptr, len + kHuge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (m == MAP_FAILED) throw std::bad_alloc();
-  const auto base = reinterpret_cast<std::uintptr_t>(m);
-  const std::uintptr_t aligned = (base + kHuge - 1) & ~(std::uintptr_t{kHuge} - 1);
-  if (aligned > base) ::munmap(m, aligned - base);
-  if (const std::uintptr_t tail = base + len + kHuge - (aligned + len); tail != 0)
-    ::munmap(reinterpret_cast<void*>(aligned + len), tail);
-  void* p = reinterpret_cast<void*>(aligned);
-  ::madvise(p, len, MADV_HUGEPAGE);
-  if (prefault && ::madvise(p, len, MADV_POPULATE_WRITE) != 0) std::memset(p, 0, len);  // older kernels
-  mapped = len;
-  return p;
-}
-
-void Books::huge_free(void* p, std::size_t mapped) noexcept {
-  if (p != nullptr) ::munmap(p, mapped);
 }
 
 std::uint32_t Books::take_order() noexcept {

@@ -1,14 +1,8 @@
 #include "hft/core/page_arena.hpp"
 
-#include <sys/mman.h>
-#include <unistd.h>
-
+#include <algorithm>
 #include <cstdint>
-#include <cstring>
 #include <new>
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23  // Linux 5.14; older headers lack it (older kernels refuse it: a write per page)
-#endif
 #if defined(HFT_SANITIZE_ADDRESS)
 #include <sanitizer/asan_interface.h>
 #endif
@@ -31,9 +25,9 @@ void unpoison(void*, std::size_t) {}
 }  // namespace
 
 PageArena::~PageArena() {
-  for (const Map& m : maps_) {
+  for (const PageMap& m : maps_) {
     unpoison(m.base, m.len);  // the shadow outlives the mapping: a later mapping there starts clean
-    ::munmap(m.base, m.len);
+    unmap_pages(m);
   }
 }
 
@@ -45,16 +39,12 @@ void* PageArena::do_allocate(std::size_t bytes, std::size_t align) {
   };
   char* p = at(cur_);
   if (cur_ == nullptr || p > end_ || static_cast<std::size_t>(end_ - p) < bytes + kRedzone) {
-    const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
-    std::size_t len = bytes + align + kRedzone > chunk_ ? bytes + align + kRedzone : chunk_;
-    len = (len + page - 1) / page * page;
-    void* m = ::mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (m == MAP_FAILED) throw std::bad_alloc();
-    maps_.push_back(Map{m, len});
-    poison(m, len);
-    mapped_ += len;
-    cur_ = static_cast<char*>(m);
-    end_ = cur_ + len;
+    const PageMap m = map_pages(std::max(bytes + align + kRedzone, chunk_), false, false);
+    maps_.push_back(m);
+    poison(m.base, m.len);
+    mapped_ += m.len;
+    cur_ = static_cast<char*>(m.base);
+    end_ = cur_ + m.len;
     p = at(cur_);
   }
   unpoison(p, bytes);
@@ -64,14 +54,7 @@ void* PageArena::do_allocate(std::size_t bytes, std::size_t align) {
 }
 
 void PageArena::prefault() noexcept {
-  const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
-  for (const Map& m : maps_) {
-    if (::madvise(m.base, m.len, MADV_POPULATE_WRITE) == 0 || kRedzone != 0) continue;
-    // Older kernels: one write per page (the pages are zero or hold built state: keep it). Not
-    // under ASan, where unused bytes are poisoned: prefaulting is a latency aid there is no need of.
-    auto* b = static_cast<volatile char*>(m.base);
-    for (std::size_t o = 0; o < m.len; o += page) b[o] = b[o];
-  }
+  for (const PageMap& m : maps_) prefault_pages(m.base, m.len);
 }
 
 }  // namespace hft::core

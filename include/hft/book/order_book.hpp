@@ -12,9 +12,11 @@
 #include <memory>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "hft/core/event.hpp"
+#include "hft/core/pages.hpp"
 #include "hft/core/types.hpp"
 
 namespace hft::book {
@@ -227,20 +229,20 @@ class Books {
   // A fixed-size pool of trivially copyable T, on transparent huge pages where the kernel
   // allows (madvise): the order index and order pool are read at random, and with 4 KiB pages
   // nearly every such read also missed the TLB. Starts as zero bytes (fresh anonymous pages),
-  // which every pool's encoding reads as empty, so nothing is written at construction.
-  static void* huge_alloc(std::size_t bytes, std::size_t& mapped, bool prefault);
-  static void huge_free(void* p, std::size_t mapped) noexcept;
+  // which every pool's encoding reads as empty, so nothing is written at construction
+  // (core::map_pages).
   template <class T>
   class Pool {
    public:
     Pool() = default;
     Pool(const Pool&) = delete;
     Pool& operator=(const Pool&) = delete;
-    ~Pool() { huge_free(data_, mapped_); }
+    ~Pool() { core::unmap_pages(map_); }
     void map(std::size_t n, bool prefault) {  // n zero-byte elements
       static_assert(std::is_trivially_copyable_v<T>);
-      huge_free(data_, mapped_);
-      data_ = static_cast<T*>(huge_alloc(n * sizeof(T), mapped_, prefault));
+      core::unmap_pages(std::exchange(map_, core::PageMap{}));  // (empty should the next throw)
+      map_ = core::map_pages(n * sizeof(T), true, prefault);
+      data_ = static_cast<T*>(map_.base);
       size_ = n;
     }
     std::size_t size() const noexcept { return size_; }
@@ -254,7 +256,7 @@ class Books {
    private:
     T* data_ = nullptr;
     std::size_t size_ = 0;
-    std::size_t mapped_ = 0;
+    core::PageMap map_;
   };
   struct Instr {
     LevelArray side[2];

@@ -1,16 +1,18 @@
 // Memory for state that start-up sizes by config (a detector per possible instrument, their
-// windows and tables): anonymous mappings handed out by a bump pointer, as a pmr resource.
-// Fresh anonymous pages are zero and cost nothing until first written, so the state of
+// windows and tables): anonymous mappings (core/pages.hpp) handed out by a bump pointer, as a
+// pmr resource. Fresh anonymous pages are zero and cost nothing until first written, so the state of
 // instruments a run never sees costs address space, not memory or start-up time; a live engine
 // calls prefault() once everything is built, so that no first write on its hot path takes a
 // page fault. Nothing is returned before the arena dies (deallocate does nothing): it is for
 // objects that live as long as their owner.
 //
-// May touch: nothing outside itself. Not thread-safe: build on one thread, then hand over.
+// May touch: core/pages.hpp only. Not thread-safe: build on one thread, then hand over.
 #pragma once
 #include <cstddef>
 #include <memory_resource>
 #include <vector>
+
+#include "hft/core/pages.hpp"
 
 namespace hft::core {
 
@@ -29,16 +31,12 @@ class PageArena final : public std::pmr::memory_resource {
   std::size_t mapped() const noexcept { return mapped_; }  // bytes of address space taken
 
  private:
-  struct Map {
-    void* base;
-    std::size_t len;
-  };
   void* do_allocate(std::size_t bytes, std::size_t align) override;
   void do_deallocate(void*, std::size_t, std::size_t) noexcept override {}
   bool do_is_equal(const std::pmr::memory_resource& o) const noexcept override { return this == &o; }
 
   std::size_t chunk_;
-  std::vector<Map> maps_;
+  std::vector<PageMap> maps_;
   char* cur_ = nullptr;  // next free byte of the newest mapping
   char* end_ = nullptr;
   std::size_t used_ = 0, mapped_ = 0;
