@@ -10,8 +10,9 @@
 
 namespace hft::engine {
 
-RouterConfig router_config(const config::Config& cfg) {
+RouterConfig router_config(const config::Config& cfg, bool live) {
   RouterConfig rc;
+  rc.oms.prefault = live;
   const auto& rm = cfg.risk_management;
   const auto& cb = rm.circuit_breakers;
   rc.oms.fees = oms::FeeSchedule{cfg.simulator.fees.maker_per_share, cfg.simulator.fees.taker_per_share};

@@ -70,6 +70,7 @@ OrderManager::OrderManager(const OmsConfig& cfg) : cfg_(cfg) {
   const std::size_t index_size = pow2_at_least(2 * cfg_.max_orders);  // load <= 1/2
   index_ = static_cast<std::uint32_t*>(arena_.allocate(index_size * sizeof(std::uint32_t), alignof(std::uint32_t)));
   index_mask_ = index_size - 1;
+  if (cfg_.prefault) arena_.prefault();
   pos_.resize(cfg_.max_positions);
   pos_index_.assign(pow2_at_least(2 * cfg_.max_positions), kNil);
   pos_mask_ = pos_index_.size() - 1;

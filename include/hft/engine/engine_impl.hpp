@@ -94,12 +94,11 @@ BasicEngine<P>::BasicEngine(const config::Config& cfg, std::unique_ptr<feed::Eve
       opts_(opts),
       ring_full_(cfg.system.ring_full),
       sched_(cfg.system.scheduler_capacity),
-      router_(sched_, clock_, router_config(cfg)),
+      router_(sched_, clock_, router_config(cfg, source_ && source_->live())),
       stage_hist_(P::kSize + 1) {
   if (!source_) throw std::invalid_argument("engine: no market data source");
   ns_per_tick_ = telemetry::calibrate_tsc().ns_per_tick;
   clock_.live = source_->live();
-  if (clock_.live) router_.prefault();
   clock_.ns_per_tick = ns_per_tick_;
   // The hot threads record raw cycle-counter ticks; snapshots (metrics, reports) convert.
   for (auto& h : stage_hist_) h.set_unit_ns(ns_per_tick_);

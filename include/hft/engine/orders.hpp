@@ -182,7 +182,6 @@ class OrderRouter {
   std::uint64_t first_accept_tick() const noexcept { return first_accept_tick_; }
   void clear_accept_tick() noexcept { first_accept_tick_ = 0; }
   const oms::OrderManager& oms() const noexcept { return oms_; }
-  void prefault() noexcept { oms_.prefault(); }  // live: see OrderManager::prefault
   const risk::RiskGate& gate() const noexcept { return gate_; }
   risk::RiskGate& gate() noexcept { return gate_; }
   // The inputs only the caller has (labels, feed gaps, latency) go here; a true return from one of

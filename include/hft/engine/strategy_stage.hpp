@@ -39,7 +39,7 @@ struct PredictionFigures {
 };
 
 // The order router's risk side from config.yml (risk_management, simulator.fees).
-RouterConfig router_config(const config::Config& cfg);
+RouterConfig router_config(const config::Config& cfg, bool live = false);  // live: pools prefaulted
 
 struct StrategyStage {
   static constexpr std::string_view kName = "strategy";

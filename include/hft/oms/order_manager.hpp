@@ -87,6 +87,9 @@ struct OmsConfig {
   InstrumentId max_instruments = 1u << 16;  // instrument ids below this
   FeeSchedule fees;
   double price_scale = 1e-4;              // currency per price unit
+  // Write the order pool and index at construction (a live engine: its hot thread never takes a
+  // page fault on a new order). Off: their pages arrive on first use (replays, tools).
+  bool prefault = false;
 };
 
 struct PnL {
@@ -165,9 +168,6 @@ class OrderManager {
   static constexpr std::uint32_t kNil = 0xFFFFFFFFu;
 
   explicit OrderManager(const OmsConfig& cfg = {});
-  // The order pool and index start as untouched pages; a live engine writes them all at start so
-  // that its hot thread never takes a page fault on a new order (PageArena::prefault).
-  void prefault() noexcept { arena_.prefault(); }
 
   // An intent the gate accepted (New: its id is set). False when it could not be applied (counted).
   bool on_sent(const OrderIntent& o) noexcept;
