@@ -168,42 +168,70 @@ struct Item {
   std::uint64_t seq;
   std::uint64_t check;  // a function of seq: a torn or stale slot would not match
 };
+struct BigItem {  // a group of its own, as the engine's envelopes are
+  std::uint64_t seq;
+  std::uint64_t check;
+  unsigned char pad[112];
+};
+struct SmallItem {  // seven to a group, as bench_ring's
+  std::uint64_t seq;
+};
+template <class T>
+T make_item(std::uint64_t i) {
+  T t{};
+  t.seq = i;
+  if constexpr (requires { t.check; }) t.check = i * 0x9E3779B97F4A7C15ull;
+  return t;
+}
+template <class T>
+bool item_ok(const T& t, std::uint64_t i) {
+  if constexpr (requires { t.check; }) return t.seq == i && t.check == i * 0x9E3779B97F4A7C15ull;
+  else return t.seq == i;
+}
 
 // One producer thread, one consumer thread, a small ring so that both full and empty are hit
 // often; every item must arrive exactly once, in order, intact. A consumer that runs past the
 // producer (a broken ring) ends the producer too, so that the test fails instead of hanging.
-TEST(SpscRing, TwoThreadsTransferEverythingInOrder) {
-  constexpr std::uint64_t kItems = 2'000'000;
-  hft::SpscRing<Item> r(64);
+// mixed: the consumer alternates single and batch pops; else batch pops only (they read the
+// groups' words to learn what came, and must stop at a group the producer is still filling).
+template <class T>
+void expect_two_threads_transfer_in_order(bool mixed) {
+  constexpr std::uint64_t kItems = 1'000'000;
+  hft::SpscRing<T> r(64);
   std::atomic<bool> consumer_done{false};
   std::thread producer([&] {
     std::uint64_t i = 0;
-    Item batch[7];
+    T batch[7];
     while (i < kItems && !consumer_done.load(std::memory_order_relaxed)) {
       if (i % 3 == 0) {  // mix single and batch pushes
-        if (r.try_push(Item{i, i * 0x9E3779B97F4A7C15ull})) ++i;
+        if (r.try_push(make_item<T>(i))) ++i;
       } else {
         std::size_t n = 0;
-        for (; n < 7 && i + n < kItems; ++n) batch[n] = Item{i + n, (i + n) * 0x9E3779B97F4A7C15ull};
+        for (; n < 7 && i + n < kItems; ++n) batch[n] = make_item<T>(i + n);
         i += r.push_batch(batch, n);
       }
     }
   });
   std::uint64_t expect = 0, bad = 0;
-  Item buf[5];
+  T buf[5];
   while (expect < kItems) {
-    const std::size_t n = (expect % 2) ? r.pop_batch(buf, 5) : (r.try_pop(buf[0]) ? 1 : 0);
-    for (std::size_t k = 0; k < n; ++k) {
-      if (buf[k].seq != expect || buf[k].check != expect * 0x9E3779B97F4A7C15ull) ++bad;
-      ++expect;
-    }
+    const std::size_t n = (!mixed || expect % 2) ? r.pop_batch(buf, 5) : (r.try_pop(buf[0]) ? 1 : 0);
+    for (std::size_t k = 0; k < n; ++k) bad += !item_ok(buf[k], expect++);
   }
   consumer_done.store(true, std::memory_order_relaxed);
   producer.join();
   EXPECT_EQ(bad, 0u);
   EXPECT_EQ(expect, kItems);
-  Item extra{};
+  T extra{};
   EXPECT_FALSE(r.try_pop(extra));
+}
+TEST(SpscRing, TwoThreadsTransferEverythingInOrder) {
+  for (bool mixed : {true, false}) {
+    SCOPED_TRACE(mixed ? "single and batch pops" : "batch pops");
+    expect_two_threads_transfer_in_order<Item>(mixed);
+    expect_two_threads_transfer_in_order<BigItem>(mixed);
+    expect_two_threads_transfer_in_order<SmallItem>(mixed);
+  }
 }
 
 }  // namespace
