@@ -4,8 +4,9 @@
 // caching the other's index so that it touches the shared line only when its cache says the ring
 // is full (producer) or empty (consumer). Items are stored in groups, each with a sequence word
 // beside them (the index + 1 of the last item put in): a consumer waiting on an empty ring polls
-// the group the next item will land in, so one item crossing between cores moves one cache line,
-// not the producer's index line and then the slot's. Small items share a line with their group's
+// the group the next item will land in, and a batch pop reads the words of the groups it copies,
+// so items crossing between cores move only their own cache lines, never the producer's index
+// line (which only size_approx reads). Small items share a line with their group's
 // word (seven 8-byte items and the word in 64 bytes: batches move as few lines as a plain array);
 // an item of 29 bytes or more is a group of its own. Groups are allocated and their words zeroed
 // once, in the constructor, with a cache line of padding at both ends so neighbours never share a
