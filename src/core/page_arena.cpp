@@ -31,6 +31,20 @@ PageArena::~PageArena() {
   }
 }
 
+void PageArena::map_next(std::size_t bytes) {
+  const PageMap m = map_pages(std::max(bytes, chunk_), false, false);
+  maps_.push_back(m);
+  poison(m.base, m.len);
+  mapped_ += m.len;
+  cur_ = static_cast<char*>(m.base);
+  end_ = cur_ + m.len;
+}
+
+void PageArena::reserve(std::size_t bytes) {
+  if (bytes > (std::size_t{1} << 48)) throw std::bad_alloc();
+  if (cur_ == nullptr || static_cast<std::size_t>(end_ - cur_) < bytes) map_next(bytes);
+}
+
 void* PageArena::do_allocate(std::size_t bytes, std::size_t align) {
   // (a request near SIZE_MAX would wrap the mapping's size below: refused like any impossible one)
   if (align == 0 || (align & (align - 1)) != 0 || bytes > (std::size_t{1} << 48)) throw std::bad_alloc();
@@ -39,12 +53,7 @@ void* PageArena::do_allocate(std::size_t bytes, std::size_t align) {
   };
   char* p = at(cur_);
   if (cur_ == nullptr || p > end_ || static_cast<std::size_t>(end_ - p) < bytes + kRedzone) {
-    const PageMap m = map_pages(std::max(bytes + align + kRedzone, chunk_), false, false);
-    maps_.push_back(m);
-    poison(m.base, m.len);
-    mapped_ += m.len;
-    cur_ = static_cast<char*>(m.base);
-    end_ = cur_ + m.len;
+    map_next(bytes + align + kRedzone);
     p = at(cur_);
   }
   unpoison(p, bytes);

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <new>
 #include <stdexcept>
 #include <thread>
 
@@ -91,12 +92,21 @@ RegimeStage::RegimeStage(const regime::RegimeConfig& c, std::size_t max_instrume
     : cfg(c), threaded(thr), chans(max_instruments, nullptr), chan_pool(new Channel[max_active]),
       ring(thr ? ring_capacity : 2), detectors(max_instruments, nullptr) {
   cfg.fit_garch_at_warmup = false;  // fits run on the refit thread (or at their swap point)
-  det_pool.reserve(max_active);
-  for (std::size_t i = 0; i < max_active; ++i) {
-    det_pool.push_back(std::make_unique<regime::RegimeDetector>(cfg, &arena));
-    chan_pool[i].sampler = regime::GridSampler(cfg);
+  det_pool.resize(max_active);
+  for (std::size_t i = 0; i < max_active; ++i) chan_pool[i].sampler = regime::GridSampler(cfg);
+  if (max_active != 0) {
+    const std::size_t before = arena.used();
+    det_pool[0] = build_detector();
+    // Every detector asks the arena for the same sizes; with room for their alignment padding
+    // and sanitizer gaps (a few dozen requests each), 1/8 + 4 KB more is ample.
+    const std::size_t each = arena.used() - before;  // the object and everything it asked for
+    if (thr) {
+      for (std::size_t i = 1; i < max_active; ++i) det_pool[i] = build_detector();
+      arena.prefault();  // live: the first sample of an instrument takes no page fault
+    } else {
+      arena.reserve((max_active - 1) * (each + each / 8 + 4096));
+    }
   }
-  if (thr) arena.prefault();  // live: the first sample of an instrument takes no page fault
   live.reserve(max_active);
   // Refit buffers sized like the detectors' own return windows (their config, sanitised).
   const regime::RegimeConfig& dc = det_pool.empty() ? cfg : det_pool.front()->config();
@@ -105,12 +115,25 @@ RegimeStage::RegimeStage(const regime::RegimeConfig& c, std::size_t max_instrume
 
 RegimeStage::~RegimeStage() { stop_background(); }
 
+RegimeStage::DetectorPtr RegimeStage::build_detector() {
+  void* p = arena.allocate(sizeof(regime::RegimeDetector), alignof(regime::RegimeDetector));
+  return DetectorPtr(new (p) regime::RegimeDetector(cfg, &arena));
+}
+
 RegimeStage::Channel* RegimeStage::create(InstrumentId id) noexcept {
   if (used == det_pool.size()) {
     over_capacity.add();
     return nullptr;
   }
   HFT_ASSERT(chans[id] == nullptr && detectors[id] == nullptr, "instrument state created twice");
+  if (!det_pool[used]) {  // a replay: built at the instrument's first sample, in reserved room
+    try {
+      det_pool[used] = build_detector();
+    } catch (...) {  // out of memory: the instrument goes without, counted
+      over_capacity.add();
+      return nullptr;
+    }
+  }
   Channel* c = &chan_pool[used];
   detectors[id] = det_pool[used].get();  // live: published to the regime thread by the ring push
   ++used;

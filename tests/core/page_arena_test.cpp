@@ -96,6 +96,31 @@ TEST(PageArena, AMappingWhereAnArenaWasIsNotPoisoned) {
 }
 #endif
 
+// reserve(n): requests totalling n (with their alignment) come from mappings made by then: none
+// is made while they are handed out; without it the same requests map a new chunk.
+TEST(PageArena, ReservedRoomTakesNoMappingLater) {
+  const std::size_t chunk = std::size_t{1} << 16;
+  for (bool reserved : {false, true}) {
+    SCOPED_TRACE(reserved ? "reserved" : "not reserved");
+    hft::core::PageArena a(chunk);
+    static_cast<void>(a.allocate(chunk - 1000, 8));  // most of the first chunk
+    // ~ 40 objects of 1,000-9,000 bytes at alignments 8 and 64, padding and ASan gaps allowed for
+    std::size_t want = 0;
+    for (std::size_t i = 0; i < 40; ++i) want += 1000 + (i % 9) * 1000 + 64 + 32;
+    if (reserved) a.reserve(want);
+    const std::size_t before = a.mapped();
+    for (std::size_t i = 0; i < 40; ++i) {
+      void* p = a.allocate(1000 + (i % 9) * 1000, i % 2 ? 64 : 8);
+      std::memset(p, 1, 1000);
+    }
+    if (reserved) EXPECT_EQ(a.mapped(), before);
+    else EXPECT_GT(a.mapped(), before);
+  }
+  hft::core::PageArena a(chunk);
+  EXPECT_THROW(a.reserve(std::size_t{1} << 60), std::bad_alloc);
+  EXPECT_EQ(a.mapped(), 0u);
+}
+
 TEST(PageArena, BacksPmrContainers) {
   hft::core::PageArena a(1 << 12);  // small chunks: the vector outgrows several
   std::pmr::vector<double> v(&a);

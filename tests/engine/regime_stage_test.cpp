@@ -143,6 +143,47 @@ TEST(RegimeStage, InstrumentsBeyondThePoolAreCountedNotAllocated) {
   EXPECT_GT(unlabelled_third, 0u);
 }
 
+std::size_t detectors_built(const RegimeStage& rs) {
+  std::size_t n = 0;
+  for (const auto& d : rs.det_pool) n += d != nullptr;
+  return n;
+}
+
+// A replay builds one detector at start and the others at their instrument's first sample, in
+// room the arena reserved at start: no mapping on the hot thread, nothing for instruments never
+// seen. A live stage builds them all at start (its regime thread must not allocate).
+TEST(RegimeStage, AReplayBuildsDetectorsAtTheirInstrumentsFirstSample) {
+  const auto ticks = stream(5'000);  // instruments 0, 1 and 2
+  RegimeStage rs(small_config(), 8, false, /*max_active=*/6);
+  EXPECT_EQ(detectors_built(rs), 1u);
+  const std::size_t mapped = rs.arena.mapped();
+  for (const Tick& t : ticks) {
+    Envelope e = envelope(t);
+    rs.on_event(e);
+  }
+  EXPECT_EQ(rs.instruments.get(), 3u);
+  EXPECT_EQ(detectors_built(rs), 3u);
+  EXPECT_EQ(rs.arena.mapped(), mapped);
+  for (InstrumentId id = 0; id < 3; ++id) ASSERT_NE(rs.detectors[id], nullptr) << id;
+  EXPECT_GT(rs.detectors[0]->state().returns, 0u);
+
+  RegimeStage live(small_config(), 8, true, /*max_active=*/6);
+  EXPECT_EQ(detectors_built(live), 6u);
+
+  // More detectors than one of the arena's chunks holds (16 MiB; ~10 KB each here): still no
+  // mapping after the start.
+  constexpr std::size_t kMany = 4096;
+  RegimeStage wide(small_config(), kMany, false, kMany);
+  const std::size_t wide_mapped = wide.arena.mapped();
+  for (std::size_t id = 0; id < kMany; ++id) {
+    Envelope e = envelope(Tick{static_cast<InstrumentId>(id), 1'000'000'000, 999'900, 1'000'100});
+    wide.on_event(e);
+  }
+  EXPECT_EQ(detectors_built(wide), kMany);
+  EXPECT_GT(wide.arena.used(), std::size_t{16} << 20);
+  EXPECT_EQ(wide.arena.mapped(), wide_mapped);
+}
+
 // Feeds ticks[from..] with the detectors run after every event; returns how many events carried
 // a label past warm-up.
 std::size_t run_with_detectors(RegimeStage& rs, const std::vector<Tick>& ticks, std::size_t from) {

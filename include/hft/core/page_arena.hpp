@@ -27,6 +27,11 @@ class PageArena final : public std::pmr::memory_resource {
   // Writes every page handed out so far (MADV_POPULATE_WRITE, or a write per page where the
   // kernel lacks it). Call after building, before the hot path runs.
   void prefault() noexcept;
+  // Makes room for `bytes` more (their alignment padding and sanitizer gaps included) in one
+  // mapping made now, so that state built later, on a hot thread, takes no mapping (a syscall)
+  // while it stays within them. What is left of the current mapping when it is too small is not
+  // used again (address space, not memory).
+  void reserve(std::size_t bytes);
   std::size_t used() const noexcept { return used_; }      // bytes handed out
   std::size_t mapped() const noexcept { return mapped_; }  // bytes of address space taken
 
@@ -34,6 +39,7 @@ class PageArena final : public std::pmr::memory_resource {
   void* do_allocate(std::size_t bytes, std::size_t align) override;
   void do_deallocate(void*, std::size_t, std::size_t) noexcept override {}
   bool do_is_equal(const std::pmr::memory_resource& o) const noexcept override { return this == &o; }
+  void map_next(std::size_t bytes);  // a mapping of at least bytes (and chunk_) becomes the current one
 
   std::size_t chunk_;
   std::vector<PageMap> maps_;

@@ -227,10 +227,16 @@ struct RegimeStage {
   bool refit_idle = true;  // the refit thread at SCHED_IDLE (system.background_priority)
   std::vector<Channel*> chans;                                      // by instrument id (hot thread)
   std::unique_ptr<Channel[]> chan_pool;
-  // The detectors' windows and tables (~50 KB each at the defaults): pages of instruments never
-  // seen are never touched (replays); a live engine prefaults them at start.
+  // The detectors, their windows and tables (~50 KB each at the defaults). Live: all built at
+  // start and prefaulted. Replays: the first at start, the others at their instrument's first
+  // sample, in room reserved at start (no mapping then): instruments never seen cost nothing.
   core::PageArena arena;
-  std::vector<std::unique_ptr<regime::RegimeDetector>> det_pool;    // built at start
+  struct InArena {  // the arena keeps the memory: only the destructor runs
+    void operator()(regime::RegimeDetector* d) const noexcept { d->~RegimeDetector(); }
+  };
+  using DetectorPtr = std::unique_ptr<regime::RegimeDetector, InArena>;
+  DetectorPtr build_detector();
+  std::vector<DetectorPtr> det_pool;                                // max_active entries
   std::size_t used = 0;                                             // pool entries handed out
   SpscRing<Msg> ring;                                               // hot -> regime thread (live)
   // Hot thread's counters: ring_full = samples dropped because the ring was full (live).
