@@ -70,11 +70,13 @@ OrderManager::OrderManager(const OmsConfig& cfg) : cfg_(cfg) {
   const std::size_t index_size = pow2_at_least(2 * cfg_.max_orders);  // load <= 1/2
   index_ = static_cast<std::uint32_t*>(arena_.allocate(index_size * sizeof(std::uint32_t), alignof(std::uint32_t)));
   index_mask_ = index_size - 1;
+  pos_ = static_cast<Position*>(arena_.allocate(cfg_.max_positions * sizeof(Position), alignof(Position)));
+  const std::size_t pos_index_size = pow2_at_least(2 * cfg_.max_positions);
+  pos_index_ = static_cast<std::uint32_t*>(arena_.allocate(pos_index_size * sizeof(std::uint32_t), alignof(std::uint32_t)));
+  pos_mask_ = pos_index_size - 1;
+  static_assert(std::is_trivially_copyable_v<InstrumentTotals> && std::is_trivially_destructible_v<InstrumentTotals>);
+  instr_ = static_cast<InstrumentTotals*>(arena_.allocate(cfg_.max_instruments * sizeof(InstrumentTotals), alignof(InstrumentTotals)));
   if (cfg_.prefault) arena_.prefault();
-  pos_.resize(cfg_.max_positions);
-  pos_index_.assign(pow2_at_least(2 * cfg_.max_positions), kNil);
-  pos_mask_ = pos_index_.size() - 1;
-  instr_.resize(cfg_.max_instruments);
   strat_.resize(cfg_.max_strategies);
   s_head_.assign(cfg_.max_strategies, kNil);
 }
@@ -115,7 +117,7 @@ void OrderManager::index_erase(ClientOrderId id) noexcept {
 std::uint32_t OrderManager::find_pos(std::uint16_t s, InstrumentId i) const noexcept {
   const std::uint64_t key = (std::uint64_t{s} << 32) | i;
   for (std::size_t h = oms_mix(key) & pos_mask_;; h = (h + 1) & pos_mask_) {
-    const std::uint32_t p = pos_index_[h];
+    const std::uint32_t p = ~pos_index_[h];
     if (p == kNil) return kNil;
     if (pos_[p].strategy == s && pos_[p].instrument == i) return p;
   }
@@ -125,17 +127,19 @@ std::uint32_t OrderManager::get_pos(std::uint16_t s, InstrumentId i) noexcept {
   const std::uint64_t key = (std::uint64_t{s} << 32) | i;
   std::size_t h = oms_mix(key) & pos_mask_;
   for (;; h = (h + 1) & pos_mask_) {
-    const std::uint32_t p = pos_index_[h];
+    const std::uint32_t p = ~pos_index_[h];
     if (p == kNil) break;
     if (pos_[p].strategy == s && pos_[p].instrument == i) return p;
   }
   if (n_pos_ >= cfg_.max_positions) return kNil;
   const auto p = static_cast<std::uint32_t>(n_pos_++);  // positions live for the whole run
+  static_assert(std::is_trivially_copyable_v<Position> && std::is_trivially_destructible_v<Position>);
+  pos_[p] = Position{};
   pos_[p].strategy = s;
   pos_[p].instrument = i;
   pos_[p].next_in_instr = instr_[i].first_pos;
-  instr_[i].first_pos = p;
-  pos_index_[h] = p;
+  instr_[i].first_pos = p + 1;
+  pos_index_[h] = ~p;
   return p;
 }
 
@@ -434,7 +438,7 @@ void OrderManager::mark(InstrumentId instr, Price mid) noexcept {
   if (it.mark_px == mid) return;
   it.mark_px = mid;
   it.mark = static_cast<double>(mid) * cfg_.price_scale;
-  for (std::uint32_t i = it.first_pos; i != kNil; i = pos_[i].next_in_instr) revalue(pos_[i]);
+  for (std::uint32_t i = it.first_pos; i != 0; i = pos_[i - 1].next_in_instr) revalue(pos_[i - 1]);
 }
 
 }  // namespace hft::oms

@@ -135,9 +135,9 @@ struct Position {
   Price best_buy = 0;           // highest own working buy price (0: none)
   Price best_sell = 0;          // lowest own working sell price (0: none)
   std::uint64_t fills = 0;
-  // Internal: working orders per side, next position of the same instrument.
+  // Internal: working orders per side; 1 + the next position of the same instrument (0: none).
   std::uint32_t head[2] = {0xFFFFFFFFu, 0xFFFFFFFFu};
-  std::uint32_t next_in_instr = 0xFFFFFFFFu;
+  std::uint32_t next_in_instr = 0;
 };
 
 // All strategies together in one instrument (the per-symbol limit is firm-wide).
@@ -147,7 +147,9 @@ struct InstrumentTotals {
   std::uint32_t open_orders = 0;
   Price mark_px = 0;            // last mark (or first fill price before any mark)
   double mark = 0;              // currency
-  std::uint32_t first_pos = 0xFFFFFFFFu;
+  // Internal: 1 + the instrument's first position (0: none), so that all zero bytes (a fresh
+  // page) are an instrument with nothing.
+  std::uint32_t first_pos = 0;
 };
 
 struct Totals {                 // per strategy and overall
@@ -212,7 +214,7 @@ class OrderManager {
   template <class F>
   void for_each_position(InstrumentId instr, F&& f) const {
     if (instr >= cfg_.max_instruments) return;
-    for (std::uint32_t i = instr_[instr].first_pos; i != kNil; i = pos_[i].next_in_instr) f(pos_[i]);
+    for (std::uint32_t i = instr_[instr].first_pos; i != 0; i = pos_[i - 1].next_in_instr) f(pos_[i - 1]);
   }
   // f(const Position&) for every position of a strategy (walks all positions: not the hot path).
   template <class F>
@@ -261,11 +263,13 @@ class OrderManager {
   std::size_t index_mask_ = 0;
   std::uint32_t fresh_ = 0;            // first never used slot (then finished ones are recycled)
   std::uint32_t done_head_ = kNil, done_tail_ = kNil;  // finished orders, oldest first
-  std::vector<Position> pos_;
+  // Positions, their index (~position, 0 empty) and the per-instrument totals (for every
+  // possible id) are arena pages too: a position is written when it is first taken.
+  Position* pos_ = nullptr;            // cfg_.max_positions, the first n_pos_ in use
   std::size_t n_pos_ = 0;
-  std::vector<std::uint32_t> pos_index_;
+  std::uint32_t* pos_index_ = nullptr;
   std::size_t pos_mask_ = 0;
-  std::vector<InstrumentTotals> instr_;
+  InstrumentTotals* instr_ = nullptr;  // cfg_.max_instruments
   std::vector<Totals> strat_;
   std::vector<std::uint32_t> s_head_;  // per strategy: first working order
   Totals all_;
