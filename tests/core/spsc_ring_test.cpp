@@ -190,36 +190,44 @@ bool item_ok(const T& t, std::uint64_t i) {
 }
 
 // One producer thread, one consumer thread, a small ring so that both full and empty are hit
-// often; every item must arrive exactly once, in order, intact. A consumer that runs past the
-// producer (a broken ring) ends the producer too, so that the test fails instead of hanging.
+// often; every item must arrive exactly once, in order, intact. The producer announces how far
+// it is about to push before each push, so a consumer that gets more items than that (a broken
+// ring handing out slots not written yet) stops at once and ends the producer too: the test fails
+// instead of hanging on a ring whose indices no longer agree.
 // mixed: the consumer alternates single and batch pops; else batch pops only (they read the
 // groups' words to learn what came, and must stop at a group the producer is still filling).
 template <class T>
 void expect_two_threads_transfer_in_order(bool mixed) {
-  constexpr std::uint64_t kItems = 1'000'000;
+  constexpr std::uint64_t kItems = 300'000;  // x 6 runs: about the 2M items of the one run before (CI time)
   hft::SpscRing<T> r(64);
   std::atomic<bool> consumer_done{false};
+  std::atomic<std::uint64_t> announced{0};  // items pushed or being pushed: an upper bound
   std::thread producer([&] {
     std::uint64_t i = 0;
     T batch[7];
     while (i < kItems && !consumer_done.load(std::memory_order_relaxed)) {
       if (i % 3 == 0) {  // mix single and batch pushes
+        announced.store(i + 1, std::memory_order_release);
         if (r.try_push(make_item<T>(i))) ++i;
       } else {
         std::size_t n = 0;
         for (; n < 7 && i + n < kItems; ++n) batch[n] = make_item<T>(i + n);
+        announced.store(i + n, std::memory_order_release);
         i += r.push_batch(batch, n);
       }
     }
   });
   std::uint64_t expect = 0, bad = 0;
+  bool ran_past = false;
   T buf[5];
-  while (expect < kItems) {
+  while (expect < kItems && !ran_past) {
     const std::size_t n = (!mixed || expect % 2) ? r.pop_batch(buf, 5) : (r.try_pop(buf[0]) ? 1 : 0);
     for (std::size_t k = 0; k < n; ++k) bad += !item_ok(buf[k], expect++);
+    ran_past = expect > announced.load(std::memory_order_acquire);
   }
   consumer_done.store(true, std::memory_order_relaxed);
   producer.join();
+  EXPECT_FALSE(ran_past) << "the consumer got items the producer had not pushed";
   EXPECT_EQ(bad, 0u);
   EXPECT_EQ(expect, kItems);
   T extra{};
