@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <type_traits>
 #include <stdexcept>
 
 namespace hft::clean {
@@ -123,9 +122,8 @@ double MadWindow::mad() const noexcept {
 Cleaner::Cleaner(const CleanConfig& cfg, std::size_t max_instruments, bool prefault)
     : cfg_(cfg), n_instr_(max_instruments), prefault_(prefault) {
   if (const std::string e = validate(cfg); !e.empty()) throw std::invalid_argument("clean: " + e);
-  static_assert(std::is_trivially_copyable_v<Inst> && std::is_trivially_destructible_v<Inst>);
-  inst_ = static_cast<Inst*>(arena_.allocate(n_instr_ * sizeof(Inst), alignof(Inst)));
-  counts_ = static_cast<std::uint64_t*>(arena_.allocate(n_instr_ * kRuleCount * sizeof(std::uint64_t), alignof(std::uint64_t)));
+  inst_ = arena_.array<Inst>(n_instr_);
+  counts_ = arena_.array<std::uint64_t>(n_instr_ * kRuleCount);
   if (prefault_) arena_.prefault();
   alloc_windows();
 }

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
-#include <type_traits>
 
 namespace hft::oms {
 
@@ -65,17 +64,15 @@ OrderManager::OrderManager(const OmsConfig& cfg) : cfg_(cfg) {
   if (cfg_.max_orders == 0 || cfg_.max_orders >= kNil / 2 || cfg_.max_positions == 0 || cfg_.max_positions >= kNil / 2 ||
       cfg_.max_strategies == 0 || cfg_.max_instruments == 0 || !(cfg_.price_scale > 0))
     throw std::invalid_argument("oms: bad sizes or price scale");
-  static_assert(std::is_trivially_copyable_v<Order> && std::is_trivially_destructible_v<Order>);
-  orders_ = static_cast<Order*>(arena_.allocate(cfg_.max_orders * sizeof(Order), alignof(Order)));
+  orders_ = arena_.array<Order>(cfg_.max_orders);
   const std::size_t index_size = pow2_at_least(2 * cfg_.max_orders);  // load <= 1/2
-  index_ = static_cast<std::uint32_t*>(arena_.allocate(index_size * sizeof(std::uint32_t), alignof(std::uint32_t)));
+  index_ = arena_.array<std::uint32_t>(index_size);
   index_mask_ = index_size - 1;
-  pos_ = static_cast<Position*>(arena_.allocate(cfg_.max_positions * sizeof(Position), alignof(Position)));
+  pos_ = arena_.array<Position>(cfg_.max_positions);
   const std::size_t pos_index_size = pow2_at_least(2 * cfg_.max_positions);
-  pos_index_ = static_cast<std::uint32_t*>(arena_.allocate(pos_index_size * sizeof(std::uint32_t), alignof(std::uint32_t)));
+  pos_index_ = arena_.array<std::uint32_t>(pos_index_size);
   pos_mask_ = pos_index_size - 1;
-  static_assert(std::is_trivially_copyable_v<InstrumentTotals> && std::is_trivially_destructible_v<InstrumentTotals>);
-  instr_ = static_cast<InstrumentTotals*>(arena_.allocate(cfg_.max_instruments * sizeof(InstrumentTotals), alignof(InstrumentTotals)));
+  instr_ = arena_.array<InstrumentTotals>(cfg_.max_instruments);
   if (cfg_.prefault) arena_.prefault();
   strat_.resize(cfg_.max_strategies);
   s_head_.assign(cfg_.max_strategies, kNil);
@@ -133,8 +130,7 @@ std::uint32_t OrderManager::get_pos(std::uint16_t s, InstrumentId i) noexcept {
   }
   if (n_pos_ >= cfg_.max_positions) return kNil;
   const auto p = static_cast<std::uint32_t>(n_pos_++);  // positions live for the whole run
-  static_assert(std::is_trivially_copyable_v<Position> && std::is_trivially_destructible_v<Position>);
-  pos_[p] = Position{};
+  pos_[p] = Position{};  // (zero bytes are not an empty Position: head[] holds kNil)
   pos_[p].strategy = s;
   pos_[p].instrument = i;
   pos_[p].next_in_instr = instr_[i].first_pos;

@@ -50,7 +50,12 @@ TEST(PageArena, AlignsEachRequestAndCountsWhatItHandsOut) {
   const std::size_t before = a.mapped();
   // Beyond any mapping (and near sizes whose mapping length would wrap): refused, nothing mapped.
   EXPECT_THROW(static_cast<void>(a.allocate(std::size_t{1} << 60, 8)), std::bad_alloc);
+  // An array whose byte count wraps (2^61 doubles: 0 bytes modulo 2^64) is refused too.
+  EXPECT_THROW(static_cast<void>(a.array<double>(std::size_t{1} << 61)), std::bad_alloc);
   EXPECT_EQ(a.mapped(), before);
+  auto* d = a.array<std::uint64_t>(1000);  // fresh pages: zero
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(d) % alignof(std::uint64_t), 0u);
+  for (std::size_t i = 0; i < 1000; ++i) ASSERT_EQ(d[i], 0u) << i;
 }
 
 TEST(PageArena, PagesAreResidentOnlyOnceWrittenOrPrefaulted) {

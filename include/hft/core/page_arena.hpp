@@ -10,6 +10,8 @@
 #pragma once
 #include <cstddef>
 #include <memory_resource>
+#include <new>
+#include <type_traits>
 #include <vector>
 
 #include "hft/core/pages.hpp"
@@ -32,6 +34,15 @@ class PageArena final : public std::pmr::memory_resource {
   // while it stays within them. What is left of the current mapping when it is too small is not
   // used again (address space, not memory).
   void reserve(std::size_t bytes);
+  // Room for n objects of T as fresh pages: zero bytes, nothing constructed (so T must be
+  // trivially copyable and destructible; a caller whose zero bytes are not an empty T writes each
+  // one before use). Throws std::bad_alloc when n * sizeof(T) is beyond any mapping.
+  template <class T>
+  T* array(std::size_t n) {
+    static_assert(std::is_trivially_copyable_v<T> && std::is_trivially_destructible_v<T>);
+    if (n > (std::size_t{1} << 48) / sizeof(T)) throw std::bad_alloc();
+    return static_cast<T*>(allocate(n * sizeof(T), alignof(T)));
+  }
   std::size_t used() const noexcept { return used_; }      // bytes handed out
   std::size_t mapped() const noexcept { return mapped_; }  // bytes of address space taken
 
