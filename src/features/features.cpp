@@ -10,6 +10,7 @@
 #include <emmintrin.h>
 #endif
 #include <cmath>
+#include <cstddef>
 #include <cstdio>
 #include <limits>
 #include <stdexcept>
@@ -33,16 +34,16 @@ constexpr double kTwoPi = 6.283185307179586476925286766559;
 // takes S = U / g. t0 moves to the clock (every U multiplied by 1/g, the exact decay since t0)
 // before any g exceeds e^kRebaseArg. A stream is kept only at the horizons its features use:
 // every horizon, the mid horizon only, or the long one only.
-enum Stream : std::size_t {  // at every horizon
+enum Stream : std::size_t {  // at every horizon; in pairs that events add together (State::dec)
   sOfi,      // CKS e_n at the best level
   sMlofi,    // sum over levels 1..N of e_n at level m
+  sR2,       // squared mid log-return (at mid changes of a valid book)
+  sR,        // mid log-return
   sSvol,     // signed executed quantity (+ buyer-initiated)
   sBuyVol,   // buyer-initiated executed quantity
   sSellVol,  // seller-initiated executed quantity
   sTrades,   // executions (count)
   sSignedN,  // executions with a known aggressor side (count): guards the trade imbalance
-  sR2,       // squared mid log-return (at mid changes of a valid book)
-  sR,        // mid log-return
   sVol,      // executed quantity (unsigned; used at the first and the long horizon)
   kStreams
 };
@@ -299,56 +300,57 @@ std::string validate(const FeatureConfig& c) {
   return "";
 }
 
-struct FeatureEngine::State {
-  Nanos clock = 0;  // running max of ts_exch since the last restart
-  bool started = false;
-  // Session of the clock (see set_session) and its bounds in ts_exch, [sess_lo, sess_hi).
-  Nanos session = 0, sess_lo = 0, sess_hi = 0;
-  bool book_read = false;  // bid/ask hold the top N (else read both sides)
+// Laid out by when an event touches it, in whole cache lines: with hundreds of instruments the
+// states do not stay in the core's cache, and an event used to touch ~15 of a state's lines
+// (each horizon's sums in their own line, each side's top in a buffer sized for kMaxLevels).
+// Now a book event with a valid book touches ~7: the header, the scale factors, the valid-book
+// sums, the top N of both sides (2.5 lines at N = 5), one line of sums and the mid-horizon
+// counts. What only a read of the outputs uses comes last.
+struct alignas(64) FeatureEngine::State {
+  // --- every event
+  Nanos clock = 0;        // running max of ts_exch since the last restart
+  Nanos t0 = 0;           // base time of the scaling (see Stream): g = exp((clock - t0) * rate)
+  Nanos sess_hi = 0;      // end of the clock's session, in ts_exch (see set_session)
   std::uint64_t book_events = 0;  // Books::applied_events of the instrument at the last update
-  // Top N of one side after the latest event, packed: prices at [0, N), quantities at [N, 2N),
-  // so that an event touches 2N words (two cache lines at the default N = 5), not two buffers
-  // of kMaxLevels prices and quantities each; update() keeps the previous top for the OFI on
-  // its stack. Empty: bid price 0, ask price kNoAsk, quantity 0.
-  struct SideTop {
-    std::array<std::int64_t, 2 * kMaxLevels> pq{};
-    const Price* p() const noexcept { return pq.data(); }
-    const Volume* q(std::size_t n) const noexcept { return pq.data() + n; }
-  };
-  static_assert(std::is_same_v<Price, std::int64_t> && std::is_same_v<Volume, std::int64_t>);
-  SideTop bid, ask;
-  // Scaled decayed sums (see Stream): S = U / g[h] at horizon h (g[n_h] for the Hawkes sums).
-  Nanos t0 = 0;                          // base time of the scaling
-  alignas(32) std::array<double, kScaleLanes> g{1, 1, 1, 1, 1, 1, 1, 1};  // exp((clock - t0) * rate)
-  std::array<std::array<double, kStreams>, kMaxHorizons> dec{};
-  std::array<double, kMidStreams> dec_mid{};
-  std::array<double, kLongStreams> dec_long{};
+  double last_midp = 0;   // last valid mid, price units
+  Nanos ts_exch = 0, ts_recv = 0;  // the latest event's stamps
+  bool started = false;
+  bool book_read = false;  // top holds the top N of both sides (else both are read)
+  bool has_mid = false;    // a valid book was seen
+  bool ret_base = false;   // last_midp is the base of the next return
+  bool sess_mid = false;   // a valid mid was seen in this session
+  bool has_ret = false;    // prev_ret holds a return
+  // An event came since the outputs below were last computed.
+  bool vals_stale = false, fv_stale = false;
+  // --- events that move the clock or add to a sum: the scale factors (S = U / g[h] at horizon
+  // h, g[n_h] for the Hawkes sums).
+  alignas(64) std::array<double, kScaleLanes> g{1, 1, 1, 1, 1, 1, 1, 1};
+  // --- events after which the book is valid
+  std::array<double, kLongStreams> dec_long{};  // at the long horizon
+  double hi = 0, lo = 0;                 // session range of the valid mid
+  double anchor = 0;                     // first valid mid of the session, price units
+  // --- returns and executions
+  double prev_ret = 0;                   // last non-zero return
   std::array<double, 2> hawkes{};        // [0] buy, [1] sell market orders: excitation sums
   std::array<Nanos, 2> last_exec{};      // time of the last execution per aggressor side
-  std::array<bool, 2> has_exec{};
-  bool has_mid = false;                  // a valid book was seen
-  double last_midp = 0;                  // last valid mid, price units
-  bool ret_base = false;                 // last_midp is the base of the next return
-  bool sess_mid = false;                 // a valid mid was seen in this session
-  double anchor = 0;                     // first valid mid of the session, price units
-  bool has_ret = false;
-  double prev_ret = 0;                   // last non-zero return
-  double hi = 0, lo = 0;                 // session range of the valid mid
   double pq = 0, q = 0;                  // VWAP sums (price units * shares, shares)
+  std::array<bool, 2> has_exec{};
   std::uint8_t trading = 0;              // TradingState
+  // --- the top N of both sides after the latest event, packed: bid prices at [0, N), bid
+  // quantities at [N, 2N), ask prices at [2N, 3N), ask quantities at [3N, 4N). Empty: bid price
+  // 0, ask price kNoAsk, quantity 0. update() keeps the previous top for the OFI on its stack.
+  alignas(64) std::array<std::int64_t, 4 * kMaxLevels> top{};
+  // --- scaled decayed sums, all horizons of a stream in one half line (see Stream's order)
+  alignas(64) std::array<std::array<double, kMaxHorizons>, kStreams> dec{};
+  std::array<double, kMidStreams> dec_mid{};  // at the mid horizon
+  // --- read by the outputs only, or rarely written
+  Nanos session = 0, sess_lo = 0;        // session of the clock and its start (see set_session)
   bool has_tod = false;                  // time-of-day encoding cached for this tod
   Nanos tod = 0;
   double tod_sin = 0, tod_cos = 0;
   bool has_vol_mom = false;              // vol_mom cached for these volume sums
   std::array<double, 2> vol_mom_in{};
   double vol_mom = 0;
-  // Inputs of the outputs that are not kept above (set by update(), read by materialize()).
-  double midp = 0;                       // mid after the latest event, price units
-  bool valid = false;                    // two-sided, uncrossed book after it
-  // An event came since the outputs below were last computed (beside the fields every event
-  // writes, so that an event does not touch the outputs' lines).
-  bool vals_stale = false, fv_stale = false;
-  Nanos ts_exch = 0, ts_recv = 0;        // the latest event's stamps
   bool has_day = false;                  // day of week cached for [day_lo, day_lo + 24 h) of ts_recv
   Nanos day_lo = 0;
   int dow = -1;
@@ -357,6 +359,24 @@ struct FeatureEngine::State {
   std::array<double, kMaxFeatures> vals{};
   FeatureVector fv{};
 };
+static_assert(std::is_same_v<Price, std::int64_t> && std::is_same_v<Volume, std::int64_t>);
+static_assert(offsetof(FeatureEngine::State, g) == 64 && offsetof(FeatureEngine::State, prev_ret) == 192 &&
+              offsetof(FeatureEngine::State, top) == 256, "a hot group left its cache line");
+
+namespace {
+// The mid (price units) after an event and whether the book is valid, from the best prices and
+// the last valid mid before the event (see "Book validity"): update() and materialize() both
+// take it from here, so the outputs need not keep it.
+struct BookMid {
+  bool valid;
+  double mid;
+};
+BookMid book_mid(Price bid, Price ask, bool has_mid, double last_midp) noexcept {
+  const bool has_b = bid != 0, has_a = ask != kNoAsk;
+  if (has_b && has_a && bid < ask) return {true, 0.5 * static_cast<double>(bid + ask)};
+  return {false, has_mid ? last_midp : (has_b ? static_cast<double>(bid) : (has_a ? static_cast<double>(ask) : 0.0))};
+}
+}  // namespace
 
 FeatureEngine::FeatureEngine(const FeatureConfig& cfg, std::size_t max_instruments, std::size_t max_active)
     : cfg_(cfg), pool_(new State[max_active]), pool_size_(max_active) {
@@ -422,7 +442,7 @@ FeatureEngine::State* FeatureEngine::state_of(InstrumentId id) noexcept {
       return nullptr;
     }
     sp = &pool_[pool_used_++];
-    std::fill_n(sp->ask.pq.data(), cfg_.levels, kNoAsk);  // prices [0, N): empty asks
+    std::fill_n(sp->top.data() + 2 * cfg_.levels, cfg_.levels, kNoAsk);  // ask prices: empty
     sp->fv.schema_hash = schema_.hash;
     sp->fv.instrument = id;
     sp->fv.n = static_cast<std::uint16_t>(schema_.names.size());
@@ -494,8 +514,8 @@ void FeatureEngine::update(State& s, const MarketEvent& ev, const book::Books& b
   bool rd_b = true, rd_a = true;
   const std::uint64_t applied = books.applied_events(in);
   if (s.book_read && applied == s.book_events + (book::is_book_event(ev.kind) ? 1 : 0)) {
-    const Price nb = s.bid.p()[N - 1];  // 0 when the side has fewer than N levels
-    const Price na = s.ask.p()[N - 1];  // kNoAsk likewise
+    const Price nb = s.top[N - 1];      // 0 when the side has fewer than N levels
+    const Price na = s.top[3 * N - 1];  // kNoAsk likewise
     rd_b = books.last_apply_touched(Side::Buy, nb);
     rd_a = books.last_apply_touched(Side::Sell, na == kNoAsk ? 0 : na);
   }
@@ -503,10 +523,12 @@ void FeatureEngine::update(State& s, const MarketEvent& ev, const book::Books& b
   s.book_read = true;
   // Previous top N (a side read again: its copy), then the one after this event.
   std::array<std::int64_t, 2 * kMaxLevels> prev_b, prev_a;
-  auto read_side = [&](Side sd, Price empty, State::SideTop& t, std::array<std::int64_t, 2 * kMaxLevels>& prev) {
-    std::copy_n(t.pq.data(), 2 * N, prev.data());
-    Price* p = t.pq.data();
-    Volume* q = t.pq.data() + N;
+  std::int64_t* const bid = s.top.data();  // prices, then quantities
+  std::int64_t* const ask = s.top.data() + 2 * N;
+  auto read_side = [&](Side sd, Price empty, std::int64_t* t, std::array<std::int64_t, 2 * kMaxLevels>& prev) {
+    std::copy_n(t, 2 * N, prev.data());
+    Price* p = t;
+    Volume* q = t + N;
     std::size_t i = books.top_levels(in, sd, p, q, N);
     for (; i < N; ++i) {
       p[i] = empty;
@@ -514,21 +536,21 @@ void FeatureEngine::update(State& s, const MarketEvent& ev, const book::Books& b
     }
     return prev.data();
   };
-  const std::int64_t* prb = rd_b ? read_side(Side::Buy, 0, s.bid, prev_b) : s.bid.pq.data();
-  const std::int64_t* pra = rd_a ? read_side(Side::Sell, kNoAsk, s.ask, prev_a) : s.ask.pq.data();
+  const std::int64_t* prb = rd_b ? read_side(Side::Buy, 0, bid, prev_b) : bid;
+  const std::int64_t* pra = rd_a ? read_side(Side::Sell, kNoAsk, ask, prev_a) : ask;
   const Price* opb = prb;
   const Volume* oqb = prb + N;
   const Price* opa = pra;
   const Volume* oqa = pra + N;
-  const Price* pb = s.bid.p();
-  const Volume* qb = s.bid.q(N);
-  const Price* pa = s.ask.p();
-  const Volume* qa = s.ask.q(N);
+  const Price* pb = bid;
+  const Volume* qb = bid + N;
+  const Price* pa = ask;
+  const Volume* qa = ask + N;
 
   // --- per-event increments x, added as x * g to the streams that have one (see Stream)
   const double* const g = s.g.data();
   auto add = [&](Stream k, double x) {
-    for (std::size_t h = 0; h < n_h_; ++h) s.dec[h][k] += x * g[h];
+    for (std::size_t h = 0; h < n_h_; ++h) s.dec[k][h] += x * g[h];
   };
   auto add_mid = [&](MidStream k, double x) { s.dec_mid[k] += x * g[mid_h_]; };
   auto add_long = [&](LongStream k, double x) { s.dec_long[k] += x * g[n_h_ - 1]; };
@@ -615,16 +637,8 @@ void FeatureEngine::update(State& s, const MarketEvent& ev, const book::Books& b
   }
 
   // Mid and validity.
-  const bool has_b = pb[0] != 0, has_a = pa[0] != kNoAsk;
-  const bool valid = has_b && has_a && pb[0] < pa[0];
-  double midp;  // price units
-  if (valid) {
-    midp = 0.5 * static_cast<double>(pb[0] + pa[0]);
-  } else {
-    ++counters_.invalid_book;
-    midp = s.has_mid ? s.last_midp
-                     : (has_b ? static_cast<double>(pb[0]) : (has_a ? static_cast<double>(pa[0]) : 0.0));
-  }
+  const auto [valid, midp] = book_mid(pb[0], pa[0], s.has_mid, s.last_midp);
+  if (!valid) ++counters_.invalid_book;
   if (valid && snap) {
     // The mid shown while the book is invalid later; not a return base (a snapshot's partial
     // books are no prices that traded in time).
@@ -676,8 +690,6 @@ void FeatureEngine::update(State& s, const MarketEvent& ev, const book::Books& b
     stat_->on_event(static_cast<std::size_t>(&s - pool_.get()), se);
   }
 
-  s.midp = midp;
-  s.valid = valid;
   s.ts_exch = ev.ts_exch;
   s.ts_recv = ev.ts_recv;
   s.vals_stale = true;
@@ -758,8 +770,8 @@ void FeatureEngine::advance_scale(State& s) const noexcept {
   if (el * max_rate_ > kRebaseArg) [[unlikely]] {
     std::array<double, kScaleLanes> f{};
     for (std::size_t i = 0; i <= n_h_; ++i) f[i] = el * rates_[i] > 700 ? 0.0 : std::exp(-el * rates_[i]);
-    for (std::size_t h = 0; h < n_h_; ++h)
-      for (double& u : s.dec[h]) u *= f[h];
+    for (auto& d : s.dec)
+      for (std::size_t h = 0; h < n_h_; ++h) d[h] *= f[h];
     for (double& u : s.dec_mid) u *= f[mid_h_];
     for (double& u : s.dec_long) u *= f[n_h_ - 1];
     for (double& u : s.hawkes) u *= f[n_h_];
@@ -773,10 +785,10 @@ void FeatureEngine::advance_scale(State& s) const noexcept {
 // The outputs from the state update() left: O(features), on read only.
 void FeatureEngine::materialize(State& s) const noexcept {
   const std::size_t N = cfg_.levels;
-  const Price* pb = s.bid.p();
-  const Volume* qb = s.bid.q(N);
-  const Price* pa = s.ask.p();
-  const Volume* qa = s.ask.q(N);
+  const Price* pb = s.top.data();
+  const Volume* qb = pb + N;
+  const Price* pa = pb + 2 * N;
+  const Volume* qa = pb + 3 * N;
   std::array<Volume, kMaxLevels> cb, ca;  // cumulative depth
   Volume accb = 0, acca = 0;
   for (std::size_t i = 0; i < N; ++i) {
@@ -786,8 +798,8 @@ void FeatureEngine::materialize(State& s) const noexcept {
     ca[i] = acca;
   }
   const bool has_b = pb[0] != 0, has_a = pa[0] != kNoAsk;
-  const bool valid = s.valid;
-  const double midp = s.midp;
+  // As update() found them: has_mid and last_midp change only with a valid book.
+  const auto [valid, midp] = book_mid(pb[0], pa[0], s.has_mid, s.last_midp);
   // The decayed sums at the clock, S = U / g (see Stream).
   std::array<std::array<double, kStreams>, kMaxHorizons> dec;
   std::array<double, kMidStreams> dec_mid;
@@ -795,7 +807,7 @@ void FeatureEngine::materialize(State& s) const noexcept {
   std::array<double, 2> hawkes;
   for (std::size_t h = 0; h < n_h_; ++h) {
     const double ig = 1.0 / s.g[h];
-    for (std::size_t k = 0; k < kStreams; ++k) dec[h][k] = s.dec[h][k] * ig;
+    for (std::size_t k = 0; k < kStreams; ++k) dec[h][k] = s.dec[k][h] * ig;
   }
   {
     const double im = 1.0 / s.g[mid_h_], il = 1.0 / s.g[n_h_ - 1], ih = 1.0 / s.g[n_h_];
