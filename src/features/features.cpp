@@ -549,8 +549,24 @@ void FeatureEngine::update(State& s, const MarketEvent& ev, const book::Books& b
 
   // --- per-event increments x, added as x * g to the streams that have one (see Stream)
   const double* const g = s.g.data();
+  // Every lane of the stream in two 2-lane vector operations (the scale factors held in
+  // registers: through g the compiler could not tell them apart from the sums). Lanes from n_h
+  // on are padding, added to but never read (their sums stay finite: g <= e^200 there too).
+  // Each lane is the same multiply and add as a scalar one: the same bits.
+  typedef double v2 __attribute__((vector_size(16)));
+  static_assert(kMaxHorizons == 4);
+  v2 g01, g23;
+  __builtin_memcpy(&g01, g, sizeof g01);
+  __builtin_memcpy(&g23, g + 2, sizeof g23);
   auto add = [&](Stream k, double x) {
-    for (std::size_t h = 0; h < n_h_; ++h) s.dec[k][h] += x * g[h];
+    double* d = s.dec[k].data();
+    v2 d01, d23;
+    __builtin_memcpy(&d01, d, sizeof d01);
+    __builtin_memcpy(&d23, d + 2, sizeof d23);
+    d01 += x * g01;
+    d23 += x * g23;
+    __builtin_memcpy(d, &d01, sizeof d01);
+    __builtin_memcpy(d + 2, &d23, sizeof d23);
   };
   auto add_mid = [&](MidStream k, double x) { s.dec_mid[k] += x * g[mid_h_]; };
   auto add_long = [&](LongStream k, double x) { s.dec_long[k] += x * g[n_h_ - 1]; };
@@ -771,7 +787,7 @@ void FeatureEngine::advance_scale(State& s) const noexcept {
     std::array<double, kScaleLanes> f{};
     for (std::size_t i = 0; i <= n_h_; ++i) f[i] = el * rates_[i] > 700 ? 0.0 : std::exp(-el * rates_[i]);
     for (auto& d : s.dec)
-      for (std::size_t h = 0; h < n_h_; ++h) d[h] *= f[h];
+      for (std::size_t h = 0; h < kMaxHorizons; ++h) d[h] *= f[h];  // (padding lanes too)
     for (double& u : s.dec_mid) u *= f[mid_h_];
     for (double& u : s.dec_long) u *= f[n_h_ - 1];
     for (double& u : s.hawkes) u *= f[n_h_];

@@ -59,13 +59,15 @@ class ItchFileSource final : public EventSource {
       have_held_ = true;
     }
     events_ += n;
-    stats_list_.sync(stats_, events_);
     return n;
   }
 
   TimeBasis time_basis() const noexcept override { return TimeBasis::SinceMidnight; }
   const std::vector<Instrument>& instruments() const noexcept override { return table_.instruments(); }
-  const SourceStats& stats() const noexcept override { return stats_; }
+  const SourceStats& stats() const noexcept override {  // the reading thread's (or after it)
+    stats_list_.sync(stats_, events_);
+    return stats_;
+  }
   double progress() const noexcept override { return reader_.progress(); }
 
  private:
@@ -82,8 +84,8 @@ class ItchFileSource final : public EventSource {
   MarketEvent held_{};
   bool have_held_ = false, reported_ = false;
   std::uint64_t events_ = 0;
-  SourceStats stats_;
-  StatList stats_list_;
+  mutable SourceStats stats_;
+  mutable StatList stats_list_;
 };
 
 }  // namespace

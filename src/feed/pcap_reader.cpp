@@ -83,8 +83,8 @@ FrameStatus skip_vlans(const std::uint8_t* d, std::size_t caplen, std::size_t& p
   return FrameStatus::Ok;
 }
 
-FrameStatus parse_ipv4(const std::uint8_t* d, std::size_t caplen, std::size_t pos, const UdpFilter& f,
-                       UdpDatagram& out) noexcept {
+[[gnu::always_inline]] inline FrameStatus parse_ipv4(const std::uint8_t* d, std::size_t caplen, std::size_t pos,
+                                                  const UdpFilter& f, UdpDatagram& out) noexcept {
   if (caplen < pos + 20) return FrameStatus::Truncated;
   const std::uint8_t* ip = d + pos;
   if ((ip[0] >> 4) != 4) return FrameStatus::BadIpHeader;
@@ -120,8 +120,11 @@ bool capture_ns(std::int64_t sec, std::int64_t frac_ns, Nanos& out) noexcept {
   return !__builtin_add_overflow(ns, static_cast<Nanos>(frac_ns), &out);
 }
 
-FrameStatus parse_frame(int dlt, const std::uint8_t* d, std::size_t caplen, const UdpFilter& f,
-                        UdpDatagram& out) noexcept {
+namespace {
+// The frame parser, inlined into the mapped reader's loop (a call chain of three functions per
+// packet before).
+[[gnu::always_inline]] inline FrameStatus parse_frame_inline(int dlt, const std::uint8_t* d, std::size_t caplen,
+                                                          const UdpFilter& f, UdpDatagram& out) noexcept {
   std::size_t pos = 0;
   std::uint16_t etype = 0;
   switch (static_cast<LinkType>(dlt)) {
@@ -151,6 +154,12 @@ FrameStatus parse_frame(int dlt, const std::uint8_t* d, std::size_t caplen, cons
   if (const FrameStatus s = skip_vlans(d, caplen, pos, etype); s != FrameStatus::Ok) return s;
   if (etype != kEtherIpv4) return FrameStatus::NonIpv4;
   return parse_ipv4(d, caplen, pos, f, out);
+}
+}  // namespace
+
+FrameStatus parse_frame(int dlt, const std::uint8_t* d, std::size_t caplen, const UdpFilter& f,
+                        UdpDatagram& out) noexcept {
+  return parse_frame_inline(dlt, d, caplen, f, out);
 }
 
 namespace {
@@ -275,7 +284,7 @@ bool PcapReader::next_mapped(UdpDatagram& out) noexcept {
     if (off_ + 64 < map_len_) __builtin_prefetch(map_ + off_ + 64);  // the next record's packet
     ++c_.frames;
     const std::uint32_t cut = caplen < snaplen_ ? caplen : snaplen_;
-    const FrameStatus s = parse_frame(dlt_, h + 16, cut, filter_, out);
+    const FrameStatus s = parse_frame_inline(dlt_, h + 16, cut, filter_, out);
     if (s != FrameStatus::Ok) {
       ++c_.skipped[static_cast<std::size_t>(s)];
       continue;

@@ -1,6 +1,6 @@
 // The wire source from a file: pcap (libpcap) -> UDP payload -> PacketDecoder (MoldUDP64 ->
 // ITCH 5.0 -> MarketEvent). Counters live in plain integers on the hot path and are copied into
-// SourceStats at the end of each next() call.
+// SourceStats when stats() is called.
 #include "hft/feed/pcap_source.hpp"
 
 #include <string>
@@ -37,13 +37,15 @@ class PcapSource final : public EventSource {
       n += dec_.decode(dg.payload, dg.ts, out.data() + n, out.size() - n);
     }
     events_ += n;
-    stat_list_.sync(stats_, events_);
     return n;
   }
 
   TimeBasis time_basis() const noexcept override { return TimeBasis::SinceMidnight; }
   const std::vector<Instrument>& instruments() const noexcept override { return dec_.instruments(); }
-  const SourceStats& stats() const noexcept override { return stats_; }
+  const SourceStats& stats() const noexcept override {  // the reading thread's (or after it)
+    stat_list_.sync(stats_, events_);
+    return stats_;
+  }
   double progress() const noexcept override { return eof_ ? 1.0 : reader_.progress(); }
 
  private:
@@ -51,8 +53,8 @@ class PcapSource final : public EventSource {
   PacketDecoder dec_;
   bool eof_ = false;
   std::uint64_t events_ = 0;
-  SourceStats stats_;
-  StatList stat_list_;
+  mutable SourceStats stats_;
+  mutable StatList stat_list_;
 };
 
 }  // namespace

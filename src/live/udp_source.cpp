@@ -274,7 +274,6 @@ std::size_t UdpSource::next(std::span<MarketEvent> out) {
     if (dec_.holding()) n += dec_.flush(out.data() + n, out.size() - n);
   }
   events_ += n;
-  stat_list_.sync(stats_, events_);
   return n;
 }
 
