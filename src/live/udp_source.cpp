@@ -274,6 +274,7 @@ std::size_t UdpSource::next(std::span<MarketEvent> out) {
     if (dec_.holding()) n += dec_.flush(out.data() + n, out.size() - n);
   }
   events_ += n;
+  stat_list_.sync(stats_, events_);  // after every batch: see StatList::sync
   return n;
 }
 

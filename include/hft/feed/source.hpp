@@ -74,7 +74,7 @@ class EventSource {
   virtual TimeBasis time_basis() const noexcept = 0;
   // Instruments known so far (grows as directory messages arrive).
   virtual const std::vector<Instrument>& instruments() const noexcept = 0;
-  // Counters so far. Called by the reading thread, or after it stopped: a source brings its
+  // Counters so far. Called by the reading thread, or after it stopped: a file source brings its
   // mirror of the counters up to date here, not per batch.
   virtual const SourceStats& stats() const noexcept = 0;
   // Share of the input read so far, 0..1, for progress lines; < 0 when unknown (a live feed).

@@ -87,10 +87,7 @@ class UdpSource final : public feed::EventSource {
   bool live() const noexcept override { return true; }
   feed::TimeBasis time_basis() const noexcept override { return feed::TimeBasis::SinceMidnight; }
   const std::vector<feed::Instrument>& instruments() const noexcept override { return dec_.instruments(); }
-  const feed::SourceStats& stats() const noexcept override {  // the reading thread's (or after it)
-    stat_list_.sync(stats_, events_);
-    return stats_;
-  }
+  const feed::SourceStats& stats() const noexcept override { return stats_; }
 
   std::uint16_t local_port() const noexcept { return local_port_; }
   // SO_RCVBUF as the kernel reports it after the request (Linux doubles the asked value for
@@ -129,8 +126,8 @@ class UdpSource final : public feed::EventSource {
   UdpCounters c_;
   std::uint64_t events_ = 0;
   std::string last_error_;
-  mutable feed::SourceStats stats_;
-  mutable feed::StatList stat_list_;
+  feed::SourceStats stats_;
+  feed::StatList stat_list_;
 };
 
 std::unique_ptr<feed::EventSource> open_udp_source(const UdpOptions& opts);
