@@ -90,7 +90,7 @@ Books::Books(const BookConfig& cfg) : cfg_(cfg) {
   mask_ = cap - 1;
   direct_.map(cap, cfg_.prefault);  // 2x orders: ids of live orders rarely share an entry
   direct_mask_ = cap - 1;
-  instrs_.resize(cfg_.max_instruments);
+  instrs_.map(cfg_.max_instruments, cfg_.prefault);
   n_instr_ = instrs_.size();
 }
 
@@ -110,12 +110,19 @@ std::uint32_t Books::take_level() noexcept {
 
 bool Books::LevelArray::reserve(std::size_t n) noexcept {
   if (n <= cap_) return true;
-  std::unique_ptr<LevelRef[]> d(new (std::nothrow) LevelRef[n]);  // out of memory: refused, not terminate
-  if (!d) return false;
-  if (size_ != 0) std::memcpy(d.get(), data_.get(), size_ * sizeof(LevelRef));
-  data_ = std::move(d);
+  auto* d = new (std::nothrow) LevelRef[n];  // out of memory: refused, not terminate
+  if (d == nullptr) return false;
+  if (size_ != 0) std::memcpy(d, data_, size_ * sizeof(LevelRef));
+  delete[] data_;
+  data_ = d;
   cap_ = n;
   return true;
+}
+
+void Books::LevelArray::release() noexcept {
+  delete[] data_;
+  data_ = nullptr;
+  size_ = cap_ = 0;
 }
 
 void Books::LevelArray::insert_at(std::size_t p, LevelRef r) noexcept {
@@ -129,7 +136,10 @@ void Books::LevelArray::erase_at(std::size_t p) noexcept {
   if (p < size_) std::memmove(&data_[p], &data_[p + 1], (size_ - p) * sizeof(LevelRef));
 }
 
-Books::~Books() = default;
+Books::~Books() {
+  for (std::size_t i = 0; i < instr_hi_; ++i)
+    for (LevelArray& a : instrs_[i].side) a.release();
+}
 
 // Low bits of the id are used as is (dense sequential ids land in neighbouring slots, four to
 // a cache line), plus a Fibonacci hash of the high bits, so ids strided by a power of two, or
@@ -306,6 +316,7 @@ bool Books::level_room(Instr& in, Side side, Price price) noexcept {
   const bool first = a.capacity() == 0;
   if (!a.reserve(first ? std::max<std::size_t>(cfg_.levels_reserve, 4) : 2 * a.capacity())) return false;
   if (!first) ++counters_.level_array_grew;
+  instr_hi_ = std::max(instr_hi_, static_cast<std::size_t>(&in - instrs_.data()) + 1);
   return true;
 }
 

@@ -56,7 +56,8 @@ std::thread start_fit_thread(const char* name, int cpu, bool idle, const std::at
 }  // namespace
 
 FeatureStage::FeatureStage(StageEnv& env)
-    : engine(feature_config_for(env), env.max_instruments, env.cfg.system.max_instruments), books(*env.books) {
+    : engine(feature_config_for(env), env.max_instruments, env.cfg.system.max_instruments, env.live),
+      books(*env.books) {
   env.features = &engine;
   refit_idle = env.cfg.system.background_priority == config::BackgroundPriority::Idle;
   symbols = env.symbols;

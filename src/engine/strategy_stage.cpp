@@ -256,6 +256,7 @@ SimStage::SimStage(StageEnv& env) : sched(env.sched) {
   // replay, backtest, run).
   if (env.by_price && sc.queue == sim::QueueModel::L3Exact) sc.queue = sim::QueueModel::ProbPower2;
   sc.max_orders = static_cast<std::size_t>(s.max_orders);
+  sc.prefault = env.live;
   exchange = std::make_unique<sim::Exchange>(std::move(sc), *env.books, env.index);
   env.orders->set_sink(exchange.get());
 }

@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdio>
 #include <limits>
+#include <new>
 #include <stdexcept>
 
 namespace hft::features {
@@ -378,8 +379,9 @@ BookMid book_mid(Price bid, Price ask, bool has_mid, double last_midp) noexcept 
 }
 }  // namespace
 
-FeatureEngine::FeatureEngine(const FeatureConfig& cfg, std::size_t max_instruments, std::size_t max_active)
-    : cfg_(cfg), pool_(new State[max_active]), pool_size_(max_active) {
+FeatureEngine::FeatureEngine(const FeatureConfig& cfg, std::size_t max_instruments, std::size_t max_active,
+                             bool prefault)
+    : cfg_(cfg), pool_size_(max_active) {
   const std::string err = validate(cfg);
   if (!err.empty()) throw std::invalid_argument("features: " + err);
   schema_.names = feature_names(cfg);
@@ -397,7 +399,6 @@ FeatureEngine::FeatureEngine(const FeatureConfig& cfg, std::size_t max_instrumen
   avx2_ = cfg_.allow_avx2 && __builtin_cpu_supports("avx2");
   config_dow_ = cfg.date_yyyymmdd ? day_of_week(cfg.date_yyyymmdd) : -1;
   local_shift_ = cfg.ts_exch_epoch ? cfg.utc_offset : 0;
-  states_.assign(max_instruments, nullptr);
   if (cfg.models) {
     stat_ = std::make_unique<StatModels>(stat_model_config(cfg), max_active);
     for (const auto& p : cfg.coint_pairs) {
@@ -407,12 +408,27 @@ FeatureEngine::FeatureEngine(const FeatureConfig& cfg, std::size_t max_instrumen
   }
   empty_fv_.n = static_cast<std::uint16_t>(schema_.names.size());
   empty_fv_.schema_hash = schema_.hash;
+  // Last, so that nothing throws after a mapping the destructor would not see.
+  static_assert(std::is_trivially_destructible_v<State>);  // the pool is unmapped, not destroyed
+  pool_map_ = core::map_pages(max_active * sizeof(State), false, prefault);
+  try {
+    states_map_ = core::map_pages(max_instruments * sizeof(State*), false, prefault);
+  } catch (...) {
+    core::unmap_pages(pool_map_);
+    throw;
+  }
+  pool_ = static_cast<State*>(pool_map_.base);
+  states_ = static_cast<State**>(states_map_.base);  // zero bytes: null pointers
+  n_states_ = max_instruments;
 }
 
-FeatureEngine::~FeatureEngine() = default;
+FeatureEngine::~FeatureEngine() {
+  core::unmap_pages(pool_map_);
+  core::unmap_pages(states_map_);
+}
 
 const FeatureVector& FeatureEngine::current(InstrumentId instr) const noexcept {
-  if (instr >= states_.size() || !states_[instr]) return empty_fv_;
+  if (instr >= n_states_ || !states_[instr]) return empty_fv_;
   State& s = *states_[instr];
   if (s.vals_stale) materialize(s);
   if (s.fv_stale) {
@@ -426,7 +442,7 @@ const FeatureVector& FeatureEngine::current(InstrumentId instr) const noexcept {
 
 std::span<const double> FeatureEngine::values(InstrumentId instr) const noexcept {
   const std::size_t n = schema_.names.size();
-  if (instr >= states_.size() || !states_[instr]) return {empty_vals_.data(), n};
+  if (instr >= n_states_ || !states_[instr]) return {empty_vals_.data(), n};
   State& s = *states_[instr];
   if (s.vals_stale) materialize(s);
   return {s.vals.data(), n};
@@ -441,7 +457,7 @@ FeatureEngine::State* FeatureEngine::state_of(InstrumentId id) noexcept {
       ++counters_.over_capacity;
       return nullptr;
     }
-    sp = &pool_[pool_used_++];
+    sp = new (&pool_[pool_used_++]) State();
     std::fill_n(sp->top.data() + 2 * cfg_.levels, cfg_.levels, kNoAsk);  // ask prices: empty
     sp->fv.schema_hash = schema_.hash;
     sp->fv.instrument = id;
@@ -453,7 +469,7 @@ FeatureEngine::State* FeatureEngine::state_of(InstrumentId id) noexcept {
 
 void FeatureEngine::on_event(const MarketEvent& ev, const book::Books& books) noexcept {
   ++counters_.events;
-  if (ev.instrument >= states_.size()) {
+  if (ev.instrument >= n_states_) {
     ++counters_.bad_instrument;
     return;
   }
@@ -461,11 +477,11 @@ void FeatureEngine::on_event(const MarketEvent& ev, const book::Books& books) no
 }
 
 void FeatureEngine::name_instrument(InstrumentId id, std::string_view symbol) noexcept {
-  if (!stat_ || pair_names_.empty() || id >= states_.size()) return;
+  if (!stat_ || pair_names_.empty() || id >= n_states_) return;
   for (std::size_t p = 0; p < pair_names_.size(); ++p) {
     const bool y = pair_names_[p].first == symbol, x = pair_names_[p].second == symbol;
     if (!y && !x) continue;
-    if (State* s = state_of(id)) stat_->set_pair_leg(p, y, static_cast<std::size_t>(s - pool_.get()));
+    if (State* s = state_of(id)) stat_->set_pair_leg(p, y, static_cast<std::size_t>(s - pool_));
   }
 }
 
@@ -703,7 +719,7 @@ void FeatureEngine::update(State& s, const MarketEvent& ev, const book::Books& b
     se.best_ask_qty = qa[0];
     se.bid_change = dqb;
     se.ask_change = dqa;
-    stat_->on_event(static_cast<std::size_t>(&s - pool_.get()), se);
+    stat_->on_event(static_cast<std::size_t>(&s - pool_), se);
   }
 
   s.ts_exch = ev.ts_exch;
@@ -747,7 +763,7 @@ void FeatureEngine::restart(State& s, Nanos t) const noexcept {
   s.ret_base = false;
   set_session(s);
   reset_session(s);
-  if (stat_) stat_->restart(static_cast<std::size_t>(&s - pool_.get()), t);
+  if (stat_) stat_->restart(static_cast<std::size_t>(&s - pool_), t);
 }
 
 namespace {
@@ -951,7 +967,7 @@ void FeatureEngine::materialize(State& s) const noexcept {
     v[j++] = st == TradingState::Halted || st == TradingState::Paused ? 1.0 : 0.0;
   }
   if (stat_) {
-    stat_->values(static_cast<std::size_t>(&s - pool_.get()), s.clock, valid, v + j);
+    stat_->values(static_cast<std::size_t>(&s - pool_), s.clock, valid, v + j);
     j += stat_->outputs();
   }
 

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <limits>
 
+#include "hft/core/page_arena.hpp"
+
 namespace hft::sim {
 
 // Named (not anonymous): Exchange::Impl holds these types.
@@ -46,40 +48,41 @@ struct HashId {
 };
 
 // Open addressing, linear probing, backward-shift deletion, at most half full: fixed at
-// construction. Values are pool indices (kNone = empty slot).
+// construction, on fresh pages of the caller's arena. Values are pool indices (kNone: none),
+// stored inverted so that a zero (never written) slot is empty.
 template <class Key, class Hash>
 class FixedMap {
  public:
-  void init(std::size_t n) {
+  void init(std::size_t n, core::PageArena& arena) {
     cap_ = pow2_at_least(2 * n + 2);
     mask_ = cap_ - 1;
     limit_ = cap_ / 2;
-    keys_.assign(cap_, Key{});
-    vals_.assign(cap_, kNone);
+    keys_ = arena.array<Key>(cap_);  // read only where the slot's value says it is taken
+    vals_ = arena.array<std::uint32_t>(cap_);
   }
   std::uint32_t find(const Key& k) const noexcept {
     for (std::size_t i = home(k);; i = (i + 1) & mask_) {
-      if (vals_[i] == kNone) return kNone;
-      if (keys_[i] == k) return vals_[i];
+      if (vals_[i] == kEmpty) return kNone;
+      if (keys_[i] == k) return ~vals_[i];
     }
   }
   // k must be absent. False when the map is at its limit.
   bool insert(const Key& k, std::uint32_t v) noexcept {
     if (size_ >= limit_) return false;
     std::size_t i = home(k);
-    while (vals_[i] != kNone) i = (i + 1) & mask_;
+    while (vals_[i] != kEmpty) i = (i + 1) & mask_;
     keys_[i] = k;
-    vals_[i] = v;
+    vals_[i] = ~v;
     ++size_;
     return true;
   }
   void erase(const Key& k) noexcept {
     std::size_t i = home(k);
     for (;; i = (i + 1) & mask_) {
-      if (vals_[i] == kNone) return;
+      if (vals_[i] == kEmpty) return;
       if (keys_[i] == k) break;
     }
-    for (std::size_t j = (i + 1) & mask_; vals_[j] != kNone; j = (j + 1) & mask_) {
+    for (std::size_t j = (i + 1) & mask_; vals_[j] != kEmpty; j = (j + 1) & mask_) {
       const std::size_t h = home(keys_[j]);
       if (((j - h) & mask_) >= ((j - i) & mask_)) {  // j's entry may move into the hole at i
         keys_[i] = keys_[j];
@@ -87,16 +90,68 @@ class FixedMap {
         i = j;
       }
     }
-    vals_[i] = kNone;
+    vals_[i] = kEmpty;
     --size_;
   }
   std::size_t size() const noexcept { return size_; }
 
  private:
+  static constexpr std::uint32_t kEmpty = 0;  // ~kNone
   std::size_t home(const Key& k) const noexcept { return Hash{}(k) & mask_; }
-  std::vector<Key> keys_;
-  std::vector<std::uint32_t> vals_;
+  Key* keys_ = nullptr;
+  std::uint32_t* vals_ = nullptr;
   std::size_t cap_ = 0, mask_ = 0, limit_ = 0, size_ = 0;
+};
+
+// Free slot numbers of a pool of n, handed out most recently freed first, then the never used
+// ones counting up from 0: the same numbers in the same order as a list filled with n-1 .. 0 at
+// start, without writing one number per slot there.
+class SlotStack {
+ public:
+  void init(std::size_t n) {
+    n_ = static_cast<std::uint32_t>(n);
+    recycled_.reserve(n);  // push never grows it: at most n slots are free
+  }
+  bool empty() const noexcept { return recycled_.empty() && fresh_ == n_; }
+  std::size_t size() const noexcept { return recycled_.size() + (n_ - fresh_); }
+  std::uint32_t top() const noexcept { return recycled_.empty() ? fresh_ : recycled_.back(); }
+  void pop() noexcept {
+    if (recycled_.empty()) ++fresh_;
+    else recycled_.pop_back();
+  }
+  void push(std::uint32_t k) noexcept { recycled_.push_back(k); }
+  std::uint32_t ever_used() const noexcept { return fresh_; }  // slots from here on never handed out
+
+ private:
+  std::vector<std::uint32_t> recycled_;
+  std::uint32_t fresh_ = 0, n_ = 0;
+};
+
+// Free slot numbers of a pool of n handed out oldest freed first (a filled or cancelled own
+// order's id keeps answering "too late" as long as possible), the never used ones before any
+// freed one: the same order as a ring filled with 0 .. n-1 at start.
+class SlotQueue {
+ public:
+  void init(std::size_t n, core::PageArena& arena) {
+    n_ = static_cast<std::uint32_t>(n);
+    ring_ = arena.array<std::uint32_t>(n);
+  }
+  std::uint32_t pop() noexcept {  // kNone when none is free
+    if (fresh_ < n_) return fresh_++;
+    if (count_ == 0) return kNone;
+    const std::uint32_t k = ring_[head_];
+    head_ = (head_ + 1) % n_;
+    --count_;
+    return k;
+  }
+  void push(std::uint32_t k) noexcept {
+    ring_[(head_ + count_) % n_] = k;
+    ++count_;
+  }
+
+ private:
+  std::uint32_t* ring_ = nullptr;
+  std::uint32_t n_ = 0, fresh_ = 0, head_ = 0, count_ = 0;
 };
 }  // namespace detail
 using namespace detail;
@@ -148,20 +203,23 @@ struct Exchange::Impl {
   std::size_t consumed_levels = 0;
   std::size_t n_instr = 0;
 
-  std::vector<Own> own;
-  std::vector<std::uint32_t> own_free;  // FIFO ring: done orders are recycled oldest first
-  std::size_t own_free_head = 0, own_free_n = 0;
+  // The pools and tables, on fresh pages: a record is written in full when its slot is first
+  // taken (zero bytes read before that are a free one: St::Free, used = false).
+  core::PageArena arena;
+  Own* own = nullptr;                // max_orders
+  SlotQueue own_free;                // done orders are recycled oldest first
   FixedMap<std::uint64_t, HashId> by_id;
-  std::vector<Flight> flight;
-  std::vector<std::uint32_t> flight_free;
-  std::vector<Lvl> lv;
-  std::vector<std::uint32_t> lv_free;
+  Flight* flight = nullptr;          // max_orders
+  std::size_t n_flight = 0;
+  SlotStack flight_free;
+  Lvl* lv = nullptr;                 // 2 * max_orders + 64
+  SlotStack lv_free;
   FixedMap<LevelKey, HashLevel> lv_map;
-  std::vector<Tracked> tr;
-  std::vector<std::uint32_t> tr_free;
+  Tracked* tr = nullptr;             // max_tracked
+  SlotStack tr_free;
   FixedMap<std::uint64_t, HashId> tr_map;
-  std::vector<std::uint32_t> heads;  // per instrument and side: best own order
-  std::vector<OrderId> ids_buf;
+  std::uint32_t* heads = nullptr;    // per instrument and side: ~(best own order), 0 for none
+  OrderId* ids_buf = nullptr;        // max_tracked
   std::uint64_t seq = 0;
   Nanos last_arrival = std::numeric_limits<Nanos>::min();
   Nanos last_report = std::numeric_limits<Nanos>::min();
@@ -174,26 +232,23 @@ struct Exchange::Impl {
     if (cfg.max_orders > (std::size_t{1} << 28)) cfg.max_orders = std::size_t{1} << 28;
     if (cfg.max_tracked > (std::size_t{1} << 28)) cfg.max_tracked = std::size_t{1} << 28;
     const std::size_t n = cfg.max_orders;
-    own.assign(n, Own{});
-    own_free.resize(n);
-    for (std::size_t i = 0; i < n; ++i) own_free[i] = static_cast<std::uint32_t>(i);
-    own_free_n = n;
-    by_id.init(n);
-    flight.assign(n, Flight{});
-    flight_free.reserve(n);
-    for (std::size_t i = n; i-- > 0;) flight_free.push_back(static_cast<std::uint32_t>(i));
+    own = arena.array<Own>(n);
+    own_free.init(n, arena);
+    by_id.init(n, arena);
+    flight = arena.array<Flight>(n);
+    n_flight = n;
+    flight_free.init(n);
     const std::size_t nl = 2 * n + 64;
-    lv.assign(nl, Lvl{});
-    lv_free.reserve(nl);
-    for (std::size_t i = nl; i-- > 0;) lv_free.push_back(static_cast<std::uint32_t>(i));
-    lv_map.init(nl);
-    tr.assign(cfg.max_tracked, Tracked{});
-    tr_free.reserve(cfg.max_tracked);
-    for (std::size_t i = cfg.max_tracked; i-- > 0;) tr_free.push_back(static_cast<std::uint32_t>(i));
-    tr_map.init(cfg.max_tracked);
+    lv = arena.array<Lvl>(nl);
+    lv_free.init(nl);
+    lv_map.init(nl, arena);
+    tr = arena.array<Tracked>(cfg.max_tracked);
+    tr_free.init(cfg.max_tracked);
+    tr_map.init(cfg.max_tracked, arena);
     n_instr = b.config().max_instruments;
-    heads.assign(2 * n_instr, kNone);
-    ids_buf.resize(cfg.max_tracked);
+    heads = arena.array<std::uint32_t>(2 * n_instr);
+    ids_buf = arena.array<OrderId>(cfg.max_tracked);
+    if (cfg.prefault) arena.prefault();
   }
 
   bool prob() const noexcept {
@@ -209,7 +264,8 @@ struct Exchange::Impl {
       default: return x;
     }
   }
-  std::uint32_t& head(InstrumentId i, Side s) noexcept { return heads[2 * i + side_ix(s)]; }
+  std::uint32_t head(InstrumentId i, Side s) const noexcept { return ~heads[2 * i + side_ix(s)]; }
+  void set_head(InstrumentId i, Side s, std::uint32_t k) noexcept { heads[2 * i + side_ix(s)] = ~k; }
   Volume level_qty(InstrumentId i, Side s, Price p) const noexcept {
     book::LevelView v;
     return books.level_at(i, s, p, v) ? v.qty : 0;
@@ -262,8 +318,8 @@ struct Exchange::Impl {
       ++cnt.level_pool_full;
       return kNone;
     }
-    li = lv_free.back();
-    lv_free.pop_back();
+    li = lv_free.top();
+    lv_free.pop();
     lv[li] = Lvl{};
     lv[li].key = k;
     lv[li].used = true;
@@ -275,7 +331,7 @@ struct Exchange::Impl {
       const std::uint32_t nx = tr[t].next;
       tr_map.erase(tr[t].id);
       tr[t] = Tracked{};
-      tr_free.push_back(t);
+      tr_free.push(t);
       t = nx;
     }
     L.tracked = kNone;
@@ -287,7 +343,7 @@ struct Exchange::Impl {
     if (e.next != kNone) tr[e.next].prev = e.prev;
     tr_map.erase(e.id);
     e = Tracked{};
-    tr_free.push_back(t);
+    tr_free.push(t);
   }
   void maybe_free_level(std::uint32_t li) noexcept {
     if (li == kNone || li == busy_lvl) return;
@@ -297,7 +353,7 @@ struct Exchange::Impl {
     if (L.count == 0 && L.consumed == 0) {
       lv_map.erase(L.key);
       L.used = false;
-      lv_free.push_back(li);
+      lv_free.push(li);
     }
   }
   void add_consumed(std::uint32_t li, Volume q) noexcept {
@@ -315,7 +371,7 @@ struct Exchange::Impl {
     Own& o = own[k];
     if (!o.resting) return;
     Lvl& L = lv[o.lvl];
-    if (o.prev != kNone) own[o.prev].next = o.next; else head(o.instr, o.side) = o.next;
+    if (o.prev != kNone) own[o.prev].next = o.next; else set_head(o.instr, o.side, o.next);
     if (o.next != kNone) own[o.next].prev = o.prev;
     if (L.first == k) L.first = (L.count > 1) ? o.next : kNone;
     if (L.last == k) L.last = (L.count > 1) ? o.prev : kNone;
@@ -342,14 +398,11 @@ struct Exchange::Impl {
     unlink_own(k);
     o.st = St::Done;
     --working;
-    own_free[(own_free_head + own_free_n) % own_free.size()] = k;
-    ++own_free_n;
+    own_free.push(k);
   }
   std::uint32_t alloc_own() noexcept {
-    if (own_free_n == 0) return kNone;
-    const std::uint32_t k = own_free[own_free_head];
-    own_free_head = (own_free_head + 1) % own_free.size();
-    --own_free_n;
+    const std::uint32_t k = own_free.pop();
+    if (k == kNone) return kNone;
     if (own[k].st == St::Done) by_id.erase(own[k].id);  // its id no longer answers "too late"
     own[k] = Own{};
     return k;
@@ -379,7 +432,7 @@ struct Exchange::Impl {
       }
       o.prev = prev;
       o.next = p;
-      if (prev != kNone) own[prev].next = k; else head(o.instr, o.side) = k;
+      if (prev != kNone) own[prev].next = k; else set_head(o.instr, o.side, k);
       if (p != kNone) own[p].prev = k;
       L.first = L.last = k;
     }
@@ -397,8 +450,8 @@ struct Exchange::Impl {
     if (cfg.queue != QueueModel::L3Exact || !has) return;
     // Every displayed order there now is ahead: track the ones not tracked yet (those are ahead
     // of an earlier own order at this level, hence of this one too).
-    const std::size_t room = std::min(tr_free.size(), ids_buf.size());
-    const std::size_t n = books.level_orders(o.instr, o.side, o.price, ids_buf.data(), nullptr, room);
+    const std::size_t room = std::min(tr_free.size(), cfg.max_tracked);
+    const std::size_t n = books.level_orders(o.instr, o.side, o.price, ids_buf, nullptr, room);
     bool complete = n == v.orders;
     for (std::size_t i = 0; i < n; ++i) {
       const OrderId id = ids_buf[i];
@@ -407,12 +460,12 @@ struct Exchange::Impl {
         complete = false;
         break;
       }
-      const std::uint32_t t = tr_free.back();
+      const std::uint32_t t = tr_free.top();
       if (!tr_map.insert(id, t)) {
         complete = false;
         break;
       }
-      tr_free.pop_back();
+      tr_free.pop();
       tr[t] = Tracked{id, o.seq, li, kNone, L.tracked};
       if (L.tracked != kNone) tr[L.tracked].prev = t;
       L.tracked = t;
@@ -619,7 +672,7 @@ struct Exchange::Impl {
 
   void on_clear(InstrumentId instr) noexcept {
     bool touched = false;
-    for (std::size_t li = 0; li < lv.size(); ++li) {
+    for (std::size_t li = 0; li < lv_free.ever_used(); ++li) {  // (the others were never used)
       Lvl& L = lv[li];
       if (!L.used || L.key.instr != instr) continue;
       touched = true;
@@ -781,7 +834,7 @@ void Exchange::submit(const OrderIntent& o, Nanos now, engine::Scheduler& s) noe
     local_reject(RejectReason::Venue);
     return;
   }
-  const std::uint32_t f = m.flight_free.back();
+  const std::uint32_t f = m.flight_free.top();
   Nanos arrival = now + m.cfg.entry.draw();
   if (arrival < m.last_arrival) arrival = m.last_arrival;  // one session: FIFO
   Impl::Flight& fl = m.flight[f];
@@ -790,7 +843,7 @@ void Exchange::submit(const OrderIntent& o, Nanos now, engine::Scheduler& s) noe
     local_reject(RejectReason::QueueFull);
     return;
   }
-  m.flight_free.pop_back();
+  m.flight_free.pop();
   m.last_arrival = arrival;
   ++fl.gen;
   fl.o = o;
@@ -801,12 +854,12 @@ void Exchange::on_timer(const engine::TimerFire& t, engine::Scheduler& s) noexce
   Impl& m = *impl_;
   m.rep_open = false;
   const std::uint32_t f = static_cast<std::uint32_t>(t.cookie & 0xFFFFFFFFu);
-  if (f >= m.flight.size()) return;
+  if (f >= m.n_flight) return;
   Impl::Flight& fl = m.flight[f];
   if (!fl.used || fl.gen != static_cast<std::uint32_t>(t.cookie >> 32)) return;  // not ours
   const OrderIntent o = fl.o;
   fl.used = false;
-  m.flight_free.push_back(f);
+  m.flight_free.push(f);
   m.arrive(o, t.due, s);
 }
 

@@ -208,7 +208,8 @@ class Books {
     static Slot make(std::uint32_t tag, std::uint32_t order) noexcept { return Slot{tag, ~order}; }
   };
   // A plain growable array (no std::vector insert/erase machinery on the hot path). Grows only
-  // past levels_reserve, which is counted.
+  // past levels_reserve, which is counted. Zero bytes are an empty array, so that the
+  // instruments' table starts as fresh pages; the Books free what it reserved (release()).
   class LevelArray {
    public:
     std::size_t size() const noexcept { return size_; }
@@ -220,9 +221,10 @@ class Books {
     bool reserve(std::size_t n) noexcept;  // false: out of memory (nothing changed)
     void insert_at(std::size_t p, LevelRef r) noexcept;  // capacity checked by the caller
     void erase_at(std::size_t p) noexcept;
+    void release() noexcept;  // frees the storage: empty again
 
    private:
-    std::unique_ptr<LevelRef[]> data_;
+    LevelRef* data_ = nullptr;
     std::size_t size_ = 0;
     std::size_t cap_ = 0;
   };
@@ -258,11 +260,12 @@ class Books {
     std::size_t size_ = 0;
     core::PageMap map_;
   };
-  struct Instr {
+  struct Instr {  // zero bytes: no levels, no orders (see instrs_)
     LevelArray side[2];
-    std::uint64_t live = 0;
-    std::uint64_t applies = 0;  // book events taken (applied_events)
+    std::uint64_t live;
+    std::uint64_t applies;  // book events taken (applied_events)
   };
+  static_assert(std::is_trivially_copyable_v<Instr>);
 
   // The order index has two tiers. The direct tier is an array indexed by the id's low bits:
   // feeds number orders sequentially (ITCH, and DBN per channel), so a live order almost
@@ -315,8 +318,11 @@ class Books {
   std::size_t direct_mask_ = 0;
   Pool<Slot> slots_;            // the overflow tier
   std::size_t overflowed_ = 0;         // orders in the overflow tier now
-  std::vector<Instr> instrs_;
+  // By instrument id, on fresh pages (Pool): 64 bytes for each of max_instruments ids (4 MiB
+  // at the default 65,536), so a replay of a few instruments touches a few of its pages.
+  Pool<Instr> instrs_;
   std::size_t n_instr_ = 0;  // instrs_.size(), kept to avoid a division per event
+  std::size_t instr_hi_ = 0;  // 1 + the highest id whose level arrays were reserved (to free)
   std::size_t mask_ = 0;
   int slot_bits_ = 0;
   // Free slots: the recycled ones (a LIFO list, recently used memory) and then the never used

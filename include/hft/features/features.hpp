@@ -83,6 +83,7 @@
 
 #include "hft/book/order_book.hpp"
 #include "hft/core/event.hpp"
+#include "hft/core/pages.hpp"
 #include "hft/core/types.hpp"
 #include "hft/features/stat_models.hpp"
 
@@ -169,8 +170,12 @@ struct FeatureCounters {
 class FeatureEngine {
  public:
   // Throws std::invalid_argument with validate()'s reason on a bad config.
-  // max_active: instruments with state (a pool built here); more are counted (over_capacity).
-  explicit FeatureEngine(const FeatureConfig& cfg, std::size_t max_instruments = 65536, std::size_t max_active = 1024);
+  // max_active: instruments with state (a pool mapped here); more are counted (over_capacity).
+  // The pool and the table by id are fresh pages: a state is built at its instrument's first
+  // event, so that a replay of a few instruments touches a few states (2.5 KB each). prefault
+  // (a live feed): every page written at construction, so the hot thread takes no page fault.
+  explicit FeatureEngine(const FeatureConfig& cfg, std::size_t max_instruments = 65536, std::size_t max_active = 1024,
+                         bool prefault = false);
   ~FeatureEngine();
   FeatureEngine(const FeatureEngine&) = delete;
   FeatureEngine& operator=(const FeatureEngine&) = delete;
@@ -217,8 +222,10 @@ class FeatureEngine {
   bool avx2_ = false;  // advance_scale's AVX2 path (allow_avx2 and the CPU has it)
   int config_dow_ = -1;
   Nanos local_shift_ = 0;  // ts_exch + this = local time (utc_offset for epoch stamps)
-  std::vector<State*> states_;             // by instrument id, into pool_
-  std::unique_ptr<State[]> pool_;          // built at construction: no allocation per instrument
+  core::PageMap states_map_, pool_map_;
+  State** states_ = nullptr;               // by instrument id (n_states_ of them), into pool_
+  std::size_t n_states_ = 0;
+  State* pool_ = nullptr;                  // pool_used_ built, the rest zero pages
   std::unique_ptr<StatModels> stat_;       // the models group (pool indices as pool_)
   std::vector<std::pair<std::string, std::string>> pair_names_;  // coint_pairs: (y, x)
   State* state_of(InstrumentId id) noexcept;  // the instrument's state, taken from the pool if new

@@ -119,6 +119,9 @@ struct SimConfig {
   QueueModel queue = QueueModel::L3Exact;
   std::size_t max_orders = 4096;
   std::size_t max_tracked = 1u << 16;
+  // The pools and tables are fresh pages, written as they are first used (a replay of a few
+  // orders touches a few pages of ~9 MB). prefault (a live feed): all written at construction.
+  bool prefault = false;
 };
 
 struct SimCounters {
