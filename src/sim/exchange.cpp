@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 
+#include "hft/core/free_slots.hpp"
 #include "hft/core/page_arena.hpp"
 
 namespace hft::sim {
@@ -103,56 +104,6 @@ class FixedMap {
   std::size_t cap_ = 0, mask_ = 0, limit_ = 0, size_ = 0;
 };
 
-// Free slot numbers of a pool of n, handed out most recently freed first, then the never used
-// ones counting up from 0: the same numbers in the same order as a list filled with n-1 .. 0 at
-// start, without writing one number per slot there.
-class SlotStack {
- public:
-  void init(std::size_t n) {
-    n_ = static_cast<std::uint32_t>(n);
-    recycled_.reserve(n);  // push never grows it: at most n slots are free
-  }
-  bool empty() const noexcept { return recycled_.empty() && fresh_ == n_; }
-  std::size_t size() const noexcept { return recycled_.size() + (n_ - fresh_); }
-  std::uint32_t top() const noexcept { return recycled_.empty() ? fresh_ : recycled_.back(); }
-  void pop() noexcept {
-    if (recycled_.empty()) ++fresh_;
-    else recycled_.pop_back();
-  }
-  void push(std::uint32_t k) noexcept { recycled_.push_back(k); }
-  std::uint32_t ever_used() const noexcept { return fresh_; }  // slots from here on never handed out
-
- private:
-  std::vector<std::uint32_t> recycled_;
-  std::uint32_t fresh_ = 0, n_ = 0;
-};
-
-// Free slot numbers of a pool of n handed out oldest freed first (a filled or cancelled own
-// order's id keeps answering "too late" as long as possible), the never used ones before any
-// freed one: the same order as a ring filled with 0 .. n-1 at start.
-class SlotQueue {
- public:
-  void init(std::size_t n, core::PageArena& arena) {
-    n_ = static_cast<std::uint32_t>(n);
-    ring_ = arena.array<std::uint32_t>(n);
-  }
-  std::uint32_t pop() noexcept {  // kNone when none is free
-    if (fresh_ < n_) return fresh_++;
-    if (count_ == 0) return kNone;
-    const std::uint32_t k = ring_[head_];
-    head_ = (head_ + 1) % n_;
-    --count_;
-    return k;
-  }
-  void push(std::uint32_t k) noexcept {
-    ring_[(head_ + count_) % n_] = k;
-    ++count_;
-  }
-
- private:
-  std::uint32_t* ring_ = nullptr;
-  std::uint32_t n_ = 0, fresh_ = 0, head_ = 0, count_ = 0;
-};
 }  // namespace detail
 using namespace detail;
 
@@ -207,16 +158,16 @@ struct Exchange::Impl {
   // taken (zero bytes read before that are a free one: St::Free, used = false).
   core::PageArena arena;
   Own* own = nullptr;                // max_orders
-  SlotQueue own_free;                // done orders are recycled oldest first
+  core::SlotQueue own_free;                // done orders are recycled oldest first
   FixedMap<std::uint64_t, HashId> by_id;
   Flight* flight = nullptr;          // max_orders
   std::size_t n_flight = 0;
-  SlotStack flight_free;
+  core::SlotStack flight_free;
   Lvl* lv = nullptr;                 // 2 * max_orders + 64
-  SlotStack lv_free;
+  core::SlotStack lv_free;
   FixedMap<LevelKey, HashLevel> lv_map;
   Tracked* tr = nullptr;             // max_tracked
-  SlotStack tr_free;
+  core::SlotStack tr_free;
   FixedMap<std::uint64_t, HashId> tr_map;
   std::uint32_t* heads = nullptr;    // per instrument and side: ~(best own order), 0 for none
   OrderId* ids_buf = nullptr;        // max_tracked
@@ -233,7 +184,7 @@ struct Exchange::Impl {
     if (cfg.max_tracked > (std::size_t{1} << 28)) cfg.max_tracked = std::size_t{1} << 28;
     const std::size_t n = cfg.max_orders;
     own = arena.array<Own>(n);
-    own_free.init(n, arena);
+    own_free.init(n, arena.array<std::uint32_t>(n));
     by_id.init(n, arena);
     flight = arena.array<Flight>(n);
     n_flight = n;
