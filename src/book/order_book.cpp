@@ -596,6 +596,20 @@ LevelView Books::best(InstrumentId instr, Side side) const noexcept {
   return v;
 }
 
+void Books::best_both(InstrumentId instr, LevelView& bid, LevelView& ask) const noexcept {
+  bid = ask = LevelView{};
+  if (instr >= n_instr_) return;
+  const Instr& in = instrs_[instr];
+  if (const LevelArray& a = in.side[0]; !a.empty()) {
+    const Level& L = levels_[a.back().level];
+    bid = LevelView{L.price(), L.qty, L.orders};
+  }
+  if (const LevelArray& a = in.side[1]; !a.empty()) {
+    const Level& L = levels_[a.back().level];
+    ask = LevelView{L.price(), L.qty, L.orders};
+  }
+}
+
 bool Books::level(InstrumentId instr, Side side, std::size_t i, LevelView& out) const noexcept {
   if (instr >= n_instr_ || side == Side::None) return false;
   const auto& a = instrs_[instr].side[side_ix(side)];

@@ -57,6 +57,10 @@ TEST(Books, EmptyBook) {
   LevelView v;
   EXPECT_FALSE(b.level(1, Side::Buy, 0, v));
   EXPECT_FALSE(b.level(99999, Side::Buy, 0, v));  // out of range instrument: just empty
+  LevelView bid{1, 2, 3}, ask{4, 5, 6};
+  b.best_both(99999, bid, ask);
+  EXPECT_EQ(bid.price + bid.qty + ask.price + ask.qty, 0);
+  EXPECT_EQ(bid.orders + ask.orders, 0u);
   EXPECT_EQ(b.check_invariants(), "");
 }
 
@@ -528,11 +532,17 @@ void random_stream_matches_reference_model(bool prefault, Price spread = 15) {
     const BookError got = b.apply(e);
     ASSERT_EQ(static_cast<int>(got), static_cast<int>(want)) << "step " << step;
     ASSERT_EQ(b.live_orders(), ref.orders.size()) << "step " << step;
-    for (InstrumentId i = 1; i <= 3; ++i)
+    for (InstrumentId i = 1; i <= 3; ++i) {
+      LevelView both[2];
+      b.best_both(i, both[0], both[1]);
       for (Side s : {Side::Buy, Side::Sell}) {
         const auto lv = ref.levels(i, s);
         ASSERT_EQ(b.depth(i, s), lv.size()) << "step " << step;
         const LevelView bv = b.best(i, s);
+        const LevelView& bb = both[s == Side::Sell ? 1 : 0];
+        ASSERT_EQ(bb.price, lv.empty() ? 0 : std::get<0>(lv[0])) << "step " << step;
+        ASSERT_EQ(bb.qty, lv.empty() ? 0 : std::get<1>(lv[0])) << "step " << step;
+        ASSERT_EQ(bb.orders, lv.empty() ? 0u : std::get<2>(lv[0])) << "step " << step;
         ASSERT_EQ(bv.price, lv.empty() ? 0 : std::get<0>(lv[0])) << "step " << step;
         ASSERT_EQ(bv.qty, lv.empty() ? 0 : std::get<1>(lv[0])) << "step " << step;
         ASSERT_EQ(bv.orders, lv.empty() ? 0u : std::get<2>(lv[0])) << "step " << step;
@@ -557,6 +567,7 @@ void random_stream_matches_reference_model(bool prefault, Price spread = 15) {
         }
         if (k_deep < lv.size()) ++deep_sides;
       }
+    }
     if (e.kind == EventKind::Add || e.kind == EventKind::Modify || e.kind == EventKind::Replace) {
       // FIFO order at the touched level.
       OrderId id = e.kind == EventKind::Replace ? e.new_order_id : e.order_id;

@@ -113,6 +113,9 @@ class Books {
 
   // Top of book; qty 0 / price 0 when the side is empty.
   LevelView best(InstrumentId instr, Side side) const noexcept;
+  // Both sides' best at once (what the engine stamps on every event): one lookup of the
+  // instrument. Empty sides as best() gives them; both empty for an id >= max_instruments.
+  void best_both(InstrumentId instr, LevelView& bid, LevelView& ask) const noexcept;
   // i-th occupied level from the top (0 = best); false when the side has fewer levels.
   bool level(InstrumentId instr, Side side, std::size_t i, LevelView& out) const noexcept;
   // Prices and quantities of the best min(n, depth) levels from the top into price[0..) and

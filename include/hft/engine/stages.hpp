@@ -46,13 +46,9 @@ struct BookStage {
   }
   bool on_event(Envelope& e) noexcept {
     books.apply(e.ev);
-    if (e.ev.instrument < books.config().max_instruments) [[likely]] {
-      const book::LevelView b = books.best(e.ev.instrument, Side::Buy);
-      const book::LevelView a = books.best(e.ev.instrument, Side::Sell);
-      e.top = TopOfBook{b.price, a.price, b.qty, a.qty};
-    } else {
-      e.top = TopOfBook{};
-    }
+    book::LevelView b, a;
+    books.best_both(e.ev.instrument, b, a);  // (empty for an id beyond the books)
+    e.top = TopOfBook{b.price, a.price, b.qty, a.qty};
     return true;
   }
   // Mirrors of the books' counters for the control thread (copied at publish points).
