@@ -101,9 +101,10 @@ std::size_t PacketDecoder::flush(MarketEvent* out, std::size_t cap) {
 
 // Decodes the delivered messages of one packet into dst (capacity cap); returns the count.
 // Inlined into its callers (decode's common path first): a call per packet before.
-[[gnu::always_inline]] inline std::size_t PacketDecoder::process_packet(std::span<const std::uint8_t> payload, Nanos ts,
-                                          const MoldHeader& h, const MoldDecision& d,
-                                          MarketEvent* dst, std::size_t cap) {
+[[gnu::always_inline]] inline std::size_t PacketDecoder::process_packet(std::span<const std::uint8_t> payload,
+                                                                        Nanos ts, const MoldHeader& h,
+                                                                        const MoldDecision& d, MarketEvent* dst,
+                                                                        std::size_t cap) {
   auto finish = [dst](std::size_t k) noexcept {
     if (k != 0) dst[k - 1].flags |= evflag::kLast;
     return k;

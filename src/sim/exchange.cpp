@@ -158,7 +158,7 @@ struct Exchange::Impl {
   // taken (zero bytes read before that are a free one: St::Free, used = false).
   core::PageArena arena;
   Own* own = nullptr;                // max_orders
-  core::SlotQueue own_free;                // done orders are recycled oldest first
+  core::SlotQueue own_free;          // done orders are recycled oldest first
   FixedMap<std::uint64_t, HashId> by_id;
   Flight* flight = nullptr;          // max_orders
   std::size_t n_flight = 0;
