@@ -16,6 +16,15 @@ using hft::core::kNoSlot;
 using hft::core::SlotQueue;
 using hft::core::SlotStack;
 
+// Removes and returns one of the taken slots, picked at random.
+std::uint32_t free_one(std::vector<std::uint32_t>& taken, std::mt19937_64& rng) {
+  const std::size_t i = rng() % taken.size();
+  const std::uint32_t k = taken[i];
+  taken[i] = taken.back();
+  taken.pop_back();
+  return k;
+}
+
 TEST(FreeSlots, StackHandsOutWhatAFilledListGives) {
   for (std::uint32_t n : {1u, 2u, 7u, 64u, 1000u}) {
     SlotStack s;
@@ -37,10 +46,7 @@ TEST(FreeSlots, StackHandsOutWhatAFilledListGives) {
         s.pop();
         ref.pop_back();
       } else if (!taken.empty()) {
-        const std::size_t i = rng() % taken.size();
-        const std::uint32_t k = taken[i];
-        taken[i] = taken.back();
-        taken.pop_back();
+        const std::uint32_t k = free_one(taken, rng);
         s.push(k);
         ref.push_back(k);
       }
@@ -70,10 +76,7 @@ TEST(FreeSlots, QueueHandsOutWhatAFilledRingGives) {
         ref.pop_front();
         taken.push_back(k);
       } else {
-        const std::size_t i = rng() % taken.size();
-        const std::uint32_t k = taken[i];
-        taken[i] = taken.back();
-        taken.pop_back();
+        const std::uint32_t k = free_one(taken, rng);
         q.push(k);
         ref.push_back(k);
       }
