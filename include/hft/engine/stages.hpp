@@ -201,10 +201,11 @@ struct RegimeStage {
   // One instrument's state on the hot thread, and (live) its hand-off: the regime thread writes
   // only done_label (own cache line): b << 8 | the label after batch b.
   struct Channel {
+    // label first: with the sampler's per-mid fields after it, an event reads one line here.
+    std::uint8_t label = 0;
     regime::GridSampler sampler{1, 0};  // set from the config at start
     std::uint64_t sent = 0;   // batches sent (live)
     bool gap = false;         // a sample was dropped (live, ring full): the next one restarts
-    std::uint8_t label = 0;
     alignas(64) std::atomic<std::uint64_t> done_label{0};
     std::uint64_t finished = 0;  // regime thread's own count of batches
     bool listed = false;         // in `live` (written by the detectors' owner)

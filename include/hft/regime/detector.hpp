@@ -139,7 +139,7 @@ struct GridSample {
 class GridSampler {
  public:
   GridSampler(Nanos interval, std::size_t max_fill, SampleOn on = SampleOn::Change) noexcept
-      : interval_(interval), max_fill_(max_fill), on_(on) {}
+      : interval_(interval), on_(on), max_fill_(max_fill) {}
   explicit GridSampler(const RegimeConfig& c) noexcept : GridSampler(c.interval, c.max_fill, c.sample_on) {}
   // Calls emit(GridSample) for the grid points that ts passes (change mode: only those whose
   // mid moved, at most two); returns how many.
@@ -152,14 +152,16 @@ class GridSampler {
   template <class Emit>
   int on_grid_points(Nanos k, Emit& emit) noexcept;  // k >= 1 grid points carrying last_mid_
 
+  // What every mid reads or writes first, then the counters (`mids` is their first field), then
+  // what only a grid point reads: a mid touches one cache line of an engine's regime channel.
   Nanos interval_;
-  std::size_t max_fill_;
-  SampleOn on_;
-  bool started_ = false;
   Nanos last_ts_ = 0, next_grid_ = 0;
   double last_mid_ = 0;
-  double emitted_mid_ = std::numeric_limits<double>::quiet_NaN();  // NaN: nothing emitted yet
+  SampleOn on_;
+  bool started_ = false;
   SamplerCounters cnt_;
+  std::size_t max_fill_;
+  double emitted_mid_ = std::numeric_limits<double>::quiet_NaN();  // NaN: nothing emitted yet
 };
 
 struct RegimeCounters {
