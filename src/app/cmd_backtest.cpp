@@ -78,9 +78,11 @@ int run(int argc, char** argv) {
   engine::EngineOptions eo;
   eo.model_schedule = schedule;
   eo.trade_from = schedule.front().first;
-  engine::Engine eng(cfg, sources::open_source(sources::parse_source_spec(input), feed_options(o)), eo);
+  const feed::FeedOptions fo = feed_options(o);
+  engine::Engine eng(cfg, sources::open_source(sources::parse_source_spec(input), fo), eo);
   const auto w0 = std::chrono::steady_clock::now();
   run_to_end(eng, "backtest");
+  warn_all_filtered(eng.source().stats(), fo);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
   report::ReportInput in = trading_report_input(eng, cfg, input, secs);
   in.models = versions;

@@ -45,7 +45,8 @@ int run(int argc, char** argv) {
   InstrumentId instr = static_cast<InstrumentId>(
       o.integer("--instrument", kAnyInstrument, 0, kAnyInstrument));
 
-  auto src = sources::open_source(spec, feed_options(o));
+  const feed::FeedOptions fo = feed_options(o);
+  auto src = sources::open_source(spec, fo);
   const book::BookConfig cfg = book_config(o);
   book::Books books(cfg);
 
@@ -83,6 +84,7 @@ int run(int argc, char** argv) {
     }
   });
   if (out != stdout) std::fclose(out);
+  warn_all_filtered(src->stats(), fo);
 
   std::uint64_t errors = 0;
   for (auto e : books.counters().errors) errors += e;

@@ -132,7 +132,8 @@ int run(int argc, char** argv) {
   Rows rows;
   rows.every = static_cast<Nanos>(o.integer("--every-ms", 0, 0, 86'400'000)) * 1'000'000;
   rows.want_symbol = o.str("--symbol");
-  engine::BasicEngine<FeaturePipeline> eng(cfg, sources::open_source(sources::parse_source_spec(input), feed_options(o)), eo);
+  const feed::FeedOptions fo = feed_options(o);
+  engine::BasicEngine<FeaturePipeline> eng(cfg, sources::open_source(sources::parse_source_spec(input), fo), eo);
   const features::FeatureEngine& fe = eng.stage<engine::FeatureStage>().engine;
   const auto& schema = fe.schema();
   const std::size_t max_instruments = eng.books().config().max_instruments;
@@ -149,6 +150,7 @@ int run(int argc, char** argv) {
   if (rows.col) rows.col->close();
   if (rows.csv) rows.csv->close();
 
+  warn_all_filtered(eng.source().stats(), fo);
   const auto& c = fe.counters();
   std::uint64_t dropped = 0;
   for (const auto& t : eng.threads()) dropped += t->filtered.get();

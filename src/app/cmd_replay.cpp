@@ -138,6 +138,7 @@ int run(int argc, char** argv) {
   if (learner) learner->stop();
 
   const auto& st = eng.source().stats();
+  warn_all_filtered(st, fo);
   const auto& bc = eng.books().counters();
   const std::uint64_t events = st.events;
   const auto sums = engine::summarize_books(eng.books(), eng.source().instruments(), eng.stage<engine::MonitorStage>().seen);

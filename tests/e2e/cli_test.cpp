@@ -52,6 +52,24 @@ TEST(Cli, BadUsageIsAClearErrorNotACrash) {
   EXPECT_NE(r.output.find("--bogus"), std::string::npos);
 }
 
+// A capture whose datagrams all go elsewhere than the destination filter (a generated day read
+// with config.yml's NASDAQ group, here --dst): the replay says so in one line, naming the filter
+// and how to read any destination; with no filter it reads the day and says nothing.
+TEST(Cli, ACaptureSentElsewhereThanTheFilterSaysSo) {
+  const std::string day = tmp("filtered_day.pcap");
+  ASSERT_EQ(run("gen --out " + day + " --messages 1000 --instruments 2 --seed 1 --quiet").exit_code, 0);
+  auto r = run("replay --input pcap:" + day + " --dst 233.54.12.111:26477");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("warning: no event read: all "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("233.54.12.111:26477"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("throughput  0 events"), std::string::npos) << r.output;
+  r = run("replay --input pcap:" + day);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output.find("no event read"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("throughput  1000 events"), std::string::npos) << r.output;
+  std::filesystem::remove(day);
+}
+
 struct LobsterCase {
   const char* zip;   // under lobster-2012-06-21, or nullptr for the excerpt folder
   const char* stem;  // file name without _message_N.csv
