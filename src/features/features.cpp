@@ -408,24 +408,13 @@ FeatureEngine::FeatureEngine(const FeatureConfig& cfg, std::size_t max_instrumen
   }
   empty_fv_.n = static_cast<std::uint16_t>(schema_.names.size());
   empty_fv_.schema_hash = schema_.hash;
-  // Last, so that nothing throws after a mapping the destructor would not see.
-  static_assert(std::is_trivially_destructible_v<State>);  // the pool is unmapped, not destroyed
-  pool_map_ = core::map_pages(max_active * sizeof(State), false, prefault);
-  try {
-    states_map_ = core::map_pages(max_instruments * sizeof(State*), false, prefault);
-  } catch (...) {
-    core::unmap_pages(pool_map_);
-    throw;
-  }
-  pool_ = static_cast<State*>(pool_map_.base);
-  states_ = static_cast<State**>(states_map_.base);  // zero bytes: null pointers
+  pool_ = arena_.array<State>(max_active);             // built at first use (state_of)
+  states_ = arena_.array<State*>(max_instruments);  // zero bytes: null pointers
   n_states_ = max_instruments;
+  if (prefault) arena_.prefault();
 }
 
-FeatureEngine::~FeatureEngine() {
-  core::unmap_pages(pool_map_);
-  core::unmap_pages(states_map_);
-}
+FeatureEngine::~FeatureEngine() = default;
 
 const FeatureVector& FeatureEngine::current(InstrumentId instr) const noexcept {
   if (instr >= n_states_ || !states_[instr]) return empty_fv_;

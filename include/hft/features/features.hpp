@@ -83,7 +83,7 @@
 
 #include "hft/book/order_book.hpp"
 #include "hft/core/event.hpp"
-#include "hft/core/pages.hpp"
+#include "hft/core/page_arena.hpp"
 #include "hft/core/types.hpp"
 #include "hft/features/stat_models.hpp"
 
@@ -222,7 +222,7 @@ class FeatureEngine {
   bool avx2_ = false;  // advance_scale's AVX2 path (allow_avx2 and the CPU has it)
   int config_dow_ = -1;
   Nanos local_shift_ = 0;  // ts_exch + this = local time (utc_offset for epoch stamps)
-  core::PageMap states_map_, pool_map_;
+  core::PageArena arena_;                  // the pool and the table below: fresh pages
   State** states_ = nullptr;               // by instrument id (n_states_ of them), into pool_
   std::size_t n_states_ = 0;
   State* pool_ = nullptr;                  // pool_used_ built, the rest zero pages
