@@ -161,7 +161,6 @@ struct Exchange::Impl {
   core::SlotQueue own_free;          // done orders are recycled oldest first
   FixedMap<std::uint64_t, HashId> by_id;
   Flight* flight = nullptr;          // max_orders
-  std::size_t n_flight = 0;
   core::SlotStack flight_free;
   Lvl* lv = nullptr;                 // 2 * max_orders + 64
   core::SlotStack lv_free;
@@ -187,7 +186,6 @@ struct Exchange::Impl {
     own_free.init(n, arena.array<std::uint32_t>(n));
     by_id.init(n, arena);
     flight = arena.array<Flight>(n);
-    n_flight = n;
     flight_free.init(n);
     const std::size_t nl = 2 * n + 64;
     lv = arena.array<Lvl>(nl);
@@ -805,7 +803,7 @@ void Exchange::on_timer(const engine::TimerFire& t, engine::Scheduler& s) noexce
   Impl& m = *impl_;
   m.rep_open = false;
   const std::uint32_t f = static_cast<std::uint32_t>(t.cookie & 0xFFFFFFFFu);
-  if (f >= m.n_flight) return;
+  if (f >= m.cfg.max_orders) return;
   Impl::Flight& fl = m.flight[f];
   if (!fl.used || fl.gen != static_cast<std::uint32_t>(t.cookie >> 32)) return;  // not ours
   const OrderIntent o = fl.o;
