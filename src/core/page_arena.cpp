@@ -32,7 +32,10 @@ PageArena::~PageArena() {
 }
 
 void PageArena::map_next(std::size_t bytes) {
+  maps_.reserve(maps_.size() + 1);  // (so that the pushes below cannot throw with m mapped)
+  handed_end_.reserve(maps_.size());
   const PageMap m = map_pages(std::max(bytes, chunk_), false, false);
+  if (!maps_.empty()) handed_end_.push_back(cur_);
   maps_.push_back(m);
   poison(m.base, m.len);
   mapped_ += m.len;
@@ -63,7 +66,11 @@ void* PageArena::do_allocate(std::size_t bytes, std::size_t align) {
 }
 
 void PageArena::prefault() noexcept {
-  for (const PageMap& m : maps_) prefault_pages(m.base, m.len);
+  for (std::size_t i = 0; i < maps_.size(); ++i) {
+    char* const b = static_cast<char*>(maps_[i].base);
+    char* const e = i < handed_end_.size() ? handed_end_[i] : cur_;
+    if (e > b) prefault_pages(b, static_cast<std::size_t>(e - b));
+  }
 }
 
 }  // namespace hft::core

@@ -1,6 +1,6 @@
 // PageArena: aligned bump allocation over anonymous mappings whose pages stay out of memory until
 // written (mincore says which pages are resident), requests larger than a chunk in a mapping of
-// their own, prefault bringing everything in without changing what was written.
+// their own, prefault bringing in what was handed out without changing what was written.
 #include "hft/core/page_arena.hpp"
 
 #include <gtest/gtest.h>
@@ -69,6 +69,13 @@ TEST(PageArena, PagesAreResidentOnlyOnceWrittenOrPrefaulted) {
   a.prefault();
   EXPECT_EQ(resident_pages(p, 32), 32u);
   EXPECT_EQ(p[5 * pg], 7);  // what was written is kept
+  // Only what was handed out: the rest of the 64-page chunk stays out of memory (its first page
+  // may hold the sanitizer's gap after the object).
+  EXPECT_LE(resident_pages(p + 32 * pg, 32), 1u);
+  auto* q = static_cast<unsigned char*>(a.allocate(8 * pg, pg));  // handed out after: prefault again
+  EXPECT_EQ(resident_pages(q, 8), 0u);
+  a.prefault();
+  EXPECT_EQ(resident_pages(q, 8), 8u);
 }
 
 #if defined(HFT_SANITIZE_ADDRESS)
