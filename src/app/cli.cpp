@@ -116,15 +116,14 @@ feed::FeedOptions feed_options(const Options& o) {
   return f;
 }
 
-bool warn_all_filtered(const feed::SourceStats& st, const feed::FeedOptions& fo) {
+void warn_all_filtered(const feed::SourceStats& st, const feed::FeedOptions& fo) {
   const auto it = st.counts.find("pcap.filtered_out");
-  if (st.events != 0 || it == st.counts.end() || it->second == 0) return false;
+  if (st.events != 0 || it == st.counts.end() || it->second == 0) return;
   std::fprintf(stderr,
                "warning: no event read: all %llu UDP frames went elsewhere than the destination filter %s:%u "
                "(feed.dst_addr/dst_port or --dst); \"\" and 0 there read any destination\n",
                static_cast<unsigned long long>(it->second), fo.dst_addr.empty() ? "any" : fo.dst_addr.c_str(),
                static_cast<unsigned>(fo.dst_port));
-  return true;
 }
 
 }  // namespace hft::app

@@ -65,8 +65,8 @@ feed::FeedOptions feed_options(const Options& o);
 // After reading a capture: when the destination filter let no frame through but dropped some
 // (a config's feed.dst_addr/dst_port, or --dst, naming where the capture was not sent: a day
 // from `hftd gen` read with config.yml's NASDAQ group), one line on stderr saying so and how to
-// read any destination. Returns whether it warned.
-bool warn_all_filtered(const feed::SourceStats& st, const feed::FeedOptions& fo);
+// read any destination.
+void warn_all_filtered(const feed::SourceStats& st, const feed::FeedOptions& fo);
 
 struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
