@@ -6,6 +6,7 @@
 
 #include <cstring>
 #include <list>
+#include <algorithm>
 #include <map>
 #include <random>
 #include <string>
@@ -642,13 +643,23 @@ TEST(Books, OrderIndexTiersAgreeWithAReferenceUnderCollisions) {
   cfg.max_instruments = 4;
   Books b(cfg);
   std::map<OrderId, Qty> live;
+  // The queues in priority order by (side, price): an order that changes tier keeps its place.
+  std::map<std::pair<int, Price>, std::vector<OrderId>> queues;
+  std::map<OrderId, std::pair<int, Price>> where;
+  auto forget = [&](OrderId id) {
+    auto& q = queues[where[id]];
+    q.erase(std::find(q.begin(), q.end(), id));
+    where.erase(id);
+  };
   std::mt19937_64 rng(42);
   for (int step = 0; step < 20000; ++step) {
     // Ids from a few residues modulo 16, many multiples apart: heavy sharing of entries.
     const OrderId id = (rng() % 4) + 16 * (rng() % 6);
     const int op = static_cast<int>(rng() % 4);
     if (op <= 1) {
-      const BookError e = b.apply(add(id, rng() % 2 ? Side::Buy : Side::Sell, 1000 + rng() % 5, 10));
+      const int side = static_cast<int>(rng() % 2);
+      const Price px = 1000 + static_cast<Price>(rng() % 3);
+      const BookError e = b.apply(add(id, side ? Side::Buy : Side::Sell, px, 10));
       if (live.count(id)) {
         EXPECT_EQ(e, BookError::DuplicateOrder) << step;
       } else if (live.size() == cfg.max_orders) {
@@ -656,10 +667,14 @@ TEST(Books, OrderIndexTiersAgreeWithAReferenceUnderCollisions) {
       } else {
         ASSERT_EQ(e, BookError::None) << step;
         live[id] = 10;
+        queues[{side, px}].push_back(id);
+        where[id] = {side, px};
       }
     } else if (op == 2) {
       const BookError e = b.apply(del(id));
-      EXPECT_EQ(e, live.erase(id) ? BookError::None : BookError::UnknownOrder) << step;
+      const bool was = live.erase(id) == 1;
+      if (was) forget(id);
+      EXPECT_EQ(e, was ? BookError::None : BookError::UnknownOrder) << step;
     } else {
       const BookError e = b.apply(exec(id, 3));
       if (!live.count(id)) {
@@ -669,9 +684,12 @@ TEST(Books, OrderIndexTiersAgreeWithAReferenceUnderCollisions) {
         if ((live[id] -= 3) < 3) {  // leave no order below one execution's size
           EXPECT_EQ(b.apply(del(id)), BookError::None);
           live.erase(id);
+          forget(id);
         }
       }
     }
+    for (const auto& [at, ids] : queues)
+      ASSERT_EQ(b.queue(1, at.first ? Side::Buy : Side::Sell, at.second), ids) << "step " << step;
     for (OrderId probe = 0; probe < 96; ++probe) {
       Books::OrderView v{};
       ASSERT_EQ(b.find_order(probe, v), live.count(probe) == 1) << "step " << step << " id " << probe;
@@ -680,6 +698,37 @@ TEST(Books, OrderIndexTiersAgreeWithAReferenceUnderCollisions) {
     ASSERT_EQ(b.check_invariants(), "") << "step " << step;
   }
   EXPECT_EQ(b.live_orders(), live.size());
+}
+
+// best() and best_both() follow each instrument's own changes, whichever instrument the last
+// apply changed and however many applies came since the last read (a book that keeps a copy of
+// each best, as one tried in the tenth session, must not hand one instrument's to another).
+TEST(Books, BestIsEachInstrumentsOwn) {
+  Books b;
+  b.apply(add(1, Side::Buy, 1000, 10, 1));
+  b.apply(add(2, Side::Buy, 2000, 20, 2));
+  EXPECT_EQ(b.best(1, Side::Buy).price, 1000);
+  EXPECT_EQ(b.best(2, Side::Buy).price, 2000);
+  b.apply(add(3, Side::Buy, 1010, 5, 1));  // instrument 1's best changes, not read yet
+  b.apply(add(4, Side::Buy, 2010, 7, 2));  // then instrument 2's
+  EXPECT_EQ(b.best(1, Side::Buy).price, 1010);
+  EXPECT_EQ(b.best(1, Side::Buy).qty, 5);
+  LevelView bid, ask;
+  b.best_both(2, bid, ask);
+  EXPECT_EQ(bid.price, 2010);
+  EXPECT_EQ(bid.qty, 7);
+  EXPECT_EQ(ask.orders, 0u);
+  b.apply(del(3));                           // instrument 1's best level goes
+  b.apply(add(5, Side::Buy, 2020, 1, 2));    // a new best for instrument 2
+  EXPECT_EQ(b.best(1, Side::Buy).price, 1000);
+  EXPECT_EQ(b.best(1, Side::Buy).qty, 10);
+  EXPECT_EQ(b.best(2, Side::Buy).price, 2020);
+  b.apply(exec(1, 4));                       // partial: same level, less
+  EXPECT_EQ(b.best(1, Side::Buy).qty, 6);
+  b.apply(del(1));                           // the side empties
+  EXPECT_EQ(b.best(1, Side::Buy).orders, 0u);
+  EXPECT_EQ(b.best(1, Side::Buy).price, 0);
+  EXPECT_EQ(b.check_invariants(), "");
 }
 
 // What the last apply changed: the shallowest level touched per side, and the count of book
