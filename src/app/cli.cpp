@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 
 #include "hft/config/config.hpp"
 
@@ -114,6 +115,17 @@ feed::FeedOptions feed_options(const Options& o) {
     f.dst_port = static_cast<std::uint16_t>(port);
   }
   return f;
+}
+
+void warn_over_capacity(std::uint64_t no_features, std::uint64_t no_regime, std::size_t max_instruments,
+                        std::size_t instruments) {
+  if (no_features == 0 && no_regime == 0) return;
+  const std::string regime =
+      no_regime == 0 ? "" : ", " + std::to_string(no_regime) + " without a regime label";
+  std::fprintf(stderr,
+               "warning: instruments past the first %zu (system.max_instruments) got no state: %llu events without "
+               "features%s; the input named %zu instruments: raise system.max_instruments to at least that\n",
+               max_instruments, static_cast<unsigned long long>(no_features), regime.c_str(), instruments);
 }
 
 void warn_all_filtered(const feed::SourceStats& st, const feed::FeedOptions& fo) {

@@ -67,6 +67,12 @@ feed::FeedOptions feed_options(const Options& o);
 // from `hftd gen` read with config.yml's NASDAQ group), one line on stderr saying so and how to
 // read any destination.
 void warn_all_filtered(const feed::SourceStats& st, const feed::FeedOptions& fo);
+// After a run of the engine: when instruments past the first system.max_instruments got no
+// features or no regime state (their events counted by those stages), one line on stderr saying
+// how many events went without, how many instruments the input named and what to raise. A real
+// NASDAQ day names about 8,000; the shipped config.yml gives state to 1,024.
+void warn_over_capacity(std::uint64_t no_features, std::uint64_t no_regime, std::size_t max_instruments,
+                        std::size_t instruments);
 
 struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;

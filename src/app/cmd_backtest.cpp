@@ -83,6 +83,9 @@ int run(int argc, char** argv) {
   const auto w0 = std::chrono::steady_clock::now();
   run_to_end(eng, "backtest");
   warn_all_filtered(eng.source().stats(), fo);
+  warn_over_capacity(eng.stage<engine::FeatureStage>().engine.counters().over_capacity,
+                     eng.stage<engine::RegimeStage>().over_capacity.get(), cfg.system.max_instruments,
+                     eng.source().instruments().size());
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
   report::ReportInput in = trading_report_input(eng, cfg, input, secs);
   in.models = versions;

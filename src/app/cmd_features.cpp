@@ -152,6 +152,7 @@ int run(int argc, char** argv) {
 
   warn_all_filtered(eng.source().stats(), fo);
   const auto& c = fe.counters();
+  warn_over_capacity(c.over_capacity, 0, cfg.system.max_instruments, eng.source().instruments().size());
   std::uint64_t dropped = 0;
   for (const auto& t : eng.threads()) dropped += t->filtered.get();
   std::printf("hftd features %s\n", input.c_str());

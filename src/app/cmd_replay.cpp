@@ -139,6 +139,9 @@ int run(int argc, char** argv) {
 
   const auto& st = eng.source().stats();
   warn_all_filtered(st, fo);
+  warn_over_capacity(eng.stage<engine::FeatureStage>().engine.counters().over_capacity,
+                     eng.stage<engine::RegimeStage>().over_capacity.get(), cfg.system.max_instruments,
+                     eng.source().instruments().size());
   const auto& bc = eng.books().counters();
   const std::uint64_t events = st.events;
   const auto sums = engine::summarize_books(eng.books(), eng.source().instruments(), eng.stage<engine::MonitorStage>().seen);
@@ -241,7 +244,7 @@ int run(int argc, char** argv) {
                 static_cast<unsigned long long>(rs.refits->failed()),
                 static_cast<unsigned long long>(rs.garch_swaps.get()),
                 static_cast<unsigned long long>(rs.refits->waited.get()),
-                rs.over_capacity.get() ? (", " + std::to_string(rs.over_capacity.get()) + " instruments over system.max_instruments").c_str() : "");
+                rs.over_capacity.get() ? (", " + std::to_string(rs.over_capacity.get()) + " events of instruments over system.max_instruments (no label)").c_str() : "");
   }
   {
     const auto& rs = eng.stage<engine::RegimeStage>();

@@ -44,7 +44,7 @@ EngineMetrics::EngineMetrics(const Engine& engine, telemetry::Registry& reg) : e
   add("hftd_regime_instruments", "", "instruments with a regime detector", rs.instruments);
   reg_.gauge_fn("hftd_regime_stressed_instruments", "", "instruments whose volatility regime is stressed",
                 [&rs] { return static_cast<std::int64_t>(rs.stressed.get()); });
-  add("hftd_regime_over_capacity", "", "instruments past system.max_instruments (no regime state, unlabelled)", rs.over_capacity);
+  add("hftd_regime_over_capacity", "", "events of instruments past system.max_instruments (no regime state, unlabelled)", rs.over_capacity);
   add("hftd_regime_late", "", "grid batches after which a live feed's label stayed older because the regime thread was behind", rs.late);
   add("hftd_regime_ring_full", "", "live feed: grid samples dropped because the ring to the regime thread was full", rs.ring_full);
   add("hftd_regime_garch_swaps", "", "GARCH parameter sets swapped into regime detectors", rs.garch_swaps);

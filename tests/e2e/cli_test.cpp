@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <ostream>
 
 #include "run_util.hpp"
@@ -68,6 +69,25 @@ TEST(Cli, ACaptureSentElsewhereThanTheFilterSaysSo) {
   EXPECT_EQ(r.output.find("no event read"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("throughput  1000 events"), std::string::npos) << r.output;
   std::filesystem::remove(day);
+}
+
+// Instruments past system.max_instruments get no features or regime state: the replay says so
+// on stderr with the counts and what to raise; not a word when every instrument has state.
+TEST(Cli, InstrumentsPastMaxInstrumentsSaySo) {
+  const std::string day = tmp("three_instruments.pcap");
+  const std::string cfg = tmp("two_instruments.yml");
+  ASSERT_EQ(run("gen --out " + day + " --messages 5000 --instruments 3 --seed 1 --quiet").exit_code, 0);
+  std::ofstream(cfg) << "system:\n  max_instruments: 2\n";
+  auto r = run("replay --config " + cfg + " --input pcap:" + day);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("warning: instruments past the first 2 (system.max_instruments) got no state: "),
+            std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("the input named 3 instruments"), std::string::npos) << r.output;
+  r = run("replay --input pcap:" + day);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output.find("(system.max_instruments) got no state"), std::string::npos) << r.output;
+  std::filesystem::remove(day);
+  std::filesystem::remove(cfg);
 }
 
 struct LobsterCase {
