@@ -530,8 +530,12 @@ BookError Books::apply(const MarketEvent& ev) noexcept {
   return BookError::None;
 }
 
+// The instrument's line too: prefetch_order reads it for an add's level array, and with
+// thousands of instruments it is not in cache (8,000-instrument day: 9 of 12 alternated pairs
+// faster, median B/A 0.965; 500 instruments: 0.997).
 void Books::prefetch_index(const MarketEvent& e) const noexcept {
   __builtin_prefetch(&direct_[e.order_id & direct_mask_]);
+  if (e.instrument < n_instr_) __builtin_prefetch(&instrs_[e.instrument]);
 }
 
 void Books::prefetch_order(const MarketEvent& e) const noexcept {
@@ -539,8 +543,7 @@ void Books::prefetch_order(const MarketEvent& e) const noexcept {
   const std::uint32_t oi = direct_order(direct_[e.order_id & direct_mask_]);
   if (oi != kDirectEmpty) __builtin_prefetch(&orders_[oi]);
   if (e.instrument >= n_instr_) return;
-  const Instr& in = instrs_[e.instrument];
-  __builtin_prefetch(&in);
+  const Instr& in = instrs_[e.instrument];  // prefetched with the index entry
   // An add searches its side's level array from the top: bring the top keys in too.
   if (e.kind != EventKind::Add || (e.side != Side::Buy && e.side != Side::Sell)) return;
   const LevelArray& a = in.side[side_ix(e.side)];

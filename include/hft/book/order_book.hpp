@@ -107,8 +107,8 @@ class Books {
   // prefetch_index some events before apply(e), prefetch_order later, prefetch_queue (it reads
   // the order) only when the order has had time to arrive: with a few hundred ns of other work
   // per event, one event ahead. Hints only: they change nothing and may be skipped.
-  void prefetch_index(const MarketEvent& e) const noexcept;
-  void prefetch_order(const MarketEvent& e) const noexcept;  // + instrument, level array tops
+  void prefetch_index(const MarketEvent& e) const noexcept;  // + the instrument's line
+  void prefetch_order(const MarketEvent& e) const noexcept;  // + an add's level array top
   void prefetch_queue(const MarketEvent& e) const noexcept;  // the order's level, neighbours
 
   // Top of book; qty 0 / price 0 when the side is empty.
