@@ -4,9 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <list>
-#include <algorithm>
 #include <map>
 #include <random>
 #include <string>
