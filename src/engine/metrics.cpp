@@ -38,6 +38,7 @@ EngineMetrics::EngineMetrics(const Engine& engine, telemetry::Registry& reg) : e
   const FeatureStage& fs = engine.stage<FeatureStage>();
   add("hftd_features_nonfinite_replaced", "", "feature values that were NaN or infinite and were replaced by 0 (checked when values are read)", fs.nonfinite);
   add("hftd_features_invalid_book", "", "events after which the book was empty on a side, locked or crossed", fs.invalid_book);
+  add("hftd_features_over_capacity", "", "events of instruments past system.max_instruments (no features)", fs.over_capacity);
   add("hftd_features_model_swaps", "", "statistical-model refits swapped into the features (features.models)", fs.model_swaps);
   add("hftd_features_model_waited", "", "replays: model refits not done by their swap time, fitted on the hot thread", fs.model_waited);
   const RegimeStage& rs = engine.stage<RegimeStage>();

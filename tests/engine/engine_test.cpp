@@ -14,9 +14,11 @@
 
 #include "hft/config/config.hpp"
 #include "hft/engine/engine.hpp"
+#include "hft/engine/metrics.hpp"
 #include "hft/engine/report.hpp"
 #include "hft/gen/generator.hpp"
 #include "hft/sources/open.hpp"
+#include "hft/telemetry/metrics.hpp"
 #include "synthetic_source.hpp"
 
 namespace {
@@ -48,6 +50,27 @@ Outcome run_engine(const config::Config& c, std::uint64_t events) {
   o.books = engine::books_json(engine::summarize_books(e.books(), e.source().instruments(), e.stage<engine::MonitorStage>().seen));
   EXPECT_EQ(e.books().check_invariants(), "");
   return o;
+}
+
+// The live service's word on instruments past system.max_instruments: /metrics counts their
+// events without features and without a regime label.
+TEST(Engine, MetricsCountEventsOfInstrumentsPastMaxInstruments) {
+  config::Config c = with_layout({thread("hot", {"feed", "book", "clean", "features", "regime", "monitor"})});
+  c.system.max_instruments = 1;  // the synthetic flow has more
+  engine::Engine e(c, std::make_unique<SyntheticSource>(20'000, false));
+  e.start();
+  e.join();
+  ASSERT_TRUE(e.finished());
+  const std::uint64_t no_features = e.stage<engine::FeatureStage>().engine.counters().over_capacity;
+  const std::uint64_t no_label = e.stage<engine::RegimeStage>().over_capacity.get();
+  ASSERT_GT(no_features, 0u);
+  ASSERT_GT(no_label, 0u);
+  telemetry::Registry reg;
+  engine::EngineMetrics m(e, reg);
+  m.sync();
+  const std::string text = reg.render_prometheus();
+  EXPECT_NE(text.find("\nhftd_features_over_capacity_total " + std::to_string(no_features) + "\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("\nhftd_regime_over_capacity_total " + std::to_string(no_label) + "\n"), std::string::npos) << text;
 }
 
 TEST(Engine, SplitLayoutsGiveTheFusedOutputsExactly) {

@@ -108,6 +108,7 @@ struct FeatureStage {
     const features::FeatureCounters& c = engine.counters();
     nonfinite.set(c.nonfinite_replaced);
     invalid_book.set(c.invalid_book);
+    over_capacity.set(c.over_capacity);
     if (const auto* m = engine.stat_models()) {
       model_swaps.set(m->counters().swaps);
       model_waited.set(m->counters().waited);
@@ -122,7 +123,7 @@ struct FeatureStage {
   const SymbolTable* symbols = nullptr;
   bool name_pairs = false;            // features.coint_pairs set
   std::vector<std::uint8_t> named;    // by instrument id: its symbol was told
-  RelaxedCounter nonfinite, invalid_book, model_swaps, model_waited;
+  RelaxedCounter nonfinite, invalid_book, over_capacity, model_swaps, model_waited;
   std::thread refit_thread;
   std::atomic<bool> refit_stop{false};
 };
